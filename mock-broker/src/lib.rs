@@ -1,0 +1,16 @@
+//! The Portcullis mock broker: the Secure Login System rules of `SLS-RULES.md`, served
+//! over HTTP from a SQLite store, so the whole login runs on one machine.
+//!
+//! - [`rules`]: the policy (lockout, usernames, challenges) as plain Rust, time passed in.
+//! - [`broker`]: one login step per method, one transaction each, every event audited.
+//! - [`store`]: SQLite, migrations beside the queries.
+//! - [`server`]: axum; errors become `{"code", "message"}` in one place.
+//! - [`scenario`]: the TOML files a broker starts from, and the built-in demo.
+
+pub mod broker;
+pub mod error;
+pub mod password;
+pub mod rules;
+pub mod scenario;
+pub mod server;
+pub mod store;

@@ -1,0 +1,198 @@
+//! `mock-broker`: serve the Secure Login System over HTTP, or compute an OCRA value.
+
+use clap::{Args, Parser, Subcommand};
+use mock_broker::broker::Broker;
+use mock_broker::password::Argon2Settings;
+use mock_broker::scenario::Scenario;
+use mock_broker::server::{self, AppState};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "mock-broker", version, about = "The Portcullis mock broker")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the broker over HTTP; prints `listening on http://HOST:PORT` when ready.
+    Serve(ServeArgs),
+    /// Compute an OCRA (RFC 6287) value; prints it as the last line.
+    Ocra(OcraArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port. Loopback unless told otherwise.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    addr: SocketAddr,
+    /// Folder for the SQLite state; kept across restarts. In memory when absent.
+    #[arg(long)]
+    state: Option<PathBuf>,
+    /// Scenario file (TOML); the built-in demo scenario when absent.
+    #[arg(long)]
+    scenario: Option<PathBuf>,
+    /// Enable the QA controls under /qa (clock, reset, locks, audit, provisioning).
+    #[arg(long)]
+    qa: bool,
+    /// Argon2id memory cost in KiB.
+    #[arg(long, default_value_t = Argon2Settings::default().memory_kib)]
+    argon2_memory_kib: u32,
+    /// Argon2id iterations.
+    #[arg(long, default_value_t = Argon2Settings::default().iterations)]
+    argon2_iterations: u32,
+    /// Argon2id parallelism.
+    #[arg(long, default_value_t = Argon2Settings::default().parallelism)]
+    argon2_parallelism: u32,
+}
+
+#[derive(Args)]
+struct OcraArgs {
+    /// The suite, e.g. OCRA-1:HOTP-SHA256-8:QN06-PSHA1.
+    #[arg(long)]
+    suite: String,
+    /// The key, hex.
+    #[arg(long)]
+    key: String,
+    /// The question as typed: decimal for QN, hex for QH, text for QA.
+    #[arg(long)]
+    question: String,
+    /// The PIN, hashed with the suite's P algorithm.
+    #[arg(long, conflicts_with = "pin_hash")]
+    pin: Option<String>,
+    /// The PIN's hash, hex.
+    #[arg(long)]
+    pin_hash: Option<String>,
+    #[arg(long)]
+    counter: Option<u64>,
+    /// Session information, hex (as in RFC 6287's reference code).
+    #[arg(long)]
+    session: Option<String>,
+    /// Unix time in seconds; divided by the suite's time step.
+    #[arg(long)]
+    timestamp: Option<u64>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::Ocra(args) => match ocra_value(&args) {
+            Ok(value) => {
+                println!("{value}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn ocra_value(args: &OcraArgs) -> Result<String, String> {
+    let suite: ocra::Suite = args
+        .suite
+        .parse()
+        .map_err(|e: ocra::SuiteError| e.to_string())?;
+    let key = hex::decode(&args.key).map_err(|e| format!("--key is not hex: {e}"))?;
+    let pin_hash = match (&args.pin, &args.pin_hash, suite.pin) {
+        (Some(pin), None, Some(alg)) => Some(ocra::hash_pin(alg, pin)),
+        (Some(_), None, None) => return Err("the suite takes no PIN".into()),
+        (None, Some(h), _) => {
+            Some(hex::decode(h).map_err(|e| format!("--pin-hash is not hex: {e}"))?)
+        }
+        (None, None, _) => None,
+        (Some(_), Some(_), _) => return Err("give --pin or --pin-hash, not both".into()),
+    };
+    let session = args
+        .session
+        .as_deref()
+        .map(hex::decode)
+        .transpose()
+        .map_err(|e| format!("--session is not hex: {e}"))?;
+    let input = ocra::DataInput {
+        counter: args.counter,
+        question: &args.question,
+        pin_hash,
+        session,
+        unix_seconds: args.timestamp,
+    };
+    ocra::compute(&suite, &key, &input).map_err(|e| e.to_string())
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MOCK_BROKER_LOG")
+                .unwrap_or_else(|_| "mock_broker=info".into()),
+        )
+        .init();
+    match serve_inner(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mock-broker: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve_inner(args: ServeArgs) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let scenario = match &args.scenario {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read scenario {}: {e}", path.display()))?;
+            Scenario::parse(&text)?
+        }
+        None => Scenario::demo(),
+    };
+    let argon2 = Argon2Settings {
+        memory_kib: args.argon2_memory_kib,
+        iterations: args.argon2_iterations,
+        parallelism: args.argon2_parallelism,
+    };
+    let broker = Arc::new(Broker::open(args.state.as_deref(), scenario, argon2)?);
+    if !args.addr.ip().is_loopback() {
+        tracing::warn!(addr = %args.addr, "listening beyond loopback, as asked");
+    }
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.addr).await?;
+        let local = listener.local_addr()?;
+        tracing::info!(qa = args.qa, state = ?args.state, "broker ready");
+        // The one line on stdout: tests and the desktop app wait for it.
+        let mut stdout = std::io::stdout();
+        writeln!(stdout, "listening on http://{local}")?;
+        stdout.flush()?;
+        let state = AppState {
+            broker,
+            qa: args.qa,
+        };
+        server::run(listener, state, shutdown_signal()).await?;
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return ctrl_c.await.unwrap_or(()),
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await.unwrap_or(());
+}

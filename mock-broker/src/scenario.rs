@@ -1,0 +1,248 @@
+//! Scenario files: the entities, users and devices a broker starts with (TOML).
+//!
+//! A scenario is checked when it is read — unknown fields, upper-case usernames (L1),
+//! bad characters (L3), DSC+ below the equity floor (D4), dangling references — so a
+//! QA engineer learns of a typo at start-up, not from a strange login later.
+
+use crate::rules::Username;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashSet};
+
+/// The scenario loaded when none is given.
+pub const DEMO: &str = include_str!("../scenarios/demo.toml");
+
+/// D4: a DSC+ is only for accounts with at least this much equity.
+pub const DSC_PLUS_MIN_EQUITY_USD: i64 = 1_000_000;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    #[serde(default)]
+    pub entities: Vec<Entity>,
+    #[serde(default)]
+    pub users: Vec<User>,
+    #[serde(default)]
+    pub devices: Vec<Device>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entity {
+    pub id: String,
+    pub name: String,
+    pub account: String,
+    pub equity_usd: i64,
+    /// S1(a): date of birth, citizenship, residence, ID type and number.
+    #[serde(default)]
+    pub identification: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    pub username: String,
+    #[serde(default)]
+    pub full_name: String,
+    pub password: String,
+    pub entity: String,
+    #[serde(default = "default_true")]
+    pub primary: bool,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("username", &self.username)
+            .field("entity", &self.entity)
+            .finish_non_exhaustive()
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceKind {
+    /// D1: the most protective device; C1–C4 describe it.
+    DscPlus,
+}
+
+impl DeviceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceKind::DscPlus => "dsc_plus",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceStatus {
+    Active,
+    Inactive,
+}
+
+impl DeviceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceStatus::Active => "active",
+            DeviceStatus::Inactive => "inactive",
+        }
+    }
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Device {
+    pub id: String,
+    pub kind: DeviceKind,
+    pub owner: String,
+    /// The OCRA key, hex.
+    pub secret: String,
+    pub pin: String,
+    #[serde(default = "default_active")]
+    pub status: DeviceStatus,
+}
+
+impl std::fmt::Debug for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Device")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("owner", &self.owner)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+fn default_active() -> DeviceStatus {
+    DeviceStatus::Active
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("cannot parse the scenario: {0}")]
+    Parse(#[from] toml::de::Error),
+    #[error("scenario: {0}")]
+    Invalid(String),
+}
+
+impl Scenario {
+    pub fn demo() -> Scenario {
+        Scenario::parse(DEMO).expect("the built-in demo scenario is valid")
+    }
+
+    pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+        let scenario: Scenario = toml::from_str(text)?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    fn validate(&self) -> Result<(), ScenarioError> {
+        let bad = |msg: String| Err(ScenarioError::Invalid(msg));
+        let mut entity_ids = HashSet::new();
+        for e in &self.entities {
+            if !entity_ids.insert(e.id.as_str()) {
+                return bad(format!("entity {:?} appears twice", e.id));
+            }
+        }
+        let mut usernames = HashSet::new();
+        for u in &self.users {
+            let name = Username::parse(&u.username)
+                .map_err(|e| ScenarioError::Invalid(format!("username {:?}: {e}", u.username)))?;
+            if !name.is_lower_case() {
+                return bad(format!(
+                    "username {:?}: L1 stores usernames in lower case",
+                    u.username
+                ));
+            }
+            if !entity_ids.contains(u.entity.as_str()) {
+                return bad(format!(
+                    "user {:?} names unknown entity {:?}",
+                    u.username, u.entity
+                ));
+            }
+            if !usernames.insert(u.username.as_str()) {
+                return bad(format!("user {:?} appears twice", u.username));
+            }
+        }
+        let mut device_ids = HashSet::new();
+        for d in &self.devices {
+            if !device_ids.insert(d.id.as_str()) {
+                return bad(format!("device {:?} appears twice", d.id));
+            }
+            let Some(owner) = self.users.iter().find(|u| u.username == d.owner) else {
+                return bad(format!(
+                    "device {:?} names unknown owner {:?}",
+                    d.id, d.owner
+                ));
+            };
+            match hex::decode(&d.secret) {
+                Ok(key) if key.len() >= 16 => {}
+                Ok(_) | Err(_) => {
+                    return bad(format!(
+                        "device {:?}: secret must be at least 16 bytes of hex",
+                        d.id
+                    ))
+                }
+            }
+            match d.kind {
+                DeviceKind::DscPlus => {
+                    // C2: the card takes a 4-digit PIN.
+                    if d.pin.len() != 4 || !d.pin.bytes().all(|b| b.is_ascii_digit()) {
+                        return bad(format!("device {:?}: a DSC+ PIN is 4 digits", d.id));
+                    }
+                    let equity = self
+                        .entities
+                        .iter()
+                        .find(|e| e.id == owner.entity)
+                        .map_or(0, |e| e.equity_usd);
+                    if equity < DSC_PLUS_MIN_EQUITY_USD {
+                        return bad(format!(
+                            "device {:?}: D4 allows a DSC+ only with equity of at least {DSC_PLUS_MIN_EQUITY_USD} USD ({} has {equity})",
+                            d.id, owner.entity
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_scenario_is_valid() {
+        let s = Scenario::demo();
+        assert!(s.users.iter().any(|u| u.username == "avery"));
+    }
+
+    #[test]
+    fn l1_scenario_refuses_upper_case_usernames() {
+        let text = DEMO.replace("username = \"blake\"", "username = \"Blake\"");
+        let err =
+            Scenario::parse(&text.replace("owner = \"blake\"", "owner = \"Blake\"")).unwrap_err();
+        assert!(err.to_string().contains("lower case"), "{err}");
+    }
+
+    #[test]
+    fn d4_scenario_refuses_dsc_plus_below_one_million() {
+        let text = DEMO.replace("equity_usd = 2_500_000", "equity_usd = 999_999");
+        let err = Scenario::parse(&text).unwrap_err();
+        assert!(err.to_string().contains("D4"), "{err}");
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let err = Scenario::parse(
+            "[[entities]]\nid='x'\nname='x'\naccount='x'\nequity_usd=1\ncolour='red'\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("colour"), "{err}");
+    }
+}

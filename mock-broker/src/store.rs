@@ -1,0 +1,484 @@
+//! The broker's SQLite store: one job, keeping state across restarts and crashes.
+//!
+//! Every change the broker makes happens inside one transaction, so a `kill -9` leaves
+//! either the state before a request or the state after it. The schema's migrations
+//! live here, beside the queries that read it; `PRAGMA user_version` says which ran.
+
+use crate::rules::{Lockout, Timestamp};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE entities (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    account TEXT NOT NULL,
+    equity_usd INTEGER NOT NULL,
+    identification TEXT NOT NULL
+);
+CREATE TABLE users (
+    username TEXT PRIMARY KEY,
+    full_name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    entity TEXT NOT NULL REFERENCES entities(id),
+    is_primary INTEGER NOT NULL
+);
+CREATE TABLE devices (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    owner TEXT NOT NULL REFERENCES users(username),
+    secret_hex TEXT NOT NULL,
+    pin_sha1_hex TEXT NOT NULL,
+    status TEXT NOT NULL,
+    last_used_at INTEGER
+);
+CREATE TABLE lockouts (username TEXT PRIMARY KEY, state TEXT NOT NULL);
+CREATE TABLE pending_logins (
+    ticket_hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    challenge TEXT NOT NULL,
+    issued_at INTEGER NOT NULL
+);
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    device_id TEXT,
+    created_at INTEGER NOT NULL,
+    ended_at INTEGER
+);
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    username TEXT,
+    event TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+"#];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The connection, behind a mutex: SQLite writes one transaction at a time anyway, and
+/// holding the lock for a whole transaction is what makes L4's count exact under load.
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+impl Store {
+    /// Opens (or creates) `dir/broker.sqlite3`, or an in-memory store when `dir` is None.
+    pub fn open(dir: Option<&Path>) -> StoreResult<Store> {
+        let mut conn = match dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Corrupt(format!("cannot create {}: {e}", dir.display()))
+                })?;
+                let conn = Connection::open(dir.join("broker.sqlite3"))?;
+                conn.pragma_update(None, "journal_mode", "WAL")?;
+                conn
+            }
+            None => Connection::open_in_memory()?,
+        };
+        // FULL: a committed failure count survives even a power cut, not only kill -9.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut conn)?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction and commits if it returns Ok.
+    pub fn write<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(out)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half-done transaction (it rolls
+        // back on drop), so the connection is still sound.
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    let version: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+// ---- meta -------------------------------------------------------------------------
+
+pub fn meta_get(tx: &Transaction<'_>, key: &str) -> StoreResult<Option<String>> {
+    Ok(tx
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn meta_set(tx: &Transaction<'_>, key: &str, value: &str) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+// ---- scenario data ----------------------------------------------------------------
+
+/// Removes everything but the meta table: the first step of a reset.
+pub fn clear_all(tx: &Transaction<'_>) -> StoreResult<()> {
+    tx.execute_batch(
+        "DELETE FROM pending_logins; DELETE FROM sessions; DELETE FROM lockouts;
+         DELETE FROM devices; DELETE FROM users; DELETE FROM entities; DELETE FROM audit;",
+    )?;
+    Ok(())
+}
+
+pub struct EntityRow<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub account: &'a str,
+    pub equity_usd: i64,
+    pub identification_json: String,
+}
+
+pub fn insert_entity(tx: &Transaction<'_>, e: &EntityRow<'_>) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO entities (id, name, account, equity_usd, identification) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![e.id, e.name, e.account, e.equity_usd, e.identification_json],
+    )?;
+    Ok(())
+}
+
+pub struct UserRow {
+    pub username: String,
+    pub full_name: String,
+    pub password_hash: String,
+    pub entity: String,
+    pub is_primary: bool,
+    pub account: String,
+}
+
+pub fn insert_user(tx: &Transaction<'_>, u: &UserRow) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO users (username, full_name, password_hash, entity, is_primary) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![u.username, u.full_name, u.password_hash, u.entity, u.is_primary],
+    )?;
+    Ok(())
+}
+
+pub fn find_user(tx: &Transaction<'_>, username: &str) -> StoreResult<Option<UserRow>> {
+    Ok(tx
+        .query_row(
+            "SELECT u.username, u.full_name, u.password_hash, u.entity, u.is_primary, e.account
+             FROM users u JOIN entities e ON e.id = u.entity WHERE u.username = ?1",
+            [username],
+            |r| {
+                Ok(UserRow {
+                    username: r.get(0)?,
+                    full_name: r.get(1)?,
+                    password_hash: r.get(2)?,
+                    entity: r.get(3)?,
+                    is_primary: r.get(4)?,
+                    account: r.get(5)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+#[derive(Clone)]
+pub struct DeviceRow {
+    pub id: String,
+    pub kind: String,
+    pub owner: String,
+    pub secret_hex: String,
+    pub pin_sha1_hex: String,
+    pub status: String,
+    pub last_used_at: Option<Timestamp>,
+}
+
+impl std::fmt::Debug for DeviceRow {
+    // The secret and the PIN hash never reach a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceRow")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("owner", &self.owner)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+pub fn insert_device(tx: &Transaction<'_>, d: &DeviceRow) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO devices (id, kind, owner, secret_hex, pin_sha1_hex, status, last_used_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            d.id,
+            d.kind,
+            d.owner,
+            d.secret_hex,
+            d.pin_sha1_hex,
+            d.status,
+            d.last_used_at.map(|t| t.0)
+        ],
+    )?;
+    Ok(())
+}
+
+fn device_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
+    Ok(DeviceRow {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        owner: r.get(2)?,
+        secret_hex: r.get(3)?,
+        pin_sha1_hex: r.get(4)?,
+        status: r.get(5)?,
+        last_used_at: r.get::<_, Option<i64>>(6)?.map(Timestamp),
+    })
+}
+
+const DEVICE_COLUMNS: &str = "id, kind, owner, secret_hex, pin_sha1_hex, status, last_used_at";
+
+/// Devices of one user, the last used first (D6's default choice).
+pub fn devices_of(tx: &Transaction<'_>, owner: &str) -> StoreResult<Vec<DeviceRow>> {
+    let mut stmt = tx.prepare(&format!(
+        "SELECT {DEVICE_COLUMNS} FROM devices WHERE owner = ?1 ORDER BY last_used_at DESC, id"
+    ))?;
+    let rows = stmt.query_map([owner], device_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn all_devices(tx: &Transaction<'_>) -> StoreResult<Vec<DeviceRow>> {
+    let mut stmt = tx.prepare(&format!("SELECT {DEVICE_COLUMNS} FROM devices ORDER BY id"))?;
+    let rows = stmt.query_map([], device_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn find_device(tx: &Transaction<'_>, id: &str) -> StoreResult<Option<DeviceRow>> {
+    Ok(tx
+        .query_row(
+            &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1"),
+            [id],
+            device_from_row,
+        )
+        .optional()?)
+}
+
+pub fn touch_device(tx: &Transaction<'_>, id: &str, at: Timestamp) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE devices SET last_used_at = ?2 WHERE id = ?1",
+        params![id, at.0],
+    )?;
+    Ok(())
+}
+
+// ---- lockouts ---------------------------------------------------------------------
+
+pub fn lockout(tx: &Transaction<'_>, username: &str) -> StoreResult<Lockout> {
+    let json: Option<String> = tx
+        .query_row(
+            "SELECT state FROM lockouts WHERE username = ?1",
+            [username],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match json {
+        None => Ok(Lockout::default()),
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| StoreError::Corrupt(format!("lockout of {username}: {e}"))),
+    }
+}
+
+pub fn save_lockout(tx: &Transaction<'_>, username: &str, state: &Lockout) -> StoreResult<()> {
+    if *state == Lockout::default() {
+        tx.execute("DELETE FROM lockouts WHERE username = ?1", [username])?;
+        return Ok(());
+    }
+    let json = serde_json::to_string(state)
+        .map_err(|e| StoreError::Corrupt(format!("lockout of {username}: {e}")))?;
+    tx.execute(
+        "INSERT INTO lockouts (username, state) VALUES (?1, ?2)
+         ON CONFLICT(username) DO UPDATE SET state = excluded.state",
+        params![username, json],
+    )?;
+    Ok(())
+}
+
+// ---- pending logins (tickets) -----------------------------------------------------
+
+pub struct PendingLogin {
+    pub username: String,
+    pub device_id: String,
+    pub challenge: String,
+    pub issued_at: Timestamp,
+}
+
+pub fn insert_pending(
+    tx: &Transaction<'_>,
+    ticket_hash: &str,
+    p: &PendingLogin,
+) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO pending_logins (ticket_hash, username, device_id, challenge, issued_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            ticket_hash,
+            p.username,
+            p.device_id,
+            p.challenge,
+            p.issued_at.0
+        ],
+    )?;
+    Ok(())
+}
+
+/// C4: takes the pending login out, so its challenge can be answered once only.
+pub fn take_pending(tx: &Transaction<'_>, ticket_hash: &str) -> StoreResult<Option<PendingLogin>> {
+    let found = tx
+        .query_row(
+            "SELECT username, device_id, challenge, issued_at FROM pending_logins WHERE ticket_hash = ?1",
+            [ticket_hash],
+            |r| {
+                Ok(PendingLogin {
+                    username: r.get(0)?,
+                    device_id: r.get(1)?,
+                    challenge: r.get(2)?,
+                    issued_at: Timestamp(r.get(3)?),
+                })
+            },
+        )
+        .optional()?;
+    if found.is_some() {
+        tx.execute(
+            "DELETE FROM pending_logins WHERE ticket_hash = ?1",
+            [ticket_hash],
+        )?;
+    }
+    Ok(found)
+}
+
+/// C4: a new attempt replaces any challenge the user still had open.
+pub fn drop_pending_of(tx: &Transaction<'_>, username: &str) -> StoreResult<()> {
+    tx.execute("DELETE FROM pending_logins WHERE username = ?1", [username])?;
+    Ok(())
+}
+
+// ---- sessions ---------------------------------------------------------------------
+
+pub struct SessionRow {
+    pub username: String,
+    pub device_id: Option<String>,
+    pub created_at: Timestamp,
+}
+
+pub fn insert_session(tx: &Transaction<'_>, token_hash: &str, s: &SessionRow) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO sessions (token_hash, username, device_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![token_hash, s.username, s.device_id, s.created_at.0],
+    )?;
+    Ok(())
+}
+
+pub fn live_session(tx: &Transaction<'_>, token_hash: &str) -> StoreResult<Option<SessionRow>> {
+    Ok(tx
+        .query_row(
+            "SELECT username, device_id, created_at FROM sessions WHERE token_hash = ?1 AND ended_at IS NULL",
+            [token_hash],
+            |r| {
+                Ok(SessionRow {
+                    username: r.get(0)?,
+                    device_id: r.get(1)?,
+                    created_at: Timestamp(r.get(2)?),
+                })
+            },
+        )
+        .optional()?)
+}
+
+pub fn end_session(tx: &Transaction<'_>, token_hash: &str, at: Timestamp) -> StoreResult<bool> {
+    let n = tx.execute(
+        "UPDATE sessions SET ended_at = ?2 WHERE token_hash = ?1 AND ended_at IS NULL",
+        params![token_hash, at.0],
+    )?;
+    Ok(n == 1)
+}
+
+// ---- audit ------------------------------------------------------------------------
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: String,
+    pub at_ms: i64,
+    pub username: Option<String>,
+    pub event: String,
+    pub detail: String,
+}
+
+pub fn audit(
+    tx: &Transaction<'_>,
+    at: Timestamp,
+    username: Option<&str>,
+    event: &str,
+    detail: &str,
+) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO audit (at, username, event, detail) VALUES (?1, ?2, ?3, ?4)",
+        params![at.0, username, event, detail],
+    )?;
+    Ok(())
+}
+
+/// The newest `limit` events, oldest first, optionally for one username.
+pub fn audit_tail(
+    tx: &Transaction<'_>,
+    username: Option<&str>,
+    limit: u32,
+) -> StoreResult<Vec<AuditEvent>> {
+    let mut stmt = tx.prepare(
+        "SELECT id, at, username, event, detail FROM audit
+         WHERE ?1 IS NULL OR username = ?1 ORDER BY id DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![username, limit], |r| {
+        let at: i64 = r.get(1)?;
+        Ok(AuditEvent {
+            id: r.get(0)?,
+            at: Timestamp(at).rfc3339(),
+            at_ms: at,
+            username: r.get(2)?,
+            event: r.get(3)?,
+            detail: r.get(4)?,
+        })
+    })?;
+    let mut events: Vec<AuditEvent> = rows.collect::<Result<_, _>>()?;
+    events.reverse();
+    Ok(events)
+}
