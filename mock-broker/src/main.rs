@@ -40,6 +40,10 @@ struct ServeArgs {
     /// Enable the QA controls under /qa (clock, reset, locks, audit, provisioning).
     #[arg(long)]
     qa: bool,
+    /// Stop when standard input closes: a parent that starts the broker keeps the pipe
+    /// open, so the broker ends with it even if the parent is killed.
+    #[arg(long)]
+    exit_with_stdin: bool,
     /// Argon2id memory cost in KiB.
     #[arg(long, default_value_t = Argon2Settings::default().memory_kib)]
     argon2_memory_kib: u32,
@@ -174,25 +178,44 @@ fn serve_inner(args: ServeArgs) -> Result<(), Box<dyn std::error::Error + Send +
             broker,
             qa: args.qa,
         };
-        server::run(listener, state, shutdown_signal()).await?;
+        server::run(listener, state, shutdown_signal(args.exit_with_stdin)).await?;
         Ok(())
     })
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => return ctrl_c.await.unwrap_or(()),
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
+async fn shutdown_signal(exit_with_stdin: bool) {
+    let (stdin_closed_tx, stdin_closed) = tokio::sync::oneshot::channel::<()>();
+    if exit_with_stdin {
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+            let _ = stdin_closed_tx.send(());
+        });
+    } else {
+        // Never resolves: the sender lives as long as the process.
+        std::mem::forget(stdin_closed_tx);
     }
-    #[cfg(not(unix))]
-    ctrl_c.await.unwrap_or(());
+    let stdin_closed = async move {
+        let _ = stdin_closed.await;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate() => {}
+        _ = stdin_closed => {}
+    }
+}
+
+#[cfg(unix)]
+async fn terminate() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            term.recv().await;
+        }
+        Err(_) => std::future::pending::<()>().await,
+    }
+}
+
+#[cfg(not(unix))]
+async fn terminate() {
+    std::future::pending::<()>().await
 }

@@ -1,5 +1,353 @@
+//! Portcullis, the desktop login client. A thin Tauri shell: each command is a few
+//! lines that delegate to the broker client, the keyring or the card simulator, and
+//! errors cross IPC as `{code, message}` (`error::AppError`).
+//!
+//! Windows: `login` (from `tauri.conf.json`), `main` (opened on a successful login,
+//! showing the real session), and `card` (the DSC+ simulator, from the Devices menu).
+
+mod broker_process;
+mod card;
+mod client;
+mod error;
+mod keychain;
+
+use broker_process::{BrokerSource, BrokerStatus, BundledBroker};
+use client::BrokerClient;
+use error::AppError;
+use serde_json::Value;
+use std::sync::Mutex;
+use tauri::{AppHandle, Manager, RunEvent, State, WebviewUrl, WebviewWindowBuilder, WindowEvent};
+
+enum Connection {
+    Starting,
+    Ready {
+        client: BrokerClient,
+        bundled: Option<BundledBroker>,
+    },
+    Failed(AppError),
+}
+
+struct Portcullis {
+    source: BrokerSource,
+    connection: Mutex<Connection>,
+    /// The session token: kept here, never handed to the web view.
+    token: Mutex<Option<String>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Portcullis {
+    fn client(&self) -> Result<BrokerClient, AppError> {
+        match &*lock(&self.connection) {
+            Connection::Ready { client, .. } => Ok(client.clone()),
+            Connection::Starting => {
+                Err(AppError::new("broker_starting", "The broker is starting…"))
+            }
+            Connection::Failed(e) => Err(e.clone()),
+        }
+    }
+
+    fn token(&self) -> Result<String, AppError> {
+        lock(&self.token)
+            .clone()
+            .ok_or_else(|| AppError::new("invalid_session", "You are not logged in."))
+    }
+}
+
+/// Connects to the broker on a background thread; the login screen polls the status.
+fn start_connecting(app: &AppHandle) {
+    let state = app.state::<Portcullis>();
+    *lock(&state.connection) = Connection::Starting;
+    let source = state.source.clone();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let connected =
+            tauri::async_runtime::spawn_blocking(move || broker_process::connect(&source))
+                .await
+                .unwrap_or_else(|e| Err(AppError::new("broker_not_started", e.to_string())));
+        let next = match connected {
+            Ok((client, bundled)) => match client.health().await {
+                Ok(()) => {
+                    tracing::info!(url = client.base(), "broker ready");
+                    Connection::Ready { client, bundled }
+                }
+                Err(e) => Connection::Failed(e),
+            },
+            Err(e) => Connection::Failed(e),
+        };
+        *lock(&app.state::<Portcullis>().connection) = next;
+    });
+}
+
+// ---- broker ------------------------------------------------------------------------
+
+#[tauri::command]
+fn broker_status(state: State<'_, Portcullis>) -> BrokerStatus {
+    match &*lock(&state.connection) {
+        Connection::Starting => BrokerStatus::Starting,
+        Connection::Ready { client, bundled } => BrokerStatus::Ready {
+            url: client.base().to_owned(),
+            bundled: bundled.is_some(),
+        },
+        Connection::Failed(e) => BrokerStatus::Failed {
+            code: e.code.clone(),
+            message: e.message.clone(),
+        },
+    }
+}
+
+#[tauri::command]
+fn broker_retry(app: AppHandle) {
+    start_connecting(&app);
+}
+
+// ---- login ---------------------------------------------------------------------------
+
+/// Keeps the token, opens the main window, and gives the UI the session without it.
+fn logged_in(app: &AppHandle, token: String, session: Value) -> Result<Value, AppError> {
+    *lock(&app.state::<Portcullis>().token) = Some(token);
+    open_main_window(app)?;
+    Ok(serde_json::json!({ "status": "authenticated", "session": session }))
+}
+
+#[tauri::command]
+async fn login(
+    app: AppHandle,
+    state: State<'_, Portcullis>,
+    username: String,
+    password: String,
+) -> Result<Value, AppError> {
+    let mut step = state.client()?.login(&username, &password).await?;
+    if step.get("status").and_then(Value::as_str) == Some("authenticated") {
+        let token = step
+            .get("token")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let session = step.get_mut("session").map(Value::take).unwrap_or_default();
+        return logged_in(&app, token, session);
+    }
+    Ok(step)
+}
+
+#[tauri::command]
+async fn submit_response(
+    app: AppHandle,
+    state: State<'_, Portcullis>,
+    ticket: String,
+    response: String,
+) -> Result<Value, AppError> {
+    let new_session = state.client()?.respond(&ticket, &response).await?;
+    logged_in(&app, new_session.token, new_session.session)
+}
+
+#[tauri::command]
+async fn cancel_login(state: State<'_, Portcullis>, ticket: String) -> Result<(), AppError> {
+    state.client()?.cancel(&ticket).await
+}
+
+#[tauri::command]
+async fn current_session(state: State<'_, Portcullis>) -> Result<Value, AppError> {
+    let token = state.token()?;
+    state.client()?.session(&token).await
+}
+
+#[tauri::command]
+async fn logout(app: AppHandle, state: State<'_, Portcullis>) -> Result<(), AppError> {
+    let token = lock(&state.token).take();
+    if let Some(token) = token {
+        // The window closes either way; a broker that is gone has no session to end.
+        if let Err(e) = state.client()?.logout(&token).await {
+            tracing::warn!(code = %e.code, "logout");
+        }
+    }
+    if let Some(main) = app.get_webview_window("main") {
+        main.destroy()
+            .map_err(|e| AppError::new("window", e.to_string()))?;
+    }
+    show_login_window(&app);
+    Ok(())
+}
+
+#[tauri::command]
+fn remembered_username() -> Result<Option<String>, AppError> {
+    keychain::remembered_username()
+}
+
+#[tauri::command]
+fn remember_username(username: Option<String>) -> Result<(), AppError> {
+    keychain::remember_username(username.as_deref())
+}
+
+// ---- the DSC+ card simulator -----------------------------------------------------------
+
+#[tauri::command]
+async fn open_card_window(app: AppHandle) -> Result<(), AppError> {
+    if let Some(card) = app.get_webview_window("card") {
+        let _ = card.show();
+        let _ = card.set_focus();
+        return Ok(());
+    }
+    // Beside the login window, so both can be seen at once.
+    let beside = app
+        .get_webview_window("login")
+        .and_then(|w| {
+            Some((
+                w.outer_position().ok()?,
+                w.outer_size().ok()?,
+                w.scale_factor().ok()?,
+            ))
+        })
+        .map(|(pos, size, scale)| {
+            let pos = pos.to_logical::<f64>(scale);
+            let size = size.to_logical::<f64>(scale);
+            (pos.x + size.width + 16.0, pos.y)
+        });
+    let mut builder = WebviewWindowBuilder::new(&app, "card", WebviewUrl::App("card.html".into()));
+    if let Some((x, y)) = beside {
+        builder = builder.position(x, y);
+    }
+    builder
+        .title("DSC+ card simulator")
+        .inner_size(320.0, 540.0)
+        .resizable(false)
+        .build()
+        .map_err(|e| AppError::new("window", e.to_string()))?;
+    Ok(())
+}
+
+#[tauri::command]
+async fn card_devices(state: State<'_, Portcullis>) -> Result<Vec<client::DeviceInfo>, AppError> {
+    let devices = state
+        .client()?
+        .devices()
+        .await
+        .map_err(|e| match e.code.as_str() {
+            "not_found" => AppError::new(
+                "qa_disabled",
+                "This broker does not hand out card keys (its QA mode is off).",
+            ),
+            _ => e,
+        })?;
+    Ok(devices
+        .into_iter()
+        .filter(|d| d.kind == "dsc_plus")
+        .collect())
+}
+
+/// Makes sure the card's key is in the keyring: asked of the broker once, then kept.
+#[tauri::command]
+async fn card_load(state: State<'_, Portcullis>, device_id: String) -> Result<Value, AppError> {
+    if keychain::card_key(&device_id)?.is_some() {
+        return Ok(serde_json::json!({ "device_id": device_id, "provisioned": false }));
+    }
+    let provision = state.client()?.provision(&device_id).await?;
+    if provision.suite != card::DSC_PLUS_SUITE {
+        return Err(AppError::new(
+            "card_bad_key",
+            format!("Unexpected suite {}", provision.suite),
+        ));
+    }
+    keychain::store_card_key(&provision.id, &provision.secret_hex)?;
+    Ok(serde_json::json!({ "device_id": device_id, "provisioned": true }))
+}
+
+#[tauri::command]
+fn card_response(device_id: String, pin: String, challenge: String) -> Result<String, AppError> {
+    let key = keychain::card_key(&device_id)?.ok_or_else(|| {
+        AppError::new(
+            "card_not_loaded",
+            "This card has no key yet. Choose it again.",
+        )
+    })?;
+    card::response(&key, &pin, &challenge)
+}
+
+// ---- windows ---------------------------------------------------------------------------
+
+fn open_main_window(app: &AppHandle) -> Result<(), AppError> {
+    if let Some(main) = app.get_webview_window("main") {
+        let _ = main.eval("window.location.reload()");
+        let _ = main.show();
+    } else {
+        WebviewWindowBuilder::new(app, "main", WebviewUrl::App("main.html".into()))
+            .title("Portcullis — Trading workstation")
+            .inner_size(900.0, 560.0)
+            .build()
+            .map_err(|e| AppError::new("window", e.to_string()))?;
+    }
+    if let Some(login) = app.get_webview_window("login") {
+        let _ = login.hide();
+    }
+    Ok(())
+}
+
+fn show_login_window(app: &AppHandle) {
+    if let Some(login) = app.get_webview_window("login") {
+        let _ = login.eval("window.location.reload()");
+        let _ = login.show();
+        let _ = login.set_focus();
+    }
+}
+
 pub fn run() {
-    tauri::Builder::default()
-        .run(tauri::generate_context!("../tauri.conf.json"))
-        .expect("error while running Portcullis");
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PORTCULLIS_LOG")
+                .unwrap_or_else(|_| "portcullis=info".into()),
+        )
+        .init();
+
+    let app = tauri::Builder::default()
+        .setup(|app| {
+            let data_dir = app.path().app_data_dir()?;
+            app.manage(Portcullis {
+                source: BrokerSource::from_environment(&data_dir),
+                connection: Mutex::new(Connection::Starting),
+                token: Mutex::new(None),
+            });
+            start_connecting(app.handle());
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing the login or main window ends the app (the card is an accessory).
+            if let WindowEvent::Destroyed = event {
+                let app = window.app_handle();
+                let token_held = lock(&app.state::<Portcullis>().token).is_some();
+                match window.label() {
+                    "login" => app.exit(0),
+                    "main" if token_held => app.exit(0),
+                    _ => {}
+                }
+            }
+        })
+        .invoke_handler(tauri::generate_handler![
+            broker_status,
+            broker_retry,
+            login,
+            submit_response,
+            cancel_login,
+            current_session,
+            logout,
+            remembered_username,
+            remember_username,
+            open_card_window,
+            card_devices,
+            card_load,
+            card_response,
+        ])
+        .build(tauri::generate_context!("../tauri.conf.json"))
+        .expect("Portcullis could not start its window");
+
+    app.run(|app, event| {
+        if let RunEvent::Exit = event {
+            // Stop the bundled broker with the app.
+            let state = app.state::<Portcullis>();
+            let previous = std::mem::replace(&mut *lock(&state.connection), Connection::Starting);
+            drop(previous);
+        }
+    });
 }

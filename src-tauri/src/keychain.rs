@@ -1,0 +1,47 @@
+//! What Portcullis keeps in the desktop keyring (Secret Service on Linux): the
+//! remembered username, and each card simulator's key. Nothing else is stored.
+
+use crate::error::AppError;
+use keyring::Entry;
+
+const SERVICE: &str = "portcullis";
+const REMEMBERED_USERNAME: &str = "remembered-username";
+const CARD_SERVICE: &str = "portcullis.card";
+
+fn entry(service: &str, user: &str) -> Result<Entry, AppError> {
+    Entry::new(service, user).map_err(AppError::keyring)
+}
+
+fn read(service: &str, user: &str) -> Result<Option<String>, AppError> {
+    match entry(service, user)?.get_password() {
+        Ok(value) => Ok(Some(value)),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(AppError::keyring(e)),
+    }
+}
+
+pub fn remembered_username() -> Result<Option<String>, AppError> {
+    read(SERVICE, REMEMBERED_USERNAME)
+}
+
+/// Stores `username`, or forgets the stored one when None.
+pub fn remember_username(username: Option<&str>) -> Result<(), AppError> {
+    let e = entry(SERVICE, REMEMBERED_USERNAME)?;
+    match username {
+        Some(name) => e.set_password(name).map_err(AppError::keyring),
+        None => match e.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(err) => Err(AppError::keyring(err)),
+        },
+    }
+}
+
+pub fn card_key(device_id: &str) -> Result<Option<String>, AppError> {
+    read(CARD_SERVICE, device_id)
+}
+
+pub fn store_card_key(device_id: &str, key_hex: &str) -> Result<(), AppError> {
+    entry(CARD_SERVICE, device_id)?
+        .set_password(key_hex)
+        .map_err(AppError::keyring)
+}
