@@ -1,0 +1,9 @@
+//! The broker as a real process over HTTP: every L and C rule, the wire's error
+//! contract, QA controls, and state that survives `kill -9`.
+
+mod challenge;
+mod lockout;
+mod password;
+mod persistence;
+mod qa;
+mod wire;
