@@ -4,6 +4,8 @@
 //! The binaries come from the workspace's target folder: run `cargo build --workspace`
 //! first (the README's test command does).
 
+pub mod desktop;
+
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,216 @@
+//! Driving the real Portcullis app through tauri-driver and WebKitWebDriver.
+//!
+//! Each `Desktop` starts its own tauri-driver on free ports and a WebDriver session
+//! for the app binary, pointed at a broker with `--broker-url`. Waits are for
+//! conditions with deadlines, never for fixed times. Run inside a desktop session
+//! (`scripts/with-desktop.sh`): Xvfb, D-Bus, keyring, notifications.
+
+use crate::binary;
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Long enough for a cold WebKit start on a loaded 2-core machine.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+
+pub struct Desktop {
+    pub client: Client,
+    driver: Child,
+    pub login_window: fantoccini::wd::WindowHandle,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+pub fn testid(id: &str) -> String {
+    format!("[data-testid=\"{id}\"]")
+}
+
+impl Desktop {
+    /// Starts the app with `args` (e.g. `["--broker-url", url]`).
+    pub async fn start(args: &[&str]) -> Desktop {
+        let port = free_port();
+        let native_port = free_port();
+        let driver_bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into());
+        let driver = Command::new(&driver_bin)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("start {driver_bin} (cargo install tauri-driver --locked): {e}")
+            });
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < DEADLINE,
+                "tauri-driver did not listen on {port}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+
+        let app = binary("portcullis");
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app, "args": args }),
+        );
+        let client = ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("WebDriver session with the app");
+        let login_window = client.window().await.expect("login window handle");
+        Desktop {
+            client,
+            driver,
+            login_window,
+        }
+    }
+
+    pub async fn find(&self, id: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(DEADLINE)
+            .for_element(Locator::Css(&testid(id)))
+            .await
+            .unwrap_or_else(|e| panic!("element {id}: {e}"))
+    }
+
+    pub async fn click(&self, id: &str) {
+        self.find(id)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {id}: {e}"));
+    }
+
+    pub async fn type_into(&self, id: &str, text: &str) {
+        let el = self.find(id).await;
+        el.clear()
+            .await
+            .unwrap_or_else(|e| panic!("clear {id}: {e}"));
+        el.send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {id}: {e}"));
+    }
+
+    /// Waits until `check` accepts the element's (text, attribute `attr`) and returns the text.
+    pub async fn wait_for(
+        &self,
+        id: &str,
+        attr: Option<&str>,
+        what: &str,
+        check: impl Fn(&str, Option<&str>) -> bool,
+    ) -> String {
+        let start = Instant::now();
+        let mut last = String::new();
+        loop {
+            if let Ok(el) = self.client.find(Locator::Css(&testid(id))).await {
+                let text = el.text().await.unwrap_or_default();
+                let value = match attr {
+                    Some(a) => el.attr(a).await.ok().flatten(),
+                    None => None,
+                };
+                let shown = el.is_displayed().await.unwrap_or(false);
+                if shown && check(&text, value.as_deref()) {
+                    return text;
+                }
+                let dom = self
+                    .client
+                    .execute(
+                        "const e = document.querySelector(arguments[0]); return e ? e.textContent : null",
+                        vec![serde_json::json!(testid(id))],
+                    )
+                    .await
+                    .unwrap_or_default();
+                last = format!(
+                    "text {text:?}, {attr:?} = {value:?}, displayed {shown}, DOM text {dom}"
+                );
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "timed out waiting for {id} to {what}; last seen: {last}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn wait_text(&self, id: &str, what: &str, check: impl Fn(&str) -> bool) -> String {
+        self.wait_for(id, None, what, |text, _| check(text)).await
+    }
+
+    pub async fn wait_attr(&self, id: &str, attr: &str, value: &str) {
+        self.wait_for(id, Some(attr), &format!("have {attr}={value}"), |_, v| {
+            v == Some(value)
+        })
+        .await;
+    }
+
+    /// Switches to the window whose page is `page` (e.g. "card.html"), waiting for it.
+    pub async fn switch_to_page(&self, page: &str) {
+        let start = Instant::now();
+        loop {
+            for handle in self.client.windows().await.unwrap_or_default() {
+                if self.client.switch_to_window(handle).await.is_ok() {
+                    if let Ok(url) = self.client.current_url().await {
+                        if url.path().ends_with(page) {
+                            return;
+                        }
+                    }
+                }
+            }
+            assert!(start.elapsed() < DEADLINE, "no window shows {page}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn switch_to_login(&self) {
+        self.client
+            .switch_to_window(self.login_window.clone())
+            .await
+            .expect("back to the login window");
+    }
+
+    /// Ends the WebDriver session (closing the app) and stops tauri-driver.
+    pub async fn quit(mut self) {
+        let _ = self.client.clone().close().await;
+        stop(&mut self.driver);
+    }
+}
+
+fn stop(driver: &mut Child) {
+    // SIGTERM lets tauri-driver stop WebKitWebDriver too; SIGKILL would orphan it.
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(driver.id().to_string())
+        .status();
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(5) {
+        if let Ok(Some(_)) = driver.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = driver.kill();
+    let _ = driver.wait();
+}
+
+impl Drop for Desktop {
+    fn drop(&mut self) {
+        if let Ok(None) = self.driver.try_wait() {
+            stop(&mut self.driver);
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! The real app, driven through tauri-driver under Xvfb, against a real broker.
+//! Run inside `scripts/with-desktop.sh` (the README's test command does). The tests
+//! take turns: one app window set at a time keeps WebKit's start-up within deadlines
+//! on two cores.
+
+use portcullis_tests::desktop::Desktop;
+use portcullis_tests::Broker;
+use tokio::sync::{Mutex, MutexGuard};
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
+
+mod login;
+
+async fn one_at_a_time() -> MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().await
+}
+
+async fn app_for(broker: &Broker) -> Desktop {
+    Desktop::start(&["--broker-url", &broker.url]).await
+}
