@@ -539,7 +539,7 @@ impl Broker {
     }
 
     pub fn devices(&self) -> BrokerResult<Vec<DeviceInfo>> {
-        let rows = self.store.write(|tx| store::all_devices(tx))?;
+        let rows = self.store.write(store::all_devices)?;
         Ok(rows
             .into_iter()
             .map(|d| DeviceInfo {

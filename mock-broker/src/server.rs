@@ -105,7 +105,15 @@ impl From<BrokerError> for ApiError {
                 "Temporary passcodes are upper case and case-sensitive.",
                 "Security card and device responses have no spaces between characters.",
             ] })),
-            _ => None,
+            BrokerError::MissingField(_)
+            | BrokerError::BadRequest(_)
+            | BrokerError::BadCharacter
+            | BrokerError::InvalidCredentials
+            | BrokerError::ChallengeExpired
+            | BrokerError::NoPendingLogin
+            | BrokerError::InvalidSession
+            | BrokerError::NotFound(_)
+            | BrokerError::Store(_) => None,
         };
         ApiError {
             status: status_of(&err),
@@ -117,6 +125,8 @@ impl From<BrokerError> for ApiError {
 }
 
 impl From<JsonRejection> for ApiError {
+    // axum's rejection enum is non-exhaustive: a wildcard is the only way to cover it.
+    #[allow(clippy::wildcard_enum_match_arm)]
     fn from(rejection: JsonRejection) -> Self {
         let code = match &rejection {
             JsonRejection::JsonDataError(_) => "invalid_field",
