@@ -160,6 +160,22 @@ function setUpMenus() {
       menu.classList.remove("open");
     });
   }
+  $("menu-reset-demo").addEventListener("click", async () => {
+    const notice = $("demo-notice");
+    try {
+      await portcullis.call("demo_reset");
+      if (pending) showPasswordStep();
+      clearError("login-error");
+      $("username").value = "";
+      notice.textContent = "Demo reset: every user, lock and the clock are back to the start.";
+      notice.dataset.code = "demo_reset";
+    } catch (err) {
+      notice.textContent = err.message;
+      notice.dataset.code = err.code;
+    }
+    notice.hidden = false;
+    $("username").focus();
+  });
   $("menu-open-card").addEventListener("click", () => {
     portcullis.call("open_card_window").catch((err) => showError("login-error", err));
   });

@@ -107,6 +107,12 @@ impl BrokerClient {
         self.send(self.http.post(self.url(&path))).await
     }
 
+    /// Demo/QA: back to the scenario (users, devices, no locks, clock at real time).
+    pub async fn reset(&self) -> Result<(), AppError> {
+        let _: Value = self.send(self.http.post(self.url("/qa/reset"))).await?;
+        Ok(())
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -181,6 +181,23 @@ fn remember_username(username: Option<String>) -> Result<(), AppError> {
     keychain::remember_username(username.as_deref())
 }
 
+/// Demonstrators reset the broker between visitors (it must run with `--qa`, as the
+/// bundled one does).
+#[tauri::command]
+async fn demo_reset(state: State<'_, Portcullis>) -> Result<(), AppError> {
+    state
+        .client()?
+        .reset()
+        .await
+        .map_err(|e| match e.code.as_str() {
+            "not_found" => AppError::new(
+                "qa_disabled",
+                "This broker does not allow a reset (its QA mode is off).",
+            ),
+            _ => e,
+        })
+}
+
 // ---- the DSC+ card simulator -----------------------------------------------------------
 
 #[tauri::command]
@@ -334,6 +351,7 @@ pub fn run() {
             logout,
             remembered_username,
             remember_username,
+            demo_reset,
             open_card_window,
             card_devices,
             card_load,

@@ -214,3 +214,14 @@ impl Drop for Desktop {
         }
     }
 }
+
+/// What the desktop keyring (Secret Service) holds for `service`/`user`, read with
+/// `secret-tool` — the same store the app writes through the keyring crate.
+pub fn keyring_lookup(service: &str, user: &str) -> Option<String> {
+    let out = Command::new("secret-tool")
+        .args(["lookup", "service", service, "username", user])
+        .output()
+        .ok()?;
+    let value = String::from_utf8(out.stdout).ok()?;
+    (out.status.success() && !value.is_empty()).then_some(value)
+}

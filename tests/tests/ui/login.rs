@@ -1,7 +1,7 @@
 //! The login window, the card simulator and the main window, end to end.
 
 use super::{app_for, one_at_a_time};
-use portcullis_tests::desktop::Desktop;
+use portcullis_tests::desktop::{keyring_lookup, Desktop};
 use portcullis_tests::Broker;
 
 const AVERY_CARD: &str = "DSCP-40211873";
@@ -77,6 +77,13 @@ async fn c2_dsc_plus_login_reading_the_challenge_into_the_card() {
             .arg(std::path::Path::new(&dir).join("login-and-card.png"))
             .status();
     }
+
+    let (_, provision) = broker.get("/qa/devices").await;
+    assert!(provision["devices"].to_string().contains(AVERY_CARD));
+    assert!(
+        keyring_lookup("portcullis.card", AVERY_CARD).is_some_and(|k| k.len() == 64),
+        "the card keeps its key in the desktop keyring"
+    );
 
     app.switch_to_login().await;
     app.type_into("response-input", &response).await;

@@ -9,7 +9,10 @@ use tokio::sync::{Mutex, MutexGuard};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
 
+mod keyboard;
 mod login;
+
+const DEADLINE: std::time::Duration = portcullis_tests::desktop::DEADLINE;
 
 async fn one_at_a_time() -> MutexGuard<'static, ()> {
     ONE_AT_A_TIME.lock().await
