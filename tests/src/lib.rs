@@ -152,6 +152,30 @@ impl Broker {
         .await
     }
 
+    /// `GET /v1/session` with the token, as the desktop app asks it.
+    pub async fn session(&self, token: &str) -> (u16, Value) {
+        let resp = self
+            .http
+            .get(format!("{}/v1/session", self.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("GET session");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn logout(&self, token: &str) -> u16 {
+        let resp = self
+            .http
+            .post(format!("{}/v1/logout", self.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("POST logout");
+        resp.status().as_u16()
+    }
+
     pub async fn advance(&self, seconds: i64) -> Value {
         let (status, body) = self
             .post("/qa/clock/advance", json!({ "seconds": seconds }))

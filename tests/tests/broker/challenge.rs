@@ -33,16 +33,8 @@ async fn c3_right_response_logs_in_and_records_the_device() {
     let (status, body) = b.respond(step["ticket"].as_str().unwrap(), &response).await;
     assert_eq!(status, 200, "{body}");
     let token = body["token"].as_str().unwrap();
-    let session = b
-        .http
-        .get(format!("{}/v1/session", b.url))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
+    let (status, session) = b.session(token).await;
+    assert_eq!(status, 200, "{session}");
     assert_eq!(session["username"], "avery");
     assert_eq!(session["device_id"], AVERY_CARD);
     assert_eq!(session["account"], "U7012345");
