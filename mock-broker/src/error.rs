@@ -29,6 +29,42 @@ pub enum BrokerError {
     /// C4: a challenge answered already, cancelled, or never issued.
     #[error("no pending login for that ticket")]
     NoPendingLogin,
+    /// The ticket outlived its 15 minutes.
+    #[error("login expired")]
+    LoginExpired,
+    /// The step asked for does not fit where the login stands.
+    #[error("wrong stage: {0}")]
+    WrongStage(&'static str),
+    /// K6: the phone said "I'm not logging in" (or answered wrongly).
+    #[error("push denied")]
+    PushDenied,
+    /// K6: 180 s passed without an answer.
+    #[error("push expired")]
+    PushExpired,
+    /// K6: a push answers once.
+    #[error("push already answered")]
+    PushAnswered,
+    /// Number matching: the phone picked another number.
+    #[error("number mismatch")]
+    NumberMismatch,
+    /// K1/D3.
+    #[error("invalid phone number")]
+    InvalidPhoneNumber(String),
+    /// K1.
+    #[error("invalid PIN")]
+    InvalidPin(String),
+    /// K1: the SMS activation code was wrong.
+    #[error("invalid activation code")]
+    InvalidCode { tries_left: u32 },
+    /// K1: the activation code expired or was tried too often.
+    #[error("activation over")]
+    ActivationOver(&'static str),
+    /// K5: the username is on this phone already.
+    #[error("already on this phone")]
+    AlreadyAdded,
+    /// The phone's token is not known.
+    #[error("unknown phone")]
+    UnknownPhone,
     #[error("no live session for that token")]
     InvalidSession,
     #[error("not found: {0}")]
@@ -49,6 +85,18 @@ impl BrokerError {
             BrokerError::ChallengeExpired => "challenge_expired",
             BrokerError::NoPendingLogin => "no_pending_login",
             BrokerError::InvalidSession => "invalid_session",
+            BrokerError::LoginExpired => "login_expired",
+            BrokerError::WrongStage(_) => "wrong_stage",
+            BrokerError::PushDenied => "push_denied",
+            BrokerError::PushExpired => "push_expired",
+            BrokerError::PushAnswered => "push_already_answered",
+            BrokerError::NumberMismatch => "number_mismatch",
+            BrokerError::InvalidPhoneNumber(_) => "invalid_phone_number",
+            BrokerError::InvalidPin(_) => "invalid_pin",
+            BrokerError::InvalidCode { .. } => "invalid_code",
+            BrokerError::ActivationOver(_) => "activation_over",
+            BrokerError::AlreadyAdded => "already_added",
+            BrokerError::UnknownPhone => "unknown_phone",
             BrokerError::NotFound(_) => "not_found",
             BrokerError::Store(_) => "internal",
         }
@@ -74,6 +122,23 @@ impl BrokerError {
                 "This login is no longer waiting for a response. Please log in again.".into()
             }
             BrokerError::InvalidSession => "Your session has ended. Please log in again.".into(),
+            BrokerError::LoginExpired => "This login has expired. Please log in again.".into(),
+            BrokerError::WrongStage(why) => (*why).into(),
+            BrokerError::PushDenied => "Login failed: the request was denied on the phone.".into(),
+            BrokerError::PushExpired => {
+                "The notification expired before it was answered. Send it again, or use the challenge instead.".into()
+            }
+            BrokerError::PushAnswered => "This login request has already been answered.".into(),
+            BrokerError::NumberMismatch => {
+                "That is not the number shown on the login screen. The request was refused.".into()
+            }
+            BrokerError::InvalidPhoneNumber(why) | BrokerError::InvalidPin(why) => why.clone(),
+            BrokerError::InvalidCode { tries_left } => {
+                format!("That activation code is not right. {tries_left} tries left.")
+            }
+            BrokerError::ActivationOver(why) => (*why).into(),
+            BrokerError::AlreadyAdded => "This user name is already on this phone.".into(),
+            BrokerError::UnknownPhone => "This phone is not registered. Activate IB Key again.".into(),
             BrokerError::NotFound(what) => format!("Not found: {what}"),
             BrokerError::Store(_) => "The broker could not complete the request.".into(),
         }

@@ -174,10 +174,7 @@ fn serve_inner(args: ServeArgs) -> Result<(), Box<dyn std::error::Error + Send +
         let mut stdout = std::io::stdout();
         writeln!(stdout, "listening on http://{local}")?;
         stdout.flush()?;
-        let state = AppState {
-            broker,
-            qa: args.qa,
-        };
+        let state = AppState::new(broker, args.qa);
         server::run(listener, state, shutdown_signal(args.exit_with_stdin)).await?;
         Ok(())
     })

@@ -4,6 +4,7 @@
 //! bad characters (L3), DSC+ below the equity floor (D4), dangling references — so a
 //! QA engineer learns of a typo at start-up, not from a strange login later.
 
+use crate::rules::ibkey::{validate_phone_number, validate_pin};
 use crate::rules::Username;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
@@ -23,6 +24,27 @@ pub struct Scenario {
     pub users: Vec<User>,
     #[serde(default)]
     pub devices: Vec<Device>,
+    /// Phones that hold IB Key (K1); their users are the `ib_key` devices naming them.
+    #[serde(default)]
+    pub phones: Vec<Phone>,
+    #[serde(default)]
+    pub settings: Settings,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The desktop shows a number the phone must pick among three (off by default).
+    #[serde(default)]
+    pub number_matching: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phone {
+    pub id: String,
+    /// Digits only, without the trunk prefix (D3).
+    pub number: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -67,12 +89,18 @@ fn default_true() -> bool {
 pub enum DeviceKind {
     /// D1: the most protective device; C1–C4 describe it.
     DscPlus,
+    /// K1–K7: the mobile authenticator.
+    IbKey,
+    /// D3: codes by text message, until IB Key is activated.
+    Sms,
 }
 
 impl DeviceKind {
     pub fn as_str(self) -> &'static str {
         match self {
             DeviceKind::DscPlus => "dsc_plus",
+            DeviceKind::IbKey => "ib_key",
+            DeviceKind::Sms => "sms",
         }
     }
 }
@@ -99,11 +127,24 @@ pub struct Device {
     pub id: String,
     pub kind: DeviceKind,
     pub owner: String,
-    /// The OCRA key, hex.
+    /// The OCRA key, hex (DSC+ and IB Key).
+    #[serde(default)]
     pub secret: String,
+    /// The card's 4-digit PIN, or IB Key's 4–6 character PIN (the passcode behind
+    /// biometrics when `security = "biometric"`).
+    #[serde(default)]
     pub pin: String,
     #[serde(default = "default_active")]
     pub status: DeviceStatus,
+    /// IB Key: the phone (an id from `[[phones]]`).
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// IB Key: `pin` or `biometric`.
+    #[serde(default)]
+    pub security: Option<String>,
+    /// SMS: the number codes go to.
+    #[serde(default)]
+    pub phone_number: Option<String>,
 }
 
 impl std::fmt::Debug for Device {
@@ -179,14 +220,12 @@ impl Scenario {
                     d.id, d.owner
                 ));
             };
-            match hex::decode(&d.secret) {
-                Ok(key) if key.len() >= 16 => {}
-                Ok(_) | Err(_) => {
-                    return bad(format!(
-                        "device {:?}: secret must be at least 16 bytes of hex",
-                        d.id
-                    ))
+            let secret_ok = matches!(hex::decode(&d.secret), Ok(key) if key.len() >= 16);
+            match d.kind {
+                DeviceKind::DscPlus | DeviceKind::IbKey if !secret_ok => {
+                    return bad(format!("device {:?}: secret must be at least 16 bytes of hex", d.id));
                 }
+                DeviceKind::DscPlus | DeviceKind::IbKey | DeviceKind::Sms => {}
             }
             match d.kind {
                 DeviceKind::DscPlus => {
@@ -206,7 +245,29 @@ impl Scenario {
                         ));
                     }
                 }
+                DeviceKind::IbKey => {
+                    let phone_known = d.phone.as_ref().is_some_and(|p| self.phones.iter().any(|ph| &ph.id == p));
+                    if !phone_known {
+                        return bad(format!("device {:?}: an IB Key names one of the [[phones]]", d.id));
+                    }
+                    if !matches!(d.security.as_deref(), Some("pin" | "biometric")) {
+                        return bad(format!("device {:?}: security is \"pin\" or \"biometric\"", d.id));
+                    }
+                    validate_pin(&d.pin).map_err(|e| ScenarioError::Invalid(format!("device {:?}: {e}", d.id)))?;
+                }
+                DeviceKind::Sms => {
+                    let number = d.phone_number.as_deref().unwrap_or_default();
+                    validate_phone_number(number)
+                        .map_err(|e| ScenarioError::Invalid(format!("device {:?}: {e}", d.id)))?;
+                }
             }
+        }
+        let mut phone_ids = HashSet::new();
+        for p in &self.phones {
+            if !phone_ids.insert(p.id.as_str()) {
+                return bad(format!("phone {:?} appears twice", p.id));
+            }
+            validate_phone_number(&p.number).map_err(|e| ScenarioError::Invalid(format!("phone {:?}: {e}", p.id)))?;
         }
         Ok(())
     }

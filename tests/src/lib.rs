@@ -112,9 +112,10 @@ impl Broker {
         (status, resp.json().await.unwrap_or(Value::Null))
     }
 
+    /// Sends any bytes. On a connection of its own: a refused body may close it.
     pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
-        let resp = self
-            .http
+        let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().expect("client");
+        let resp = client
             .post(format!("{}{path}", self.url))
             .header("content-type", content_type)
             .body(body)

@@ -56,17 +56,22 @@ pub fn check_response(
     if now >= issued_at.plus(CHALLENGE_LIFETIME) {
         return ResponseCheck::Expired;
     }
-    // L6: the response has no spaces; one typed with them is simply wrong.
-    if bool::from(expected.as_bytes().ct_eq(typed.as_bytes())) {
+    if responses_match(expected, typed) {
         ResponseCheck::Correct
     } else {
         ResponseCheck::Wrong
     }
 }
 
-/// C3: the value a DSC+ shows for `challenge`, from the card's key and the SHA1 of
-/// its PIN.
-pub fn dsc_plus_response(
+/// Compares a typed value with the expected one in constant time. L6: responses have
+/// no spaces; one typed with them is simply wrong.
+pub fn responses_match(expected: &str, typed: &str) -> bool {
+    bool::from(expected.as_bytes().ct_eq(typed.as_bytes()))
+}
+
+/// C3/K3: the value a DSC+ (or IB Key's Authenticate screen) shows for `challenge`,
+/// from the device's key and the SHA1 of its PIN.
+pub fn ocra_response(
     key: &[u8],
     pin_sha1: &[u8],
     challenge: &ChallengeCode,

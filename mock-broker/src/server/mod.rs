@@ -5,19 +5,24 @@
 
 use crate::broker::Broker;
 use crate::error::BrokerError;
-use crate::rules::{Duration, Timestamp};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use serde_json::json;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use tokio::sync::broadcast;
+
+mod login;
+mod phone;
+mod qa;
+
+pub use phone::PhoneEvent;
 
 /// Requests are small; anything larger is refused with `body_too_large`.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -27,28 +32,56 @@ pub struct AppState {
     pub broker: Arc<Broker>,
     /// QA controls answer only when the broker was started with `--qa`.
     pub qa: bool,
+    /// What phones hear, after K4's faults.
+    pub phone_events: broadcast::Sender<phone::PhoneEvent>,
+}
+
+impl AppState {
+    /// The state, with the task that delivers pushes to phones running (needs a
+    /// tokio runtime).
+    pub fn new(broker: Arc<Broker>, qa: bool) -> AppState {
+        let (phone_events, _) = broadcast::channel(1024);
+        phone::spawn_delivery(broker.clone(), phone_events.clone());
+        AppState { broker, qa, phone_events }
+    }
 }
 
 /// The router, testable without a socket.
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/health", get(health))
-        .route("/v1/login", post(login_password))
-        .route("/v1/login/response", post(login_response))
-        .route("/v1/login/cancel", post(login_cancel))
-        .route("/v1/session", get(session))
-        .route("/v1/logout", post(logout));
+        .route("/v1/login", post(login::password))
+        .route("/v1/login/device", post(login::device))
+        .route("/v1/login/fallback", post(login::fallback))
+        .route("/v1/login/resend", post(login::resend))
+        .route("/v1/login/wait", post(login::wait))
+        .route("/v1/login/response", post(login::response))
+        .route("/v1/login/cancel", post(login::cancel))
+        .route("/v1/session", get(login::session))
+        .route("/v1/logout", post(login::logout))
+        .route("/v1/phone/activation/start", post(phone::activation_start))
+        .route("/v1/phone/activation/finish", post(phone::activation_finish))
+        .route("/v1/phone/events", get(phone::events))
+        .route("/v1/phone/pushes", get(phone::pushes))
+        .route("/v1/phone/pushes/{id}/approve", post(phone::approve))
+        .route("/v1/phone/pushes/{id}/deny", post(phone::deny))
+        .route("/v1/phone/access", get(phone::access));
     if state.qa {
         router = router
-            .route("/qa/clock", get(qa_clock))
-            .route("/qa/clock/advance", post(qa_clock_advance))
-            .route("/qa/clock/set", post(qa_clock_set))
-            .route("/qa/reset", post(qa_reset))
-            .route("/qa/users/{username}/lockout", get(qa_lockout))
-            .route("/qa/users/{username}/unlock", post(qa_unlock))
-            .route("/qa/audit", get(qa_audit))
-            .route("/qa/devices", get(qa_devices))
-            .route("/qa/devices/{id}/provision", post(qa_provision));
+            .route("/qa/clock", get(qa::clock))
+            .route("/qa/clock/advance", post(qa::clock_advance))
+            .route("/qa/clock/set", post(qa::clock_set))
+            .route("/qa/reset", post(qa::reset))
+            .route("/qa/users/{username}/lockout", get(qa::lockout))
+            .route("/qa/users/{username}/unlock", post(qa::unlock))
+            .route("/qa/audit", get(qa::audit))
+            .route("/qa/devices", get(qa::devices))
+            .route("/qa/devices/{id}/provision", post(qa::provision))
+            .route("/qa/phones/{id}/provision", post(qa::provision_phone))
+            .route("/qa/sms", get(qa::sms))
+            .route("/qa/faults", get(qa::faults).post(qa::set_fault))
+            .route("/qa/settings", get(qa::settings).post(qa::set_settings))
+            .route("/qa/pushes", get(qa::pushes));
     }
     router
         .fallback(not_found)
@@ -90,6 +123,13 @@ fn status_of(err: &BrokerError) -> StatusCode {
         BrokerError::NoPendingLogin => StatusCode::CONFLICT,
         BrokerError::NotFound(_) => StatusCode::NOT_FOUND,
         BrokerError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+        BrokerError::LoginExpired | BrokerError::PushExpired | BrokerError::ActivationOver(_) => StatusCode::GONE,
+        BrokerError::WrongStage(_) | BrokerError::PushAnswered | BrokerError::AlreadyAdded => StatusCode::CONFLICT,
+        BrokerError::PushDenied
+        | BrokerError::NumberMismatch
+        | BrokerError::InvalidCode { .. }
+        | BrokerError::UnknownPhone => StatusCode::UNAUTHORIZED,
+        BrokerError::InvalidPhoneNumber(_) | BrokerError::InvalidPin(_) => StatusCode::BAD_REQUEST,
     }
 }
 
@@ -105,6 +145,7 @@ impl From<BrokerError> for ApiError {
                 "Temporary passcodes are upper case and case-sensitive.",
                 "Security card and device responses have no spaces between characters.",
             ] })),
+            BrokerError::InvalidCode { tries_left } => Some(json!({ "tries_left": tries_left })),
             BrokerError::MissingField(_)
             | BrokerError::BadRequest(_)
             | BrokerError::BadCharacter
@@ -113,7 +154,18 @@ impl From<BrokerError> for ApiError {
             | BrokerError::NoPendingLogin
             | BrokerError::InvalidSession
             | BrokerError::NotFound(_)
-            | BrokerError::Store(_) => None,
+            | BrokerError::Store(_)
+            | BrokerError::LoginExpired
+            | BrokerError::WrongStage(_)
+            | BrokerError::PushDenied
+            | BrokerError::PushExpired
+            | BrokerError::PushAnswered
+            | BrokerError::NumberMismatch
+            | BrokerError::InvalidPhoneNumber(_)
+            | BrokerError::InvalidPin(_)
+            | BrokerError::ActivationOver(_)
+            | BrokerError::AlreadyAdded
+            | BrokerError::UnknownPhone => None,
         };
         ApiError {
             status: status_of(&err),
@@ -191,7 +243,7 @@ async fn method_not_allowed() -> ApiError {
 }
 
 /// Runs a broker call on a blocking task (Argon2 and SQLite block).
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&Broker) -> Result<T, BrokerError> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -210,7 +262,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(ApiError::from)
 }
 
-fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
     headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -219,169 +271,7 @@ fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
         .ok_or_else(|| BrokerError::InvalidSession.into())
 }
 
-// ---- login ------------------------------------------------------------------------
 
 async fn health() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LoginRequest {
-    username: String,
-    password: String,
-}
-
-async fn login_password(
-    State(state): State<AppState>,
-    ApiJson(req): ApiJson<LoginRequest>,
-) -> Result<Response, ApiError> {
-    let step = blocking(&state, move |b| {
-        b.login_password(&req.username, &req.password)
-    })
-    .await?;
-    Ok(Json(step).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ResponseRequest {
-    ticket: String,
-    response: String,
-}
-
-async fn login_response(
-    State(state): State<AppState>,
-    ApiJson(req): ApiJson<ResponseRequest>,
-) -> Result<Response, ApiError> {
-    let session = blocking(&state, move |b| {
-        b.login_response(&req.ticket, &req.response)
-    })
-    .await?;
-    Ok(Json(
-        json!({ "status": "authenticated", "token": session.token, "session": session.session }),
-    )
-    .into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TicketRequest {
-    ticket: String,
-}
-
-async fn login_cancel(
-    State(state): State<AppState>,
-    ApiJson(req): ApiJson<TicketRequest>,
-) -> Result<Response, ApiError> {
-    blocking(&state, move |b| b.cancel_login(&req.ticket)).await?;
-    Ok(Json(json!({ "status": "cancelled" })).into_response())
-}
-
-async fn session(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let token = bearer(&headers)?;
-    let info = blocking(&state, move |b| b.session(&token)).await?;
-    Ok(Json(info).into_response())
-}
-
-async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let token = bearer(&headers)?;
-    blocking(&state, move |b| b.logout(&token)).await?;
-    Ok(Json(json!({ "status": "logged_out" })).into_response())
-}
-
-// ---- QA ---------------------------------------------------------------------------
-
-async fn qa_clock(State(state): State<AppState>) -> Json<crate::broker::ClockInfo> {
-    Json(state.broker.clock())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AdvanceRequest {
-    seconds: i64,
-}
-
-async fn qa_clock_advance(
-    State(state): State<AppState>,
-    ApiJson(req): ApiJson<AdvanceRequest>,
-) -> Result<Response, ApiError> {
-    let info = blocking(&state, move |b| {
-        b.advance_clock(Duration::seconds(req.seconds))
-    })
-    .await?;
-    Ok(Json(info).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SetClockRequest {
-    unix_seconds: i64,
-}
-
-async fn qa_clock_set(
-    State(state): State<AppState>,
-    ApiJson(req): ApiJson<SetClockRequest>,
-) -> Result<Response, ApiError> {
-    let info = blocking(&state, move |b| {
-        b.set_clock(Timestamp::from_unix_seconds(req.unix_seconds))
-    })
-    .await?;
-    Ok(Json(info).into_response())
-}
-
-async fn qa_reset(State(state): State<AppState>) -> Result<Response, ApiError> {
-    blocking(&state, |b| b.reset()).await?;
-    Ok(Json(json!({ "status": "reset" })).into_response())
-}
-
-async fn qa_lockout(
-    State(state): State<AppState>,
-    Path(username): Path<String>,
-) -> Result<Response, ApiError> {
-    let info = blocking(&state, move |b| b.lockout(&username)).await?;
-    Ok(Json(info).into_response())
-}
-
-async fn qa_unlock(
-    State(state): State<AppState>,
-    Path(username): Path<String>,
-) -> Result<Response, ApiError> {
-    let info = blocking(&state, move |b| b.unlock(&username, "client services (QA)")).await?;
-    Ok(Json(info).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AuditQuery {
-    username: Option<String>,
-    limit: Option<u32>,
-}
-
-async fn qa_audit(
-    State(state): State<AppState>,
-    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Response, ApiError> {
-    let Query(q) = query.map_err(|e| ApiError {
-        status: StatusCode::BAD_REQUEST,
-        code: "invalid_query",
-        message: e.body_text(),
-        extra: None,
-    })?;
-    let limit = q.limit.unwrap_or(200).min(10_000);
-    let events = blocking(&state, move |b| b.audit(q.username.as_deref(), limit)).await?;
-    Ok(Json(json!({ "events": events })).into_response())
-}
-
-async fn qa_devices(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let devices = blocking(&state, |b| b.devices()).await?;
-    Ok(Json(json!({ "devices": devices })).into_response())
-}
-
-async fn qa_provision(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let provision = blocking(&state, move |b| b.provision(&id)).await?;
-    Ok(Json(provision).into_response())
 }

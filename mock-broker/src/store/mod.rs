@@ -9,6 +9,8 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
+pub mod ibkey;
+
 const MIGRATIONS: &[&str] = &[r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE entities (
@@ -56,6 +58,63 @@ CREATE TABLE audit (
     event TEXT NOT NULL,
     detail TEXT NOT NULL
 );
+"#, r#"
+-- IB Key (K1-K7), SMS (D3), device choice (D6). Pending logins are transient: the
+-- old table is replaced by one that records the login's second-factor stage.
+DROP TABLE pending_logins;
+CREATE TABLE pending_logins (
+    ticket_hash TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    stage TEXT NOT NULL,
+    device_id TEXT,
+    code TEXT,
+    push_id TEXT,
+    issued_at INTEGER NOT NULL
+);
+ALTER TABLE devices ADD COLUMN phone_id TEXT;
+ALTER TABLE devices ADD COLUMN security TEXT;
+ALTER TABLE devices ADD COLUMN phone_number TEXT;
+CREATE TABLE phones (
+    id TEXT PRIMARY KEY,
+    number TEXT NOT NULL,
+    token_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE pushes (
+    id TEXT PRIMARY KEY,
+    ticket_hash TEXT NOT NULL,
+    username TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    phone_id TEXT NOT NULL,
+    challenge TEXT NOT NULL,
+    number_shown INTEGER,
+    number_choices TEXT,
+    issued_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    answered_at INTEGER,
+    delivery TEXT NOT NULL
+);
+CREATE INDEX pushes_by_ticket ON pushes(ticket_hash);
+CREATE INDEX pushes_by_phone ON pushes(phone_id, state);
+CREATE TABLE sms_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    number TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE TABLE activations (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    number TEXT NOT NULL,
+    code_hash TEXT NOT NULL,
+    phone_id TEXT,
+    issued_at INTEGER NOT NULL,
+    tries INTEGER NOT NULL
+);
+CREATE TABLE faults (target TEXT PRIMARY KEY, mode TEXT NOT NULL, delay_ms INTEGER NOT NULL);
+CREATE TABLE phone_access (device_id TEXT PRIMARY KEY, method TEXT NOT NULL, at INTEGER NOT NULL);
 "#];
 
 #[derive(Debug, thiserror::Error)]
@@ -155,6 +214,8 @@ pub fn meta_set(tx: &Transaction<'_>, key: &str, value: &str) -> StoreResult<()>
 pub fn clear_all(tx: &Transaction<'_>) -> StoreResult<()> {
     tx.execute_batch(
         "DELETE FROM pending_logins; DELETE FROM sessions; DELETE FROM lockouts;
+         DELETE FROM pushes; DELETE FROM sms_outbox; DELETE FROM activations;
+         DELETE FROM faults; DELETE FROM phone_access; DELETE FROM phones;
          DELETE FROM devices; DELETE FROM users; DELETE FROM entities; DELETE FROM audit;",
     )?;
     Ok(())
@@ -222,6 +283,12 @@ pub struct DeviceRow {
     pub pin_sha1_hex: String,
     pub status: String,
     pub last_used_at: Option<Timestamp>,
+    /// IB Key: the phone that holds it.
+    pub phone_id: Option<String>,
+    /// IB Key: `pin` or `biometric` (K1's security element).
+    pub security: Option<String>,
+    /// SMS: where codes go (D3).
+    pub phone_number: Option<String>,
 }
 
 impl std::fmt::Debug for DeviceRow {
@@ -262,10 +329,14 @@ fn device_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
         pin_sha1_hex: r.get(4)?,
         status: r.get(5)?,
         last_used_at: r.get::<_, Option<i64>>(6)?.map(Timestamp),
+        phone_id: r.get(7)?,
+        security: r.get(8)?,
+        phone_number: r.get(9)?,
     })
 }
 
-const DEVICE_COLUMNS: &str = "id, kind, owner, secret_hex, pin_sha1_hex, status, last_used_at";
+const DEVICE_COLUMNS: &str =
+    "id, kind, owner, secret_hex, pin_sha1_hex, status, last_used_at, phone_id, security, phone_number";
 
 /// Devices of one user, the last used first (D6's default choice).
 pub fn devices_of(tx: &Transaction<'_>, owner: &str) -> StoreResult<Vec<DeviceRow>> {
@@ -334,59 +405,107 @@ pub fn save_lockout(tx: &Transaction<'_>, username: &str, state: &Lockout) -> St
 
 // ---- pending logins (tickets) -----------------------------------------------------
 
+/// Where a login stands between the password and the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stage {
+    /// D6: the user has several devices and picks one.
+    SelectDevice,
+    /// C1/K3: a challenge code shown, the device's response awaited.
+    Challenge { device_id: String, challenge: String },
+    /// K2: a push is out to the phone.
+    Push { device_id: String, push_id: String },
+    /// D3: a code went out by SMS; only its SHA-256 is kept.
+    Sms { device_id: String, code_hash: String },
+}
+
 pub struct PendingLogin {
     pub username: String,
-    pub device_id: String,
-    pub challenge: String,
+    /// When the password step passed: the ticket's whole life counts from here.
+    pub created_at: Timestamp,
+    pub stage: Stage,
+    /// When the current stage began (a challenge's or code's expiry counts from here).
     pub issued_at: Timestamp,
 }
 
-pub fn insert_pending(
-    tx: &Transaction<'_>,
-    ticket_hash: &str,
-    p: &PendingLogin,
-) -> StoreResult<()> {
+fn stage_columns(stage: &Stage) -> (&'static str, Option<&str>, Option<&str>, Option<&str>) {
+    match stage {
+        Stage::SelectDevice => ("select_device", None, None, None),
+        Stage::Challenge { device_id, challenge } => ("challenge", Some(device_id), Some(challenge), None),
+        Stage::Push { device_id, push_id } => ("push", Some(device_id), None, Some(push_id)),
+        Stage::Sms { device_id, code_hash } => ("sms", Some(device_id), Some(code_hash), None),
+    }
+}
+
+pub fn insert_pending(tx: &Transaction<'_>, ticket_hash: &str, p: &PendingLogin) -> StoreResult<()> {
+    let (stage, device_id, code, push_id) = stage_columns(&p.stage);
     tx.execute(
-        "INSERT INTO pending_logins (ticket_hash, username, device_id, challenge, issued_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            ticket_hash,
-            p.username,
-            p.device_id,
-            p.challenge,
-            p.issued_at.0
-        ],
+        "INSERT INTO pending_logins (ticket_hash, username, created_at, stage, device_id, code, push_id, issued_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![ticket_hash, p.username, p.created_at.0, stage, device_id, code, push_id, p.issued_at.0],
     )?;
     Ok(())
 }
 
-/// C4: takes the pending login out, so its challenge can be answered once only.
-pub fn take_pending(tx: &Transaction<'_>, ticket_hash: &str) -> StoreResult<Option<PendingLogin>> {
-    let found = tx
+pub fn set_stage(tx: &Transaction<'_>, ticket_hash: &str, stage: &Stage, issued_at: Timestamp) -> StoreResult<()> {
+    let (name, device_id, code, push_id) = stage_columns(stage);
+    tx.execute(
+        "UPDATE pending_logins SET stage = ?2, device_id = ?3, code = ?4, push_id = ?5, issued_at = ?6
+         WHERE ticket_hash = ?1",
+        params![ticket_hash, name, device_id, code, push_id, issued_at.0],
+    )?;
+    Ok(())
+}
+
+pub fn pending(tx: &Transaction<'_>, ticket_hash: &str) -> StoreResult<Option<PendingLogin>> {
+    let row = tx
         .query_row(
-            "SELECT username, device_id, challenge, issued_at FROM pending_logins WHERE ticket_hash = ?1",
+            "SELECT username, created_at, stage, device_id, code, push_id, issued_at
+             FROM pending_logins WHERE ticket_hash = ?1",
             [ticket_hash],
             |r| {
-                Ok(PendingLogin {
-                    username: r.get(0)?,
-                    device_id: r.get(1)?,
-                    challenge: r.get(2)?,
-                    issued_at: Timestamp(r.get(3)?),
-                })
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, i64>(6)?,
+                ))
             },
         )
         .optional()?;
-    if found.is_some() {
-        tx.execute(
-            "DELETE FROM pending_logins WHERE ticket_hash = ?1",
-            [ticket_hash],
-        )?;
-    }
-    Ok(found)
+    let Some((username, created_at, stage, device_id, code, push_id, issued_at)) = row else {
+        return Ok(None);
+    };
+    let corrupt = || StoreError::Corrupt(format!("pending login of {username} in stage {stage}"));
+    let stage = match (stage.as_str(), device_id, code, push_id) {
+        ("select_device", _, _, _) => Stage::SelectDevice,
+        ("challenge", Some(device_id), Some(challenge), _) => Stage::Challenge { device_id, challenge },
+        ("push", Some(device_id), _, Some(push_id)) => Stage::Push { device_id, push_id },
+        ("sms", Some(device_id), Some(code_hash), _) => Stage::Sms { device_id, code_hash },
+        _ => return Err(corrupt()),
+    };
+    Ok(Some(PendingLogin {
+        username,
+        created_at: Timestamp(created_at),
+        stage,
+        issued_at: Timestamp(issued_at),
+    }))
 }
 
-/// C4: a new attempt replaces any challenge the user still had open.
+/// C4/K6: the ticket is spent.
+pub fn delete_pending(tx: &Transaction<'_>, ticket_hash: &str) -> StoreResult<()> {
+    tx.execute("DELETE FROM pending_logins WHERE ticket_hash = ?1", [ticket_hash])?;
+    Ok(())
+}
+
+/// C4: a new attempt replaces whatever the user still had open; its pushes are withdrawn.
 pub fn drop_pending_of(tx: &Transaction<'_>, username: &str) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE pushes SET state = 'withdrawn' WHERE username = ?1 AND state = 'pending'",
+        [username],
+    )?;
     tx.execute("DELETE FROM pending_logins WHERE username = ?1", [username])?;
     Ok(())
 }

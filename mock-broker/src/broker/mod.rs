@@ -1,0 +1,368 @@
+//! The broker: loads state from the store, asks the rules, stores the outcome, audits.
+//!
+//! This is where a login's steps meet — password, device choice, challenge, push, SMS —
+//! linked by a ticket, but not where they are decided: lockout, challenge, push and
+//! username policy live in `crate::rules`. Every method is synchronous and runs one
+//! store transaction; the HTTP layer calls it from a blocking task. What other parties
+//! must hear of (a push for a phone, an answered push for a waiting desktop) leaves as a
+//! [`BrokerEvent`] after the transaction commits.
+
+mod login;
+mod phone;
+mod qa;
+
+pub use login::{DeviceChoice, DeviceOption, Method, PasswordStep, PushWait, SecondFactor};
+pub use phone::{Activated, ActivationStarted, PhoneAccess, PhonePush};
+pub use qa::{ClockInfo, DeviceInfo, DeviceProvision, LockoutInfo, PhoneAccount, PhoneProvision, PushInfo, SettingsInfo};
+
+use crate::error::BrokerError;
+use crate::password::{Argon2Settings, Passwords};
+use crate::rules::{Duration, LockStatus, Lockout, Timestamp, Username, UsernameError};
+use crate::scenario::Scenario;
+use crate::store::{self, Store, StoreResult};
+use rand::RngCore;
+use rusqlite::Transaction;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
+use tokio::sync::broadcast;
+
+pub type BrokerResult<T> = Result<T, BrokerError>;
+
+/// The broker's clock: real time plus an offset that QA can move (and that persists).
+pub struct Clock {
+    offset_ms: AtomicI64,
+}
+
+impl Clock {
+    pub fn real_now() -> Timestamp {
+        let since_epoch = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Timestamp(i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX))
+    }
+
+    pub fn now(&self) -> Timestamp {
+        Clock::real_now().plus(Duration(self.offset_ms.load(Ordering::SeqCst)))
+    }
+
+    pub fn offset(&self) -> Duration {
+        Duration(self.offset_ms.load(Ordering::SeqCst))
+    }
+}
+
+/// K4: how a push reaches its phone, decided when it is created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Delivery {
+    Now,
+    /// Lost on the way: the phone never hears of it.
+    Dropped,
+    /// Late by this many milliseconds (of real time: it is the network, not the clock).
+    Delayed { ms: u64 },
+    /// The phone is offline: held until it is back, while the push lives.
+    Held,
+}
+
+impl Delivery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Now | Delivery::Delayed { .. } => "sent",
+            Delivery::Dropped => "dropped",
+            Delivery::Held => "held",
+        }
+    }
+}
+
+/// What happened that someone outside the transaction must hear of.
+#[derive(Debug, Clone)]
+pub enum BrokerEvent {
+    /// A push for a phone; the server delivers it as `delivery` says.
+    PushCreated { push: PhonePush, delivery: Delivery },
+    /// K3/K6: the push no longer needs an answer; the phone drops it from its list.
+    PushWithdrawn { phone_id: String, push_id: String },
+    /// A login's state moved (answered, withdrawn, clock travel): waiters look again.
+    LoginChanged,
+    /// K4: faults changed; held pushes may now go out.
+    FaultsChanged,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NewSession {
+    pub token: String,
+    pub session: SessionInfo,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionInfo {
+    pub username: String,
+    pub full_name: String,
+    pub account: String,
+    pub device_id: Option<String>,
+    pub device_kind: Option<String>,
+    pub logged_in_at: String,
+}
+
+pub struct Broker {
+    store: Store,
+    clock: Clock,
+    passwords: Passwords,
+    scenario: Scenario,
+    events: broadcast::Sender<BrokerEvent>,
+}
+
+const CLOCK_OFFSET_KEY: &str = "clock_offset_ms";
+const SCENARIO_LOADED_KEY: &str = "scenario_loaded";
+const NUMBER_MATCHING_KEY: &str = "number_matching";
+
+pub(crate) fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut buf);
+    hex::encode(buf)
+}
+
+/// Tickets, tokens and one-time codes are stored hashed: a copy of the database file
+/// does not hand out live sessions.
+pub(crate) fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+type Events = Vec<BrokerEvent>;
+
+impl Broker {
+    /// Opens the store in `state_dir` (in memory when None). A new store is loaded
+    /// with `scenario`; an existing one keeps its state.
+    pub fn open(
+        state_dir: Option<&Path>,
+        scenario: Scenario,
+        argon2: Argon2Settings,
+    ) -> Result<Broker, Box<dyn std::error::Error + Send + Sync>> {
+        let store = Store::open(state_dir)?;
+        let passwords = Passwords::new(argon2)?;
+        let (events, _) = broadcast::channel(1024);
+        let broker = Broker {
+            store,
+            clock: Clock {
+                offset_ms: AtomicI64::new(0),
+            },
+            passwords,
+            scenario,
+            events,
+        };
+        let (loaded, offset) = broker.store.write(|tx| -> StoreResult<_> {
+            Ok((
+                store::meta_get(tx, SCENARIO_LOADED_KEY)?.is_some(),
+                store::meta_get(tx, CLOCK_OFFSET_KEY)?,
+            ))
+        })?;
+        let offset = offset.and_then(|o| o.parse().ok()).unwrap_or(0);
+        broker.clock.offset_ms.store(offset, Ordering::SeqCst);
+        if !loaded {
+            broker.reset()?;
+        }
+        Ok(broker)
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Every event from now on (pushes to deliver, logins that moved).
+    pub fn subscribe(&self) -> broadcast::Receiver<BrokerEvent> {
+        self.events.subscribe()
+    }
+
+    /// Runs one transaction whose domain outcome may be an error that must still be
+    /// committed (a failed attempt is recorded, then reported). Events the closure
+    /// collects are sent once the transaction has committed.
+    fn transact<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>, Timestamp, &mut Events) -> StoreResult<BrokerResult<T>>,
+    ) -> BrokerResult<T> {
+        let mut events = Vec::new();
+        let out = self
+            .store
+            .write(|tx| -> StoreResult<BrokerResult<T>> { f(tx, self.clock.now(), &mut events) })?;
+        for event in events {
+            // No subscriber is fine: nobody is waiting.
+            let _ = self.events.send(event);
+        }
+        out
+    }
+
+    fn number_matching(&self, tx: &Transaction<'_>) -> StoreResult<bool> {
+        Ok(store::meta_get(tx, NUMBER_MATCHING_KEY)?.as_deref() == Some("1"))
+    }
+
+    /// L1–L5 for any step that takes a password (login, IB Key activation): checks the
+    /// password against the user's hash — or a dummy one, so timing does not tell
+    /// which names exist — and keeps the lockout count, all in the caller's
+    /// transaction. `password_ok` comes from [`Broker::check_password`], run before the
+    /// transaction because Argon2 is slow.
+    fn password_gate(
+        tx: &Transaction<'_>,
+        now: Timestamp,
+        name: &Username,
+        password_ok: bool,
+    ) -> StoreResult<BrokerResult<store::UserRow>> {
+        let username = name.as_str();
+        let mut lockout = store::lockout(tx, username)?;
+        if let LockStatus::Locked { .. } = lockout.status(now) {
+            return refuse_locked(tx, username, &mut lockout, now);
+        }
+        match (password_ok, store::find_user(tx, username)?) {
+            (true, Some(user)) => Ok(Ok(user)),
+            (true, None) | (false, _) => {
+                record_failure(tx, username, now, "invalid_credentials")?;
+                Ok(Err(BrokerError::InvalidCredentials))
+            }
+        }
+    }
+
+    /// L3, then the slow part of L2: parse the name and run Argon2.
+    fn check_password(&self, username: &str, password: &str) -> BrokerResult<(Username, bool)> {
+        if username.is_empty() {
+            return Err(BrokerError::MissingField("username"));
+        }
+        if password.is_empty() {
+            return Err(BrokerError::MissingField("password"));
+        }
+        let name = match Username::parse(username) {
+            Ok(name) => name,
+            Err(UsernameError::BadCharacter) => {
+                // L3: refused before any password check; not a failed attempt. The raw
+                // input is not audited: people sometimes type a password there.
+                self.store.write(|tx| {
+                    store::audit(tx, self.now(), None, "bad_character", "username refused before the password check")
+                })?;
+                return Err(BrokerError::BadCharacter);
+            }
+            Err(e @ (UsernameError::Empty | UsernameError::TooLong { .. })) => {
+                return Err(BrokerError::BadRequest(format!("User name: {e}.")))
+            }
+        };
+        let user = self.store.write(|tx| store::find_user(tx, name.as_str()))?;
+        let ok = self
+            .passwords
+            .verify(user.as_ref().map(|u| u.password_hash.as_str()), password);
+        Ok((name, ok))
+    }
+
+    pub fn session(&self, token: &str) -> BrokerResult<SessionInfo> {
+        self.transact(|tx, _now, _| {
+            let Some(session) = store::live_session(tx, &token_hash(token))? else {
+                return Ok(Err(BrokerError::InvalidSession));
+            };
+            let Some(user) = store::find_user(tx, &session.username)? else {
+                return Ok(Err(BrokerError::InvalidSession));
+            };
+            let device = match &session.device_id {
+                Some(id) => store::find_device(tx, id)?,
+                None => None,
+            };
+            Ok(Ok(session_info(&user, device.as_ref(), session.created_at)))
+        })
+    }
+
+    pub fn logout(&self, token: &str) -> BrokerResult<()> {
+        self.transact(|tx, now, _| {
+            let hash = token_hash(token);
+            let Some(session) = store::live_session(tx, &hash)? else {
+                return Ok(Err(BrokerError::InvalidSession));
+            };
+            store::end_session(tx, &hash, now)?;
+            store::audit(tx, now, Some(&session.username), "logout", "")?;
+            Ok(Ok(()))
+        })
+    }
+}
+
+/// L4: records an unsuccessful attempt (audited as `event`) and says what it left.
+fn record_failure(tx: &Transaction<'_>, username: &str, now: Timestamp, event: &str) -> StoreResult<LockStatus> {
+    let mut lockout = store::lockout(tx, username)?;
+    let status = lockout.record_failure(now);
+    store::save_lockout(tx, username, &lockout)?;
+    store::audit(tx, now, Some(username), event, &describe(status))?;
+    if let LockStatus::Locked { until } = status {
+        if until == now.plus(crate::rules::LOCKOUT_WINDOW) && lockout.locked_at == Some(now) {
+            store::audit(tx, now, Some(username), "locked", &format!("until {}", until.rfc3339()))?;
+        }
+    }
+    Ok(status)
+}
+
+/// L4/L5: an attempt during the lock is refused — and is itself a failure.
+fn refuse_locked<T>(
+    tx: &Transaction<'_>,
+    username: &str,
+    lockout: &mut Lockout,
+    now: Timestamp,
+) -> StoreResult<BrokerResult<T>> {
+    let status = lockout.record_failure(now);
+    store::save_lockout(tx, username, lockout)?;
+    store::audit(tx, now, Some(username), "refused_locked", &describe(status))?;
+    match status {
+        LockStatus::Locked { until } => Ok(Err(BrokerError::Locked { until })),
+        // A failure never unlocks; answer safely all the same.
+        LockStatus::Open { .. } => Ok(Err(BrokerError::InvalidCredentials)),
+    }
+}
+
+/// L4: whether `username` is locked now; if so the attempt is refused and counted.
+fn locked_out<T>(tx: &Transaction<'_>, username: &str, now: Timestamp) -> StoreResult<Option<BrokerResult<T>>> {
+    let mut lockout = store::lockout(tx, username)?;
+    match lockout.status(now) {
+        LockStatus::Locked { .. } => Ok(Some(refuse_locked(tx, username, &mut lockout, now)?)),
+        LockStatus::Open { .. } => Ok(None),
+    }
+}
+
+fn describe(status: LockStatus) -> String {
+    match status {
+        LockStatus::Open { failures_in_window } => format!("{failures_in_window} consecutive failures"),
+        LockStatus::Locked { until } => format!("locked until {}", until.rfc3339()),
+    }
+}
+
+fn session_info(user: &store::UserRow, device: Option<&store::DeviceRow>, at: Timestamp) -> SessionInfo {
+    SessionInfo {
+        username: user.username.clone(),
+        full_name: user.full_name.clone(),
+        account: user.account.clone(),
+        device_id: device.map(|d| d.id.clone()),
+        device_kind: device.map(|d| d.kind.clone()),
+        logged_in_at: at.rfc3339(),
+    }
+}
+
+/// A successful login: L4's count resets, the device is remembered (D6), a session opens.
+fn open_session(
+    tx: &Transaction<'_>,
+    user: &store::UserRow,
+    device: Option<&store::DeviceRow>,
+    now: Timestamp,
+) -> StoreResult<NewSession> {
+    let mut lockout = store::lockout(tx, &user.username)?;
+    lockout.record_success();
+    store::save_lockout(tx, &user.username, &lockout)?;
+    if let Some(d) = device {
+        store::touch_device(tx, &d.id, now)?;
+    }
+    let token = format!("pcs_{}", random_hex(32));
+    store::insert_session(
+        tx,
+        &token_hash(&token),
+        &store::SessionRow {
+            username: user.username.clone(),
+            device_id: device.map(|d| d.id.clone()),
+            created_at: now,
+        },
+    )?;
+    let via = device.map_or_else(|| "password only".to_owned(), |d| format!("device {}", d.id));
+    store::audit(tx, now, Some(&user.username), "login_success", &via)?;
+    Ok(NewSession {
+        token,
+        session: session_info(user, device, now),
+    })
+}

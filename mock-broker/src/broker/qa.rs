@@ -1,0 +1,349 @@
+//! QA and operator controls: the simulated clock, reset, locks (L5), the audit log,
+//! device and phone provisioning for the simulators, the SMS outbox, K4's faults, and
+//! number matching. The server exposes them only with `--qa`.
+
+use super::{
+    Broker, BrokerEvent, BrokerResult, Clock, CLOCK_OFFSET_KEY, NUMBER_MATCHING_KEY, SCENARIO_LOADED_KEY,
+};
+use crate::error::BrokerError;
+use crate::rules::{Duration, LockStatus, Timestamp, Username, DSC_PLUS_SUITE};
+use crate::store::ibkey::{self as phone_store, Fault, Sms, ALL_DEVICES};
+use crate::store::{self, StoreError, StoreResult};
+use serde::Serialize;
+use std::sync::atomic::Ordering;
+
+#[derive(Debug, Serialize)]
+pub struct ClockInfo {
+    pub now: String,
+    pub now_ms: i64,
+    pub offset_ms: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LockoutInfo {
+    pub username: String,
+    pub locked: bool,
+    pub locked_until: Option<String>,
+    pub failures_in_window: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DeviceInfo {
+    pub id: String,
+    pub kind: String,
+    pub owner: String,
+    pub status: String,
+    pub phone_id: Option<String>,
+}
+
+/// What a card simulator receives once, in demo/QA mode: its key. Never logged.
+#[derive(Serialize)]
+pub struct DeviceProvision {
+    pub id: String,
+    pub kind: String,
+    pub owner: String,
+    pub suite: &'static str,
+    pub secret_hex: String,
+}
+
+/// What a phone simulator receives to become a scenario's phone: a fresh token and
+/// the keys of the users on it. For biometric users, the PIN hash the phone keeps
+/// behind the biometrics (K1). Never logged.
+#[derive(Serialize)]
+pub struct PhoneProvision {
+    pub phone_id: String,
+    pub phone_token: String,
+    pub accounts: Vec<PhoneAccount>,
+}
+
+#[derive(Serialize)]
+pub struct PhoneAccount {
+    pub username: String,
+    pub device_id: String,
+    pub suite: &'static str,
+    pub secret_hex: String,
+    pub security: String,
+    pub pin_sha1_hex: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PushInfo {
+    pub push_id: String,
+    pub username: String,
+    pub device_id: String,
+    pub state: &'static str,
+    pub delivery: String,
+    pub number_shown: Option<u8>,
+    pub expires_at: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SettingsInfo {
+    pub number_matching: bool,
+}
+
+impl Broker {
+    pub fn clock(&self) -> ClockInfo {
+        let now = self.clock.now();
+        ClockInfo {
+            now: now.rfc3339(),
+            now_ms: now.0,
+            offset_ms: self.clock.offset().0,
+        }
+    }
+
+    /// Moves the simulated clock so that it reads `target`; persisted and audited.
+    pub fn set_clock(&self, target: Timestamp) -> BrokerResult<ClockInfo> {
+        let offset = target.0.saturating_sub(Clock::real_now().0);
+        self.store.write(|tx| -> StoreResult<()> {
+            store::meta_set(tx, CLOCK_OFFSET_KEY, &offset.to_string())?;
+            store::audit(tx, target, None, "clock_set", &format!("offset {offset} ms"))
+        })?;
+        self.clock.offset_ms.store(offset, Ordering::SeqCst);
+        // Waiting desktops look again: a push may have expired (K6).
+        let _ = self.events.send(BrokerEvent::LoginChanged);
+        Ok(self.clock())
+    }
+
+    pub fn advance_clock(&self, by: Duration) -> BrokerResult<ClockInfo> {
+        if by.0 < 0 {
+            return Err(BrokerError::BadRequest("The clock only moves forward with advance; use set.".into()));
+        }
+        self.set_clock(self.clock.now().plus(by))
+    }
+
+    /// Back to the scenario as the broker started with it: users, devices, phones, no
+    /// locks, sessions, pushes, SMS or faults, an empty audit log (but for the reset
+    /// itself), the clock at real time.
+    pub fn reset(&self) -> BrokerResult<()> {
+        // Hash outside the transaction: Argon2 is the slow part.
+        let users: Vec<store::UserRow> = self
+            .scenario
+            .users
+            .iter()
+            .map(|u| store::UserRow {
+                username: u.username.clone(),
+                full_name: u.full_name.clone(),
+                password_hash: self.passwords.hash(&u.password),
+                entity: u.entity.clone(),
+                is_primary: u.primary,
+                account: String::new(),
+            })
+            .collect();
+        let now = Clock::real_now();
+        self.store.write(|tx| -> StoreResult<()> {
+            store::clear_all(tx)?;
+            for e in &self.scenario.entities {
+                let identification_json =
+                    serde_json::to_string(&e.identification).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+                store::insert_entity(
+                    tx,
+                    &store::EntityRow {
+                        id: &e.id,
+                        name: &e.name,
+                        account: &e.account,
+                        equity_usd: e.equity_usd,
+                        identification_json,
+                    },
+                )?;
+            }
+            for u in &users {
+                store::insert_user(tx, u)?;
+            }
+            for p in &self.scenario.phones {
+                // A token nobody holds: the phone simulator gets a fresh one when it
+                // is provisioned (`/qa/phones/{id}/provision`).
+                phone_store::insert_phone(tx, &p.id, &p.number, &super::token_hash(&super::random_hex(32)), now)?;
+            }
+            for d in &self.scenario.devices {
+                store::insert_device(
+                    tx,
+                    &store::DeviceRow {
+                        id: d.id.clone(),
+                        kind: d.kind.as_str().to_owned(),
+                        owner: d.owner.clone(),
+                        secret_hex: d.secret.to_ascii_lowercase(),
+                        pin_sha1_hex: hex::encode(ocra::hash_pin(ocra::HashAlgorithm::Sha1, &d.pin)),
+                        status: d.status.as_str().to_owned(),
+                        last_used_at: None,
+                        phone_id: d.phone.clone(),
+                        security: d.security.clone(),
+                        phone_number: d.phone_number.clone(),
+                    },
+                )?;
+            }
+            let matching = if self.scenario.settings.number_matching { "1" } else { "0" };
+            store::meta_set(tx, NUMBER_MATCHING_KEY, matching)?;
+            store::meta_set(tx, CLOCK_OFFSET_KEY, "0")?;
+            store::meta_set(tx, SCENARIO_LOADED_KEY, "1")?;
+            store::audit(tx, now, None, "reset", "state reloaded from the scenario")
+        })?;
+        self.clock.offset_ms.store(0, Ordering::SeqCst);
+        let _ = self.events.send(BrokerEvent::LoginChanged);
+        Ok(())
+    }
+
+    pub fn lockout(&self, username: &str) -> BrokerResult<LockoutInfo> {
+        let name = Username::parse(username).map_err(|_| BrokerError::BadCharacter)?;
+        self.transact(|tx, now, _| {
+            let mut lockout = store::lockout(tx, name.as_str())?;
+            let info = match lockout.status(now) {
+                LockStatus::Locked { until } => LockoutInfo {
+                    username: name.to_string(),
+                    locked: true,
+                    locked_until: Some(until.rfc3339()),
+                    failures_in_window: lockout.failures.len(),
+                },
+                LockStatus::Open { failures_in_window } => LockoutInfo {
+                    username: name.to_string(),
+                    locked: false,
+                    locked_until: None,
+                    failures_in_window,
+                },
+            };
+            Ok(Ok(info))
+        })
+    }
+
+    /// L5: Client Services lifts a lock; audited.
+    pub fn unlock(&self, username: &str, operator: &str) -> BrokerResult<LockoutInfo> {
+        let name = Username::parse(username).map_err(|_| BrokerError::BadCharacter)?;
+        self.transact(|tx, now, _| {
+            let mut lockout = store::lockout(tx, name.as_str())?;
+            lockout.lift();
+            store::save_lockout(tx, name.as_str(), &lockout)?;
+            store::audit(tx, now, Some(name.as_str()), "lock_lifted", &format!("by {operator}"))?;
+            Ok(Ok(()))
+        })?;
+        self.lockout(username)
+    }
+
+    pub fn audit(&self, username: Option<&str>, limit: u32) -> BrokerResult<Vec<store::AuditEvent>> {
+        Ok(self.store.write(|tx| store::audit_tail(tx, username, limit))?)
+    }
+
+    pub fn devices(&self) -> BrokerResult<Vec<DeviceInfo>> {
+        let rows = self.store.write(store::all_devices)?;
+        Ok(rows
+            .into_iter()
+            .map(|d| DeviceInfo {
+                id: d.id,
+                kind: d.kind,
+                owner: d.owner,
+                status: d.status,
+                phone_id: d.phone_id,
+            })
+            .collect())
+    }
+
+    /// Hands a device's key to a simulator (demo/QA only); audited without the key.
+    pub fn provision(&self, device_id: &str) -> BrokerResult<DeviceProvision> {
+        self.transact(|tx, now, _| {
+            let Some(d) = store::find_device(tx, device_id)? else {
+                return Ok(Err(BrokerError::NotFound(format!("device {device_id}"))));
+            };
+            store::audit(tx, now, Some(&d.owner), "device_provisioned", &format!("device {}", d.id))?;
+            Ok(Ok(DeviceProvision {
+                id: d.id,
+                kind: d.kind,
+                owner: d.owner,
+                suite: DSC_PLUS_SUITE,
+                secret_hex: d.secret_hex,
+            }))
+        })
+    }
+
+    /// Makes a phone simulator the scenario's phone `phone_id` (demo/QA only): a new
+    /// token (the old one stops working) and its users' keys.
+    pub fn provision_phone(&self, phone_id: &str) -> BrokerResult<PhoneProvision> {
+        self.transact(|tx, now, _| {
+            if !phone_store::phone_exists(tx, phone_id)? {
+                return Ok(Err(BrokerError::NotFound(format!("phone {phone_id}"))));
+            }
+            let token = format!("pct_{}", super::random_hex(32));
+            tx.execute(
+                "UPDATE phones SET token_hash = ?2 WHERE id = ?1",
+                rusqlite::params![phone_id, super::token_hash(&token)],
+            )?;
+            let accounts = store::all_devices(tx)?
+                .into_iter()
+                .filter(|d| d.kind == "ib_key" && d.status == "active" && d.phone_id.as_deref() == Some(phone_id))
+                .map(|d| {
+                    let security = d.security.clone().unwrap_or_else(|| "pin".into());
+                    PhoneAccount {
+                        username: d.owner,
+                        device_id: d.id,
+                        suite: DSC_PLUS_SUITE,
+                        secret_hex: d.secret_hex,
+                        pin_sha1_hex: (security == "biometric").then_some(d.pin_sha1_hex),
+                        security,
+                    }
+                })
+                .collect();
+            store::audit(tx, now, None, "phone_provisioned", &format!("phone {phone_id}"))?;
+            Ok(Ok(PhoneProvision {
+                phone_id: phone_id.to_owned(),
+                phone_token: token,
+                accounts,
+            }))
+        })
+    }
+
+    /// The simulated SMS outbox (D3, K1).
+    pub fn sms(&self, number: Option<&str>) -> BrokerResult<Vec<Sms>> {
+        Ok(self.store.write(|tx| phone_store::sms_to(tx, number))?)
+    }
+
+    /// K4: `mode` is `none`, `drop`, `delay` (by `delay_ms`) or `offline`, for one
+    /// device or, with None, for all.
+    pub fn set_fault(&self, device_id: Option<&str>, mode: &str, delay_ms: u64) -> BrokerResult<Vec<Fault>> {
+        if !matches!(mode, "none" | "drop" | "delay" | "offline") {
+            return Err(BrokerError::BadRequest("mode is none, drop, delay or offline.".into()));
+        }
+        let faults = self.transact(|tx, now, events| {
+            let target = device_id.unwrap_or(ALL_DEVICES);
+            if target != ALL_DEVICES && store::find_device(tx, target)?.is_none() {
+                return Ok(Err(BrokerError::NotFound(format!("device {target}"))));
+            }
+            phone_store::set_fault(tx, target, mode, delay_ms)?;
+            store::audit(tx, now, None, "fault_set", &format!("{target}: {mode} {delay_ms} ms"))?;
+            events.push(BrokerEvent::FaultsChanged);
+            Ok(Ok(phone_store::faults(tx)?))
+        })?;
+        Ok(faults)
+    }
+
+    pub fn faults(&self) -> BrokerResult<Vec<Fault>> {
+        Ok(self.store.write(phone_store::faults)?)
+    }
+
+    pub fn settings(&self) -> BrokerResult<SettingsInfo> {
+        Ok(SettingsInfo { number_matching: self.store.write(|tx| self.number_matching(tx))? })
+    }
+
+    pub fn set_number_matching(&self, on: bool) -> BrokerResult<SettingsInfo> {
+        self.store.write(|tx| -> StoreResult<()> {
+            store::meta_set(tx, NUMBER_MATCHING_KEY, if on { "1" } else { "0" })?;
+            store::audit(tx, self.now(), None, "settings", &format!("number matching {on}"))
+        })?;
+        self.settings()
+    }
+
+    pub fn pushes(&self, username: Option<&str>) -> BrokerResult<Vec<PushInfo>> {
+        self.transact(|tx, now, _| {
+            let pushes = phone_store::pushes_of(tx, username)?
+                .into_iter()
+                .map(|p| PushInfo {
+                    state: p.state.at(p.expires_at, now).as_str(),
+                    push_id: p.id,
+                    username: p.username,
+                    device_id: p.device_id,
+                    delivery: p.delivery,
+                    number_shown: p.number_shown,
+                    expires_at: p.expires_at.rfc3339(),
+                })
+                .collect();
+            Ok(Ok(pushes))
+        })
+    }
+}

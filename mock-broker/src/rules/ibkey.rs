@@ -1,0 +1,242 @@
+//! K1–K7 and D3: IB Key pushes, activation input, the SMS factor, phone access.
+//!
+//! A push is a login request sent to a phone: bound to one login, answerable once,
+//! expiring after 180 s (K6). Its state is stored as it was last written and read
+//! through [`PushState::at`], which turns a pending push past its expiry into an
+//! expired one — so clock travel needs no timer.
+
+use super::time::{Duration, Timestamp};
+use rand::seq::SliceRandom;
+use rand::Rng;
+
+/// K6: a push expires after three minutes.
+pub const PUSH_LIFETIME: Duration = Duration::seconds(180);
+/// How long a login may stay in its second-factor stage in all (several pushes, a
+/// fallback). A decision: long enough for a few "Send again", short enough to end.
+pub const LOGIN_TICKET_LIFETIME: Duration = Duration::minutes(15);
+/// D3: an SMS login code expires after five minutes, like a card challenge (C4).
+pub const SMS_CODE_LIFETIME: Duration = Duration::minutes(5);
+/// K1: an activation code sent by SMS is good for ten minutes.
+pub const ACTIVATION_CODE_LIFETIME: Duration = Duration::minutes(10);
+/// K1: wrong activation codes allowed before the activation must start again.
+pub const ACTIVATION_CODE_TRIES: u32 = 3;
+/// K7: after a PIN the phone grants trading access for at most 12 hours…
+pub const PIN_ACCESS: Duration = Duration::hours(12);
+/// …after biometrics for 30 hours, renewed by each authentication.
+pub const BIOMETRIC_ACCESS: Duration = Duration::hours(30);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushState {
+    Pending,
+    /// The phone approved with a correct response; the desktop may now redeem it.
+    Approved,
+    /// K6: "I'm not logging in", a wrong response or a wrong number: Login failed.
+    Denied,
+    Expired,
+    /// K3: the user asked for challenge/response instead, or cancelled.
+    Withdrawn,
+    /// The desktop redeemed the approval for a session.
+    Completed,
+}
+
+impl PushState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PushState::Pending => "pending",
+            PushState::Approved => "approved",
+            PushState::Denied => "denied",
+            PushState::Expired => "expired",
+            PushState::Withdrawn => "withdrawn",
+            PushState::Completed => "completed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<PushState> {
+        Some(match text {
+            "pending" => PushState::Pending,
+            "approved" => PushState::Approved,
+            "denied" => PushState::Denied,
+            "expired" => PushState::Expired,
+            "withdrawn" => PushState::Withdrawn,
+            "completed" => PushState::Completed,
+            _ => return None,
+        })
+    }
+
+    /// K6: the state at `now` of a push stored as `self` that expires at `expires_at`.
+    pub fn at(self, expires_at: Timestamp, now: Timestamp) -> PushState {
+        match self {
+            PushState::Pending if now >= expires_at => PushState::Expired,
+            PushState::Pending
+            | PushState::Approved
+            | PushState::Denied
+            | PushState::Expired
+            | PushState::Withdrawn
+            | PushState::Completed => self,
+        }
+    }
+}
+
+/// How the user unlocked the phone to answer (K1's security element).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnlockMethod {
+    Pin,
+    Biometric,
+}
+
+impl UnlockMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnlockMethod::Pin => "pin",
+            UnlockMethod::Biometric => "biometric",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<UnlockMethod> {
+        match text {
+            "pin" => Some(UnlockMethod::Pin),
+            "biometric" => Some(UnlockMethod::Biometric),
+            _ => None,
+        }
+    }
+
+    /// K7: until when the phone grants trading access after authenticating at `at`.
+    pub fn trading_access_until(self, at: Timestamp) -> Timestamp {
+        match self {
+            UnlockMethod::Pin => at.plus(PIN_ACCESS),
+            UnlockMethod::Biometric => at.plus(BIOMETRIC_ACCESS),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneNumberError {
+    #[error("Enter the mobile number with digits only: no spaces, dashes, brackets or +.")]
+    NotDigits,
+    #[error("Leave out the leading 0 (the country's trunk prefix).")]
+    TrunkPrefix,
+    #[error("A mobile number has 6 to 14 digits.")]
+    Length,
+}
+
+/// D3/K1: a mobile number as the broker takes it: digits only, without the trunk
+/// prefix, 6–14 digits (the country code is chosen separately, as in the app).
+pub fn validate_phone_number(text: &str) -> Result<&str, PhoneNumberError> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(PhoneNumberError::NotDigits);
+    }
+    if text.starts_with('0') {
+        return Err(PhoneNumberError::TrunkPrefix);
+    }
+    if !(6..=14).contains(&text.len()) {
+        return Err(PhoneNumberError::Length);
+    }
+    Ok(text)
+}
+
+/// `•••• 4567`: what screens and messages show of a number.
+pub fn mask_phone_number(number: &str) -> String {
+    let tail: String = number.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    format!("•••• {tail}")
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PinError {
+    #[error("The PIN has 4 to 6 characters.")]
+    Length,
+    #[error("The PIN takes letters, digits and symbols, without spaces.")]
+    Characters,
+}
+
+/// K1: a PIN of 4–6 characters: letters, digits, symbols (printable ASCII, no space).
+pub fn validate_pin(pin: &str) -> Result<(), PinError> {
+    if !pin.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(PinError::Characters);
+    }
+    if !(4..=6).contains(&pin.len()) {
+        return Err(PinError::Length);
+    }
+    Ok(())
+}
+
+/// Number matching (beyond the articles, against push fatigue): the desktop shows
+/// `shown`; the phone offers `choices`, one of which is `shown`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NumberMatch {
+    pub shown: u8,
+    pub choices: [u8; 3],
+}
+
+impl NumberMatch {
+    pub fn generate(rng: &mut impl Rng) -> NumberMatch {
+        let mut picks: Vec<u8> = (10..100).collect();
+        picks.shuffle(rng);
+        let choices = [picks[0], picks[1], picks[2]];
+        let shown = choices[rng.gen_range(0..3)];
+        NumberMatch { shown, choices }
+    }
+}
+
+/// A random code of `digits` decimal digits (SMS codes, activation codes).
+pub fn numeric_code(rng: &mut impl Rng, digits: u32) -> String {
+    format!("{:0width$}", rng.gen_range(0..10u64.pow(digits)), width = digits as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: Timestamp = Timestamp(1_800_000_000_000);
+
+    #[test]
+    fn k6_pending_push_expires_after_180_seconds() {
+        let expires = T0.plus(PUSH_LIFETIME);
+        assert_eq!(PushState::Pending.at(expires, expires.minus(Duration(1))), PushState::Pending);
+        assert_eq!(PushState::Pending.at(expires, expires), PushState::Expired);
+        assert_eq!(PushState::Approved.at(expires, expires), PushState::Approved, "an answer stands");
+    }
+
+    #[test]
+    fn k1_phone_number_is_digits_without_trunk_prefix() {
+        assert_eq!(validate_phone_number("7700900123"), Ok("7700900123"));
+        assert_eq!(validate_phone_number("07700900123"), Err(PhoneNumberError::TrunkPrefix));
+        for bad in ["+447700900123", "7700 900123", "7700-900123", "(770)0900123", ""] {
+            assert_eq!(validate_phone_number(bad), Err(PhoneNumberError::NotDigits), "{bad:?}");
+        }
+        assert_eq!(validate_phone_number("12345"), Err(PhoneNumberError::Length));
+        assert_eq!(validate_phone_number("123456789012345"), Err(PhoneNumberError::Length));
+    }
+
+    #[test]
+    fn k1_pin_is_four_to_six_letters_digits_or_symbols() {
+        for ok in ["1234", "a1b2c3", "#9x!", "ZZZZZ"] {
+            assert_eq!(validate_pin(ok), Ok(()), "{ok}");
+        }
+        assert_eq!(validate_pin("123"), Err(PinError::Length));
+        assert_eq!(validate_pin("1234567"), Err(PinError::Length));
+        assert_eq!(validate_pin("12 34"), Err(PinError::Characters));
+        assert_eq!(validate_pin("12é4"), Err(PinError::Characters));
+    }
+
+    #[test]
+    fn k7_pin_gives_12_hours_biometrics_30() {
+        assert_eq!(UnlockMethod::Pin.trading_access_until(T0), T0.plus(Duration::hours(12)));
+        assert_eq!(UnlockMethod::Biometric.trading_access_until(T0), T0.plus(Duration::hours(30)));
+    }
+
+    #[test]
+    fn number_match_offers_the_shown_number_among_three_distinct() {
+        let mut rng = rand::thread_rng();
+        for _ in 0..100 {
+            let m = NumberMatch::generate(&mut rng);
+            assert!(m.choices.contains(&m.shown));
+            assert!(m.choices.iter().all(|c| (10..100).contains(c)));
+            assert!(m.choices[0] != m.choices[1] && m.choices[1] != m.choices[2] && m.choices[0] != m.choices[2]);
+        }
+    }
+
+    #[test]
+    fn mask_keeps_the_last_four_digits() {
+        assert_eq!(mask_phone_number("7700900123"), "•••• 0123");
+    }
+}

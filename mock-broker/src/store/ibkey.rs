@@ -1,0 +1,304 @@
+//! Storage for IB Key and SMS: phones, pushes, the SMS outbox, activations, the QA
+//! fault table, and K7's phone access times.
+
+use super::{StoreError, StoreResult};
+use crate::rules::ibkey::{PushState, UnlockMethod};
+use crate::rules::Timestamp;
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+
+// ---- phones -----------------------------------------------------------------------
+
+pub fn insert_phone(tx: &Transaction<'_>, id: &str, number: &str, token_hash: &str, at: Timestamp) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO phones (id, number, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![id, number, token_hash, at.0],
+    )?;
+    Ok(())
+}
+
+/// The phone a token belongs to, and its number.
+pub fn phone_by_token(tx: &Transaction<'_>, token_hash: &str) -> StoreResult<Option<(String, String)>> {
+    Ok(tx
+        .query_row("SELECT id, number FROM phones WHERE token_hash = ?1", [token_hash], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?)
+}
+
+pub fn phone_exists(tx: &Transaction<'_>, id: &str) -> StoreResult<bool> {
+    Ok(tx
+        .query_row("SELECT 1 FROM phones WHERE id = ?1", [id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Devices whose owner is `username`, of `kind`, set to `status`.
+pub fn set_status_of_kind(tx: &Transaction<'_>, username: &str, kind: &str, status: &str) -> StoreResult<usize> {
+    Ok(tx.execute(
+        "UPDATE devices SET status = ?3 WHERE owner = ?1 AND kind = ?2 AND status = 'active'",
+        params![username, kind, status],
+    )?)
+}
+
+// ---- pushes -----------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct PushRow {
+    pub id: String,
+    pub ticket_hash: String,
+    pub username: String,
+    pub device_id: String,
+    pub phone_id: String,
+    pub challenge: String,
+    pub number_shown: Option<u8>,
+    pub number_choices: Option<Vec<u8>>,
+    pub issued_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub state: PushState,
+    pub delivery: String,
+}
+
+pub fn insert_push(tx: &Transaction<'_>, p: &PushRow) -> StoreResult<()> {
+    let choices = p
+        .number_choices
+        .as_ref()
+        .map(|c| c.iter().map(u8::to_string).collect::<Vec<_>>().join(","));
+    tx.execute(
+        "INSERT INTO pushes (id, ticket_hash, username, device_id, phone_id, challenge, number_shown,
+                             number_choices, issued_at, expires_at, state, delivery)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            p.id,
+            p.ticket_hash,
+            p.username,
+            p.device_id,
+            p.phone_id,
+            p.challenge,
+            p.number_shown,
+            choices,
+            p.issued_at.0,
+            p.expires_at.0,
+            p.state.as_str(),
+            p.delivery
+        ],
+    )?;
+    Ok(())
+}
+
+const PUSH_COLUMNS: &str = "id, ticket_hash, username, device_id, phone_id, challenge, number_shown,
+     number_choices, issued_at, expires_at, state, delivery";
+
+fn push_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(PushRow, String)> {
+    let choices: Option<String> = r.get(7)?;
+    let state: String = r.get(10)?;
+    Ok((
+        PushRow {
+            id: r.get(0)?,
+            ticket_hash: r.get(1)?,
+            username: r.get(2)?,
+            device_id: r.get(3)?,
+            phone_id: r.get(4)?,
+            challenge: r.get(5)?,
+            number_shown: r.get(6)?,
+            number_choices: choices.map(|c| c.split(',').filter_map(|n| n.parse().ok()).collect()),
+            issued_at: Timestamp(r.get(8)?),
+            expires_at: Timestamp(r.get(9)?),
+            state: PushState::Pending,
+            delivery: r.get(11)?,
+        },
+        state,
+    ))
+}
+
+fn with_state((mut row, state): (PushRow, String)) -> StoreResult<PushRow> {
+    row.state = PushState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("push {} state {state}", row.id)))?;
+    Ok(row)
+}
+
+pub fn push(tx: &Transaction<'_>, id: &str) -> StoreResult<Option<PushRow>> {
+    tx.query_row(&format!("SELECT {PUSH_COLUMNS} FROM pushes WHERE id = ?1"), [id], push_from_row)
+        .optional()?
+        .map(with_state)
+        .transpose()
+}
+
+/// Pushes still marked pending for a phone (the caller applies expiry), oldest first.
+pub fn pending_pushes_of_phone(tx: &Transaction<'_>, phone_id: &str) -> StoreResult<Vec<PushRow>> {
+    let mut stmt = tx.prepare(&format!(
+        "SELECT {PUSH_COLUMNS} FROM pushes WHERE phone_id = ?1 AND state = 'pending' ORDER BY issued_at"
+    ))?;
+    let rows = stmt.query_map([phone_id], push_from_row)?;
+    rows.map(|r| with_state(r?)).collect()
+}
+
+pub fn pushes_of(tx: &Transaction<'_>, username: Option<&str>) -> StoreResult<Vec<PushRow>> {
+    let mut stmt = tx.prepare(&format!(
+        "SELECT {PUSH_COLUMNS} FROM pushes WHERE ?1 IS NULL OR username = ?1 ORDER BY issued_at"
+    ))?;
+    let rows = stmt.query_map([username], push_from_row)?;
+    rows.map(|r| with_state(r?)).collect()
+}
+
+pub fn set_push_state(tx: &Transaction<'_>, id: &str, state: PushState, at: Timestamp) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE pushes SET state = ?2, answered_at = ?3 WHERE id = ?1",
+        params![id, state.as_str(), at.0],
+    )?;
+    Ok(())
+}
+
+pub fn set_push_delivery(tx: &Transaction<'_>, id: &str, delivery: &str) -> StoreResult<()> {
+    tx.execute("UPDATE pushes SET delivery = ?2 WHERE id = ?1", params![id, delivery])?;
+    Ok(())
+}
+
+// ---- SMS outbox ---------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Sms {
+    pub id: i64,
+    pub at: String,
+    pub number: String,
+    pub body: String,
+}
+
+pub fn send_sms(tx: &Transaction<'_>, at: Timestamp, number: &str, body: &str) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO sms_outbox (at, number, body) VALUES (?1, ?2, ?3)",
+        params![at.0, number, body],
+    )?;
+    Ok(())
+}
+
+pub fn sms_to(tx: &Transaction<'_>, number: Option<&str>) -> StoreResult<Vec<Sms>> {
+    let mut stmt = tx.prepare(
+        "SELECT id, at, number, body FROM sms_outbox WHERE ?1 IS NULL OR number = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([number], |r| {
+        Ok(Sms {
+            id: r.get(0)?,
+            at: Timestamp(r.get(1)?).rfc3339(),
+            number: r.get(2)?,
+            body: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+// ---- activations ------------------------------------------------------------------
+
+pub struct Activation {
+    pub username: String,
+    pub number: String,
+    pub code_hash: String,
+    /// Set when a phone that already exists adds a user (K5).
+    pub phone_id: Option<String>,
+    pub issued_at: Timestamp,
+    pub tries: u32,
+}
+
+pub fn insert_activation(tx: &Transaction<'_>, id: &str, a: &Activation) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO activations (id, username, number, code_hash, phone_id, issued_at, tries)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![id, a.username, a.number, a.code_hash, a.phone_id, a.issued_at.0, a.tries],
+    )?;
+    Ok(())
+}
+
+pub fn activation(tx: &Transaction<'_>, id: &str) -> StoreResult<Option<Activation>> {
+    Ok(tx
+        .query_row(
+            "SELECT username, number, code_hash, phone_id, issued_at, tries FROM activations WHERE id = ?1",
+            [id],
+            |r| {
+                Ok(Activation {
+                    username: r.get(0)?,
+                    number: r.get(1)?,
+                    code_hash: r.get(2)?,
+                    phone_id: r.get(3)?,
+                    issued_at: Timestamp(r.get(4)?),
+                    tries: r.get(5)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+pub fn count_activation_try(tx: &Transaction<'_>, id: &str) -> StoreResult<()> {
+    tx.execute("UPDATE activations SET tries = tries + 1 WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+pub fn delete_activation(tx: &Transaction<'_>, id: &str) -> StoreResult<()> {
+    tx.execute("DELETE FROM activations WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+// ---- faults (K4, QA) ----------------------------------------------------------------
+
+/// `*` is every device.
+pub const ALL_DEVICES: &str = "*";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fault {
+    pub target: String,
+    pub mode: String,
+    pub delay_ms: u64,
+}
+
+pub fn set_fault(tx: &Transaction<'_>, target: &str, mode: &str, delay_ms: u64) -> StoreResult<()> {
+    if mode == "none" {
+        tx.execute("DELETE FROM faults WHERE target = ?1", [target])?;
+        return Ok(());
+    }
+    tx.execute(
+        "INSERT INTO faults (target, mode, delay_ms) VALUES (?1, ?2, ?3)
+         ON CONFLICT(target) DO UPDATE SET mode = excluded.mode, delay_ms = excluded.delay_ms",
+        params![target, mode, i64::try_from(delay_ms).unwrap_or(i64::MAX)],
+    )?;
+    Ok(())
+}
+
+pub fn faults(tx: &Transaction<'_>) -> StoreResult<Vec<Fault>> {
+    let mut stmt = tx.prepare("SELECT target, mode, delay_ms FROM faults ORDER BY target")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Fault {
+            target: r.get(0)?,
+            mode: r.get(1)?,
+            delay_ms: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The fault for one device: its own, else the one for all devices.
+pub fn fault_for(tx: &Transaction<'_>, device_id: &str) -> StoreResult<Option<Fault>> {
+    let all = faults(tx)?;
+    Ok(all
+        .iter()
+        .find(|f| f.target == device_id)
+        .or_else(|| all.iter().find(|f| f.target == ALL_DEVICES))
+        .cloned())
+}
+
+// ---- K7: phone access -----------------------------------------------------------------
+
+pub fn record_access(tx: &Transaction<'_>, device_id: &str, method: UnlockMethod, at: Timestamp) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO phone_access (device_id, method, at) VALUES (?1, ?2, ?3)
+         ON CONFLICT(device_id) DO UPDATE SET method = excluded.method, at = excluded.at",
+        params![device_id, method.as_str(), at.0],
+    )?;
+    Ok(())
+}
+
+pub fn access(tx: &Transaction<'_>, device_id: &str) -> StoreResult<Option<(UnlockMethod, Timestamp)>> {
+    let row: Option<(String, i64)> = tx
+        .query_row("SELECT method, at FROM phone_access WHERE device_id = ?1", [device_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    Ok(row.and_then(|(m, at)| UnlockMethod::parse(&m).map(|m| (m, Timestamp(at)))))
+}
