@@ -223,7 +223,10 @@ impl Scenario {
             let secret_ok = matches!(hex::decode(&d.secret), Ok(key) if key.len() >= 16);
             match d.kind {
                 DeviceKind::DscPlus | DeviceKind::IbKey if !secret_ok => {
-                    return bad(format!("device {:?}: secret must be at least 16 bytes of hex", d.id));
+                    return bad(format!(
+                        "device {:?}: secret must be at least 16 bytes of hex",
+                        d.id
+                    ));
                 }
                 DeviceKind::DscPlus | DeviceKind::IbKey | DeviceKind::Sms => {}
             }
@@ -246,14 +249,24 @@ impl Scenario {
                     }
                 }
                 DeviceKind::IbKey => {
-                    let phone_known = d.phone.as_ref().is_some_and(|p| self.phones.iter().any(|ph| &ph.id == p));
+                    let phone_known = d
+                        .phone
+                        .as_ref()
+                        .is_some_and(|p| self.phones.iter().any(|ph| &ph.id == p));
                     if !phone_known {
-                        return bad(format!("device {:?}: an IB Key names one of the [[phones]]", d.id));
+                        return bad(format!(
+                            "device {:?}: an IB Key names one of the [[phones]]",
+                            d.id
+                        ));
                     }
                     if !matches!(d.security.as_deref(), Some("pin" | "biometric")) {
-                        return bad(format!("device {:?}: security is \"pin\" or \"biometric\"", d.id));
+                        return bad(format!(
+                            "device {:?}: security is \"pin\" or \"biometric\"",
+                            d.id
+                        ));
                     }
-                    validate_pin(&d.pin).map_err(|e| ScenarioError::Invalid(format!("device {:?}: {e}", d.id)))?;
+                    validate_pin(&d.pin)
+                        .map_err(|e| ScenarioError::Invalid(format!("device {:?}: {e}", d.id)))?;
                 }
                 DeviceKind::Sms => {
                     let number = d.phone_number.as_deref().unwrap_or_default();
@@ -267,7 +280,8 @@ impl Scenario {
             if !phone_ids.insert(p.id.as_str()) {
                 return bad(format!("phone {:?} appears twice", p.id));
             }
-            validate_phone_number(&p.number).map_err(|e| ScenarioError::Invalid(format!("phone {:?}: {e}", p.id)))?;
+            validate_phone_number(&p.number)
+                .map_err(|e| ScenarioError::Invalid(format!("phone {:?}: {e}", p.id)))?;
         }
         Ok(())
     }

@@ -5,6 +5,7 @@
 //! first (the README's test command does).
 
 pub mod desktop;
+pub mod phone;
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
@@ -114,7 +115,10 @@ impl Broker {
 
     /// Sends any bytes. On a connection of its own: a refused body may close it.
     pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
-        let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().expect("client");
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("client");
         let resp = client
             .post(format!("{}{path}", self.url))
             .header("content-type", content_type)

@@ -3,13 +3,14 @@
 //! (D3) — each step linked to the last by the login's ticket.
 
 use super::{
-    locked_out, open_session, random_hex, record_failure, token_hash, Broker, BrokerEvent, BrokerResult, Delivery,
-    Events, NewSession,
+    locked_out, open_session, random_hex, record_failure, token_hash, Broker, BrokerEvent,
+    BrokerResult, Delivery, Events, NewSession,
 };
 use crate::error::BrokerError;
 use crate::rules::challenge::{check_response, ocra_response};
 use crate::rules::ibkey::{
-    mask_phone_number, numeric_code, NumberMatch, PushState, LOGIN_TICKET_LIFETIME, PUSH_LIFETIME, SMS_CODE_LIFETIME,
+    mask_phone_number, numeric_code, NumberMatch, PushState, LOGIN_TICKET_LIFETIME, PUSH_LIFETIME,
+    SMS_CODE_LIFETIME,
 };
 use crate::rules::{ChallengeCode, ResponseCheck, Timestamp, CHALLENGE_LIFETIME};
 use crate::store::ibkey::{self as phone_store, PushRow};
@@ -86,7 +87,12 @@ fn usable(d: &DeviceRow) -> bool {
 impl Broker {
     /// The password step (L1–L5, D5, D6). `device_id` skips the choice for a user who
     /// already knows which device to use.
-    pub fn login_password(&self, username: &str, password: &str, device_id: Option<&str>) -> BrokerResult<PasswordStep> {
+    pub fn login_password(
+        &self,
+        username: &str,
+        password: &str,
+        device_id: Option<&str>,
+    ) -> BrokerResult<PasswordStep> {
         let (name, password_ok) = self.check_password(username, password)?;
         let number_matching = self.store.write(|tx| self.number_matching(tx))?;
         self.transact(|tx, now, events| {
@@ -95,23 +101,35 @@ impl Broker {
                 Err(e) => return Ok(Err(e)),
             };
             // Last used first (D6's default).
-            let devices: Vec<DeviceRow> = store::devices_of(tx, &user.username)?.into_iter().filter(usable).collect();
+            let devices: Vec<DeviceRow> = store::devices_of(tx, &user.username)?
+                .into_iter()
+                .filter(usable)
+                .collect();
             let chosen = match device_id {
                 Some(id) => match devices.iter().find(|d| d.id == id) {
                     Some(d) => Some(d),
-                    None => return Ok(Err(BrokerError::BadRequest(format!("{id} is not an active device of this user.")))),
+                    None => {
+                        return Ok(Err(BrokerError::BadRequest(format!(
+                            "{id} is not an active device of this user."
+                        ))))
+                    }
                 },
                 None if devices.len() == 1 => devices.first(),
                 None => None,
             };
             if devices.is_empty() {
-                return Ok(Ok(PasswordStep::Authenticated(open_session(tx, &user, None, now)?)));
+                return Ok(Ok(PasswordStep::Authenticated(open_session(
+                    tx, &user, None, now,
+                )?)));
             }
 
             // C4: a new attempt voids whatever the user still had open.
             for push in phone_store::pushes_of(tx, Some(&user.username))? {
                 if push.state.at(push.expires_at, now) == PushState::Pending {
-                    events.push(BrokerEvent::PushWithdrawn { phone_id: push.phone_id, push_id: push.id });
+                    events.push(BrokerEvent::PushWithdrawn {
+                        phone_id: push.phone_id,
+                        push_id: push.id,
+                    });
                 }
             }
             store::drop_pending_of(tx, &user.username)?;
@@ -124,15 +142,28 @@ impl Broker {
             };
             store::insert_pending(tx, &token_hash(&ticket), &pending)?;
             let Some(device) = chosen else {
-                store::audit(tx, now, Some(&user.username), "device_choice", &format!("{} devices", devices.len()))?;
+                store::audit(
+                    tx,
+                    now,
+                    Some(&user.username),
+                    "device_choice",
+                    &format!("{} devices", devices.len()),
+                )?;
                 let default_device_id = devices[0].id.clone();
                 return Ok(Ok(PasswordStep::SelectDevice(DeviceChoice {
                     ticket,
-                    devices: devices.iter().map(|d| DeviceOption { id: d.id.clone(), kind: d.kind.clone() }).collect(),
+                    devices: devices
+                        .iter()
+                        .map(|d| DeviceOption {
+                            id: d.id.clone(),
+                            kind: d.kind.clone(),
+                        })
+                        .collect(),
                     default_device_id,
                 })));
             };
-            let step = begin_second_factor(tx, &ticket, &pending, device, now, number_matching, events)?;
+            let step =
+                begin_second_factor(tx, &ticket, &pending, device, now, number_matching, events)?;
             Ok(Ok(PasswordStep::SecondFactor(step)))
         })
     }
@@ -149,11 +180,25 @@ impl Broker {
                 return Ok(refused);
             }
             let devices = store::devices_of(tx, &pending.username)?;
-            let Some(device) = devices.iter().filter(|d| usable(d)).find(|d| d.id == device_id) else {
-                return Ok(Err(BrokerError::BadRequest(format!("{device_id} is not an active device of this user."))));
+            let Some(device) = devices
+                .iter()
+                .filter(|d| usable(d))
+                .find(|d| d.id == device_id)
+            else {
+                return Ok(Err(BrokerError::BadRequest(format!(
+                    "{device_id} is not an active device of this user."
+                ))));
             };
             withdraw_push(tx, &pending.stage, now, events)?;
-            Ok(Ok(begin_second_factor(tx, ticket, &pending, device, now, number_matching, events)?))
+            Ok(Ok(begin_second_factor(
+                tx,
+                ticket,
+                &pending,
+                device,
+                now,
+                number_matching,
+                events,
+            )?))
         })
     }
 
@@ -166,13 +211,21 @@ impl Broker {
                 Err(e) => return Ok(Err(e)),
             };
             let Stage::Push { device_id, .. } = &pending.stage else {
-                return Ok(Err(BrokerError::WrongStage("This login is not waiting for a notification.")));
+                return Ok(Err(BrokerError::WrongStage(
+                    "This login is not waiting for a notification.",
+                )));
             };
             let Some(device) = store::find_device(tx, device_id)?.filter(usable) else {
                 return Ok(Err(BrokerError::LoginFailed));
             };
             withdraw_push(tx, &pending.stage, now, events)?;
-            store::audit(tx, now, Some(&pending.username), "push_fallback", &format!("device {}", device.id))?;
+            store::audit(
+                tx,
+                now,
+                Some(&pending.username),
+                "push_fallback",
+                &format!("device {}", device.id),
+            )?;
             Ok(Ok(issue_challenge(tx, ticket, &device, now)?))
         })
     }
@@ -189,13 +242,23 @@ impl Broker {
                 return Ok(refused);
             }
             let Stage::Push { device_id, .. } = &pending.stage else {
-                return Ok(Err(BrokerError::WrongStage("This login is not waiting for a notification.")));
+                return Ok(Err(BrokerError::WrongStage(
+                    "This login is not waiting for a notification.",
+                )));
             };
             let Some(device) = store::find_device(tx, device_id)?.filter(usable) else {
                 return Ok(Err(BrokerError::LoginFailed));
             };
             withdraw_push(tx, &pending.stage, now, events)?;
-            Ok(Ok(begin_second_factor(tx, ticket, &pending, &device, now, number_matching, events)?))
+            Ok(Ok(begin_second_factor(
+                tx,
+                ticket,
+                &pending,
+                &device,
+                now,
+                number_matching,
+                events,
+            )?))
         })
     }
 
@@ -208,13 +271,17 @@ impl Broker {
                 Err(e) => return Ok(Err(e)),
             };
             let Stage::Push { push_id, .. } = &pending.stage else {
-                return Ok(Err(BrokerError::WrongStage("This login is not waiting for a notification.")));
+                return Ok(Err(BrokerError::WrongStage(
+                    "This login is not waiting for a notification.",
+                )));
             };
             let Some(push) = phone_store::push(tx, push_id)? else {
                 return Ok(Err(BrokerError::NoPendingLogin));
             };
             match push.state.at(push.expires_at, now) {
-                PushState::Pending => Ok(Ok(PushWait::Pending { expires_in_seconds: seconds_left(push.expires_at, now) })),
+                PushState::Pending => Ok(Ok(PushWait::Pending {
+                    expires_in_seconds: seconds_left(push.expires_at, now),
+                })),
                 PushState::Approved => {
                     let user = store::find_user(tx, &pending.username)?;
                     let device = store::find_device(tx, &push.device_id)?.filter(usable);
@@ -223,15 +290,29 @@ impl Broker {
                     };
                     phone_store::set_push_state(tx, &push.id, PushState::Completed, now)?;
                     store::delete_pending(tx, &token_hash(ticket))?;
-                    Ok(Ok(PushWait::Authenticated(open_session(tx, &user, Some(&device), now)?)))
+                    Ok(Ok(PushWait::Authenticated(open_session(
+                        tx,
+                        &user,
+                        Some(&device),
+                        now,
+                    )?)))
                 }
                 PushState::Denied => Ok(Err(BrokerError::PushDenied)),
                 PushState::Expired => {
                     if push.state == PushState::Pending {
                         // K6: recorded the first time anyone looks after the 180 s.
                         phone_store::set_push_state(tx, &push.id, PushState::Expired, now)?;
-                        store::audit(tx, now, Some(&pending.username), "push_expired", &format!("push {}", push.id))?;
-                        events.push(BrokerEvent::PushWithdrawn { phone_id: push.phone_id, push_id: push.id });
+                        store::audit(
+                            tx,
+                            now,
+                            Some(&pending.username),
+                            "push_expired",
+                            &format!("push {}", push.id),
+                        )?;
+                        events.push(BrokerEvent::PushWithdrawn {
+                            phone_id: push.phone_id,
+                            push_id: push.id,
+                        });
                     }
                     Ok(Err(BrokerError::PushExpired))
                 }
@@ -254,17 +335,28 @@ impl Broker {
                 Err(e) => return Ok(Err(e)),
             };
             let (device_id, check) = match &pending.stage {
-                Stage::Challenge { device_id, challenge } => {
+                Stage::Challenge {
+                    device_id,
+                    challenge,
+                } => {
                     let Some(device) = store::find_device(tx, device_id)? else {
                         return Ok(Err(BrokerError::LoginFailed));
                     };
                     let expected = expected_response(&device, challenge)?;
-                    (device_id.clone(), check_response(&expected, response, pending.issued_at, now))
+                    (
+                        device_id.clone(),
+                        check_response(&expected, response, pending.issued_at, now),
+                    )
                 }
-                Stage::Sms { device_id, code_hash } => {
+                Stage::Sms {
+                    device_id,
+                    code_hash,
+                } => {
                     let check = if now >= pending.issued_at.plus(SMS_CODE_LIFETIME) {
                         ResponseCheck::Expired
-                    } else if bool::from(token_hash(response).as_bytes().ct_eq(code_hash.as_bytes())) {
+                    } else if bool::from(
+                        token_hash(response).as_bytes().ct_eq(code_hash.as_bytes()),
+                    ) {
                         ResponseCheck::Correct
                     } else {
                         ResponseCheck::Wrong
@@ -272,7 +364,9 @@ impl Broker {
                     (device_id.clone(), check)
                 }
                 Stage::SelectDevice | Stage::Push { .. } => {
-                    return Ok(Err(BrokerError::WrongStage("This login is not waiting for a typed response.")));
+                    return Ok(Err(BrokerError::WrongStage(
+                        "This login is not waiting for a typed response.",
+                    )));
                 }
             };
             // C4: whatever the outcome, this challenge or code answers once.
@@ -293,7 +387,13 @@ impl Broker {
                     Ok(Err(BrokerError::LoginFailed))
                 }
                 ResponseCheck::Expired => {
-                    store::audit(tx, now, Some(&user.username), "challenge_expired", "answered after the code expired")?;
+                    store::audit(
+                        tx,
+                        now,
+                        Some(&user.username),
+                        "challenge_expired",
+                        "answered after the code expired",
+                    )?;
                     Ok(Err(BrokerError::ChallengeExpired))
                 }
             }
@@ -316,7 +416,11 @@ impl Broker {
 }
 
 /// The pending login for `ticket`, if it is still within its lifetime.
-fn live_pending(tx: &Transaction<'_>, ticket: &str, now: Timestamp) -> StoreResult<BrokerResult<PendingLogin>> {
+fn live_pending(
+    tx: &Transaction<'_>,
+    ticket: &str,
+    now: Timestamp,
+) -> StoreResult<BrokerResult<PendingLogin>> {
     let hash = token_hash(ticket);
     let Some(pending) = store::pending(tx, &hash)? else {
         return Ok(Err(BrokerError::NoPendingLogin));
@@ -329,14 +433,22 @@ fn live_pending(tx: &Transaction<'_>, ticket: &str, now: Timestamp) -> StoreResu
 }
 
 /// K3/K6: a push that was still pending is withdrawn (the phone drops it).
-fn withdraw_push(tx: &Transaction<'_>, stage: &Stage, now: Timestamp, events: &mut Events) -> StoreResult<()> {
+fn withdraw_push(
+    tx: &Transaction<'_>,
+    stage: &Stage,
+    now: Timestamp,
+    events: &mut Events,
+) -> StoreResult<()> {
     let Stage::Push { push_id, .. } = stage else {
         return Ok(());
     };
     if let Some(push) = phone_store::push(tx, push_id)? {
         if push.state.at(push.expires_at, now) == PushState::Pending {
             phone_store::set_push_state(tx, &push.id, PushState::Withdrawn, now)?;
-            events.push(BrokerEvent::PushWithdrawn { phone_id: push.phone_id, push_id: push.id });
+            events.push(BrokerEvent::PushWithdrawn {
+                phone_id: push.phone_id,
+                push_id: push.id,
+            });
         }
     }
     events.push(BrokerEvent::LoginChanged);
@@ -345,28 +457,50 @@ fn withdraw_push(tx: &Transaction<'_>, stage: &Stage, now: Timestamp, events: &m
 
 /// The value the device shows for `challenge` (DSC+ and IB Key compute the same suite).
 fn expected_response(device: &DeviceRow, challenge: &str) -> StoreResult<String> {
-    let key = hex::decode(&device.secret_hex).map_err(|e| StoreError::Corrupt(format!("device key: {e}")))?;
-    let pin = hex::decode(&device.pin_sha1_hex).map_err(|e| StoreError::Corrupt(format!("device PIN: {e}")))?;
-    ocra_response(&key, &pin, &ChallengeCode::from_stored(challenge.to_owned()))
-        .map_err(|e| StoreError::Corrupt(format!("device OCRA: {e}")))
+    let key = hex::decode(&device.secret_hex)
+        .map_err(|e| StoreError::Corrupt(format!("device key: {e}")))?;
+    let pin = hex::decode(&device.pin_sha1_hex)
+        .map_err(|e| StoreError::Corrupt(format!("device PIN: {e}")))?;
+    ocra_response(
+        &key,
+        &pin,
+        &ChallengeCode::from_stored(challenge.to_owned()),
+    )
+    .map_err(|e| StoreError::Corrupt(format!("device OCRA: {e}")))
 }
 
 pub(super) fn phone_expected_response(device: &DeviceRow, challenge: &str) -> StoreResult<String> {
     expected_response(device, challenge)
 }
 
-fn issue_challenge(tx: &Transaction<'_>, ticket: &str, device: &DeviceRow, now: Timestamp) -> StoreResult<SecondFactor> {
+fn issue_challenge(
+    tx: &Transaction<'_>,
+    ticket: &str,
+    device: &DeviceRow,
+    now: Timestamp,
+) -> StoreResult<SecondFactor> {
     let challenge = ChallengeCode::generate(&mut rand::thread_rng());
-    let stage = Stage::Challenge { device_id: device.id.clone(), challenge: challenge.as_str().to_owned() };
+    let stage = Stage::Challenge {
+        device_id: device.id.clone(),
+        challenge: challenge.as_str().to_owned(),
+    };
     store::set_stage(tx, &token_hash(ticket), &stage, now)?;
     let owner = device.owner.as_str();
-    store::audit(tx, now, Some(owner), "challenge_issued", &format!("device {}", device.id))?;
+    store::audit(
+        tx,
+        now,
+        Some(owner),
+        "challenge_issued",
+        &format!("device {}", device.id),
+    )?;
     let expires = now.plus(CHALLENGE_LIFETIME);
     Ok(SecondFactor {
         ticket: ticket.to_owned(),
         device_id: device.id.clone(),
         device_kind: device.kind.clone(),
-        method: Method::Challenge { challenge: challenge.as_str().to_owned() },
+        method: Method::Challenge {
+            challenge: challenge.as_str().to_owned(),
+        },
         expires_at: expires.rfc3339(),
         expires_in_seconds: seconds_left(expires, now),
     })
@@ -387,7 +521,10 @@ fn begin_second_factor(
     match device.kind.as_str() {
         "ib_key" => {
             let Some(phone_id) = device.phone_id.clone() else {
-                return Err(StoreError::Corrupt(format!("IB Key {} has no phone", device.id)));
+                return Err(StoreError::Corrupt(format!(
+                    "IB Key {} has no phone",
+                    device.id
+                )));
             };
             let mut rng = rand::thread_rng();
             let matching = number_matching.then(|| NumberMatch::generate(&mut rng));
@@ -415,20 +552,38 @@ fn begin_second_factor(
                 delivery: delivery.as_str().to_owned(),
             };
             phone_store::insert_push(tx, &push)?;
-            store::set_stage(tx, &hash, &Stage::Push { device_id: device.id.clone(), push_id: push.id.clone() }, now)?;
+            store::set_stage(
+                tx,
+                &hash,
+                &Stage::Push {
+                    device_id: device.id.clone(),
+                    push_id: push.id.clone(),
+                },
+                now,
+            )?;
             store::audit(
                 tx,
                 now,
                 Some(username),
                 "push_sent",
-                &format!("push {} to device {} ({})", push.id, device.id, delivery.as_str()),
+                &format!(
+                    "push {} to device {} ({})",
+                    push.id,
+                    device.id,
+                    delivery.as_str()
+                ),
             )?;
-            events.push(BrokerEvent::PushCreated { push: super::phone::notice(&push, now), delivery });
+            events.push(BrokerEvent::PushCreated {
+                push: super::phone::notice(&push, now),
+                delivery,
+            });
             Ok(SecondFactor {
                 ticket: ticket.to_owned(),
                 device_id: device.id.clone(),
                 device_kind: device.kind.clone(),
-                method: Method::Push { number_match: push.number_shown },
+                method: Method::Push {
+                    number_match: push.number_shown,
+                },
                 expires_at: push.expires_at.rfc3339(),
                 expires_in_seconds: seconds_left(push.expires_at, now),
             })
@@ -436,15 +591,36 @@ fn begin_second_factor(
         "sms" => {
             let number = device.phone_number.clone().unwrap_or_default();
             let code = numeric_code(&mut rand::thread_rng(), 6);
-            phone_store::send_sms(tx, now, &number, &format!("Portcullis login code: {code}. It expires in 5 minutes."))?;
-            store::set_stage(tx, &hash, &Stage::Sms { device_id: device.id.clone(), code_hash: token_hash(&code) }, now)?;
-            store::audit(tx, now, Some(username), "sms_code_sent", &format!("device {}", device.id))?;
+            phone_store::send_sms(
+                tx,
+                now,
+                &number,
+                &format!("Portcullis login code: {code}. It expires in 5 minutes."),
+            )?;
+            store::set_stage(
+                tx,
+                &hash,
+                &Stage::Sms {
+                    device_id: device.id.clone(),
+                    code_hash: token_hash(&code),
+                },
+                now,
+            )?;
+            store::audit(
+                tx,
+                now,
+                Some(username),
+                "sms_code_sent",
+                &format!("device {}", device.id),
+            )?;
             let expires = now.plus(SMS_CODE_LIFETIME);
             Ok(SecondFactor {
                 ticket: ticket.to_owned(),
                 device_id: device.id.clone(),
                 device_kind: device.kind.clone(),
-                method: Method::Sms { masked_number: mask_phone_number(&number) },
+                method: Method::Sms {
+                    masked_number: mask_phone_number(&number),
+                },
                 expires_at: expires.rfc3339(),
                 expires_in_seconds: seconds_left(expires, now),
             })

@@ -13,7 +13,10 @@ mod qa;
 
 pub use login::{DeviceChoice, DeviceOption, Method, PasswordStep, PushWait, SecondFactor};
 pub use phone::{Activated, ActivationStarted, PhoneAccess, PhonePush};
-pub use qa::{ClockInfo, DeviceInfo, DeviceProvision, LockoutInfo, PhoneAccount, PhoneProvision, PushInfo, SettingsInfo};
+pub use qa::{
+    ClockInfo, DeviceInfo, DeviceProvision, LockoutInfo, PhoneAccount, PhoneProvision, PushInfo,
+    SettingsInfo,
+};
 
 use crate::error::BrokerError;
 use crate::password::{Argon2Settings, Passwords};
@@ -60,7 +63,9 @@ pub enum Delivery {
     /// Lost on the way: the phone never hears of it.
     Dropped,
     /// Late by this many milliseconds (of real time: it is the network, not the clock).
-    Delayed { ms: u64 },
+    Delayed {
+        ms: u64,
+    },
     /// The phone is offline: held until it is back, while the push lives.
     Held,
 }
@@ -234,7 +239,13 @@ impl Broker {
                 // L3: refused before any password check; not a failed attempt. The raw
                 // input is not audited: people sometimes type a password there.
                 self.store.write(|tx| {
-                    store::audit(tx, self.now(), None, "bad_character", "username refused before the password check")
+                    store::audit(
+                        tx,
+                        self.now(),
+                        None,
+                        "bad_character",
+                        "username refused before the password check",
+                    )
                 })?;
                 return Err(BrokerError::BadCharacter);
             }
@@ -279,14 +290,25 @@ impl Broker {
 }
 
 /// L4: records an unsuccessful attempt (audited as `event`) and says what it left.
-fn record_failure(tx: &Transaction<'_>, username: &str, now: Timestamp, event: &str) -> StoreResult<LockStatus> {
+fn record_failure(
+    tx: &Transaction<'_>,
+    username: &str,
+    now: Timestamp,
+    event: &str,
+) -> StoreResult<LockStatus> {
     let mut lockout = store::lockout(tx, username)?;
     let status = lockout.record_failure(now);
     store::save_lockout(tx, username, &lockout)?;
     store::audit(tx, now, Some(username), event, &describe(status))?;
     if let LockStatus::Locked { until } = status {
         if until == now.plus(crate::rules::LOCKOUT_WINDOW) && lockout.locked_at == Some(now) {
-            store::audit(tx, now, Some(username), "locked", &format!("until {}", until.rfc3339()))?;
+            store::audit(
+                tx,
+                now,
+                Some(username),
+                "locked",
+                &format!("until {}", until.rfc3339()),
+            )?;
         }
     }
     Ok(status)
@@ -310,7 +332,11 @@ fn refuse_locked<T>(
 }
 
 /// L4: whether `username` is locked now; if so the attempt is refused and counted.
-fn locked_out<T>(tx: &Transaction<'_>, username: &str, now: Timestamp) -> StoreResult<Option<BrokerResult<T>>> {
+fn locked_out<T>(
+    tx: &Transaction<'_>,
+    username: &str,
+    now: Timestamp,
+) -> StoreResult<Option<BrokerResult<T>>> {
     let mut lockout = store::lockout(tx, username)?;
     match lockout.status(now) {
         LockStatus::Locked { .. } => Ok(Some(refuse_locked(tx, username, &mut lockout, now)?)),
@@ -320,12 +346,18 @@ fn locked_out<T>(tx: &Transaction<'_>, username: &str, now: Timestamp) -> StoreR
 
 fn describe(status: LockStatus) -> String {
     match status {
-        LockStatus::Open { failures_in_window } => format!("{failures_in_window} consecutive failures"),
+        LockStatus::Open { failures_in_window } => {
+            format!("{failures_in_window} consecutive failures")
+        }
         LockStatus::Locked { until } => format!("locked until {}", until.rfc3339()),
     }
 }
 
-fn session_info(user: &store::UserRow, device: Option<&store::DeviceRow>, at: Timestamp) -> SessionInfo {
+fn session_info(
+    user: &store::UserRow,
+    device: Option<&store::DeviceRow>,
+    at: Timestamp,
+) -> SessionInfo {
     SessionInfo {
         username: user.username.clone(),
         full_name: user.full_name.clone(),
@@ -359,7 +391,10 @@ fn open_session(
             created_at: now,
         },
     )?;
-    let via = device.map_or_else(|| "password only".to_owned(), |d| format!("device {}", d.id));
+    let via = device.map_or_else(
+        || "password only".to_owned(),
+        |d| format!("device {}", d.id),
+    );
     store::audit(tx, now, Some(&user.username), "login_success", &via)?;
     Ok(NewSession {
         token,

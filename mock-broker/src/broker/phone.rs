@@ -83,7 +83,11 @@ pub struct PhoneAccess {
 
 impl Broker {
     /// The phone behind a token.
-    fn phone_of(&self, tx: &Transaction<'_>, phone_token: &str) -> crate::store::StoreResult<Option<String>> {
+    fn phone_of(
+        &self,
+        tx: &Transaction<'_>,
+        phone_token: &str,
+    ) -> crate::store::StoreResult<Option<String>> {
         Ok(phone_store::phone_by_token(tx, &token_hash(phone_token))?.map(|(id, _)| id))
     }
 
@@ -114,9 +118,11 @@ impl Broker {
                 Err(e) => return Ok(Err(e)),
             };
             if let Some(phone_id) = &phone_id {
-                let on_phone = store::devices_of(tx, &user.username)?
-                    .iter()
-                    .any(|d| d.kind == "ib_key" && d.status == "active" && d.phone_id.as_deref() == Some(phone_id));
+                let on_phone = store::devices_of(tx, &user.username)?.iter().any(|d| {
+                    d.kind == "ib_key"
+                        && d.status == "active"
+                        && d.phone_id.as_deref() == Some(phone_id)
+                });
                 if on_phone {
                     return Ok(Err(BrokerError::AlreadyAdded));
                 }
@@ -135,8 +141,19 @@ impl Broker {
                     tries: 0,
                 },
             )?;
-            phone_store::send_sms(tx, now, &number, &format!("Your IB Key activation code is {code}."))?;
-            store::audit(tx, now, Some(&user.username), "activation_code_sent", &mask_phone_number(&number))?;
+            phone_store::send_sms(
+                tx,
+                now,
+                &number,
+                &format!("Your IB Key activation code is {code}."),
+            )?;
+            store::audit(
+                tx,
+                now,
+                Some(&user.username),
+                "activation_code_sent",
+                &mask_phone_number(&number),
+            )?;
             Ok(Ok(ActivationStarted {
                 activation_id: id,
                 masked_number: mask_phone_number(&number),
@@ -155,12 +172,15 @@ impl Broker {
         security: &str,
         pin: &str,
     ) -> BrokerResult<Activated> {
-        let method = UnlockMethod::parse(security)
-            .ok_or_else(|| BrokerError::BadRequest("security is \"pin\" or \"biometric\".".into()))?;
+        let method = UnlockMethod::parse(security).ok_or_else(|| {
+            BrokerError::BadRequest("security is \"pin\" or \"biometric\".".into())
+        })?;
         validate_pin(pin).map_err(|e| BrokerError::InvalidPin(e.to_string()))?;
         self.transact(|tx, now, _| {
             let Some(activation) = phone_store::activation(tx, activation_id)? else {
-                return Ok(Err(BrokerError::ActivationOver("This activation is over. Start again.")));
+                return Ok(Err(BrokerError::ActivationOver(
+                    "This activation is over. Start again.",
+                )));
             };
             let phone_matches = match (&activation.phone_id, phone_token) {
                 (None, None) => true,
@@ -172,17 +192,33 @@ impl Broker {
             }
             if now >= activation.issued_at.plus(ACTIVATION_CODE_LIFETIME) {
                 phone_store::delete_activation(tx, activation_id)?;
-                return Ok(Err(BrokerError::ActivationOver("The activation code has expired. Start again.")));
+                return Ok(Err(BrokerError::ActivationOver(
+                    "The activation code has expired. Start again.",
+                )));
             }
-            if !bool::from(token_hash(code).as_bytes().ct_eq(activation.code_hash.as_bytes())) {
+            if !bool::from(
+                token_hash(code)
+                    .as_bytes()
+                    .ct_eq(activation.code_hash.as_bytes()),
+            ) {
                 let tries = activation.tries + 1;
                 if tries >= ACTIVATION_CODE_TRIES {
                     phone_store::delete_activation(tx, activation_id)?;
-                    store::audit(tx, now, Some(&activation.username), "activation_failed", "too many wrong codes")?;
-                    return Ok(Err(BrokerError::ActivationOver("Too many wrong codes. Start the activation again.")));
+                    store::audit(
+                        tx,
+                        now,
+                        Some(&activation.username),
+                        "activation_failed",
+                        "too many wrong codes",
+                    )?;
+                    return Ok(Err(BrokerError::ActivationOver(
+                        "Too many wrong codes. Start the activation again.",
+                    )));
                 }
                 phone_store::count_activation_try(tx, activation_id)?;
-                return Ok(Err(BrokerError::InvalidCode { tries_left: ACTIVATION_CODE_TRIES - tries }));
+                return Ok(Err(BrokerError::InvalidCode {
+                    tries_left: ACTIVATION_CODE_TRIES - tries,
+                }));
             }
             phone_store::delete_activation(tx, activation_id)?;
 
@@ -191,13 +227,20 @@ impl Broker {
                 None => {
                     let id = format!("PH-{}", random_hex(6));
                     let token = format!("pct_{}", random_hex(32));
-                    phone_store::insert_phone(tx, &id, &activation.number, &token_hash(&token), now)?;
+                    phone_store::insert_phone(
+                        tx,
+                        &id,
+                        &activation.number,
+                        &token_hash(&token),
+                        now,
+                    )?;
                     (id, Some(token))
                 }
             };
             // One IB Key per user: an earlier one (another phone) stops; D3: so does SMS.
             phone_store::set_status_of_kind(tx, &activation.username, "ib_key", "inactive")?;
-            let sms_removed = phone_store::set_status_of_kind(tx, &activation.username, "sms", "removed")?;
+            let sms_removed =
+                phone_store::set_status_of_kind(tx, &activation.username, "sms", "removed")?;
             let device = DeviceRow {
                 id: format!("IBK-{}", random_hex(4).to_uppercase()),
                 kind: "ib_key".into(),
@@ -211,8 +254,17 @@ impl Broker {
                 phone_number: None,
             };
             store::insert_device(tx, &device)?;
-            let detail = format!("device {} on {phone_id}; SMS devices removed: {sms_removed}", device.id);
-            store::audit(tx, now, Some(&activation.username), "ib_key_activated", &detail)?;
+            let detail = format!(
+                "device {} on {phone_id}; SMS devices removed: {sms_removed}",
+                device.id
+            );
+            store::audit(
+                tx,
+                now,
+                Some(&activation.username),
+                "ib_key_activated",
+                &detail,
+            )?;
             Ok(Ok(Activated {
                 phone_id,
                 phone_token,
@@ -233,7 +285,9 @@ impl Broker {
             };
             let pushes = phone_store::pending_pushes_of_phone(tx, &phone_id)?
                 .into_iter()
-                .filter(|p| p.state.at(p.expires_at, now) == PushState::Pending && p.delivery == "sent")
+                .filter(|p| {
+                    p.state.at(p.expires_at, now) == PushState::Pending && p.delivery == "sent"
+                })
                 .map(|p| notice(&p, now))
                 .collect();
             Ok(Ok(pushes))
@@ -256,7 +310,8 @@ impl Broker {
                 if !live || push.delivery != "held" {
                     continue;
                 }
-                let offline = phone_store::fault_for(tx, &push.device_id)?.is_some_and(|f| f.mode == "offline");
+                let offline = phone_store::fault_for(tx, &push.device_id)?
+                    .is_some_and(|f| f.mode == "offline");
                 if !offline {
                     phone_store::set_push_delivery(tx, &push.id, "sent")?;
                     released.push(notice(&push, now));
@@ -292,13 +347,27 @@ impl Broker {
             events.push(BrokerEvent::LoginChanged);
             if !number_ok || !correct {
                 phone_store::set_push_state(tx, &push.id, PushState::Denied, now)?;
-                let event = if number_ok { "push_bad_response" } else { "push_number_mismatch" };
+                let event = if number_ok {
+                    "push_bad_response"
+                } else {
+                    "push_number_mismatch"
+                };
                 record_failure(tx, &push.username, now, event)?;
-                return Ok(Err(if number_ok { BrokerError::LoginFailed } else { BrokerError::NumberMismatch }));
+                return Ok(Err(if number_ok {
+                    BrokerError::LoginFailed
+                } else {
+                    BrokerError::NumberMismatch
+                }));
             }
             phone_store::set_push_state(tx, &push.id, PushState::Approved, now)?;
             phone_store::record_access(tx, &device.id, method, now)?;
-            store::audit(tx, now, Some(&push.username), "push_approved", &format!("push {} by {}", push.id, method.as_str()))?;
+            store::audit(
+                tx,
+                now,
+                Some(&push.username),
+                "push_approved",
+                &format!("push {} by {}", push.id, method.as_str()),
+            )?;
             Ok(Ok(()))
         })
     }
@@ -356,7 +425,10 @@ impl Broker {
             };
             let mut out = Vec::new();
             for device in store::all_devices(tx)? {
-                if device.kind != "ib_key" || device.status != "active" || device.phone_id.as_deref() != Some(&phone_id) {
+                if device.kind != "ib_key"
+                    || device.status != "active"
+                    || device.phone_id.as_deref() != Some(&phone_id)
+                {
                     continue;
                 }
                 let access = phone_store::access(tx, &device.id)?;

@@ -3,7 +3,8 @@
 //! number matching. The server exposes them only with `--qa`.
 
 use super::{
-    Broker, BrokerEvent, BrokerResult, Clock, CLOCK_OFFSET_KEY, NUMBER_MATCHING_KEY, SCENARIO_LOADED_KEY,
+    Broker, BrokerEvent, BrokerResult, Clock, CLOCK_OFFSET_KEY, NUMBER_MATCHING_KEY,
+    SCENARIO_LOADED_KEY,
 };
 use crate::error::BrokerError;
 use crate::rules::{Duration, LockStatus, Timestamp, Username, DSC_PLUS_SUITE};
@@ -97,7 +98,13 @@ impl Broker {
         let offset = target.0.saturating_sub(Clock::real_now().0);
         self.store.write(|tx| -> StoreResult<()> {
             store::meta_set(tx, CLOCK_OFFSET_KEY, &offset.to_string())?;
-            store::audit(tx, target, None, "clock_set", &format!("offset {offset} ms"))
+            store::audit(
+                tx,
+                target,
+                None,
+                "clock_set",
+                &format!("offset {offset} ms"),
+            )
         })?;
         self.clock.offset_ms.store(offset, Ordering::SeqCst);
         // Waiting desktops look again: a push may have expired (K6).
@@ -107,7 +114,9 @@ impl Broker {
 
     pub fn advance_clock(&self, by: Duration) -> BrokerResult<ClockInfo> {
         if by.0 < 0 {
-            return Err(BrokerError::BadRequest("The clock only moves forward with advance; use set.".into()));
+            return Err(BrokerError::BadRequest(
+                "The clock only moves forward with advance; use set.".into(),
+            ));
         }
         self.set_clock(self.clock.now().plus(by))
     }
@@ -134,8 +143,8 @@ impl Broker {
         self.store.write(|tx| -> StoreResult<()> {
             store::clear_all(tx)?;
             for e in &self.scenario.entities {
-                let identification_json =
-                    serde_json::to_string(&e.identification).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+                let identification_json = serde_json::to_string(&e.identification)
+                    .map_err(|err| StoreError::Corrupt(err.to_string()))?;
                 store::insert_entity(
                     tx,
                     &store::EntityRow {
@@ -153,7 +162,13 @@ impl Broker {
             for p in &self.scenario.phones {
                 // A token nobody holds: the phone simulator gets a fresh one when it
                 // is provisioned (`/qa/phones/{id}/provision`).
-                phone_store::insert_phone(tx, &p.id, &p.number, &super::token_hash(&super::random_hex(32)), now)?;
+                phone_store::insert_phone(
+                    tx,
+                    &p.id,
+                    &p.number,
+                    &super::token_hash(&super::random_hex(32)),
+                    now,
+                )?;
             }
             for d in &self.scenario.devices {
                 store::insert_device(
@@ -163,7 +178,10 @@ impl Broker {
                         kind: d.kind.as_str().to_owned(),
                         owner: d.owner.clone(),
                         secret_hex: d.secret.to_ascii_lowercase(),
-                        pin_sha1_hex: hex::encode(ocra::hash_pin(ocra::HashAlgorithm::Sha1, &d.pin)),
+                        pin_sha1_hex: hex::encode(ocra::hash_pin(
+                            ocra::HashAlgorithm::Sha1,
+                            &d.pin,
+                        )),
                         status: d.status.as_str().to_owned(),
                         last_used_at: None,
                         phone_id: d.phone.clone(),
@@ -172,7 +190,11 @@ impl Broker {
                     },
                 )?;
             }
-            let matching = if self.scenario.settings.number_matching { "1" } else { "0" };
+            let matching = if self.scenario.settings.number_matching {
+                "1"
+            } else {
+                "0"
+            };
             store::meta_set(tx, NUMBER_MATCHING_KEY, matching)?;
             store::meta_set(tx, CLOCK_OFFSET_KEY, "0")?;
             store::meta_set(tx, SCENARIO_LOADED_KEY, "1")?;
@@ -212,14 +234,26 @@ impl Broker {
             let mut lockout = store::lockout(tx, name.as_str())?;
             lockout.lift();
             store::save_lockout(tx, name.as_str(), &lockout)?;
-            store::audit(tx, now, Some(name.as_str()), "lock_lifted", &format!("by {operator}"))?;
+            store::audit(
+                tx,
+                now,
+                Some(name.as_str()),
+                "lock_lifted",
+                &format!("by {operator}"),
+            )?;
             Ok(Ok(()))
         })?;
         self.lockout(username)
     }
 
-    pub fn audit(&self, username: Option<&str>, limit: u32) -> BrokerResult<Vec<store::AuditEvent>> {
-        Ok(self.store.write(|tx| store::audit_tail(tx, username, limit))?)
+    pub fn audit(
+        &self,
+        username: Option<&str>,
+        limit: u32,
+    ) -> BrokerResult<Vec<store::AuditEvent>> {
+        Ok(self
+            .store
+            .write(|tx| store::audit_tail(tx, username, limit))?)
     }
 
     pub fn devices(&self) -> BrokerResult<Vec<DeviceInfo>> {
@@ -242,7 +276,13 @@ impl Broker {
             let Some(d) = store::find_device(tx, device_id)? else {
                 return Ok(Err(BrokerError::NotFound(format!("device {device_id}"))));
             };
-            store::audit(tx, now, Some(&d.owner), "device_provisioned", &format!("device {}", d.id))?;
+            store::audit(
+                tx,
+                now,
+                Some(&d.owner),
+                "device_provisioned",
+                &format!("device {}", d.id),
+            )?;
             Ok(Ok(DeviceProvision {
                 id: d.id,
                 kind: d.kind,
@@ -267,7 +307,11 @@ impl Broker {
             )?;
             let accounts = store::all_devices(tx)?
                 .into_iter()
-                .filter(|d| d.kind == "ib_key" && d.status == "active" && d.phone_id.as_deref() == Some(phone_id))
+                .filter(|d| {
+                    d.kind == "ib_key"
+                        && d.status == "active"
+                        && d.phone_id.as_deref() == Some(phone_id)
+                })
                 .map(|d| {
                     let security = d.security.clone().unwrap_or_else(|| "pin".into());
                     PhoneAccount {
@@ -280,7 +324,13 @@ impl Broker {
                     }
                 })
                 .collect();
-            store::audit(tx, now, None, "phone_provisioned", &format!("phone {phone_id}"))?;
+            store::audit(
+                tx,
+                now,
+                None,
+                "phone_provisioned",
+                &format!("phone {phone_id}"),
+            )?;
             Ok(Ok(PhoneProvision {
                 phone_id: phone_id.to_owned(),
                 phone_token: token,
@@ -296,9 +346,16 @@ impl Broker {
 
     /// K4: `mode` is `none`, `drop`, `delay` (by `delay_ms`) or `offline`, for one
     /// device or, with None, for all.
-    pub fn set_fault(&self, device_id: Option<&str>, mode: &str, delay_ms: u64) -> BrokerResult<Vec<Fault>> {
+    pub fn set_fault(
+        &self,
+        device_id: Option<&str>,
+        mode: &str,
+        delay_ms: u64,
+    ) -> BrokerResult<Vec<Fault>> {
         if !matches!(mode, "none" | "drop" | "delay" | "offline") {
-            return Err(BrokerError::BadRequest("mode is none, drop, delay or offline.".into()));
+            return Err(BrokerError::BadRequest(
+                "mode is none, drop, delay or offline.".into(),
+            ));
         }
         let faults = self.transact(|tx, now, events| {
             let target = device_id.unwrap_or(ALL_DEVICES);
@@ -306,7 +363,13 @@ impl Broker {
                 return Ok(Err(BrokerError::NotFound(format!("device {target}"))));
             }
             phone_store::set_fault(tx, target, mode, delay_ms)?;
-            store::audit(tx, now, None, "fault_set", &format!("{target}: {mode} {delay_ms} ms"))?;
+            store::audit(
+                tx,
+                now,
+                None,
+                "fault_set",
+                &format!("{target}: {mode} {delay_ms} ms"),
+            )?;
             events.push(BrokerEvent::FaultsChanged);
             Ok(Ok(phone_store::faults(tx)?))
         })?;
@@ -318,13 +381,21 @@ impl Broker {
     }
 
     pub fn settings(&self) -> BrokerResult<SettingsInfo> {
-        Ok(SettingsInfo { number_matching: self.store.write(|tx| self.number_matching(tx))? })
+        Ok(SettingsInfo {
+            number_matching: self.store.write(|tx| self.number_matching(tx))?,
+        })
     }
 
     pub fn set_number_matching(&self, on: bool) -> BrokerResult<SettingsInfo> {
         self.store.write(|tx| -> StoreResult<()> {
             store::meta_set(tx, NUMBER_MATCHING_KEY, if on { "1" } else { "0" })?;
-            store::audit(tx, self.now(), None, "settings", &format!("number matching {on}"))
+            store::audit(
+                tx,
+                self.now(),
+                None,
+                "settings",
+                &format!("number matching {on}"),
+            )
         })?;
         self.settings()
     }

@@ -108,13 +108,13 @@ mod tests {
     fn c3_response_is_eight_digits_and_depends_on_the_pin() {
         let key = [7u8; 32];
         let challenge = ChallengeCode("123456".into());
-        let right = dsc_plus_response(
+        let right = ocra_response(
             &key,
             &ocra::hash_pin(ocra::HashAlgorithm::Sha1, "1234"),
             &challenge,
         )
         .unwrap();
-        let wrong_pin = dsc_plus_response(
+        let wrong_pin = ocra_response(
             &key,
             &ocra::hash_pin(ocra::HashAlgorithm::Sha1, "4321"),
             &challenge,

@@ -136,7 +136,14 @@ pub fn validate_phone_number(text: &str) -> Result<&str, PhoneNumberError> {
 
 /// `•••• 4567`: what screens and messages show of a number.
 pub fn mask_phone_number(number: &str) -> String {
-    let tail: String = number.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail: String = number
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     format!("•••• {tail}")
 }
 
@@ -179,7 +186,11 @@ impl NumberMatch {
 
 /// A random code of `digits` decimal digits (SMS codes, activation codes).
 pub fn numeric_code(rng: &mut impl Rng, digits: u32) -> String {
-    format!("{:0width$}", rng.gen_range(0..10u64.pow(digits)), width = digits as usize)
+    format!(
+        "{:0width$}",
+        rng.gen_range(0..10u64.pow(digits)),
+        width = digits as usize
+    )
 }
 
 #[cfg(test)]
@@ -191,20 +202,46 @@ mod tests {
     #[test]
     fn k6_pending_push_expires_after_180_seconds() {
         let expires = T0.plus(PUSH_LIFETIME);
-        assert_eq!(PushState::Pending.at(expires, expires.minus(Duration(1))), PushState::Pending);
+        assert_eq!(
+            PushState::Pending.at(expires, expires.minus(Duration(1))),
+            PushState::Pending
+        );
         assert_eq!(PushState::Pending.at(expires, expires), PushState::Expired);
-        assert_eq!(PushState::Approved.at(expires, expires), PushState::Approved, "an answer stands");
+        assert_eq!(
+            PushState::Approved.at(expires, expires),
+            PushState::Approved,
+            "an answer stands"
+        );
     }
 
     #[test]
     fn k1_phone_number_is_digits_without_trunk_prefix() {
         assert_eq!(validate_phone_number("7700900123"), Ok("7700900123"));
-        assert_eq!(validate_phone_number("07700900123"), Err(PhoneNumberError::TrunkPrefix));
-        for bad in ["+447700900123", "7700 900123", "7700-900123", "(770)0900123", ""] {
-            assert_eq!(validate_phone_number(bad), Err(PhoneNumberError::NotDigits), "{bad:?}");
+        assert_eq!(
+            validate_phone_number("07700900123"),
+            Err(PhoneNumberError::TrunkPrefix)
+        );
+        for bad in [
+            "+447700900123",
+            "7700 900123",
+            "7700-900123",
+            "(770)0900123",
+            "",
+        ] {
+            assert_eq!(
+                validate_phone_number(bad),
+                Err(PhoneNumberError::NotDigits),
+                "{bad:?}"
+            );
         }
-        assert_eq!(validate_phone_number("12345"), Err(PhoneNumberError::Length));
-        assert_eq!(validate_phone_number("123456789012345"), Err(PhoneNumberError::Length));
+        assert_eq!(
+            validate_phone_number("12345"),
+            Err(PhoneNumberError::Length)
+        );
+        assert_eq!(
+            validate_phone_number("123456789012345"),
+            Err(PhoneNumberError::Length)
+        );
     }
 
     #[test]
@@ -220,8 +257,14 @@ mod tests {
 
     #[test]
     fn k7_pin_gives_12_hours_biometrics_30() {
-        assert_eq!(UnlockMethod::Pin.trading_access_until(T0), T0.plus(Duration::hours(12)));
-        assert_eq!(UnlockMethod::Biometric.trading_access_until(T0), T0.plus(Duration::hours(30)));
+        assert_eq!(
+            UnlockMethod::Pin.trading_access_until(T0),
+            T0.plus(Duration::hours(12))
+        );
+        assert_eq!(
+            UnlockMethod::Biometric.trading_access_until(T0),
+            T0.plus(Duration::hours(30))
+        );
     }
 
     #[test]
@@ -231,7 +274,11 @@ mod tests {
             let m = NumberMatch::generate(&mut rng);
             assert!(m.choices.contains(&m.shown));
             assert!(m.choices.iter().all(|c| (10..100).contains(c)));
-            assert!(m.choices[0] != m.choices[1] && m.choices[1] != m.choices[2] && m.choices[0] != m.choices[2]);
+            assert!(
+                m.choices[0] != m.choices[1]
+                    && m.choices[1] != m.choices[2]
+                    && m.choices[0] != m.choices[2]
+            );
         }
     }
 

@@ -27,8 +27,14 @@ pub(super) struct LoginRequest {
     device_id: Option<String>,
 }
 
-pub(super) async fn password(State(state): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> Result<Response, ApiError> {
-    let step = blocking(&state, move |b| b.login_password(&req.username, &req.password, req.device_id.as_deref())).await?;
+pub(super) async fn password(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let step = blocking(&state, move |b| {
+        b.login_password(&req.username, &req.password, req.device_id.as_deref())
+    })
+    .await?;
     Ok(Json(step).into_response())
 }
 
@@ -54,19 +60,31 @@ fn second_factor(step: crate::broker::SecondFactor) -> Response {
 }
 
 /// D6.
-pub(super) async fn device(State(state): State<AppState>, ApiJson(req): ApiJson<DeviceRequest>) -> Result<Response, ApiError> {
-    let step = blocking(&state, move |b| b.choose_device(&req.ticket, &req.device_id)).await?;
+pub(super) async fn device(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<DeviceRequest>,
+) -> Result<Response, ApiError> {
+    let step = blocking(&state, move |b| {
+        b.choose_device(&req.ticket, &req.device_id)
+    })
+    .await?;
     Ok(second_factor(step))
 }
 
 /// K3.
-pub(super) async fn fallback(State(state): State<AppState>, ApiJson(req): ApiJson<TicketRequest>) -> Result<Response, ApiError> {
+pub(super) async fn fallback(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<TicketRequest>,
+) -> Result<Response, ApiError> {
     let step = blocking(&state, move |b| b.push_fallback(&req.ticket)).await?;
     Ok(second_factor(step))
 }
 
 /// "Send again".
-pub(super) async fn resend(State(state): State<AppState>, ApiJson(req): ApiJson<TicketRequest>) -> Result<Response, ApiError> {
+pub(super) async fn resend(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<TicketRequest>,
+) -> Result<Response, ApiError> {
     let step = blocking(&state, move |b| b.push_resend(&req.ticket)).await?;
     Ok(second_factor(step))
 }
@@ -81,16 +99,24 @@ pub(super) struct WaitRequest {
 
 /// K2: long-polls the push of a login. Answers as soon as the phone answers (an event
 /// wakes it), when the push expires, or after `timeout_ms` with `pending`.
-pub(super) async fn wait(State(state): State<AppState>, ApiJson(req): ApiJson<WaitRequest>) -> Result<Response, ApiError> {
+pub(super) async fn wait(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<WaitRequest>,
+) -> Result<Response, ApiError> {
     let mut changes = state.broker.subscribe();
-    let timeout = req.timeout_ms.map_or(DEFAULT_WAIT, Duration::from_millis).min(MAX_WAIT);
+    let timeout = req
+        .timeout_ms
+        .map_or(DEFAULT_WAIT, Duration::from_millis)
+        .min(MAX_WAIT);
     let deadline = Instant::now() + timeout;
     loop {
         let ticket = req.ticket.clone();
         let status = blocking(&state, move |b| b.push_status(&ticket)).await?;
         match status {
             PushWait::Pending { .. } if Instant::now() < deadline => {}
-            PushWait::Pending { .. } | PushWait::Authenticated(_) => return Ok(Json(status).into_response()),
+            PushWait::Pending { .. } | PushWait::Authenticated(_) => {
+                return Ok(Json(status).into_response())
+            }
         }
         tokio::select! {
             _ = changes.recv() => {}
@@ -107,23 +133,41 @@ pub(super) struct ResponseRequest {
     response: String,
 }
 
-pub(super) async fn response(State(state): State<AppState>, ApiJson(req): ApiJson<ResponseRequest>) -> Result<Response, ApiError> {
-    let session = blocking(&state, move |b| b.login_response(&req.ticket, &req.response)).await?;
-    Ok(Json(json!({ "status": "authenticated", "token": session.token, "session": session.session })).into_response())
+pub(super) async fn response(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<ResponseRequest>,
+) -> Result<Response, ApiError> {
+    let session = blocking(&state, move |b| {
+        b.login_response(&req.ticket, &req.response)
+    })
+    .await?;
+    Ok(Json(
+        json!({ "status": "authenticated", "token": session.token, "session": session.session }),
+    )
+    .into_response())
 }
 
-pub(super) async fn cancel(State(state): State<AppState>, ApiJson(req): ApiJson<TicketRequest>) -> Result<Response, ApiError> {
+pub(super) async fn cancel(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<TicketRequest>,
+) -> Result<Response, ApiError> {
     blocking(&state, move |b| b.cancel_login(&req.ticket)).await?;
     Ok(Json(json!({ "status": "cancelled" })).into_response())
 }
 
-pub(super) async fn session(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub(super) async fn session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let token = bearer(&headers)?;
     let info = blocking(&state, move |b| b.session(&token)).await?;
     Ok(Json(info).into_response())
 }
 
-pub(super) async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub(super) async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let token = bearer(&headers)?;
     blocking(&state, move |b| b.logout(&token)).await?;
     Ok(Json(json!({ "status": "logged_out" })).into_response())

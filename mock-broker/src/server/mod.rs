@@ -42,7 +42,11 @@ impl AppState {
     pub fn new(broker: Arc<Broker>, qa: bool) -> AppState {
         let (phone_events, _) = broadcast::channel(1024);
         phone::spawn_delivery(broker.clone(), phone_events.clone());
-        AppState { broker, qa, phone_events }
+        AppState {
+            broker,
+            qa,
+            phone_events,
+        }
     }
 }
 
@@ -60,7 +64,10 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/session", get(login::session))
         .route("/v1/logout", post(login::logout))
         .route("/v1/phone/activation/start", post(phone::activation_start))
-        .route("/v1/phone/activation/finish", post(phone::activation_finish))
+        .route(
+            "/v1/phone/activation/finish",
+            post(phone::activation_finish),
+        )
         .route("/v1/phone/events", get(phone::events))
         .route("/v1/phone/pushes", get(phone::pushes))
         .route("/v1/phone/pushes/{id}/approve", post(phone::approve))
@@ -123,8 +130,12 @@ fn status_of(err: &BrokerError) -> StatusCode {
         BrokerError::NoPendingLogin => StatusCode::CONFLICT,
         BrokerError::NotFound(_) => StatusCode::NOT_FOUND,
         BrokerError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
-        BrokerError::LoginExpired | BrokerError::PushExpired | BrokerError::ActivationOver(_) => StatusCode::GONE,
-        BrokerError::WrongStage(_) | BrokerError::PushAnswered | BrokerError::AlreadyAdded => StatusCode::CONFLICT,
+        BrokerError::LoginExpired | BrokerError::PushExpired | BrokerError::ActivationOver(_) => {
+            StatusCode::GONE
+        }
+        BrokerError::WrongStage(_) | BrokerError::PushAnswered | BrokerError::AlreadyAdded => {
+            StatusCode::CONFLICT
+        }
         BrokerError::PushDenied
         | BrokerError::NumberMismatch
         | BrokerError::InvalidCode { .. }
@@ -270,7 +281,6 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
         .map(str::to_owned)
         .ok_or_else(|| BrokerError::InvalidSession.into())
 }
-
 
 async fn health() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))

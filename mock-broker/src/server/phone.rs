@@ -76,7 +76,8 @@ pub(super) fn spawn_delivery(broker: Arc<Broker>, phones: broadcast::Sender<Phon
                 }
                 BrokerEvent::FaultsChanged => {
                     let broker = broker.clone();
-                    let released = tokio::task::spawn_blocking(move || broker.release_held_pushes()).await;
+                    let released =
+                        tokio::task::spawn_blocking(move || broker.release_held_pushes()).await;
                     if let Ok(Ok(pushes)) = released {
                         for push in pushes {
                             let _ = phones.send(PhoneEvent::Push(push));
@@ -91,7 +92,10 @@ pub(super) fn spawn_delivery(broker: Arc<Broker>, phones: broadcast::Sender<Phon
 
 /// The phone's event stream (SSE): first the requests already waiting, then each new
 /// one and each withdrawal. A phone may see a request twice; the id tells.
-pub(super) async fn events(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub(super) async fn events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let token = bearer(&headers)?;
     // Subscribe before reading what is waiting, so nothing falls between the two.
     let live = state.phone_events.subscribe();
@@ -107,10 +111,15 @@ pub(super) async fn events(State(state): State<AppState>, headers: HeaderMap) ->
         let data = serde_json::to_string(&event).unwrap_or_default();
         Ok::<_, Infallible>(Event::default().event(event.name()).data(data))
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
 }
 
-pub(super) async fn pushes(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub(super) async fn pushes(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let token = bearer(&headers)?;
     let pushes = blocking(&state, move |b| b.phone_pushes(&token)).await?;
     Ok(Json(json!({ "pushes": pushes })).into_response())
@@ -134,17 +143,27 @@ pub(super) async fn approve(
     ApiJson(req): ApiJson<ApproveRequest>,
 ) -> Result<Response, ApiError> {
     let token = bearer(&headers)?;
-    blocking(&state, move |b| b.approve_push(&token, &id, &req.response, req.picked, &req.method)).await?;
+    blocking(&state, move |b| {
+        b.approve_push(&token, &id, &req.response, req.picked, &req.method)
+    })
+    .await?;
     Ok(Json(json!({ "status": "approved" })).into_response())
 }
 
-pub(super) async fn deny(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub(super) async fn deny(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let token = bearer(&headers)?;
     blocking(&state, move |b| b.deny_push(&token, &id)).await?;
     Ok(Json(json!({ "status": "denied" })).into_response())
 }
 
-pub(super) async fn access(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub(super) async fn access(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let token = bearer(&headers)?;
     let access = blocking(&state, move |b| b.phone_access(&token)).await?;
     Ok(Json(json!({ "accounts": access })).into_response())
@@ -170,7 +189,12 @@ pub(super) async fn activation_start(
 ) -> Result<Response, ApiError> {
     let token = optional_bearer(&headers);
     let started = blocking(&state, move |b| {
-        b.activation_start(token.as_deref(), &req.username, &req.password, &req.phone_number)
+        b.activation_start(
+            token.as_deref(),
+            &req.username,
+            &req.password,
+            &req.phone_number,
+        )
     })
     .await?;
     Ok(Json(started).into_response())
@@ -192,7 +216,13 @@ pub(super) async fn activation_finish(
 ) -> Result<Response, ApiError> {
     let token = optional_bearer(&headers);
     let done = blocking(&state, move |b| {
-        b.activation_finish(token.as_deref(), &req.activation_id, &req.code, &req.security, &req.pin)
+        b.activation_finish(
+            token.as_deref(),
+            &req.activation_id,
+            &req.code,
+            &req.security,
+            &req.pin,
+        )
     })
     .await?;
     Ok(Json(done).into_response())

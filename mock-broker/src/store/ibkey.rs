@@ -9,7 +9,13 @@ use serde::Serialize;
 
 // ---- phones -----------------------------------------------------------------------
 
-pub fn insert_phone(tx: &Transaction<'_>, id: &str, number: &str, token_hash: &str, at: Timestamp) -> StoreResult<()> {
+pub fn insert_phone(
+    tx: &Transaction<'_>,
+    id: &str,
+    number: &str,
+    token_hash: &str,
+    at: Timestamp,
+) -> StoreResult<()> {
     tx.execute(
         "INSERT INTO phones (id, number, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![id, number, token_hash, at.0],
@@ -18,11 +24,16 @@ pub fn insert_phone(tx: &Transaction<'_>, id: &str, number: &str, token_hash: &s
 }
 
 /// The phone a token belongs to, and its number.
-pub fn phone_by_token(tx: &Transaction<'_>, token_hash: &str) -> StoreResult<Option<(String, String)>> {
+pub fn phone_by_token(
+    tx: &Transaction<'_>,
+    token_hash: &str,
+) -> StoreResult<Option<(String, String)>> {
     Ok(tx
-        .query_row("SELECT id, number FROM phones WHERE token_hash = ?1", [token_hash], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT id, number FROM phones WHERE token_hash = ?1",
+            [token_hash],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?)
 }
 
@@ -34,7 +45,12 @@ pub fn phone_exists(tx: &Transaction<'_>, id: &str) -> StoreResult<bool> {
 }
 
 /// Devices whose owner is `username`, of `kind`, set to `status`.
-pub fn set_status_of_kind(tx: &Transaction<'_>, username: &str, kind: &str, status: &str) -> StoreResult<usize> {
+pub fn set_status_of_kind(
+    tx: &Transaction<'_>,
+    username: &str,
+    kind: &str,
+    status: &str,
+) -> StoreResult<usize> {
     Ok(tx.execute(
         "UPDATE devices SET status = ?3 WHERE owner = ?1 AND kind = ?2 AND status = 'active'",
         params![username, kind, status],
@@ -86,7 +102,8 @@ pub fn insert_push(tx: &Transaction<'_>, p: &PushRow) -> StoreResult<()> {
     Ok(())
 }
 
-const PUSH_COLUMNS: &str = "id, ticket_hash, username, device_id, phone_id, challenge, number_shown,
+const PUSH_COLUMNS: &str =
+    "id, ticket_hash, username, device_id, phone_id, challenge, number_shown,
      number_choices, issued_at, expires_at, state, delivery";
 
 fn push_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(PushRow, String)> {
@@ -112,15 +129,20 @@ fn push_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(PushRow, String)> {
 }
 
 fn with_state((mut row, state): (PushRow, String)) -> StoreResult<PushRow> {
-    row.state = PushState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("push {} state {state}", row.id)))?;
+    row.state = PushState::parse(&state)
+        .ok_or_else(|| StoreError::Corrupt(format!("push {} state {state}", row.id)))?;
     Ok(row)
 }
 
 pub fn push(tx: &Transaction<'_>, id: &str) -> StoreResult<Option<PushRow>> {
-    tx.query_row(&format!("SELECT {PUSH_COLUMNS} FROM pushes WHERE id = ?1"), [id], push_from_row)
-        .optional()?
-        .map(with_state)
-        .transpose()
+    tx.query_row(
+        &format!("SELECT {PUSH_COLUMNS} FROM pushes WHERE id = ?1"),
+        [id],
+        push_from_row,
+    )
+    .optional()?
+    .map(with_state)
+    .transpose()
 }
 
 /// Pushes still marked pending for a phone (the caller applies expiry), oldest first.
@@ -140,7 +162,12 @@ pub fn pushes_of(tx: &Transaction<'_>, username: Option<&str>) -> StoreResult<Ve
     rows.map(|r| with_state(r?)).collect()
 }
 
-pub fn set_push_state(tx: &Transaction<'_>, id: &str, state: PushState, at: Timestamp) -> StoreResult<()> {
+pub fn set_push_state(
+    tx: &Transaction<'_>,
+    id: &str,
+    state: PushState,
+    at: Timestamp,
+) -> StoreResult<()> {
     tx.execute(
         "UPDATE pushes SET state = ?2, answered_at = ?3 WHERE id = ?1",
         params![id, state.as_str(), at.0],
@@ -149,7 +176,10 @@ pub fn set_push_state(tx: &Transaction<'_>, id: &str, state: PushState, at: Time
 }
 
 pub fn set_push_delivery(tx: &Transaction<'_>, id: &str, delivery: &str) -> StoreResult<()> {
-    tx.execute("UPDATE pushes SET delivery = ?2 WHERE id = ?1", params![id, delivery])?;
+    tx.execute(
+        "UPDATE pushes SET delivery = ?2 WHERE id = ?1",
+        params![id, delivery],
+    )?;
     Ok(())
 }
 
@@ -202,7 +232,15 @@ pub fn insert_activation(tx: &Transaction<'_>, id: &str, a: &Activation) -> Stor
     tx.execute(
         "INSERT INTO activations (id, username, number, code_hash, phone_id, issued_at, tries)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![id, a.username, a.number, a.code_hash, a.phone_id, a.issued_at.0, a.tries],
+        params![
+            id,
+            a.username,
+            a.number,
+            a.code_hash,
+            a.phone_id,
+            a.issued_at.0,
+            a.tries
+        ],
     )?;
     Ok(())
 }
@@ -227,7 +265,10 @@ pub fn activation(tx: &Transaction<'_>, id: &str) -> StoreResult<Option<Activati
 }
 
 pub fn count_activation_try(tx: &Transaction<'_>, id: &str) -> StoreResult<()> {
-    tx.execute("UPDATE activations SET tries = tries + 1 WHERE id = ?1", [id])?;
+    tx.execute(
+        "UPDATE activations SET tries = tries + 1 WHERE id = ?1",
+        [id],
+    )?;
     Ok(())
 }
 
@@ -285,7 +326,12 @@ pub fn fault_for(tx: &Transaction<'_>, device_id: &str) -> StoreResult<Option<Fa
 
 // ---- K7: phone access -----------------------------------------------------------------
 
-pub fn record_access(tx: &Transaction<'_>, device_id: &str, method: UnlockMethod, at: Timestamp) -> StoreResult<()> {
+pub fn record_access(
+    tx: &Transaction<'_>,
+    device_id: &str,
+    method: UnlockMethod,
+    at: Timestamp,
+) -> StoreResult<()> {
     tx.execute(
         "INSERT INTO phone_access (device_id, method, at) VALUES (?1, ?2, ?3)
          ON CONFLICT(device_id) DO UPDATE SET method = excluded.method, at = excluded.at",
@@ -294,11 +340,16 @@ pub fn record_access(tx: &Transaction<'_>, device_id: &str, method: UnlockMethod
     Ok(())
 }
 
-pub fn access(tx: &Transaction<'_>, device_id: &str) -> StoreResult<Option<(UnlockMethod, Timestamp)>> {
+pub fn access(
+    tx: &Transaction<'_>,
+    device_id: &str,
+) -> StoreResult<Option<(UnlockMethod, Timestamp)>> {
     let row: Option<(String, i64)> = tx
-        .query_row("SELECT method, at FROM phone_access WHERE device_id = ?1", [device_id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT method, at FROM phone_access WHERE device_id = ?1",
+            [device_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
     Ok(row.and_then(|(m, at)| UnlockMethod::parse(&m).map(|m| (m, Timestamp(at)))))
 }

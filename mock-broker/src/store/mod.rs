@@ -11,7 +11,8 @@ use std::sync::{Mutex, MutexGuard};
 
 pub mod ibkey;
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE entities (
     id TEXT PRIMARY KEY,
@@ -58,7 +59,8 @@ CREATE TABLE audit (
     event TEXT NOT NULL,
     detail TEXT NOT NULL
 );
-"#, r#"
+"#,
+    r#"
 -- IB Key (K1-K7), SMS (D3), device choice (D6). Pending logins are transient: the
 -- old table is replaced by one that records the login's second-factor stage.
 DROP TABLE pending_logins;
@@ -115,7 +117,8 @@ CREATE TABLE activations (
 );
 CREATE TABLE faults (target TEXT PRIMARY KEY, mode TEXT NOT NULL, delay_ms INTEGER NOT NULL);
 CREATE TABLE phone_access (device_id TEXT PRIMARY KEY, method TEXT NOT NULL, at INTEGER NOT NULL);
-"#];
+"#,
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -305,8 +308,8 @@ impl std::fmt::Debug for DeviceRow {
 
 pub fn insert_device(tx: &Transaction<'_>, d: &DeviceRow) -> StoreResult<()> {
     tx.execute(
-        "INSERT INTO devices (id, kind, owner, secret_hex, pin_sha1_hex, status, last_used_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO devices (id, kind, owner, secret_hex, pin_sha1_hex, status, last_used_at, phone_id, security, phone_number)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             d.id,
             d.kind,
@@ -314,7 +317,10 @@ pub fn insert_device(tx: &Transaction<'_>, d: &DeviceRow) -> StoreResult<()> {
             d.secret_hex,
             d.pin_sha1_hex,
             d.status,
-            d.last_used_at.map(|t| t.0)
+            d.last_used_at.map(|t| t.0),
+            d.phone_id,
+            d.security,
+            d.phone_number
         ],
     )?;
     Ok(())
@@ -411,11 +417,17 @@ pub enum Stage {
     /// D6: the user has several devices and picks one.
     SelectDevice,
     /// C1/K3: a challenge code shown, the device's response awaited.
-    Challenge { device_id: String, challenge: String },
+    Challenge {
+        device_id: String,
+        challenge: String,
+    },
     /// K2: a push is out to the phone.
     Push { device_id: String, push_id: String },
     /// D3: a code went out by SMS; only its SHA-256 is kept.
-    Sms { device_id: String, code_hash: String },
+    Sms {
+        device_id: String,
+        code_hash: String,
+    },
 }
 
 pub struct PendingLogin {
@@ -430,13 +442,23 @@ pub struct PendingLogin {
 fn stage_columns(stage: &Stage) -> (&'static str, Option<&str>, Option<&str>, Option<&str>) {
     match stage {
         Stage::SelectDevice => ("select_device", None, None, None),
-        Stage::Challenge { device_id, challenge } => ("challenge", Some(device_id), Some(challenge), None),
+        Stage::Challenge {
+            device_id,
+            challenge,
+        } => ("challenge", Some(device_id), Some(challenge), None),
         Stage::Push { device_id, push_id } => ("push", Some(device_id), None, Some(push_id)),
-        Stage::Sms { device_id, code_hash } => ("sms", Some(device_id), Some(code_hash), None),
+        Stage::Sms {
+            device_id,
+            code_hash,
+        } => ("sms", Some(device_id), Some(code_hash), None),
     }
 }
 
-pub fn insert_pending(tx: &Transaction<'_>, ticket_hash: &str, p: &PendingLogin) -> StoreResult<()> {
+pub fn insert_pending(
+    tx: &Transaction<'_>,
+    ticket_hash: &str,
+    p: &PendingLogin,
+) -> StoreResult<()> {
     let (stage, device_id, code, push_id) = stage_columns(&p.stage);
     tx.execute(
         "INSERT INTO pending_logins (ticket_hash, username, created_at, stage, device_id, code, push_id, issued_at)
@@ -446,7 +468,12 @@ pub fn insert_pending(tx: &Transaction<'_>, ticket_hash: &str, p: &PendingLogin)
     Ok(())
 }
 
-pub fn set_stage(tx: &Transaction<'_>, ticket_hash: &str, stage: &Stage, issued_at: Timestamp) -> StoreResult<()> {
+pub fn set_stage(
+    tx: &Transaction<'_>,
+    ticket_hash: &str,
+    stage: &Stage,
+    issued_at: Timestamp,
+) -> StoreResult<()> {
     let (name, device_id, code, push_id) = stage_columns(stage);
     tx.execute(
         "UPDATE pending_logins SET stage = ?2, device_id = ?3, code = ?4, push_id = ?5, issued_at = ?6
@@ -481,9 +508,15 @@ pub fn pending(tx: &Transaction<'_>, ticket_hash: &str) -> StoreResult<Option<Pe
     let corrupt = || StoreError::Corrupt(format!("pending login of {username} in stage {stage}"));
     let stage = match (stage.as_str(), device_id, code, push_id) {
         ("select_device", _, _, _) => Stage::SelectDevice,
-        ("challenge", Some(device_id), Some(challenge), _) => Stage::Challenge { device_id, challenge },
+        ("challenge", Some(device_id), Some(challenge), _) => Stage::Challenge {
+            device_id,
+            challenge,
+        },
         ("push", Some(device_id), _, Some(push_id)) => Stage::Push { device_id, push_id },
-        ("sms", Some(device_id), Some(code_hash), _) => Stage::Sms { device_id, code_hash },
+        ("sms", Some(device_id), Some(code_hash), _) => Stage::Sms {
+            device_id,
+            code_hash,
+        },
         _ => return Err(corrupt()),
     };
     Ok(Some(PendingLogin {
@@ -496,7 +529,10 @@ pub fn pending(tx: &Transaction<'_>, ticket_hash: &str) -> StoreResult<Option<Pe
 
 /// C4/K6: the ticket is spent.
 pub fn delete_pending(tx: &Transaction<'_>, ticket_hash: &str) -> StoreResult<()> {
-    tx.execute("DELETE FROM pending_logins WHERE ticket_hash = ?1", [ticket_hash])?;
+    tx.execute(
+        "DELETE FROM pending_logins WHERE ticket_hash = ?1",
+        [ticket_hash],
+    )?;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! contract, QA controls, and state that survives `kill -9`.
 
 mod challenge;
+mod ibkey;
 mod lockout;
 mod password;
 mod persistence;
