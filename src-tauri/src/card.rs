@@ -1,4 +1,5 @@
-//! The DSC+ card simulator's arithmetic (C2/C3). The card window drives the keypad;
+//! The DSC+ card simulator's arithmetic (C2/C3), also the IB Key phone's (K2/K3: the
+//! same OCRA suite over the push's or the login screen's challenge). The card window drives the keypad;
 //! this computes what the card displays, from its own key and the PIN typed into it.
 //! It never checks the PIN: as on the real card, a wrong PIN gives a wrong response
 //! and the broker is the one that notices.
@@ -11,6 +12,19 @@ pub fn response(key_hex: &str, pin: &str, challenge: &str) -> Result<String, App
     if pin.len() != 4 || !pin.bytes().all(|b| b.is_ascii_digit()) {
         return Err(AppError::new("card_bad_pin", "The PIN is 4 digits."));
     }
+    response_with_pin_hash(
+        key_hex,
+        ocra::hash_pin(ocra::HashAlgorithm::Sha1, pin),
+        challenge,
+    )
+}
+
+/// The same value from a PIN already hashed (IB Key keeps the hash behind biometrics).
+pub fn response_with_pin_hash(
+    key_hex: &str,
+    pin_hash: Vec<u8>,
+    challenge: &str,
+) -> Result<String, AppError> {
     if challenge.len() != 6 || !challenge.bytes().all(|b| b.is_ascii_digit()) {
         return Err(AppError::new(
             "card_bad_challenge",
@@ -24,7 +38,7 @@ pub fn response(key_hex: &str, pin: &str, challenge: &str) -> Result<String, App
         .map_err(|e: ocra::SuiteError| AppError::new("card_bad_key", e.to_string()))?;
     let input = ocra::DataInput {
         question: challenge,
-        pin_hash: Some(ocra::hash_pin(ocra::HashAlgorithm::Sha1, pin)),
+        pin_hash: Some(pin_hash),
         ..ocra::DataInput::default()
     };
     ocra::compute(&suite, &key, &input).map_err(|e| AppError::new("card_bad_key", e.to_string()))

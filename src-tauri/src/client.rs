@@ -11,6 +11,8 @@ use std::time::Duration;
 pub struct BrokerClient {
     base: String,
     http: reqwest::Client,
+    /// For the phone's event stream, which stays open.
+    streaming: reqwest::Client,
 }
 
 /// What the login screen needs after the password step; the broker's shape, kept
@@ -46,9 +48,14 @@ impl BrokerClient {
             .connect_timeout(Duration::from_secs(3))
             .build()
             .unwrap_or_default();
+        let streaming = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .build()
+            .unwrap_or_default();
         BrokerClient {
             base: base.trim_end_matches('/').to_owned(),
             http,
+            streaming,
         }
     }
 
@@ -65,6 +72,141 @@ impl BrokerClient {
         let body = json!({ "username": username, "password": password });
         self.send(self.http.post(self.url("/v1/login")).json(&body))
             .await
+    }
+
+    /// D6.
+    pub async fn choose_device(&self, ticket: &str, device_id: &str) -> Result<Value, AppError> {
+        let body = json!({ "ticket": ticket, "device_id": device_id });
+        self.send(self.http.post(self.url("/v1/login/device")).json(&body))
+            .await
+    }
+
+    /// K3.
+    pub async fn fallback(&self, ticket: &str) -> Result<Value, AppError> {
+        self.send(
+            self.http
+                .post(self.url("/v1/login/fallback"))
+                .json(&json!({ "ticket": ticket })),
+        )
+        .await
+    }
+
+    pub async fn resend(&self, ticket: &str) -> Result<Value, AppError> {
+        self.send(
+            self.http
+                .post(self.url("/v1/login/resend"))
+                .json(&json!({ "ticket": ticket })),
+        )
+        .await
+    }
+
+    /// K2: one long poll; `pending` when nothing happened within `wait`.
+    pub async fn wait(&self, ticket: &str, wait: Duration) -> Result<Value, AppError> {
+        let millis = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+        let body = json!({ "ticket": ticket, "timeout_ms": millis });
+        let req = self
+            .http
+            .post(self.url("/v1/login/wait"))
+            .json(&body)
+            .timeout(wait + Duration::from_secs(10));
+        self.send(req).await
+    }
+
+    // ---- the phone (IB Key simulator) ----
+
+    pub async fn provision_phone(&self, phone_id: &str) -> Result<Value, AppError> {
+        self.send(
+            self.http
+                .post(self.url(&format!("/qa/phones/{phone_id}/provision"))),
+        )
+        .await
+    }
+
+    pub async fn activation_start(
+        &self,
+        token: Option<&str>,
+        body: Value,
+    ) -> Result<Value, AppError> {
+        let mut req = self
+            .http
+            .post(self.url("/v1/phone/activation/start"))
+            .json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        self.send(req).await
+    }
+
+    pub async fn activation_finish(
+        &self,
+        token: Option<&str>,
+        body: Value,
+    ) -> Result<Value, AppError> {
+        let mut req = self
+            .http
+            .post(self.url("/v1/phone/activation/finish"))
+            .json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        self.send(req).await
+    }
+
+    pub async fn sms(&self, number: &str) -> Result<Value, AppError> {
+        self.send(
+            self.http
+                .get(self.url("/qa/sms"))
+                .query(&[("number", number)]),
+        )
+        .await
+    }
+
+    pub async fn phone_access(&self, token: &str) -> Result<Value, AppError> {
+        self.send(
+            self.http
+                .get(self.url("/v1/phone/access"))
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    pub async fn approve(
+        &self,
+        token: &str,
+        push_id: &str,
+        body: Value,
+    ) -> Result<Value, AppError> {
+        let path = format!("/v1/phone/pushes/{push_id}/approve");
+        self.send(
+            self.http
+                .post(self.url(&path))
+                .bearer_auth(token)
+                .json(&body),
+        )
+        .await
+    }
+
+    pub async fn deny(&self, token: &str, push_id: &str) -> Result<Value, AppError> {
+        let path = format!("/v1/phone/pushes/{push_id}/deny");
+        self.send(self.http.post(self.url(&path)).bearer_auth(token))
+            .await
+    }
+
+    /// The phone's event stream (SSE), open until the broker or the phone ends it.
+    pub async fn phone_events(&self, token: &str) -> Result<reqwest::Response, AppError> {
+        let resp = self
+            .streaming
+            .get(self.url("/v1/phone/events"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(AppError::broker_unreachable)?;
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap_or_default();
+        Err(broker_error(status, body))
     }
 
     pub async fn respond(&self, ticket: &str, response: &str) -> Result<NewSession, AppError> {

@@ -45,3 +45,24 @@ pub fn store_card_key(device_id: &str, key_hex: &str) -> Result<(), AppError> {
         .set_password(key_hex)
         .map_err(AppError::keyring)
 }
+
+const PHONE_SERVICE: &str = "portcullis.phone";
+const PHONE_USER: &str = "identity";
+
+/// The phone simulator's identity (token, keys), as JSON.
+pub fn phone_identity() -> Result<Option<String>, AppError> {
+    read(PHONE_SERVICE, PHONE_USER)
+}
+
+pub fn store_phone_identity(json: &str) -> Result<(), AppError> {
+    entry(PHONE_SERVICE, PHONE_USER)?
+        .set_password(json)
+        .map_err(AppError::keyring)
+}
+
+pub fn forget_phone_identity() -> Result<(), AppError> {
+    match entry(PHONE_SERVICE, PHONE_USER)?.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(e) => Err(AppError::keyring(e)),
+    }
+}

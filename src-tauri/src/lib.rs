@@ -10,6 +10,8 @@ mod card;
 mod client;
 mod error;
 mod keychain;
+mod phone;
+mod settings;
 
 use broker_process::{BrokerSource, BrokerStatus, BundledBroker};
 use client::BrokerClient;
@@ -27,7 +29,7 @@ enum Connection {
     Failed(AppError),
 }
 
-struct Portcullis {
+pub(crate) struct Portcullis {
     source: BrokerSource,
     connection: Mutex<Connection>,
     /// The session token: kept here, never handed to the web view.
@@ -39,7 +41,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Portcullis {
-    fn client(&self) -> Result<BrokerClient, AppError> {
+    pub(crate) fn client(&self) -> Result<BrokerClient, AppError> {
         match &*lock(&self.connection) {
             Connection::Ready { client, .. } => Ok(client.clone()),
             Connection::Starting => {
@@ -141,6 +143,54 @@ async fn submit_response(
 ) -> Result<Value, AppError> {
     let new_session = state.client()?.respond(&ticket, &response).await?;
     logged_in(&app, new_session.token, new_session.session)
+}
+
+/// D6: the device the user picked.
+#[tauri::command]
+async fn choose_device(
+    state: State<'_, Portcullis>,
+    ticket: String,
+    device_id: String,
+) -> Result<Value, AppError> {
+    state.client()?.choose_device(&ticket, &device_id).await
+}
+
+/// K3: "Click here if you do not receive the notification".
+#[tauri::command]
+async fn push_fallback(state: State<'_, Portcullis>, ticket: String) -> Result<Value, AppError> {
+    state.client()?.fallback(&ticket).await
+}
+
+/// "Send again".
+#[tauri::command]
+async fn push_resend(state: State<'_, Portcullis>, ticket: String) -> Result<Value, AppError> {
+    state.client()?.resend(&ticket).await
+}
+
+/// K2: waits (one long poll) for the phone's answer; the login proceeds by itself.
+#[tauri::command]
+async fn wait_push(
+    app: AppHandle,
+    state: State<'_, Portcullis>,
+    ticket: String,
+) -> Result<Value, AppError> {
+    let mut outcome = state
+        .client()?
+        .wait(&ticket, std::time::Duration::from_secs(10))
+        .await?;
+    if outcome.get("status").and_then(Value::as_str) == Some("authenticated") {
+        let token = outcome
+            .get("token")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let session = outcome
+            .get_mut("session")
+            .map(Value::take)
+            .unwrap_or_default();
+        return logged_in(&app, token, session);
+    }
+    Ok(outcome)
 }
 
 #[tauri::command]
@@ -321,12 +371,15 @@ pub fn run() {
     let app = tauri::Builder::default()
         .setup(|app| {
             let data_dir = app.path().app_data_dir()?;
+            app.manage(settings::Settings::load(&app.path().app_config_dir()?));
+            app.manage(phone::PhoneSim::load());
             app.manage(Portcullis {
                 source: BrokerSource::from_environment(&data_dir),
                 connection: Mutex::new(Connection::Starting),
                 token: Mutex::new(None),
             });
             start_connecting(app.handle());
+            phone::start_listener(app.handle());
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -346,7 +399,24 @@ pub fn run() {
             broker_retry,
             login,
             submit_response,
+            choose_device,
+            push_fallback,
+            push_resend,
+            wait_push,
             cancel_login,
+            settings::get_settings,
+            settings::set_settings,
+            phone::open_phone_window,
+            phone::phone_status,
+            phone::phone_use_demo,
+            phone::phone_activation_start,
+            phone::phone_messages,
+            phone::phone_activation_finish,
+            phone::phone_approve,
+            phone::phone_deny,
+            phone::phone_authenticate,
+            phone::phone_access,
+            phone::phone_forget,
             current_session,
             logout,
             remembered_username,
