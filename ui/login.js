@@ -1,4 +1,5 @@
-// The login window: password step, then the DSC+ challenge (C1) and response.
+// The login window: password step, then the device choice (D6) and the second factor —
+// a challenge to answer (C1, K3), a push to wait for (K2), or an SMS code (D3).
 "use strict";
 
 const $ = portcullis.byTestId;
@@ -9,7 +10,12 @@ const SECOND_FACTOR_HINTS = [
   "Security card and device responses have no spaces between characters.",
 ];
 
-let pending = null; // { ticket, expiresAt }
+const DEVICE_NAMES = { dsc_plus: "Digital Security Card+", ib_key: "IB Key", sms: "SMS" };
+const PANELS = ["login-form", "device-choice", "push-wait", "second-factor"];
+
+// The login under way: { ticket, stage, expiresAt, resends }. `stage` also stops a
+// push wait loop when the user moves on.
+let pending = null;
 let countdown = null;
 
 function showError(testId, err) {
@@ -37,32 +43,158 @@ function clearError(testId) {
   delete box.dataset.code;
 }
 
+function showPanel(name) {
+  for (const p of PANELS) $(p).hidden = p !== name;
+}
+
+function startCountdown(testId, seconds, label) {
+  const until = Date.now() + seconds * 1000;
+  if (pending) pending.expiresAt = until;
+  const tick = () => {
+    const left = Math.max(0, Math.round((until - Date.now()) / 1000));
+    $(testId).textContent = `${label} ${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+  };
+  clearInterval(countdown);
+  tick();
+  countdown = setInterval(tick, 1000);
+}
+
 function showPasswordStep() {
   pending = null;
   clearInterval(countdown);
-  $("second-factor").hidden = true;
-  $("login-form").hidden = false;
+  showPanel("login-form");
   $("password").value = "";
   $("login-button").disabled = false;
   $("password").focus();
 }
 
-function showChallenge(step) {
-  pending = { ticket: step.ticket, expiresAt: Date.parse(step.expires_at) };
-  $("login-form").hidden = true;
-  $("second-factor").hidden = false;
+/// Back to the password with the broker's message (the ticket is spent).
+function restart(err) {
+  showPasswordStep();
+  showError("login-error", err);
+}
+
+function handleStep(step) {
+  if (step.status === "select_device") return showDeviceChoice(step);
+  if (step.status !== "second_factor") return; // "authenticated": the main window opens.
+  pending = { ticket: step.ticket, stage: step.method, resends: pending ? pending.resends : 0 };
+  if (step.method === "push") return showPush(step);
+  return showTyped(step);
+}
+
+// D6
+function showDeviceChoice(step) {
+  pending = { ticket: step.ticket, stage: "select_device", resends: 0 };
+  const select = $("device-select");
+  select.textContent = "";
+  for (const d of step.devices) {
+    const option = document.createElement("option");
+    option.value = d.id;
+    option.textContent = `${DEVICE_NAMES[d.kind] || d.kind} — ${d.id}`;
+    option.selected = d.id === step.default_device_id;
+    select.appendChild(option);
+  }
+  showPanel("device-choice");
+  select.focus();
+}
+
+async function chooseDevice(event) {
+  event.preventDefault();
+  if (!pending) return;
+  try {
+    handleStep({ status: "second_factor", ...(await portcullis.call("choose_device", { ticket: pending.ticket, deviceId: $("device-select").value })) });
+  } catch (err) {
+    restart(err);
+  }
+}
+
+// C1, K3, D3: something to type.
+function showTyped(step) {
+  const sms = step.method === "sms";
+  const phone = step.device_kind === "ib_key";
+  $("challenge-block").hidden = sms;
+  $("sms-sent-text").hidden = !sms;
+  $("sms-sent-text").textContent = sms ? `A code was sent by text message to ${step.masked_number}.` : "";
+  $("steps-card").hidden = sms || phone;
+  $("steps-phone").hidden = sms || !phone;
+  $("response-label").textContent = sms ? "Code" : "Response";
+  $("challenge-code").textContent = sms ? "" : step.challenge;
+  showPanel("second-factor");
   clearError("second-factor-error");
-  $("challenge-code").textContent = step.challenge;
   $("response-input").value = "";
   $("response-input").focus();
-  const tick = () => {
-    const left = Math.max(0, Math.round((pending.expiresAt - Date.now()) / 1000));
-    $("challenge-expiry").textContent =
-      `Expires in ${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
-  };
-  clearInterval(countdown);
-  tick();
-  countdown = setInterval(tick, 1000);
+  startCountdown("challenge-expiry", step.expires_in_seconds, "Expires in");
+}
+
+// K2: wait for the phone; the login proceeds by itself.
+function showPush(step) {
+  showPanel("push-wait");
+  clearError("push-message");
+  $("push-send-again").hidden = true;
+  const number = $("push-number");
+  number.hidden = step.number_match == null;
+  number.textContent = step.number_match == null ? "" : String(step.number_match);
+  number.title = "Pick this number on your phone";
+  startCountdown("push-countdown", step.expires_in_seconds, "The notification expires in");
+  waitForPhone(pending);
+}
+
+async function waitForPhone(login) {
+  while (pending === login && login.stage === "push") {
+    let outcome;
+    try {
+      outcome = await portcullis.call("wait_push", { ticket: login.ticket });
+    } catch (err) {
+      if (pending !== login || login.stage !== "push") return;
+      return pushEnded(login, err);
+    }
+    if (outcome.status === "authenticated") return; // the main window opens
+    if (outcome.status === "pending" && pending === login) {
+      startCountdown("push-countdown", outcome.expires_in_seconds, "The notification expires in");
+    }
+  }
+}
+
+async function pushEnded(login, err) {
+  if (err.code === "push_expired" || err.code === "push_denied") {
+    clearInterval(countdown);
+    $("push-countdown").textContent = "";
+    const settings = await portcullis.call("get_settings").catch(() => ({ auto_resend: false }));
+    if (err.code === "push_expired" && settings.auto_resend && login.resends < settings.auto_resend_max) {
+      login.resends += 1;
+      return sendAgain();
+    }
+    showError("push-message", err);
+    $("push-send-again").hidden = false;
+    $("push-send-again").focus();
+    return;
+  }
+  restart(err);
+}
+
+async function sendAgain() {
+  if (!pending) return;
+  const login = pending;
+  login.stage = "resending";
+  try {
+    const step = await portcullis.call("push_resend", { ticket: login.ticket });
+    handleStep({ status: "second_factor", ...step });
+  } catch (err) {
+    restart(err);
+  }
+}
+
+async function fallBack(event) {
+  event.preventDefault();
+  if (!pending) return;
+  const login = pending;
+  login.stage = "fallback";
+  try {
+    const step = await portcullis.call("push_fallback", { ticket: login.ticket });
+    handleStep({ status: "second_factor", ...step });
+  } catch (err) {
+    restart(err);
+  }
 }
 
 async function submitPassword(event) {
@@ -78,11 +210,8 @@ async function submitPassword(event) {
   try {
     const remember = $("remember-username").checked;
     portcullis.call("remember_username", { username: remember ? username : null }).catch(() => {});
-    const step = await portcullis.call("login", { username, password });
-    if (step.status === "second_factor") {
-      showChallenge(step);
-    }
-    // "authenticated": the app opens the main window and hides this one.
+    pending = null;
+    handleStep(await portcullis.call("login", { username, password }));
   } catch (err) {
     showError("login-error", err);
     $("password").value = "";
@@ -101,16 +230,16 @@ async function submitResponse(event) {
     await portcullis.call("submit_response", { ticket: pending.ticket, response });
   } catch (err) {
     // C4: the challenge is spent whatever the outcome; the next try starts over.
-    showPasswordStep();
-    showError("login-error", err);
+    restart(err);
   } finally {
     $("response-ok").disabled = false;
   }
 }
 
-async function cancelChallenge() {
+async function cancelLogin() {
   if (pending) {
     const ticket = pending.ticket;
+    pending.stage = "cancelled";
     showPasswordStep();
     await portcullis.call("cancel_login", { ticket }).catch(() => {});
   }
@@ -179,13 +308,38 @@ function setUpMenus() {
   $("menu-open-card").addEventListener("click", () => {
     portcullis.call("open_card_window").catch((err) => showError("login-error", err));
   });
+  $("menu-open-phone").addEventListener("click", () => {
+    portcullis.call("open_phone_window").catch((err) => showError("login-error", err));
+  });
+}
+
+async function setUpAutoResend() {
+  const settings = await portcullis.call("get_settings").catch(() => null);
+  if (!settings) return;
+  $("auto-resend").checked = settings.auto_resend;
+  $("auto-resend-max").value = settings.auto_resend_max;
+  const save = () => {
+    const max = Math.min(10, Math.max(1, Number($("auto-resend-max").value) || 3));
+    portcullis.call("set_settings", { values: { auto_resend: $("auto-resend").checked, auto_resend_max: max } }).catch(() => {});
+  };
+  $("auto-resend").addEventListener("change", save);
+  $("auto-resend-max").addEventListener("change", save);
 }
 
 window.addEventListener("DOMContentLoaded", async () => {
   setUpMenus();
+  setUpAutoResend();
   $("login-form").addEventListener("submit", submitPassword);
+  $("device-choice").addEventListener("submit", chooseDevice);
+  $("device-cancel").addEventListener("click", cancelLogin);
   $("second-factor").addEventListener("submit", submitResponse);
-  $("response-cancel").addEventListener("click", cancelChallenge);
+  $("response-cancel").addEventListener("click", cancelLogin);
+  $("push-cancel").addEventListener("click", cancelLogin);
+  $("push-send-again").addEventListener("click", () => {
+    if (pending) pending.resends = 0;
+    sendAgain();
+  });
+  $("push-fallback-link").addEventListener("click", fallBack);
   $("broker-retry").addEventListener("click", async () => {
     await portcullis.call("broker_retry");
     watchBroker();
@@ -194,7 +348,7 @@ window.addEventListener("DOMContentLoaded", async () => {
   for (const type of ["keydown", "keyup"]) document.addEventListener(type, updateHints);
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape") {
-      if (pending) cancelChallenge();
+      if (pending) cancelLogin();
       else clearError("login-error");
     }
   });

@@ -1,0 +1,234 @@
+// The IB Key phone simulator: activation (K1), Add user (K5), login requests (K2, K6),
+// the Authenticate screen (K3). Keys and the phone's token stay in the Rust side and
+// the OS keyring; this page only shows and asks.
+"use strict";
+
+const $ = portcullis.byTestId;
+const SCREENS = ["phone-setup", "phone-activate", "phone-code", "phone-home", "phone-request", "phone-authenticate"];
+
+let status = { configured: false };
+let openRequest = null; // the push being looked at
+let picked = null;
+
+function show(screen) {
+  for (const s of SCREENS) $(s).hidden = s !== screen;
+  $("phone-error").hidden = true;
+}
+
+function error(err) {
+  const box = $("phone-error");
+  box.dataset.code = err.code;
+  box.textContent = err.message;
+  box.hidden = false;
+}
+
+function notice(text, code) {
+  const box = $("phone-notice");
+  box.textContent = text;
+  box.dataset.code = code;
+  box.hidden = false;
+}
+
+async function refresh() {
+  status = await portcullis.call("phone_status");
+  $("phone-id").textContent = status.configured ? status.phone_id : "";
+  if (!status.configured) {
+    if ($("phone-activate").hidden && $("phone-code").hidden) show("phone-setup");
+    return;
+  }
+  renderHome();
+  if (status.opened) return openPush(status.opened);
+  if (openRequest && !status.incoming.some((p) => p.push_id === openRequest.push_id)) {
+    openRequest = null;
+    show("phone-home");
+  }
+}
+
+function renderHome() {
+  const list = $("phone-requests");
+  list.textContent = "";
+  for (const push of status.incoming) {
+    const li = document.createElement("li");
+    li.dataset.testid = "phone-request-item";
+    li.dataset.pushId = push.push_id;
+    li.dataset.username = push.username;
+    li.textContent = `Login request for ${push.username}`;
+    li.addEventListener("click", () => openPush(push.push_id));
+    list.appendChild(li);
+  }
+  $("phone-no-requests").hidden = status.incoming.length > 0;
+  const accounts = $("phone-accounts");
+  accounts.textContent = "";
+  for (const a of status.accounts) {
+    const li = document.createElement("li");
+    li.dataset.username = a.username;
+    li.textContent = `${a.username} · ${a.device_id} · ${a.security === "biometric" ? "Face ID" : "PIN"}`;
+    accounts.appendChild(li);
+  }
+  const users = $("phone-auth-user");
+  const chosen = users.value;
+  users.textContent = "";
+  for (const a of status.accounts) {
+    const option = document.createElement("option");
+    option.value = a.username;
+    option.textContent = a.username;
+    users.appendChild(option);
+  }
+  if (chosen) users.value = chosen;
+  if ($("phone-request").hidden && $("phone-authenticate").hidden && $("phone-activate").hidden && $("phone-code").hidden) {
+    show("phone-home");
+  }
+}
+
+function openPush(pushId) {
+  const push = status.incoming.find((p) => p.push_id === pushId);
+  if (!push) return;
+  openRequest = push;
+  picked = null;
+  $("phone-request-user").textContent = push.username;
+  $("phone-request-expiry").textContent = `Expires at ${push.expires_at.replace("T", " ").replace("Z", " UTC")}`;
+  $("phone-approve-pin").value = "";
+  const account = status.accounts.find((a) => a.username === push.username);
+  $("phone-approve-biometric").hidden = !account || account.security !== "biometric";
+  const numbers = $("phone-number-choices");
+  numbers.textContent = "";
+  numbers.hidden = !push.number_choices;
+  for (const n of push.number_choices || []) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = String(n);
+    b.dataset.testid = "phone-number-choice";
+    b.dataset.number = String(n);
+    b.addEventListener("click", () => {
+      picked = n;
+      for (const other of numbers.children) other.classList.toggle("picked", other === b);
+    });
+    numbers.appendChild(b);
+  }
+  show("phone-request");
+  $("phone-approve-pin").focus();
+}
+
+async function answer(command, args) {
+  if (!openRequest) return;
+  try {
+    await portcullis.call(command, { pushId: openRequest.push_id, ...args });
+    notice(command === "phone_deny" ? "Request denied." : "Approved. Your login continues on the desktop.", command);
+  } catch (err) {
+    error(err);
+  }
+  openRequest = null;
+  await refresh();
+  show("phone-home");
+}
+
+let adding = false;
+
+async function sendActivationCode(event) {
+  event.preventDefault();
+  try {
+    const started = await portcullis.call("phone_activation_start", {
+      username: $("phone-activate-username").value,
+      password: $("phone-activate-password").value,
+      phoneNumber: $("phone-activate-number").value,
+    });
+    $("phone-code-sent").textContent = `A code was sent by SMS to ${started.masked_number}.`;
+    show("phone-code");
+    $("phone-activation-code").focus();
+    showMessages();
+  } catch (err) {
+    error(err);
+  }
+}
+
+async function showMessages() {
+  const box = $("phone-sms-list");
+  const inbox = await portcullis.call("phone_messages").catch(() => ({ messages: [] }));
+  box.textContent = "";
+  for (const m of inbox.messages.slice(-3)) {
+    const div = document.createElement("div");
+    div.dataset.testid = "phone-sms";
+    div.textContent = m.body;
+    box.appendChild(div);
+  }
+  if (!$("phone-code").hidden) setTimeout(showMessages, 1000);
+}
+
+async function finishActivation(event) {
+  event.preventDefault();
+  const security = document.querySelector("input[name=security]:checked").value;
+  try {
+    await portcullis.call("phone_activation_finish", {
+      code: $("phone-activation-code").value,
+      security,
+      pin: $("phone-activation-pin").value,
+    });
+    notice(adding ? "User added to this phone." : "IB Key is active on this phone.", "activated");
+    adding = false;
+    show("phone-home");
+    await refresh();
+  } catch (err) {
+    error(err);
+  }
+}
+
+async function generate(event) {
+  event.preventDefault();
+  const pin = $("phone-auth-pin").value;
+  try {
+    const response = await portcullis.call("phone_authenticate", {
+      username: $("phone-auth-user").value,
+      pin: pin === "" ? null : pin,
+      challenge: $("phone-auth-challenge").value,
+    });
+    $("phone-auth-response").textContent = response;
+  } catch (err) {
+    error(err);
+  }
+}
+
+window.addEventListener("DOMContentLoaded", async () => {
+  $("phone-activate-start").addEventListener("click", () => {
+    adding = false;
+    $("phone-activate-title").textContent = "Activate IB Key";
+    show("phone-activate");
+  });
+  $("phone-use-demo").addEventListener("click", async () => {
+    try {
+      await portcullis.call("phone_use_demo");
+      notice("This is now the demo phone.", "demo");
+      await refresh();
+    } catch (err) {
+      error(err);
+    }
+  });
+  $("phone-activate-back").addEventListener("click", () => show(status.configured ? "phone-home" : "phone-setup"));
+  $("phone-activate").addEventListener("submit", sendActivationCode);
+  $("phone-code").addEventListener("submit", finishActivation);
+  $("phone-add-user").addEventListener("click", () => {
+    adding = true;
+    $("phone-activate-title").textContent = "Add user";
+    show("phone-activate");
+  });
+  $("phone-forget").addEventListener("click", async () => {
+    await portcullis.call("phone_forget").catch(error);
+    show("phone-setup");
+    refresh();
+  });
+  $("phone-open-authenticate").addEventListener("click", () => {
+    $("phone-auth-response").textContent = "";
+    show("phone-authenticate");
+  });
+  $("phone-authenticate").addEventListener("submit", generate);
+  $("phone-auth-back").addEventListener("click", () => show("phone-home"));
+  $("phone-request-back").addEventListener("click", () => {
+    openRequest = null;
+    show("phone-home");
+  });
+  $("phone-approve").addEventListener("click", () => answer("phone_approve", { pin: $("phone-approve-pin").value, picked }));
+  $("phone-approve-biometric").addEventListener("click", () => answer("phone_approve", { pin: null, picked }));
+  $("phone-deny").addEventListener("click", () => answer("phone_deny", {}));
+  portcullis.listen("phone-changed", () => refresh());
+  portcullis.listen("phone-open-request", (e) => refresh().then(() => openPush(e.payload)));
+  await refresh();
+});
