@@ -35,6 +35,10 @@ pub fn testid(id: &str) -> String {
 impl Desktop {
     /// Starts the app with `args` (e.g. `["--broker-url", url]`).
     pub async fn start(args: &[&str]) -> Desktop {
+        // Each test starts with a phone that is not set up (its identity is keyring data).
+        let _ = Command::new("secret-tool")
+            .args(["clear", "service", "portcullis.phone", "username", "identity"])
+            .status();
         let port = free_port();
         let native_port = free_port();
         let driver_bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into());
