@@ -37,7 +37,13 @@ impl Desktop {
     pub async fn start(args: &[&str]) -> Desktop {
         // Each test starts with a phone that is not set up (its identity is keyring data).
         let _ = Command::new("secret-tool")
-            .args(["clear", "service", "portcullis.phone", "username", "identity"])
+            .args([
+                "clear",
+                "service",
+                "portcullis.phone",
+                "username",
+                "identity",
+            ])
             .status();
         let port = free_port();
         let native_port = free_port();
@@ -228,4 +234,18 @@ pub fn keyring_lookup(service: &str, user: &str) -> Option<String> {
         .ok()?;
     let value = String::from_utf8(out.stdout).ok()?;
     (out.status.success() && !value.is_empty()).then_some(value)
+}
+
+/// With `PORTCULLIS_SCREENSHOTS=DIR`, saves the whole (virtual) screen as `DIR/name`:
+/// the README's pictures. Not a test condition: only the picture waits for X to
+/// finish painting.
+pub fn screenshot(name: &str) {
+    let Ok(dir) = std::env::var("PORTCULLIS_SCREENSHOTS") else {
+        return;
+    };
+    std::thread::sleep(Duration::from_millis(1500));
+    let _ = Command::new("import")
+        .args(["-window", "root"])
+        .arg(std::path::Path::new(&dir).join(name))
+        .status();
 }

@@ -15,7 +15,8 @@ async fn set_up_phone(app: &Desktop) {
     app.click("menu-open-phone").await;
     app.switch_to_page("phone.html").await;
     app.click("phone-use-demo").await;
-    app.wait_text("phone-accounts", "list dana", |t| t.contains("dana")).await;
+    app.wait_text("phone-accounts", "list dana", |t| t.contains("dana"))
+        .await;
     app.switch_to_login().await;
 }
 
@@ -27,8 +28,10 @@ async fn password(app: &Desktop, username: &str) {
 
 async fn logged_in_as(app: &Desktop, username: &str, device: &str) {
     app.switch_to_page("main.html").await;
-    app.wait_text("session-username", "show the user", |t| t == username).await;
-    app.wait_text("session-device", "name the device", |t| t.contains(device)).await;
+    app.wait_text("session-username", "show the user", |t| t == username)
+        .await;
+    app.wait_text("session-device", "name the device", |t| t.contains(device))
+        .await;
 }
 
 #[tokio::test]
@@ -39,13 +42,21 @@ async fn k2_push_approved_in_the_phone_window_logs_the_desktop_in() {
     set_up_phone(&app).await;
 
     password(&app, "dana").await;
-    app.wait_text("push-sent-text", "say a notification was sent", |t| t.contains("notification has been sent")).await;
-    app.wait_text("push-countdown", "count down", |t| t.contains("expires in")).await;
+    app.wait_text("push-sent-text", "say a notification was sent", |t| {
+        t.contains("notification has been sent")
+    })
+    .await;
+    app.wait_text("push-countdown", "count down", |t| t.contains("expires in"))
+        .await;
 
     app.switch_to_page("phone.html").await;
-    app.wait_text("phone-requests", "show dana's request", |t| t.contains("Login request for dana")).await;
+    app.wait_text("phone-requests", "show dana's request", |t| {
+        t.contains("Login request for dana")
+    })
+    .await;
     app.click("phone-request-item").await;
     app.type_into("phone-approve-pin", DANA_PIN).await;
+    portcullis_tests::desktop::screenshot("push-and-phone.png");
     app.click("phone-approve").await;
 
     logged_in_as(&app, "dana", DANA_KEY).await;
@@ -61,25 +72,45 @@ async fn k3_k4_dropped_push_fallback_through_the_authenticate_screen() {
     set_up_phone(&app).await;
 
     password(&app, "dana").await;
-    app.wait_text("push-sent-text", "wait for the phone", |t| t.contains("notification")).await;
+    app.wait_text("push-sent-text", "wait for the phone", |t| {
+        t.contains("notification")
+    })
+    .await;
     app.click("push-fallback-link").await;
     let challenge = app
-        .wait_text("challenge-code", "show a challenge", |t| t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit()))
+        .wait_text("challenge-code", "show a challenge", |t| {
+            t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit())
+        })
         .await;
-    app.wait_text("steps-phone", "explain the phone's Authenticate screen", |t| t.contains("Authenticate")).await;
+    app.wait_text(
+        "steps-phone",
+        "explain the phone's Authenticate screen",
+        |t| t.contains("Authenticate"),
+    )
+    .await;
 
     app.switch_to_page("phone.html").await;
     assert!(
-        app.find("phone-no-requests").await.is_displayed().await.unwrap_or(false),
+        app.find("phone-no-requests")
+            .await
+            .is_displayed()
+            .await
+            .unwrap_or(false),
         "K4: the dropped push never reached the phone"
     );
     app.click("phone-open-authenticate").await;
-    app.find("phone-auth-user").await.select_by_value("dana").await.expect("choose dana");
+    app.find("phone-auth-user")
+        .await
+        .select_by_value("dana")
+        .await
+        .expect("choose dana");
     app.type_into("phone-auth-pin", DANA_PIN).await;
     app.type_into("phone-auth-challenge", &challenge).await;
     app.click("phone-generate").await;
     let response = app
-        .wait_text("phone-auth-response", "show the passcode", |t| t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()))
+        .wait_text("phone-auth-response", "show the passcode", |t| {
+            t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit())
+        })
         .await;
 
     app.switch_to_login().await;
@@ -97,19 +128,33 @@ async fn k6_expired_push_shows_a_message_and_send_again_sends_another() {
     set_up_phone(&app).await;
 
     password(&app, "dana").await;
-    app.wait_text("push-countdown", "count down", |t| t.contains("expires in")).await;
+    app.wait_text("push-countdown", "count down", |t| t.contains("expires in"))
+        .await;
     broker.advance(180).await;
-    app.wait_attr("push-message", "data-code", "push_expired").await;
-    app.wait_text("push-message", "explain", |t| t.contains("expired")).await;
+    app.wait_attr("push-message", "data-code", "push_expired")
+        .await;
+    app.wait_text("push-message", "explain", |t| t.contains("expired"))
+        .await;
     app.click("push-send-again").await;
-    app.wait_text("push-countdown", "count down again", |t| t.contains("expires in 3:00") || t.contains("expires in 2:5")).await;
+    app.wait_text("push-countdown", "count down again", |t| {
+        t.contains("expires in 3:00") || t.contains("expires in 2:5")
+    })
+    .await;
 
     let (_, pushes) = broker.get("/qa/pushes?username=dana").await;
-    let states: Vec<_> = pushes["pushes"].as_array().unwrap().iter().map(|p| p["state"].as_str().unwrap().to_owned()).collect();
+    let states: Vec<_> = pushes["pushes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["state"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(states, vec!["expired", "pending"], "a second push went out");
 
     app.switch_to_page("phone.html").await;
-    app.wait_text("phone-requests", "show the new request", |t| t.contains("dana")).await;
+    app.wait_text("phone-requests", "show the new request", |t| {
+        t.contains("dana")
+    })
+    .await;
     app.quit().await;
 }
 
@@ -122,7 +167,10 @@ async fn k2_incoming_push_raises_a_desktop_notification_that_opens_the_request()
 
     let log = tempfile::NamedTempFile::new().expect("monitor log");
     let mut monitor = Command::new("dbus-monitor")
-        .args(["--session", "interface='org.freedesktop.Notifications',member='Notify'"])
+        .args([
+            "--session",
+            "interface='org.freedesktop.Notifications',member='Notify'",
+        ])
         .stdout(Stdio::from(log.reopen().expect("log file")))
         .stderr(Stdio::null())
         .spawn()
@@ -144,13 +192,17 @@ async fn k2_incoming_push_raises_a_desktop_notification_that_opens_the_request()
 
     // Activating the notification opens the request on the phone.
     portcullis_tests::eventually("dunst to show it", DEADLINE, || async {
-        let out = Command::new("dunstctl").args(["count", "displayed"]).output().ok()?;
+        let out = Command::new("dunstctl")
+            .args(["count", "displayed"])
+            .output()
+            .ok()?;
         (String::from_utf8_lossy(&out.stdout).trim() != "0").then_some(())
     })
     .await;
     let _ = Command::new("dunstctl").args(["action", "0"]).status();
     app.switch_to_page("phone.html").await;
-    app.wait_text("phone-request-user", "show dana's request", |t| t == "dana").await;
+    app.wait_text("phone-request-user", "show dana's request", |t| t == "dana")
+        .await;
     app.quit().await;
 }
 
@@ -161,10 +213,21 @@ async fn d6_several_devices_offer_a_choice() {
     let app = app_for(&broker).await;
     app.wait_attr("broker-status", "data-state", "ready").await;
     password(&app, "frank").await;
-    let options = app.wait_text("device-select", "list frank's devices", |t| t.contains("IB Key") && t.contains("Digital Security Card+")).await;
+    let options = app
+        .wait_text("device-select", "list frank's devices", |t| {
+            t.contains("IB Key") && t.contains("Digital Security Card+")
+        })
+        .await;
     assert!(options.contains("DSCP-40377620"), "{options}");
-    app.find("device-select").await.select_by_value("IBK-10000002").await.expect("pick IB Key");
+    app.find("device-select")
+        .await
+        .select_by_value("IBK-10000002")
+        .await
+        .expect("pick IB Key");
     app.click("device-continue").await;
-    app.wait_text("push-sent-text", "wait for the phone", |t| t.contains("notification")).await;
+    app.wait_text("push-sent-text", "wait for the phone", |t| {
+        t.contains("notification")
+    })
+    .await;
     app.quit().await;
 }

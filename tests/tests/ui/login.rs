@@ -68,15 +68,7 @@ async fn c2_dsc_plus_login_reading_the_challenge_into_the_card() {
         broker.card_response(AVERY_CARD, "1234", &challenge).await,
         "C3: the card computes the broker's expected value"
     );
-    if let Ok(dir) = std::env::var("PORTCULLIS_SCREENSHOTS") {
-        // The README's screenshot: login window with the challenge, card beside it.
-        // Not a test condition: only the picture waits for X to finish painting.
-        std::thread::sleep(std::time::Duration::from_millis(1500));
-        let _ = std::process::Command::new("import")
-            .args(["-window", "root"])
-            .arg(std::path::Path::new(&dir).join("login-and-card.png"))
-            .status();
-    }
+    portcullis_tests::desktop::screenshot("login-and-card.png");
 
     let (_, provision) = broker.get("/qa/devices").await;
     assert!(provision["devices"].to_string().contains(AVERY_CARD));
