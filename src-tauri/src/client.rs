@@ -17,7 +17,7 @@ pub struct BrokerClient {
 
 /// What the login screen needs after the password step; the broker's shape, kept
 /// as JSON so new fields reach the UI without a change here.
-pub type PasswordStep = Value;
+pub type LoginStep = Value;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NewSession {
@@ -68,7 +68,7 @@ impl BrokerClient {
         Ok(())
     }
 
-    pub async fn login(&self, username: &str, password: &str) -> Result<PasswordStep, AppError> {
+    pub async fn login(&self, username: &str, password: &str) -> Result<LoginStep, AppError> {
         let body = json!({ "username": username, "password": password });
         self.send(self.http.post(self.url("/v1/login")).json(&body))
             .await

@@ -19,10 +19,11 @@ use rusqlite::Transaction;
 use serde::Serialize;
 use subtle::ConstantTimeEq;
 
-/// After the password step.
+/// Where a login goes next: after the password, after a device choice, a fallback or
+/// a "Send again".
 #[derive(Debug, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
-pub enum PasswordStep {
+pub enum LoginStep {
     /// No Secure Login device: D5 does not apply.
     Authenticated(NewSession),
     /// D6: several active devices; the user picks one (the last used is the default).
@@ -92,7 +93,7 @@ impl Broker {
         username: &str,
         password: &str,
         device_id: Option<&str>,
-    ) -> BrokerResult<PasswordStep> {
+    ) -> BrokerResult<LoginStep> {
         let (name, password_ok) = self.check_password(username, password)?;
         let number_matching = self.store.write(|tx| self.number_matching(tx))?;
         self.transact(|tx, now, events| {
@@ -118,7 +119,7 @@ impl Broker {
                 None => None,
             };
             if devices.is_empty() {
-                return Ok(Ok(PasswordStep::Authenticated(open_session(
+                return Ok(Ok(LoginStep::Authenticated(open_session(
                     tx, &user, None, now,
                 )?)));
             }
@@ -150,7 +151,7 @@ impl Broker {
                     &format!("{} devices", devices.len()),
                 )?;
                 let default_device_id = devices[0].id.clone();
-                return Ok(Ok(PasswordStep::SelectDevice(DeviceChoice {
+                return Ok(Ok(LoginStep::SelectDevice(DeviceChoice {
                     ticket,
                     devices: devices
                         .iter()
@@ -164,12 +165,12 @@ impl Broker {
             };
             let step =
                 begin_second_factor(tx, &ticket, &pending, device, now, number_matching, events)?;
-            Ok(Ok(PasswordStep::SecondFactor(step)))
+            Ok(Ok(LoginStep::SecondFactor(step)))
         })
     }
 
     /// D6: the user picked a device (or switched to another one mid-login).
-    pub fn choose_device(&self, ticket: &str, device_id: &str) -> BrokerResult<SecondFactor> {
+    pub fn choose_device(&self, ticket: &str, device_id: &str) -> BrokerResult<LoginStep> {
         let number_matching = self.store.write(|tx| self.number_matching(tx))?;
         self.transact(|tx, now, events| {
             let pending = match live_pending(tx, ticket, now)? {
@@ -190,7 +191,7 @@ impl Broker {
                 ))));
             };
             withdraw_push(tx, &pending.stage, now, events)?;
-            Ok(Ok(begin_second_factor(
+            Ok(Ok(LoginStep::SecondFactor(begin_second_factor(
                 tx,
                 ticket,
                 &pending,
@@ -198,13 +199,13 @@ impl Broker {
                 now,
                 number_matching,
                 events,
-            )?))
+            )?)))
         })
     }
 
     /// K3: "Click here if you do not receive the notification": the push is withdrawn
     /// and a challenge code is issued for the phone's Authenticate screen.
-    pub fn push_fallback(&self, ticket: &str) -> BrokerResult<SecondFactor> {
+    pub fn push_fallback(&self, ticket: &str) -> BrokerResult<LoginStep> {
         self.transact(|tx, now, events| {
             let pending = match live_pending(tx, ticket, now)? {
                 Ok(p) => p,
@@ -226,12 +227,14 @@ impl Broker {
                 "push_fallback",
                 &format!("device {}", device.id),
             )?;
-            Ok(Ok(issue_challenge(tx, ticket, &device, now)?))
+            Ok(Ok(LoginStep::SecondFactor(issue_challenge(
+                tx, ticket, &device, now,
+            )?)))
         })
     }
 
     /// "Send again": a new push for the same login, after the last expired or was denied.
-    pub fn push_resend(&self, ticket: &str) -> BrokerResult<SecondFactor> {
+    pub fn push_resend(&self, ticket: &str) -> BrokerResult<LoginStep> {
         let number_matching = self.store.write(|tx| self.number_matching(tx))?;
         self.transact(|tx, now, events| {
             let pending = match live_pending(tx, ticket, now)? {
@@ -250,7 +253,7 @@ impl Broker {
                 return Ok(Err(BrokerError::LoginFailed));
             };
             withdraw_push(tx, &pending.stage, now, events)?;
-            Ok(Ok(begin_second_factor(
+            Ok(Ok(LoginStep::SecondFactor(begin_second_factor(
                 tx,
                 ticket,
                 &pending,
@@ -258,7 +261,7 @@ impl Broker {
                 now,
                 number_matching,
                 events,
-            )?))
+            )?)))
         })
     }
 

@@ -11,7 +11,7 @@ mod login;
 mod phone;
 mod qa;
 
-pub use login::{DeviceChoice, DeviceOption, Method, PasswordStep, PushWait, SecondFactor};
+pub use login::{DeviceChoice, DeviceOption, LoginStep, Method, PushWait, SecondFactor};
 pub use phone::{Activated, ActivationStarted, PhoneAccess, PhonePush};
 pub use qa::{
     ClockInfo, DeviceInfo, DeviceProvision, LockoutInfo, PhoneAccount, PhoneProvision, PushInfo,

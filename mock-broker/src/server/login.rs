@@ -51,14 +51,6 @@ pub(super) struct DeviceRequest {
     device_id: String,
 }
 
-fn second_factor(step: crate::broker::SecondFactor) -> Response {
-    let mut body = serde_json::to_value(step).unwrap_or_default();
-    if let Some(obj) = body.as_object_mut() {
-        obj.insert("status".into(), json!("second_factor"));
-    }
-    Json(body).into_response()
-}
-
 /// D6.
 pub(super) async fn device(
     State(state): State<AppState>,
@@ -68,7 +60,7 @@ pub(super) async fn device(
         b.choose_device(&req.ticket, &req.device_id)
     })
     .await?;
-    Ok(second_factor(step))
+    Ok(Json(step).into_response())
 }
 
 /// K3.
@@ -77,7 +69,7 @@ pub(super) async fn fallback(
     ApiJson(req): ApiJson<TicketRequest>,
 ) -> Result<Response, ApiError> {
     let step = blocking(&state, move |b| b.push_fallback(&req.ticket)).await?;
-    Ok(second_factor(step))
+    Ok(Json(step).into_response())
 }
 
 /// "Send again".
@@ -86,7 +78,7 @@ pub(super) async fn resend(
     ApiJson(req): ApiJson<TicketRequest>,
 ) -> Result<Response, ApiError> {
     let step = blocking(&state, move |b| b.push_resend(&req.ticket)).await?;
-    Ok(second_factor(step))
+    Ok(Json(step).into_response())
 }
 
 #[derive(Deserialize)]
