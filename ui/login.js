@@ -102,7 +102,7 @@ async function chooseDevice(event) {
   event.preventDefault();
   if (!pending) return;
   try {
-    handleStep({ status: "second_factor", ...(await portcullis.call("choose_device", { ticket: pending.ticket, deviceId: $("device-select").value })) });
+    handleStep(await portcullis.call("choose_device", { ticket: pending.ticket, deviceId: $("device-select").value }));
   } catch (err) {
     restart(err);
   }
@@ -177,8 +177,7 @@ async function sendAgain() {
   const login = pending;
   login.stage = "resending";
   try {
-    const step = await portcullis.call("push_resend", { ticket: login.ticket });
-    handleStep({ status: "second_factor", ...step });
+    handleStep(await portcullis.call("push_resend", { ticket: login.ticket }));
   } catch (err) {
     restart(err);
   }
@@ -190,8 +189,7 @@ async function fallBack(event) {
   const login = pending;
   login.stage = "fallback";
   try {
-    const step = await portcullis.call("push_fallback", { ticket: login.ticket });
-    handleStep({ status: "second_factor", ...step });
+    handleStep(await portcullis.call("push_fallback", { ticket: login.ticket }));
   } catch (err) {
     restart(err);
   }

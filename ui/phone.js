@@ -62,9 +62,11 @@ function renderHome() {
   for (const a of status.accounts) {
     const li = document.createElement("li");
     li.dataset.username = a.username;
+    li.dataset.testid = "phone-account";
     li.textContent = `${a.username} · ${a.device_id} · ${a.security === "biometric" ? "Face ID" : "PIN"}`;
     accounts.appendChild(li);
   }
+  showAccess();
   const users = $("phone-auth-user");
   const chosen = users.value;
   users.textContent = "";
@@ -77,6 +79,24 @@ function renderHome() {
   if (chosen) users.value = chosen;
   if ($("phone-request").hidden && $("phone-authenticate").hidden && $("phone-activate").hidden && $("phone-code").hidden) {
     show("phone-home");
+  }
+}
+
+// K7: how long the phone grants trading access after the last approval.
+async function showAccess() {
+  const access = await portcullis.call("phone_access").catch(() => null);
+  if (!access) return;
+  for (const a of access.accounts) {
+    const li = document.querySelector(`[data-testid="phone-account"][data-username="${a.username}"]`);
+    if (!li) continue;
+    li.querySelector(".access")?.remove();
+    const span = document.createElement("div");
+    span.className = "access muted";
+    span.dataset.testid = "phone-trading-access";
+    span.textContent = a.trading_access
+      ? `Trading access until ${a.trading_access_until.replace("T", " ").replace("Z", " UTC")}`
+      : "Trading access: authenticate to renew";
+    li.appendChild(span);
   }
 }
 

@@ -165,6 +165,8 @@ async fn k2_incoming_push_raises_a_desktop_notification_that_opens_the_request()
     let app = app_for(&broker).await;
     set_up_phone(&app).await;
 
+    // Earlier tests' notifications may still be on screen; this test's is to be first.
+    let _ = Command::new("dunstctl").arg("close-all").status();
     let log = tempfile::NamedTempFile::new().expect("monitor log");
     let mut monitor = Command::new("dbus-monitor")
         .args([
@@ -227,6 +229,123 @@ async fn d6_several_devices_offer_a_choice() {
     app.click("device-continue").await;
     app.wait_text("push-sent-text", "wait for the phone", |t| {
         t.contains("notification")
+    })
+    .await;
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn k6_auto_resend_sends_again_by_itself_up_to_the_limit() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+    set_up_phone(&app).await;
+    password(&app, "dana").await;
+    app.wait_text("push-countdown", "count down", |t| t.contains("expires in"))
+        .await;
+    // The setting, on the push-wait screen: on, once.
+    app.click("auto-resend").await;
+    app.type_into("auto-resend-max", "1").await;
+    app.find("auto-resend-max")
+        .await
+        .send_keys("\u{E004}")
+        .await
+        .expect("tab out to save");
+    portcullis_tests::eventually("the setting to be saved", DEADLINE, || async {
+        let saved = app
+            .client
+            .execute(
+                "return window.__TAURI__.core.invoke('get_settings')",
+                vec![],
+            )
+            .await
+            .ok()?;
+        (saved["auto_resend"] == true && saved["auto_resend_max"] == 1).then_some(())
+    })
+    .await;
+    broker.advance(180).await;
+    portcullis_tests::eventually("a second push, sent by itself", DEADLINE, || async {
+        let (_, pushes) = broker.get("/qa/pushes?username=dana").await;
+        (pushes["pushes"].as_array().map_or(0, Vec::len) == 2).then_some(())
+    })
+    .await;
+    broker.advance(180).await;
+    app.wait_attr("push-message", "data-code", "push_expired")
+        .await;
+    app.wait_text(
+        "push-send-again",
+        "offer Send again once the limit is reached",
+        |t| t.eq_ignore_ascii_case("send again"),
+    )
+    .await;
+    let (_, pushes) = broker.get("/qa/pushes?username=dana").await;
+    assert_eq!(
+        pushes["pushes"].as_array().map_or(0, Vec::len),
+        2,
+        "no third push"
+    );
+    // Off again, for the tests after (the setting is a file in the session's config).
+    app.click("auto-resend").await;
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn k1_activation_in_the_phone_window_then_a_push_for_the_new_user() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+    app.wait_attr("broker-status", "data-state", "ready").await;
+    app.click("menu-devices").await;
+    app.click("menu-open-phone").await;
+    app.switch_to_page("phone.html").await;
+    app.click("phone-activate-start").await;
+    app.type_into("phone-activate-username", "erin").await;
+    app.type_into("phone-activate-password", "Trade2026").await;
+    app.type_into("phone-activate-number", "07700900456").await;
+    app.click("phone-activation-send").await;
+    app.wait_attr("phone-error", "data-code", "invalid_phone_number")
+        .await;
+    app.wait_text("phone-error", "explain the trunk prefix", |t| {
+        t.contains("leading 0")
+    })
+    .await;
+
+    app.type_into("phone-activate-number", "7700900456").await;
+    app.click("phone-activation-send").await;
+    let sms = app
+        .wait_text("phone-sms-list", "show the SMS", |t| {
+            t.contains("activation code")
+        })
+        .await;
+    let code: String = sms
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .expect("a code")
+        .to_owned();
+    app.type_into("phone-activation-code", &code).await;
+    app.type_into("phone-activation-pin", "4321").await;
+    app.click("phone-activation-finish").await;
+    app.wait_text("phone-accounts", "list erin", |t| t.contains("erin"))
+        .await;
+
+    app.switch_to_login().await;
+    password(&app, "erin").await;
+    app.wait_text("push-sent-text", "wait for the phone, not SMS (D3)", |t| {
+        t.contains("notification")
+    })
+    .await;
+    app.switch_to_page("phone.html").await;
+    app.wait_text("phone-requests", "show erin's request", |t| {
+        t.contains("erin")
+    })
+    .await;
+    app.click("phone-request-item").await;
+    app.type_into("phone-approve-pin", "4321").await;
+    app.click("phone-approve").await;
+    logged_in_as(&app, "erin", "IBK-").await;
+    app.switch_to_page("phone.html").await;
+    app.wait_text("phone-accounts", "show K7 trading access", |t| {
+        t.contains("Trading access until")
     })
     .await;
     app.quit().await;
