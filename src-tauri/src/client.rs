@@ -122,30 +122,15 @@ impl BrokerClient {
         .await
     }
 
-    pub async fn activation_start(
+    /// K1 (K5 with the phone's token): `step` is `start` or `finish`.
+    pub async fn activation(
         &self,
+        step: &str,
         token: Option<&str>,
         body: Value,
     ) -> Result<Value, AppError> {
-        let mut req = self
-            .http
-            .post(self.url("/v1/phone/activation/start"))
-            .json(&body);
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        self.send(req).await
-    }
-
-    pub async fn activation_finish(
-        &self,
-        token: Option<&str>,
-        body: Value,
-    ) -> Result<Value, AppError> {
-        let mut req = self
-            .http
-            .post(self.url("/v1/phone/activation/finish"))
-            .json(&body);
+        let path = format!("/v1/phone/activation/{step}");
+        let mut req = self.http.post(self.url(&path)).json(&body);
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }

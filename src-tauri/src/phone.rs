@@ -322,7 +322,7 @@ pub async fn phone_activation_start(
     let body = json!({ "username": username, "password": password, "phone_number": phone_number });
     let started = state
         .client()?
-        .activation_start(token.as_deref(), body)
+        .activation("start", token.as_deref(), body)
         .await?;
     let id = started["activation_id"]
         .as_str()
@@ -365,7 +365,7 @@ pub async fn phone_activation_finish(
         json!({ "activation_id": activation_id, "code": code, "security": security, "pin": pin });
     let done = state
         .client()?
-        .activation_finish(token.as_deref(), body)
+        .activation("finish", token.as_deref(), body)
         .await?;
     let account = PhoneAccount {
         username: done["username"].as_str().unwrap_or_default().to_owned(),

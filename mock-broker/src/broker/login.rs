@@ -207,29 +207,15 @@ impl Broker {
     /// and a challenge code is issued for the phone's Authenticate screen.
     pub fn push_fallback(&self, ticket: &str) -> BrokerResult<LoginStep> {
         self.transact(|tx, now, events| {
-            let pending = match live_pending(tx, ticket, now)? {
-                Ok(p) => p,
+            let (pending, device) = match pushing(tx, ticket, now)? {
+                Ok(found) => found,
                 Err(e) => return Ok(Err(e)),
             };
-            let Stage::Push { device_id, .. } = &pending.stage else {
-                return Ok(Err(BrokerError::WrongStage(
-                    "This login is not waiting for a notification.",
-                )));
-            };
-            let Some(device) = store::find_device(tx, device_id)?.filter(usable) else {
-                return Ok(Err(BrokerError::LoginFailed));
-            };
             withdraw_push(tx, &pending.stage, now, events)?;
-            store::audit(
-                tx,
-                now,
-                Some(&pending.username),
-                "push_fallback",
-                &format!("device {}", device.id),
-            )?;
-            Ok(Ok(LoginStep::SecondFactor(issue_challenge(
-                tx, ticket, &device, now,
-            )?)))
+            let detail = format!("device {}", device.id);
+            store::audit(tx, now, Some(&pending.username), "push_fallback", &detail)?;
+            let step = issue_challenge(tx, ticket, &device, now)?;
+            Ok(Ok(LoginStep::SecondFactor(step)))
         })
     }
 
@@ -237,31 +223,17 @@ impl Broker {
     pub fn push_resend(&self, ticket: &str) -> BrokerResult<LoginStep> {
         let number_matching = self.store.write(|tx| self.number_matching(tx))?;
         self.transact(|tx, now, events| {
-            let pending = match live_pending(tx, ticket, now)? {
-                Ok(p) => p,
+            let (pending, device) = match pushing(tx, ticket, now)? {
+                Ok(found) => found,
                 Err(e) => return Ok(Err(e)),
             };
             if let Some(refused) = locked_out(tx, &pending.username, now)? {
                 return Ok(refused);
             }
-            let Stage::Push { device_id, .. } = &pending.stage else {
-                return Ok(Err(BrokerError::WrongStage(
-                    "This login is not waiting for a notification.",
-                )));
-            };
-            let Some(device) = store::find_device(tx, device_id)?.filter(usable) else {
-                return Ok(Err(BrokerError::LoginFailed));
-            };
             withdraw_push(tx, &pending.stage, now, events)?;
-            Ok(Ok(LoginStep::SecondFactor(begin_second_factor(
-                tx,
-                ticket,
-                &pending,
-                &device,
-                now,
-                number_matching,
-                events,
-            )?)))
+            let step =
+                begin_second_factor(tx, ticket, &pending, &device, now, number_matching, events)?;
+            Ok(Ok(LoginStep::SecondFactor(step)))
         })
     }
 
@@ -274,9 +246,7 @@ impl Broker {
                 Err(e) => return Ok(Err(e)),
             };
             let Stage::Push { push_id, .. } = &pending.stage else {
-                return Ok(Err(BrokerError::WrongStage(
-                    "This login is not waiting for a notification.",
-                )));
+                return Ok(Err(BrokerError::WrongStage(NOT_PUSHING)));
             };
             let Some(push) = phone_store::push(tx, push_id)? else {
                 return Ok(Err(BrokerError::NoPendingLogin));
@@ -433,6 +403,27 @@ fn live_pending(
         return Ok(Err(BrokerError::LoginExpired));
     }
     Ok(Ok(pending))
+}
+
+const NOT_PUSHING: &str = "This login is not waiting for a notification.";
+
+/// The pending login for `ticket` while a push is out, with its IB Key.
+fn pushing(
+    tx: &Transaction<'_>,
+    ticket: &str,
+    now: Timestamp,
+) -> StoreResult<BrokerResult<(PendingLogin, DeviceRow)>> {
+    let pending = match live_pending(tx, ticket, now)? {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(e)),
+    };
+    let Stage::Push { device_id, .. } = &pending.stage else {
+        return Ok(Err(BrokerError::WrongStage(NOT_PUSHING)));
+    };
+    let Some(device) = store::find_device(tx, device_id)?.filter(usable) else {
+        return Ok(Err(BrokerError::LoginFailed));
+    };
+    Ok(Ok((pending, device)))
 }
 
 /// K3/K6: a push that was still pending is withdrawn (the phone drops it).
