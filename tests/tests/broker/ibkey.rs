@@ -1,4 +1,5 @@
-//! K1–K7, D3, D6 and number matching over HTTP, with a phone on the event stream.
+//! The IB Key push over HTTP — K2–K4, K6, K7, D6 and number matching — with a phone on
+//! its event stream.
 
 use portcullis_tests::phone::Phone;
 use portcullis_tests::Broker;
@@ -8,7 +9,7 @@ use std::time::{Duration, Instant};
 const DANA_KEY: &str = "IBK-10000001";
 const DANA_PIN: &str = "2580";
 const FRANK_PIN: &str = "1357";
-const SOON: Duration = Duration::from_secs(10);
+pub(crate) const SOON: Duration = Duration::from_secs(10);
 
 async fn start() -> (Broker, Phone) {
     let b = Broker::start().await;
@@ -17,13 +18,13 @@ async fn start() -> (Broker, Phone) {
 }
 
 /// Logs in with the password; returns the step (a push for dana).
-async fn password(b: &Broker, user: &str) -> Value {
+pub(crate) async fn password(b: &Broker, user: &str) -> Value {
     let (status, step) = b.login(user, "Trade2026").await;
     assert_eq!(status, 200, "{step}");
     step
 }
 
-fn ticket(step: &Value) -> &str {
+pub(crate) fn ticket(step: &Value) -> &str {
     step["ticket"].as_str().expect("ticket")
 }
 
@@ -357,223 +358,6 @@ async fn k4_offline_phone_gets_the_push_when_back_online() {
     assert_eq!(
         b.wait(ticket(&step), 2_000).await.1["status"],
         "authenticated"
-    );
-}
-
-#[tokio::test]
-async fn k1_activation_refuses_bad_numbers_and_changes_nothing() {
-    let b = Broker::start().await;
-    for (number, says) in [
-        ("+447700900456", "digits only"),
-        ("7700 900456", "digits only"),
-        ("07700900456", "trunk prefix"),
-        ("12345", "6 to 14 digits"),
-    ] {
-        let (status, body) = b
-            .post(
-                "/v1/phone/activation/start",
-                json!({ "username": "erin", "password": "Trade2026", "phone_number": number }),
-            )
-            .await;
-        assert_eq!(
-            (status, body["code"].as_str()),
-            (400, Some("invalid_phone_number")),
-            "{number}"
-        );
-        assert!(
-            body["message"].as_str().unwrap().contains(says),
-            "{number}: {body}"
-        );
-    }
-    let (_, outbox) = b.get("/qa/sms").await;
-    assert_eq!(outbox["messages"], json!([]), "no code sent");
-}
-
-#[tokio::test]
-async fn k1_activation_code_by_sms_then_pin_and_d3_sms_is_removed() {
-    let b = Broker::start().await;
-    // Before: erin's second factor is SMS (D3).
-    let before = password(&b, "erin").await;
-    assert_eq!(before["method"], "sms");
-    b.post("/v1/login/cancel", json!({ "ticket": ticket(&before) }))
-        .await;
-
-    let (status, started) = b
-        .post(
-            "/v1/phone/activation/start",
-            json!({ "username": "erin", "password": "Trade2026", "phone_number": "7700900456" }),
-        )
-        .await;
-    assert_eq!(status, 200, "{started}");
-    assert_eq!(started["masked_number"], "•••• 0456");
-    let code = b.last_sms_code("7700900456").await;
-    let finish = |code: String, pin: &str| json!({ "activation_id": started["activation_id"], "code": code, "security": "pin", "pin": pin });
-    let (status, short) = b
-        .post("/v1/phone/activation/finish", finish(code.clone(), "123"))
-        .await;
-    assert_eq!(
-        (status, short["code"].as_str()),
-        (400, Some("invalid_pin")),
-        "K1: 4 to 6 characters"
-    );
-    let wrong = if code == "000000" { "111111" } else { "000000" };
-    let (status, bad) = b
-        .post("/v1/phone/activation/finish", finish(wrong.into(), "12#45"))
-        .await;
-    assert_eq!(
-        (status, bad["code"].as_str(), bad["tries_left"].as_u64()),
-        (401, Some("invalid_code"), Some(2))
-    );
-    let (status, done) = b
-        .post("/v1/phone/activation/finish", finish(code, "12#45"))
-        .await;
-    assert_eq!(status, 200, "{done}");
-    assert!(done["phone_token"].is_string() && done["secret_hex"].as_str().unwrap().len() == 64);
-
-    let after = password(&b, "erin").await;
-    assert_eq!(after["method"], "push", "D3: activating IB Key removes SMS");
-}
-
-#[tokio::test]
-async fn k1_three_wrong_codes_end_the_activation() {
-    let b = Broker::start().await;
-    let (_, started) = b
-        .post(
-            "/v1/phone/activation/start",
-            json!({ "username": "erin", "password": "Trade2026", "phone_number": "7700900456" }),
-        )
-        .await;
-    let code = b.last_sms_code("7700900456").await;
-    let wrong = if code == "000000" { "111111" } else { "000000" };
-    let body = |c: &str| json!({ "activation_id": started["activation_id"], "code": c, "security": "pin", "pin": "1234" });
-    assert_eq!(
-        b.post("/v1/phone/activation/finish", body(wrong)).await.0,
-        401
-    );
-    assert_eq!(
-        b.post("/v1/phone/activation/finish", body(wrong)).await.0,
-        401
-    );
-    assert_eq!(
-        b.post("/v1/phone/activation/finish", body(wrong)).await.1["code"],
-        "activation_over"
-    );
-    assert_eq!(
-        b.post("/v1/phone/activation/finish", body(&code)).await.1["code"],
-        "activation_over"
-    );
-}
-
-#[tokio::test]
-async fn k1_activation_code_expires_after_ten_minutes() {
-    let b = Broker::start().await;
-    let (_, started) = b
-        .post(
-            "/v1/phone/activation/start",
-            json!({ "username": "erin", "password": "Trade2026", "phone_number": "7700900456" }),
-        )
-        .await;
-    let code = b.last_sms_code("7700900456").await;
-    b.advance(600).await;
-    let (status, body) = b
-        .post("/v1/phone/activation/finish", json!({ "activation_id": started["activation_id"], "code": code, "security": "pin", "pin": "1234" }))
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (410, Some("activation_over"))
-    );
-}
-
-#[tokio::test]
-async fn k1_wrong_password_at_activation_is_a_failed_attempt() {
-    let b = Broker::start().await;
-    let (status, body) = b
-        .post(
-            "/v1/phone/activation/start",
-            json!({ "username": "erin", "password": "nope", "phone_number": "7700900456" }),
-        )
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (401, Some("invalid_credentials"))
-    );
-    assert_eq!(
-        b.lockout("erin").await["failures_in_window"],
-        1,
-        "L4: one lock across every channel"
-    );
-}
-
-#[tokio::test]
-async fn k5_add_user_puts_a_second_username_on_the_same_phone() {
-    let b = Broker::start().await;
-    let phone = Phone::activate(&b, "erin", "Trade2026", "7700900456", "4321").await;
-    let (status, started) = phone
-        .post(
-            "/v1/phone/activation/start",
-            json!({ "username": "blake", "password": "Trade2026", "phone_number": "7700900456" }),
-        )
-        .await;
-    assert_eq!(status, 200, "{started}");
-    let code = b.last_sms_code("7700900456").await;
-    let (status, added) = phone
-        .post("/v1/phone/activation/finish", json!({ "activation_id": started["activation_id"], "code": code, "security": "biometric", "pin": "9753" }))
-        .await;
-    assert_eq!(status, 200, "{added}");
-    assert_eq!(
-        added["phone_id"].as_str(),
-        Some(phone.id.as_str()),
-        "K5: the same phone"
-    );
-    assert!(added["phone_token"].is_null(), "the phone keeps its token");
-
-    let mut events = phone.events().await;
-    let step = password(&b, "blake").await;
-    assert_eq!(step["method"], "push");
-    assert_eq!(events.next_push(SOON).await["username"], "blake");
-
-    let (status, again) = phone
-        .post(
-            "/v1/phone/activation/start",
-            json!({ "username": "blake", "password": "Trade2026", "phone_number": "7700900456" }),
-        )
-        .await;
-    assert_eq!(
-        (status, again["code"].as_str()),
-        (409, Some("already_added"))
-    );
-}
-
-#[tokio::test]
-async fn d3_sms_code_logs_in_and_a_wrong_one_fails() {
-    let b = Broker::start().await;
-    let step = password(&b, "erin").await;
-    assert_eq!(
-        (step["method"].as_str(), step["masked_number"].as_str()),
-        (Some("sms"), Some("•••• 0456"))
-    );
-    let code = b.last_sms_code("7700900456").await;
-    let (status, done) = b.respond(ticket(&step), &code).await;
-    assert_eq!(status, 200, "{done}");
-    assert_eq!(done["session"]["device_id"], "SMS-erin");
-
-    let step = password(&b, "erin").await;
-    let (status, failed) = b.respond(ticket(&step), "000000x").await;
-    assert_eq!(
-        (status, failed["code"].as_str()),
-        (401, Some("login_failed"))
-    );
-}
-
-#[tokio::test]
-async fn d3_sms_code_expires_after_five_minutes() {
-    let b = Broker::start().await;
-    let step = password(&b, "erin").await;
-    let code = b.last_sms_code("7700900456").await;
-    b.advance(300).await;
-    assert_eq!(
-        b.respond(ticket(&step), &code).await.1["code"],
-        "challenge_expired"
     );
 }
 

@@ -1,6 +1,7 @@
 //! The broker as a real process over HTTP: every L and C rule, the wire's error
 //! contract, QA controls, and state that survives `kill -9`.
 
+mod activation;
 mod challenge;
 mod ibkey;
 mod lockout;

@@ -1,0 +1,182 @@
+//! Storage for logins under way (their ticket and second-factor stage) and sessions.
+
+use super::{StoreError, StoreResult};
+use crate::rules::Timestamp;
+use rusqlite::{params, OptionalExtension, Transaction};
+
+// ---- pending logins (tickets) -----------------------------------------------------
+
+/// Where a login stands between the password and the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stage {
+    /// D6: the user has several devices and picks one.
+    SelectDevice,
+    /// C1/K3: a challenge code shown, the device's response awaited.
+    Challenge {
+        device_id: String,
+        challenge: String,
+    },
+    /// K2: a push is out to the phone.
+    Push { device_id: String, push_id: String },
+    /// D3: a code went out by SMS; only its SHA-256 is kept.
+    Sms {
+        device_id: String,
+        code_hash: String,
+    },
+}
+
+pub struct PendingLogin {
+    pub username: String,
+    /// When the password step passed: the ticket's whole life counts from here.
+    pub created_at: Timestamp,
+    pub stage: Stage,
+    /// When the current stage began (a challenge's or code's expiry counts from here).
+    pub issued_at: Timestamp,
+}
+
+fn stage_columns(stage: &Stage) -> (&'static str, Option<&str>, Option<&str>, Option<&str>) {
+    match stage {
+        Stage::SelectDevice => ("select_device", None, None, None),
+        Stage::Challenge {
+            device_id,
+            challenge,
+        } => ("challenge", Some(device_id), Some(challenge), None),
+        Stage::Push { device_id, push_id } => ("push", Some(device_id), None, Some(push_id)),
+        Stage::Sms {
+            device_id,
+            code_hash,
+        } => ("sms", Some(device_id), Some(code_hash), None),
+    }
+}
+
+pub fn insert_pending(
+    tx: &Transaction<'_>,
+    ticket_hash: &str,
+    p: &PendingLogin,
+) -> StoreResult<()> {
+    let (stage, device_id, code, push_id) = stage_columns(&p.stage);
+    tx.execute(
+        "INSERT INTO pending_logins (ticket_hash, username, created_at, stage, device_id, code, push_id, issued_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![ticket_hash, p.username, p.created_at.0, stage, device_id, code, push_id, p.issued_at.0],
+    )?;
+    Ok(())
+}
+
+pub fn set_stage(
+    tx: &Transaction<'_>,
+    ticket_hash: &str,
+    stage: &Stage,
+    issued_at: Timestamp,
+) -> StoreResult<()> {
+    let (name, device_id, code, push_id) = stage_columns(stage);
+    tx.execute(
+        "UPDATE pending_logins SET stage = ?2, device_id = ?3, code = ?4, push_id = ?5, issued_at = ?6
+         WHERE ticket_hash = ?1",
+        params![ticket_hash, name, device_id, code, push_id, issued_at.0],
+    )?;
+    Ok(())
+}
+
+pub fn pending(tx: &Transaction<'_>, ticket_hash: &str) -> StoreResult<Option<PendingLogin>> {
+    let row = tx
+        .query_row(
+            "SELECT username, created_at, stage, device_id, code, push_id, issued_at
+             FROM pending_logins WHERE ticket_hash = ?1",
+            [ticket_hash],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, i64>(6)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((username, created_at, stage, device_id, code, push_id, issued_at)) = row else {
+        return Ok(None);
+    };
+    let corrupt = || StoreError::Corrupt(format!("pending login of {username} in stage {stage}"));
+    let stage = match (stage.as_str(), device_id, code, push_id) {
+        ("select_device", _, _, _) => Stage::SelectDevice,
+        ("challenge", Some(device_id), Some(challenge), _) => Stage::Challenge {
+            device_id,
+            challenge,
+        },
+        ("push", Some(device_id), _, Some(push_id)) => Stage::Push { device_id, push_id },
+        ("sms", Some(device_id), Some(code_hash), _) => Stage::Sms {
+            device_id,
+            code_hash,
+        },
+        _ => return Err(corrupt()),
+    };
+    Ok(Some(PendingLogin {
+        username,
+        created_at: Timestamp(created_at),
+        stage,
+        issued_at: Timestamp(issued_at),
+    }))
+}
+
+/// C4/K6: the ticket is spent.
+pub fn delete_pending(tx: &Transaction<'_>, ticket_hash: &str) -> StoreResult<()> {
+    tx.execute(
+        "DELETE FROM pending_logins WHERE ticket_hash = ?1",
+        [ticket_hash],
+    )?;
+    Ok(())
+}
+
+/// C4: a new attempt replaces whatever the user still had open; its pushes are withdrawn.
+pub fn drop_pending_of(tx: &Transaction<'_>, username: &str) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE pushes SET state = 'withdrawn' WHERE username = ?1 AND state = 'pending'",
+        [username],
+    )?;
+    tx.execute("DELETE FROM pending_logins WHERE username = ?1", [username])?;
+    Ok(())
+}
+
+// ---- sessions ---------------------------------------------------------------------
+
+pub struct SessionRow {
+    pub username: String,
+    pub device_id: Option<String>,
+    pub created_at: Timestamp,
+}
+
+pub fn insert_session(tx: &Transaction<'_>, token_hash: &str, s: &SessionRow) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO sessions (token_hash, username, device_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![token_hash, s.username, s.device_id, s.created_at.0],
+    )?;
+    Ok(())
+}
+
+pub fn live_session(tx: &Transaction<'_>, token_hash: &str) -> StoreResult<Option<SessionRow>> {
+    Ok(tx
+        .query_row(
+            "SELECT username, device_id, created_at FROM sessions WHERE token_hash = ?1 AND ended_at IS NULL",
+            [token_hash],
+            |r| {
+                Ok(SessionRow {
+                    username: r.get(0)?,
+                    device_id: r.get(1)?,
+                    created_at: Timestamp(r.get(2)?),
+                })
+            },
+        )
+        .optional()?)
+}
+
+pub fn end_session(tx: &Transaction<'_>, token_hash: &str, at: Timestamp) -> StoreResult<bool> {
+    let n = tx.execute(
+        "UPDATE sessions SET ended_at = ?2 WHERE token_hash = ?1 AND ended_at IS NULL",
+        params![token_hash, at.0],
+    )?;
+    Ok(n == 1)
+}
