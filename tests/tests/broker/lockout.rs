@@ -88,13 +88,26 @@ async fn l4_attempt_during_the_lock_extends_it() {
     assert_eq!(b.login("blake", "Trade2026").await.0, 200);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn l4_a_hundred_concurrent_wrong_passwords_lock_at_exactly_ten() {
     let b = Broker::start().await;
-    let attempts = (0..100).map(|_| b.login("blake", "wrong"));
-    let results = futures_join_all(attempts).await;
-    let invalid = results.iter().filter(|(s, _)| *s == 401).count();
-    let locked = results.iter().filter(|(s, _)| *s == 423).count();
+    let mut attempts = tokio::task::JoinSet::new();
+    for _ in 0..100 {
+        let (http, url) = (b.http.clone(), format!("{}/v1/login", b.url));
+        attempts.spawn(async move {
+            let body = serde_json::json!({ "username": "blake", "password": "wrong" });
+            http.post(url)
+                .json(&body)
+                .send()
+                .await
+                .expect("POST")
+                .status()
+                .as_u16()
+        });
+    }
+    let statuses = attempts.join_all().await;
+    let invalid = statuses.iter().filter(|s| **s == 401).count();
+    let locked = statuses.iter().filter(|s| **s == 423).count();
     assert_eq!(
         (invalid, locked),
         (10, 90),
@@ -106,35 +119,6 @@ async fn l4_a_hundred_concurrent_wrong_passwords_lock_at_exactly_ten() {
         state["failures_in_window"], 100,
         "every refused attempt counted"
     );
-}
-
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<F::Output> {
-    let handles: Vec<_> = futures.collect();
-    let mut out = Vec::with_capacity(handles.len());
-    // Drive them all at once on this task.
-    let mut pinned: Vec<_> = handles.into_iter().map(Box::pin).collect();
-    let mut results: Vec<Option<F::Output>> = (0..pinned.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, f) in pinned.iter_mut().enumerate() {
-            if results[i].is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => results[i] = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    out.extend(results.into_iter().map(|r| r.expect("completed")));
-    out
 }
 
 #[tokio::test]
