@@ -131,15 +131,17 @@ function openPush(pushId) {
 
 async function answer(command, args) {
   if (!openRequest) return;
+  let failure = null;
   try {
     await portcullis.call(command, { pushId: openRequest.push_id, ...args });
-    notice(command === "phone_deny" ? "Request denied." : "Approved. Your login continues on the desktop.", command);
   } catch (err) {
-    error(err);
+    failure = err;
   }
   openRequest = null;
   await refresh();
   show("phone-home");
+  if (failure) error(failure);
+  else notice(command === "phone_deny" ? "Request denied." : "Approved. Your login continues on the desktop.", command);
 }
 
 let adding = false;

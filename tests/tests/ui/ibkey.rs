@@ -350,3 +350,68 @@ async fn k1_activation_in_the_phone_window_then_a_push_for_the_new_user() {
     .await;
     app.quit().await;
 }
+
+#[tokio::test]
+async fn number_matching_wrong_pick_denies_and_the_desktop_offers_send_again() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let (status, _) = broker
+        .post(
+            "/qa/settings",
+            serde_json::json!({ "number_matching": true }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let app = app_for(&broker).await;
+    set_up_phone(&app).await;
+
+    password(&app, "dana").await;
+    let shown = app
+        .wait_text("push-number", "show the number to pick", |t| t.len() == 2)
+        .await;
+
+    app.switch_to_page("phone.html").await;
+    app.wait_text("phone-requests", "show dana's request", |t| {
+        t.contains("dana")
+    })
+    .await;
+    app.click("phone-request-item").await;
+    app.wait_text("phone-number-choices", "offer the number", |t| {
+        t.contains(shown.as_str())
+    })
+    .await;
+    let buttons = app
+        .client
+        .find_all(fantoccini::Locator::Css(
+            "[data-testid=\"phone-number-choice\"]",
+        ))
+        .await
+        .expect("number buttons");
+    assert_eq!(buttons.len(), 3, "three numbers to pick from");
+    let mut picked_wrong = false;
+    for button in buttons {
+        if button.attr("data-number").await.ok().flatten().as_deref() != Some(shown.as_str()) {
+            button.click().await.expect("pick a wrong number");
+            picked_wrong = true;
+            break;
+        }
+    }
+    assert!(picked_wrong);
+    app.type_into("phone-approve-pin", DANA_PIN).await;
+    app.click("phone-approve").await;
+    app.wait_attr("phone-error", "data-code", "number_mismatch")
+        .await;
+
+    app.switch_to_login().await;
+    app.wait_attr("push-message", "data-code", "push_denied")
+        .await;
+    app.wait_text("push-message", "say Login failed", |t| {
+        t.starts_with("Login failed")
+    })
+    .await;
+    app.wait_text("push-send-again", "offer Send again", |t| {
+        t.eq_ignore_ascii_case("send again")
+    })
+    .await;
+    app.quit().await;
+}
