@@ -3,7 +3,7 @@
 
 const $ = portcullis.byTestId;
 
-const DEVICE_NAMES = { dsc_plus: "Digital Security Card+" };
+const DEVICE_NAMES = { dsc_plus: "Digital Security Card+", ib_key: "IB Key", sms: "SMS" };
 
 async function showSession() {
   try {

@@ -415,3 +415,25 @@ async fn number_matching_wrong_pick_denies_and_the_desktop_offers_send_again() {
     .await;
     app.quit().await;
 }
+
+#[tokio::test]
+async fn d3_sms_code_from_the_outbox_logs_in() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+    app.wait_attr("broker-status", "data-state", "ready").await;
+    password(&app, "erin").await;
+    app.wait_text("sms-sent-text", "say where the code went", |t| {
+        t.contains("0456")
+    })
+    .await;
+    app.wait_text("response-label", "ask for the code", |t| {
+        t.eq_ignore_ascii_case("code")
+    })
+    .await;
+    let code = broker.last_sms_code("7700900456").await;
+    app.type_into("response-input", &code).await;
+    app.click("response-ok").await;
+    logged_in_as(&app, "erin", "SMS-erin").await;
+    app.quit().await;
+}

@@ -166,7 +166,7 @@ async fn l4_l5_ten_wrong_passwords_lock_and_clock_travel_unlocks() {
 }
 
 #[tokio::test]
-async fn l3_username_with_a_space_shows_bad_character_and_l1_hints_capitals() {
+async fn l3_username_with_a_space_shows_bad_character_and_l1_hints_capitals_and_caps_lock() {
     let _turn = one_at_a_time().await;
     let broker = Broker::start().await;
     let app = app_for(&broker).await;
