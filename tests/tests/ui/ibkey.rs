@@ -327,6 +327,12 @@ async fn k1_activation_in_the_phone_window_then_a_push_for_the_new_user() {
     app.click("phone-activation-finish").await;
     app.wait_text("phone-accounts", "list erin", |t| t.contains("erin"))
         .await;
+    let kept = portcullis_tests::desktop::keyring_lookup("portcullis.phone", "identity")
+        .unwrap_or_default();
+    assert!(
+        kept.contains("\"username\":\"erin\"") && kept.contains("secret_hex"),
+        "the phone keeps its token and keys in the desktop keyring"
+    );
 
     app.switch_to_login().await;
     password(&app, "erin").await;
