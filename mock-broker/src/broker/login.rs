@@ -7,7 +7,7 @@ use super::{
     BrokerResult, Delivery, Events, NewSession,
 };
 use crate::error::BrokerError;
-use crate::rules::challenge::{check_response, ocra_response};
+use crate::rules::challenge::{check_response, check_within, ocra_response};
 use crate::rules::ibkey::{
     mask_phone_number, numeric_code, NumberMatch, PushState, LOGIN_TICKET_LIFETIME, PUSH_LIFETIME,
     SMS_CODE_LIFETIME,
@@ -17,7 +17,6 @@ use crate::store::ibkey::{self as phone_store, PushRow};
 use crate::store::{self, DeviceRow, PendingLogin, Stage, StoreError, StoreResult};
 use rusqlite::Transaction;
 use serde::Serialize;
-use subtle::ConstantTimeEq;
 
 /// Where a login goes next: after the password, after a device choice, a fallback or
 /// a "Send again".
@@ -325,15 +324,10 @@ impl Broker {
                     device_id,
                     code_hash,
                 } => {
-                    let check = if now >= pending.issued_at.plus(SMS_CODE_LIFETIME) {
-                        ResponseCheck::Expired
-                    } else if bool::from(
-                        token_hash(response).as_bytes().ct_eq(code_hash.as_bytes()),
-                    ) {
-                        ResponseCheck::Correct
-                    } else {
-                        ResponseCheck::Wrong
-                    };
+                    // D3: only the code's hash is stored; compared as hashes.
+                    let typed = token_hash(response);
+                    let check =
+                        check_within(code_hash, &typed, pending.issued_at, now, SMS_CODE_LIFETIME);
                     (device_id.clone(), check)
                 }
                 Stage::SelectDevice | Stage::Push { .. } => {

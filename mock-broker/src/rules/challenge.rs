@@ -53,7 +53,18 @@ pub fn check_response(
     issued_at: Timestamp,
     now: Timestamp,
 ) -> ResponseCheck {
-    if now >= issued_at.plus(CHALLENGE_LIFETIME) {
+    check_within(expected, typed, issued_at, now, CHALLENGE_LIFETIME)
+}
+
+/// The same check for any one-time value that lives `lifetime` (D3: an SMS code).
+pub fn check_within(
+    expected: &str,
+    typed: &str,
+    issued_at: Timestamp,
+    now: Timestamp,
+    lifetime: Duration,
+) -> ResponseCheck {
+    if now >= issued_at.plus(lifetime) {
         return ResponseCheck::Expired;
     }
     if responses_match(expected, typed) {
