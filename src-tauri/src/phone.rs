@@ -34,6 +34,15 @@ pub struct PhoneIdentity {
     pub accounts: Vec<PhoneAccount>,
 }
 
+impl PhoneIdentity {
+    fn account(&self, username: &str) -> Result<&PhoneAccount, AppError> {
+        self.accounts
+            .iter()
+            .find(|a| a.username == username)
+            .ok_or_else(|| AppError::new("phone", "That user is not on this phone."))
+    }
+}
+
 #[derive(Default)]
 pub struct PhoneSim {
     identity: Mutex<Option<PhoneIdentity>>,
@@ -416,11 +425,7 @@ pub async fn phone_approve(
         .cloned()
         .ok_or_else(|| AppError::new("no_pending_login", "This request is no longer waiting."))?;
     let username = push["username"].as_str().unwrap_or_default();
-    let account = identity
-        .accounts
-        .iter()
-        .find(|a| a.username == username)
-        .ok_or_else(|| AppError::new("phone", "That user is not on this phone."))?;
+    let account = identity.account(username)?;
     let (pin_hash, method) = pin_hash_for(account, pin.as_deref())?;
     let response = compute(
         account,
@@ -461,11 +466,7 @@ pub fn phone_authenticate(
     challenge: String,
 ) -> Result<String, AppError> {
     let identity = sim.identity()?;
-    let account = identity
-        .accounts
-        .iter()
-        .find(|a| a.username == username)
-        .ok_or_else(|| AppError::new("phone", "That user is not on this phone."))?;
+    let account = identity.account(&username)?;
     let (pin_hash, _) = pin_hash_for(account, pin.as_deref())?;
     compute(account, pin_hash, challenge.trim())
 }

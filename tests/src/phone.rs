@@ -185,12 +185,7 @@ impl Phone {
         number: &str,
         pin: &str,
     ) -> Phone {
-        let (status, started) = broker
-            .post(
-                "/v1/phone/activation/start",
-                json!({ "username": username, "password": password, "phone_number": number }),
-            )
-            .await;
+        let (status, started) = broker.start_activation(username, password, number).await;
         assert_eq!(status, 200, "{started}");
         let code = broker.last_sms_code(number).await;
         let (status, done) = broker
@@ -228,6 +223,17 @@ impl Broker {
             .find(|w| w.len() == 6)
             .unwrap_or_else(|| panic!("no code in {text:?}"))
             .to_owned()
+    }
+
+    /// K1's first step, on a phone not yet registered.
+    pub async fn start_activation(
+        &self,
+        username: &str,
+        password: &str,
+        number: &str,
+    ) -> (u16, Value) {
+        let body = json!({ "username": username, "password": password, "phone_number": number });
+        self.post("/v1/phone/activation/start", body).await
     }
 
     pub async fn wait(&self, ticket: &str, timeout_ms: u64) -> (u16, Value) {

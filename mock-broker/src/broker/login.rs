@@ -75,6 +75,25 @@ pub enum PushWait {
     Authenticated(NewSession),
 }
 
+impl SecondFactor {
+    fn new(
+        ticket: &str,
+        device: &DeviceRow,
+        method: Method,
+        expires: Timestamp,
+        now: Timestamp,
+    ) -> Self {
+        SecondFactor {
+            ticket: ticket.to_owned(),
+            device_id: device.id.clone(),
+            device_kind: device.kind.clone(),
+            method,
+            expires_at: expires.rfc3339(),
+            expires_in_seconds: seconds_left(expires, now),
+        }
+    }
+}
+
 fn seconds_left(until: Timestamp, now: Timestamp) -> i64 {
     ((until.0 - now.0).max(0) + 999) / 1000
 }
@@ -482,16 +501,15 @@ fn issue_challenge(
         &format!("device {}", device.id),
     )?;
     let expires = now.plus(CHALLENGE_LIFETIME);
-    Ok(SecondFactor {
-        ticket: ticket.to_owned(),
-        device_id: device.id.clone(),
-        device_kind: device.kind.clone(),
-        method: Method::Challenge {
+    Ok(SecondFactor::new(
+        ticket,
+        device,
+        Method::Challenge {
             challenge: challenge.as_str().to_owned(),
         },
-        expires_at: expires.rfc3339(),
-        expires_in_seconds: seconds_left(expires, now),
-    })
+        expires,
+        now,
+    ))
 }
 
 /// Starts the second factor `device` calls for.
@@ -565,16 +583,15 @@ fn begin_second_factor(
                 push: super::phone::notice(&push, now),
                 delivery,
             });
-            Ok(SecondFactor {
-                ticket: ticket.to_owned(),
-                device_id: device.id.clone(),
-                device_kind: device.kind.clone(),
-                method: Method::Push {
+            Ok(SecondFactor::new(
+                ticket,
+                device,
+                Method::Push {
                     number_match: push.number_shown,
                 },
-                expires_at: push.expires_at.rfc3339(),
-                expires_in_seconds: seconds_left(push.expires_at, now),
-            })
+                push.expires_at,
+                now,
+            ))
         }
         "sms" => {
             let number = device.phone_number.clone().unwrap_or_default();
@@ -602,16 +619,15 @@ fn begin_second_factor(
                 &format!("device {}", device.id),
             )?;
             let expires = now.plus(SMS_CODE_LIFETIME);
-            Ok(SecondFactor {
-                ticket: ticket.to_owned(),
-                device_id: device.id.clone(),
-                device_kind: device.kind.clone(),
-                method: Method::Sms {
+            Ok(SecondFactor::new(
+                ticket,
+                device,
+                Method::Sms {
                     masked_number: mask_phone_number(&number),
                 },
-                expires_at: expires.rfc3339(),
-                expires_in_seconds: seconds_left(expires, now),
-            })
+                expires,
+                now,
+            ))
         }
         _ => issue_challenge(tx, ticket, device, now),
     }

@@ -14,12 +14,7 @@ async fn k1_activation_refuses_bad_numbers_and_changes_nothing() {
         ("07700900456", "trunk prefix"),
         ("12345", "6 to 14 digits"),
     ] {
-        let (status, body) = b
-            .post(
-                "/v1/phone/activation/start",
-                json!({ "username": "erin", "password": "Trade2026", "phone_number": number }),
-            )
-            .await;
+        let (status, body) = b.start_activation("erin", "Trade2026", number).await;
         assert_eq!(
             (status, body["code"].as_str()),
             (400, Some("invalid_phone_number")),
@@ -43,12 +38,7 @@ async fn k1_activation_code_by_sms_then_pin_and_d3_sms_is_removed() {
     b.post("/v1/login/cancel", json!({ "ticket": ticket(&before) }))
         .await;
 
-    let (status, started) = b
-        .post(
-            "/v1/phone/activation/start",
-            json!({ "username": "erin", "password": "Trade2026", "phone_number": "7700900456" }),
-        )
-        .await;
+    let (status, started) = b.start_activation("erin", "Trade2026", "7700900456").await;
     assert_eq!(status, 200, "{started}");
     assert_eq!(started["masked_number"], "•••• 0456");
     let code = b.last_sms_code("7700900456").await;
@@ -82,12 +72,7 @@ async fn k1_activation_code_by_sms_then_pin_and_d3_sms_is_removed() {
 #[tokio::test]
 async fn k1_three_wrong_codes_end_the_activation() {
     let b = Broker::start().await;
-    let (_, started) = b
-        .post(
-            "/v1/phone/activation/start",
-            json!({ "username": "erin", "password": "Trade2026", "phone_number": "7700900456" }),
-        )
-        .await;
+    let (_, started) = b.start_activation("erin", "Trade2026", "7700900456").await;
     let code = b.last_sms_code("7700900456").await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let body = |c: &str| json!({ "activation_id": started["activation_id"], "code": c, "security": "pin", "pin": "1234" });
@@ -112,12 +97,7 @@ async fn k1_three_wrong_codes_end_the_activation() {
 #[tokio::test]
 async fn k1_activation_code_expires_after_ten_minutes() {
     let b = Broker::start().await;
-    let (_, started) = b
-        .post(
-            "/v1/phone/activation/start",
-            json!({ "username": "erin", "password": "Trade2026", "phone_number": "7700900456" }),
-        )
-        .await;
+    let (_, started) = b.start_activation("erin", "Trade2026", "7700900456").await;
     let code = b.last_sms_code("7700900456").await;
     b.advance(600).await;
     let (status, body) = b
@@ -132,12 +112,7 @@ async fn k1_activation_code_expires_after_ten_minutes() {
 #[tokio::test]
 async fn k1_wrong_password_at_activation_is_a_failed_attempt() {
     let b = Broker::start().await;
-    let (status, body) = b
-        .post(
-            "/v1/phone/activation/start",
-            json!({ "username": "erin", "password": "nope", "phone_number": "7700900456" }),
-        )
-        .await;
+    let (status, body) = b.start_activation("erin", "nope", "7700900456").await;
     assert_eq!(
         (status, body["code"].as_str()),
         (401, Some("invalid_credentials"))
