@@ -1,20 +1,64 @@
 // The one wrapper around Tauri's invoke: every command either resolves with its value
 // or rejects with the {code, message} error the Rust side sends.
+//
+// It also notices a slow login server: when any call (other than those marked
+// `background`, such as the push long poll) has been waiting SLOW_AFTER_MS, the
+// document gets a `portcullis-slow` event with `detail: true`, and `detail: false`
+// once every such call has settled.
 "use strict";
 
-const portcullis = {
-  async call(command, args = {}) {
-    try {
-      return await window.__TAURI__.core.invoke(command, args);
-    } catch (err) {
-      if (err && typeof err === "object" && "code" in err) throw err;
-      throw { code: "ipc", message: String(err) };
-    }
-  },
-  listen(event, handler) {
-    return window.__TAURI__.event.listen(event, handler);
-  },
-  byTestId(id) {
-    return document.querySelector(`[data-testid="${id}"]`);
-  },
-};
+const portcullis = (() => {
+  const SLOW_AFTER_MS = 1500;
+  let inFlight = 0;
+  let slowTimer = null;
+  let slow = false;
+
+  function setSlow(value) {
+    if (slow === value) return;
+    slow = value;
+    document.dispatchEvent(new CustomEvent("portcullis-slow", { detail: value }));
+  }
+
+  function started() {
+    inFlight += 1;
+    if (!slowTimer) slowTimer = setTimeout(() => setSlow(true), SLOW_AFTER_MS);
+  }
+
+  function settled() {
+    inFlight -= 1;
+    if (inFlight > 0) return;
+    clearTimeout(slowTimer);
+    slowTimer = null;
+    setSlow(false);
+  }
+
+  return {
+    async call(command, args = {}, options = {}) {
+      if (!options.background) started();
+      try {
+        return await window.__TAURI__.core.invoke(command, args);
+      } catch (err) {
+        if (err && typeof err === "object" && "code" in err) throw err;
+        throw { code: "ipc", message: String(err) };
+      } finally {
+        if (!options.background) settled();
+      }
+    },
+    listen(event, handler) {
+      return window.__TAURI__.event.listen(event, handler);
+    },
+    byTestId(id) {
+      return document.querySelector(`[data-testid="${id}"]`);
+    },
+    // Connection trouble, as opposed to an answer from the login server.
+    isConnectionError(err) {
+      return ["broker_unreachable", "broker_timeout", "broker_starting"].includes(err && err.code);
+    },
+    // An ISO time as the trader's local time, e.g. "2 May 2026, 14:03".
+    localTime(iso) {
+      const d = new Date(iso);
+      if (Number.isNaN(d.getTime())) return null;
+      return d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+    },
+  };
+})();

@@ -21,6 +21,9 @@ let countdown = null;
 function showError(testId, err) {
   const box = $(testId);
   box.dataset.code = err.code;
+  const reason = err.details && err.details.reason;
+  if (reason) box.dataset.reason = reason;
+  else delete box.dataset.reason;
   box.textContent = err.message;
   if (err.code === "login_failed") {
     const hints = (err.details && err.details.hints) || SECOND_FACTOR_HINTS;
@@ -33,7 +36,21 @@ function showError(testId, err) {
     }
     box.appendChild(list);
   }
+  if (err.code === "bad_character") {
+    hintLine(box, "bad-character-hint", "Letters and digits only, no spaces.");
+  }
+  const until = err.code === "locked" && err.details && err.details.locked_until;
+  const local = until && portcullis.localTime(until);
+  if (local) hintLine(box, "lock-local-time", `That is ${local} your local time.`);
   box.hidden = false;
+}
+
+function hintLine(box, testId, text) {
+  const line = document.createElement("div");
+  line.className = "hint-line";
+  line.dataset.testid = testId;
+  line.textContent = text;
+  box.appendChild(line);
 }
 
 function clearError(testId) {
@@ -41,6 +58,7 @@ function clearError(testId) {
   box.hidden = true;
   box.textContent = "";
   delete box.dataset.code;
+  delete box.dataset.reason;
 }
 
 function showPanel(name) {
@@ -119,6 +137,7 @@ function showTyped(step) {
   $("steps-phone").hidden = sms || !phone;
   $("response-label").textContent = sms ? "Code" : "Response";
   $("challenge-code").textContent = sms ? "" : step.challenge;
+  $("challenge-device").textContent = `Device: ${DEVICE_NAMES[step.device_kind] || step.device_kind} ${step.device_id}`;
   showPanel("second-factor");
   clearError("second-factor-error");
   $("response-input").value = "";
@@ -129,13 +148,17 @@ function showTyped(step) {
 // K2: wait for the phone; the login proceeds by itself.
 function showPush(step) {
   showPanel("push-wait");
+  $("push-heading").textContent = "Approve on your phone";
   clearError("push-message");
   $("push-send-again").hidden = true;
+  $("push-retry").hidden = true;
+  $("push-instructions").hidden = false;
   const number = $("push-number");
   number.hidden = step.number_match == null;
   number.textContent = step.number_match == null ? "" : String(step.number_match);
   number.title = "Pick this number on your phone";
   startCountdown("push-countdown", step.expires_in_seconds, "The notification expires in");
+  $("push-heading").focus();
   waitForPhone(pending);
 }
 
@@ -143,42 +166,79 @@ async function waitForPhone(login) {
   while (pending === login && login.stage === "push") {
     let outcome;
     try {
-      outcome = await portcullis.call("wait_push", { ticket: login.ticket });
+      outcome = await portcullis.call("wait_push", { ticket: login.ticket }, { background: true });
     } catch (err) {
       if (pending !== login || login.stage !== "push") return;
       return pushEnded(login, err);
     }
+    if (pending !== login) return;
+    // An answer: whatever the line said before is old news.
+    if ($("push-message").dataset.code && portcullis.isConnectionError({ code: $("push-message").dataset.code })) {
+      clearError("push-message");
+      $("push-retry").hidden = true;
+    }
     if (outcome.status === "authenticated") return; // the main window opens
-    if (outcome.status === "pending" && pending === login) {
+    if (outcome.status === "pending") {
       startCountdown("push-countdown", outcome.expires_in_seconds, "The notification expires in");
     }
   }
 }
 
+// The login server stopped answering during the wait: say so, offer Retry, and go on
+// waiting by itself once the line is back (see renderStatus).
+function pushInterrupted(login, err) {
+  login.stage = "interrupted";
+  showError("push-message", err);
+  $("push-retry").hidden = false;
+  // The line may look fine (a connection dropped between probes): try again shortly.
+  if (linkStatus.state === "ready") setTimeout(resumePush, 1000);
+}
+
+function resumePush() {
+  if (!pending || pending.stage !== "interrupted") return;
+  pending.stage = "push";
+  $("push-retry").hidden = true;
+  waitForPhone(pending);
+}
+
+// Item 3, K6: the push is over without a login; the screen stops promising it.
+const PUSH_ENDED_TEXT = {
+  push_expired: "The notification expired.",
+  push_denied: "The request was denied on the phone.",
+  login_failed: "The phone's answer was refused.",
+};
+
 async function pushEnded(login, err) {
-  if (err.code === "push_expired" || err.code === "push_denied") {
-    clearInterval(countdown);
-    $("push-countdown").textContent = "";
-    const settings = await portcullis.call("get_settings").catch(() => ({ auto_resend: false }));
-    if (err.code === "push_expired" && settings.auto_resend && login.resends < settings.auto_resend_max) {
-      login.resends += 1;
-      return sendAgain();
-    }
-    showError("push-message", err);
-    $("push-send-again").hidden = false;
-    $("push-send-again").focus();
-    return;
+  if (portcullis.isConnectionError(err)) return pushInterrupted(login, err);
+  if (!(err.code in PUSH_ENDED_TEXT)) return restart(err);
+  clearInterval(countdown);
+  $("push-countdown").textContent = "";
+  $("push-instructions").hidden = true;
+  $("push-number").hidden = true;
+  $("push-heading").textContent = PUSH_ENDED_TEXT[err.code];
+  const settings = await portcullis.call("get_settings").catch(() => ({ auto_resend: false }));
+  if (err.code === "push_expired" && settings.auto_resend && login.resends < settings.auto_resend_max) {
+    login.resends += 1;
+    return sendAgain();
   }
-  restart(err);
+  showError("push-message", err);
+  $("push-send-again").hidden = false;
+  $("push-send-again").focus();
 }
 
 async function sendAgain() {
   if (!pending) return;
   const login = pending;
+  const was = login.stage;
   login.stage = "resending";
   try {
     handleStep(await portcullis.call("push_resend", { ticket: login.ticket }));
   } catch (err) {
+    // The login server did not answer: the ticket may well be alive; stay here.
+    if (portcullis.isConnectionError(err)) {
+      login.stage = was;
+      return showError("push-message", err);
+    }
     restart(err);
   }
 }
@@ -187,10 +247,17 @@ async function fallBack(event) {
   event.preventDefault();
   if (!pending) return;
   const login = pending;
+  const was = login.stage;
   login.stage = "fallback";
   try {
     handleStep(await portcullis.call("push_fallback", { ticket: login.ticket }));
   } catch (err) {
+    if (portcullis.isConnectionError(err)) {
+      login.stage = was;
+      showError("push-message", err);
+      if (was === "push" || was === "interrupted") pushInterrupted(login, err);
+      return;
+    }
     restart(err);
   }
 }
@@ -198,6 +265,7 @@ async function fallBack(event) {
 async function submitPassword(event) {
   event.preventDefault();
   clearError("login-error");
+  $("session-ended").hidden = true;
   const username = $("username").value;
   const password = $("password").value;
   if (!username || !password) {
@@ -251,28 +319,50 @@ function updateHints(event) {
   }
 }
 
-async function watchBroker() {
-  const text = $("broker-status-text");
+// The line to the login server, as the app's supervisor reports it (`broker-status`
+// events), shown as "slow" too while a request of this window has waited long.
+let linkStatus = { state: "starting" };
+let requestSlow = false;
+
+const STATUS_TEXT = {
+  starting: () => "Connecting to the login server…",
+  ready: (s) => (s.bundled ? "Connected to the built-in demo login server" : "Connected to the login server"),
+  slow: () => "The login server is slow to answer…",
+  reconnecting: (s) => `${s.message} Trying again in ${s.retry_in_seconds} s.`,
+  failed: (s) => s.message,
+};
+
+function renderStatus() {
   const line = $("broker-status");
-  const retry = $("broker-retry");
-  const status = await portcullis.call("broker_status").catch((e) => ({ state: "failed", message: e.message, code: e.code }));
-  line.classList.remove("ready", "failed");
-  line.dataset.state = status.state;
-  if (status.state === "ready") {
-    line.classList.add("ready");
-    text.textContent = status.bundled ? "Connected to the bundled demo broker" : `Connected to ${status.url}`;
-    retry.hidden = true;
-    return;
+  const state = linkStatus.state === "ready" && requestSlow ? "slow" : linkStatus.state;
+  const wasDown = line.dataset.state === "reconnecting" || line.dataset.state === "failed";
+  line.classList.remove("ready", "failed", "slow", "reconnecting", "starting");
+  line.classList.add(state);
+  line.dataset.state = state;
+  $("broker-status-text").textContent = (STATUS_TEXT[state] || STATUS_TEXT.starting)(linkStatus);
+  $("broker-retry").hidden = !(state === "reconnecting" || state === "failed");
+  if (linkStatus.state === "ready") {
+    // Back: errors about the line are stale now, and a push wait goes on by itself.
+    for (const id of ["login-error", "second-factor-error"]) {
+      if (portcullis.isConnectionError({ code: $(id).dataset.code })) clearError(id);
+    }
+    if (wasDown || (pending && pending.stage === "interrupted")) resumePush();
   }
-  if (status.state === "failed") {
-    line.classList.add("failed");
-    text.textContent = status.message;
-    retry.hidden = false;
-    return;
-  }
-  text.textContent = "Connecting to the broker…";
-  retry.hidden = true;
-  setTimeout(watchBroker, 250);
+}
+
+async function watchBroker() {
+  await portcullis.listen("broker-status", (e) => {
+    linkStatus = e.payload;
+    renderStatus();
+  });
+  document.addEventListener("portcullis-slow", (e) => {
+    requestSlow = e.detail;
+    renderStatus();
+  });
+  linkStatus = await portcullis
+    .call("broker_status", {}, { background: true })
+    .catch((e) => ({ state: "failed", message: e.message, code: e.code }));
+  renderStatus();
 }
 
 function setUpMenus() {
@@ -294,7 +384,7 @@ function setUpMenus() {
       if (pending) showPasswordStep();
       clearError("login-error");
       $("username").value = "";
-      notice.textContent = "Demo reset: every user, lock and the clock are back to the start.";
+      notice.textContent = "Demo reset: every user, lock, the clock and the demo phone are back to the start.";
       notice.dataset.code = "demo_reset";
     } catch (err) {
       notice.textContent = err.message;
@@ -324,6 +414,19 @@ async function setUpAutoResend() {
   $("auto-resend-max").addEventListener("change", save);
 }
 
+// Item 5: the last session ended by itself (idle, daily end); say why, once.
+async function showSessionEnd() {
+  const end = await portcullis.call("take_session_end", {}, { background: true }).catch(() => null);
+  const box = $("session-ended");
+  if (!end) {
+    box.hidden = true;
+    return;
+  }
+  box.dataset.reason = end.reason;
+  box.textContent = end.message;
+  box.hidden = false;
+}
+
 window.addEventListener("DOMContentLoaded", async () => {
   setUpMenus();
   setUpAutoResend();
@@ -338,9 +441,10 @@ window.addEventListener("DOMContentLoaded", async () => {
     sendAgain();
   });
   $("push-fallback-link").addEventListener("click", fallBack);
-  $("broker-retry").addEventListener("click", async () => {
-    await portcullis.call("broker_retry");
-    watchBroker();
+  $("broker-retry").addEventListener("click", () => portcullis.call("broker_retry"));
+  $("push-retry").addEventListener("click", async () => {
+    await portcullis.call("broker_retry").catch(() => {});
+    resumePush();
   });
   $("username").addEventListener("input", updateHints);
   for (const type of ["keydown", "keyup"]) document.addEventListener(type, updateHints);
@@ -352,6 +456,7 @@ window.addEventListener("DOMContentLoaded", async () => {
   });
 
   watchBroker();
+  showSessionEnd();
   const remembered = await portcullis.call("remembered_username").catch(() => null);
   if (remembered) {
     $("username").value = remembered;

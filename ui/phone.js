@@ -4,22 +4,33 @@
 "use strict";
 
 const $ = portcullis.byTestId;
-const SCREENS = ["phone-setup", "phone-activate", "phone-code", "phone-home", "phone-request", "phone-authenticate"];
+const SCREENS = [
+  "phone-setup", "phone-activate", "phone-verify", "phone-code", "phone-home", "phone-request",
+  "phone-authenticate", "phone-refused",
+];
+const DEVICE_NAMES = { dsc_plus: "Digital Security Card+", ib_key: "IB Key", sms: "SMS" };
 
 let status = { configured: false };
 let openRequest = null; // the push being looked at
 let picked = null;
 
+// A new screen starts clean: no old error, no old notice (item 15).
+let current = null;
 function show(screen) {
   for (const s of SCREENS) $(s).hidden = s !== screen;
+  if (screen === current) return;
+  current = screen;
   $("phone-error").hidden = true;
+  $("phone-notice").hidden = true;
 }
 
 function error(err) {
+  if (err.code === "unknown_phone") return refresh();
   const box = $("phone-error");
   box.dataset.code = err.code;
   box.textContent = err.message;
   box.hidden = false;
+  $("phone-notice").hidden = true;
 }
 
 function notice(text, code) {
@@ -30,12 +41,22 @@ function notice(text, code) {
 }
 
 async function refresh() {
-  status = await portcullis.call("phone_status");
+  status = await portcullis.call("phone_status", {}, { background: true });
   $("phone-id").textContent = status.configured ? status.phone_id : "";
   if (!status.configured) {
-    if ($("phone-activate").hidden && $("phone-code").hidden) show("phone-setup");
+    if ($("phone-activate").hidden && $("phone-code").hidden && $("phone-verify").hidden) show("phone-setup");
     return;
   }
+  if (status.refused) {
+    if ($("phone-refused").hidden) {
+      show("phone-refused");
+      $("phone-refused-text").textContent = status.refused.message;
+      $("phone-refused-text").dataset.code = status.refused.code;
+      $("phone-refused-heading").focus();
+    }
+    return;
+  }
+  if (!$("phone-refused").hidden) show("phone-home");
   renderHome();
   if (status.opened) return openPush(status.opened);
   if (openRequest && !status.incoming.some((p) => p.push_id === openRequest.push_id)) {
@@ -77,14 +98,15 @@ function renderHome() {
     users.appendChild(option);
   }
   if (chosen) users.value = chosen;
-  if ($("phone-request").hidden && $("phone-authenticate").hidden && $("phone-activate").hidden && $("phone-code").hidden) {
+  if ($("phone-request").hidden && $("phone-authenticate").hidden && $("phone-activate").hidden
+      && $("phone-code").hidden && $("phone-verify").hidden) {
     show("phone-home");
   }
 }
 
 // K7: how long the phone grants trading access after the last approval.
 async function showAccess() {
-  const access = await portcullis.call("phone_access").catch(() => null);
+  const access = await portcullis.call("phone_access", {}, { background: true }).catch(() => null);
   if (!access) return;
   for (const a of access.accounts) {
     const li = document.querySelector(`[data-testid="phone-account"][data-username="${a.username}"]`);
@@ -139,6 +161,7 @@ async function answer(command, args) {
   }
   openRequest = null;
   await refresh();
+  if (status.refused) return;
   show("phone-home");
   if (failure) error(failure);
   else notice(command === "phone_deny" ? "Request denied." : "Approved. Your login continues on the desktop.", command);
@@ -154,18 +177,67 @@ async function sendActivationCode(event) {
       password: $("phone-activate-password").value,
       phoneNumber: $("phone-activate-number").value,
     });
-    $("phone-code-sent").textContent = `A code was sent by SMS to ${started.masked_number}.`;
-    show("phone-code");
-    $("phone-activation-code").focus();
-    showMessages();
+    if (started.status === "verify_device") return showVerify(started);
+    showCodeStep(started);
   } catch (err) {
+    error(err);
+  }
+}
+
+function showCodeStep(sent) {
+  $("phone-code-sent").textContent = `A code was sent by SMS to ${sent.masked_number}.`;
+  show("phone-code");
+  $("phone-activation-code").value = "";
+  $("phone-activation-code").focus();
+  showMessages();
+}
+
+// Item 4: moving IB Key or a number not on record needs the active second factor.
+function showVerify(step) {
+  const device = `${DEVICE_NAMES[step.device_kind] || step.device_kind} ${step.device_id}`;
+  const sms = step.method === "sms";
+  $("phone-verify-text").textContent = sms
+    ? `To confirm it is you, a code was sent by SMS to your number on record, ${step.masked_number} (${device}). Type it below.`
+    : `To confirm it is you, answer this challenge with your ${device}.`;
+  $("phone-verify-challenge").hidden = sms;
+  $("phone-verify-challenge").textContent = sms ? "" : step.challenge;
+  $("phone-verify-sms-list").hidden = !sms;
+  $("phone-verify-label").textContent = sms ? "Code" : "Response";
+  $("phone-verify-response").value = "";
+  show("phone-verify");
+  $("phone-verify-response").focus();
+  if (sms) showVerifyMessages();
+}
+
+async function showVerifyMessages() {
+  if ($("phone-verify").hidden) return;
+  const inbox = await portcullis.call("phone_messages", {}, { background: true }).catch(() => ({ messages: [] }));
+  const box = $("phone-verify-sms-list");
+  box.textContent = "";
+  for (const m of inbox.messages.slice(-3)) {
+    const div = document.createElement("div");
+    div.dataset.testid = "phone-sms";
+    div.textContent = m.body;
+    box.appendChild(div);
+  }
+  setTimeout(showVerifyMessages, 1000);
+}
+
+async function submitVerify(event) {
+  event.preventDefault();
+  try {
+    const sent = await portcullis.call("phone_activation_verify", { response: $("phone-verify-response").value });
+    showCodeStep(sent);
+  } catch (err) {
+    // A wrong response ends the activation: back to its first screen.
+    if (!portcullis.isConnectionError(err)) show("phone-activate");
     error(err);
   }
 }
 
 async function showMessages() {
   const box = $("phone-sms-list");
-  const inbox = await portcullis.call("phone_messages").catch(() => ({ messages: [] }));
+  const inbox = await portcullis.call("phone_messages", {}, { background: true }).catch(() => ({ messages: [] }));
   box.textContent = "";
   for (const m of inbox.messages.slice(-3)) {
     const div = document.createElement("div");
@@ -185,10 +257,10 @@ async function finishActivation(event) {
       security,
       pin: $("phone-activation-pin").value,
     });
-    notice(adding ? "User added to this phone." : "IB Key is active on this phone.", "activated");
-    adding = false;
     show("phone-home");
     await refresh();
+    notice(adding ? "User added to this phone." : "IB Key is active on this phone.", "activated");
+    adding = false;
   } catch (err) {
     error(err);
   }
@@ -218,8 +290,8 @@ window.addEventListener("DOMContentLoaded", async () => {
   $("phone-use-demo").addEventListener("click", async () => {
     try {
       await portcullis.call("phone_use_demo");
-      notice("This is now the demo phone.", "demo");
       await refresh();
+      notice("This is now the demo phone.", "demo");
     } catch (err) {
       error(err);
     }
@@ -227,6 +299,23 @@ window.addEventListener("DOMContentLoaded", async () => {
   $("phone-activate-back").addEventListener("click", () => show(status.configured ? "phone-home" : "phone-setup"));
   $("phone-activate").addEventListener("submit", sendActivationCode);
   $("phone-code").addEventListener("submit", finishActivation);
+  $("phone-verify").addEventListener("submit", submitVerify);
+  $("phone-verify-back").addEventListener("click", () => show("phone-activate"));
+  $("phone-repair").addEventListener("click", async () => {
+    try {
+      const result = await portcullis.call("phone_repair");
+      await refresh();
+      if (result.repaired) notice("Paired again: this phone receives login requests again.", "repaired");
+      else show("phone-setup");
+    } catch (err) {
+      error(err);
+    }
+  });
+  $("phone-refused-forget").addEventListener("click", async () => {
+    await portcullis.call("phone_forget").catch(error);
+    show("phone-setup");
+    refresh();
+  });
   $("phone-add-user").addEventListener("click", () => {
     adding = true;
     $("phone-activate-title").textContent = "Add user";

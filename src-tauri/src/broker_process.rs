@@ -2,12 +2,15 @@
 //! `PORTCULLIS_BROKER_URL`, or else the bundled `mock-broker`, started here as a child
 //! on a free loopback port with the demo scenario, its state in the app's data folder.
 //!
-//! Starting never hangs the window: it runs on a thread, with a deadline, and the
-//! login screen shows "starting", "ready" or the reason it failed with a Retry.
+//! Starting never hangs the window: it runs on a thread, with a deadline; `link`
+//! watches the line afterwards and restarts a bundled broker that went away.
+//!
+//! The bundled broker gets a random QA token, through its environment only (never its
+//! command line, which every local user can read), so no other process or web page
+//! can drive its QA controls.
 
 use crate::client::BrokerClient;
 use crate::error::AppError;
-use serde::Serialize;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -17,19 +20,21 @@ use std::time::Duration;
 /// How long the bundled broker may take to print its address.
 const START_DEADLINE: Duration = Duration::from_secs(20);
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum BrokerStatus {
-    Starting,
-    Ready { url: String, bundled: bool },
-    Failed { code: String, message: String },
-}
-
-/// Where the broker comes from, decided once at start-up.
+/// Where the broker comes from, decided once at start-up, with the QA token the app
+/// sends on `/qa/*` calls.
 #[derive(Debug, Clone)]
 pub enum BrokerSource {
-    External(String),
-    Bundled { binary: PathBuf, state_dir: PathBuf },
+    /// `PORTCULLIS_QA_TOKEN`, if set, is that broker's QA token.
+    External {
+        url: String,
+        qa_token: Option<String>,
+    },
+    /// A token made up at each app start.
+    Bundled {
+        binary: PathBuf,
+        state_dir: PathBuf,
+        qa_token: String,
+    },
 }
 
 impl BrokerSource {
@@ -41,13 +46,29 @@ impl BrokerSource {
             .position(|a| a == "--broker-url")
             .and_then(|i| args.get(i + 1).cloned());
         if let Some(url) = from_args.or_else(|| std::env::var("PORTCULLIS_BROKER_URL").ok()) {
-            return BrokerSource::External(url);
+            let qa_token = std::env::var("PORTCULLIS_QA_TOKEN")
+                .ok()
+                .filter(|t| !t.is_empty());
+            return BrokerSource::External { url, qa_token };
         }
         BrokerSource::Bundled {
             binary: bundled_binary(),
             state_dir: data_dir.join("broker"),
+            qa_token: random_token(),
         }
     }
+
+    pub fn is_bundled(&self) -> bool {
+        matches!(self, BrokerSource::Bundled { .. })
+    }
+}
+
+/// 32 random bytes, hex.
+fn random_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
 }
 
 /// `PORTCULLIS_MOCK_BROKER`, or `mock-broker` beside the app's own executable (where
@@ -72,6 +93,13 @@ pub struct BundledBroker {
     child: Child,
 }
 
+impl BundledBroker {
+    /// Whether the process has ended (killed, crashed): then it is started again.
+    pub fn exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+}
+
 impl Drop for BundledBroker {
     fn drop(&mut self) {
         // Its store survives even SIGKILL (SQLite, one transaction per request).
@@ -84,15 +112,25 @@ impl Drop for BundledBroker {
 /// client. Blocking: call it from a thread.
 pub fn connect(source: &BrokerSource) -> Result<(BrokerClient, Option<BundledBroker>), AppError> {
     match source {
-        BrokerSource::External(url) => Ok((BrokerClient::new(url), None)),
-        BrokerSource::Bundled { binary, state_dir } => {
-            let (url, child) = spawn(binary, state_dir)?;
-            Ok((BrokerClient::new(&url), Some(child)))
+        BrokerSource::External { url, qa_token } => {
+            Ok((BrokerClient::new(url, qa_token.clone()), None))
+        }
+        BrokerSource::Bundled {
+            binary,
+            state_dir,
+            qa_token,
+        } => {
+            let (url, child) = spawn(binary, state_dir, qa_token)?;
+            Ok((BrokerClient::new(&url, Some(qa_token.clone())), Some(child)))
         }
     }
 }
 
-fn spawn(binary: &Path, state_dir: &Path) -> Result<(String, BundledBroker), AppError> {
+fn spawn(
+    binary: &Path,
+    state_dir: &Path,
+    qa_token: &str,
+) -> Result<(String, BundledBroker), AppError> {
     let mut child = Command::new(binary)
         .args([
             "serve",
@@ -103,6 +141,7 @@ fn spawn(binary: &Path, state_dir: &Path) -> Result<(String, BundledBroker), App
             "--state",
         ])
         .arg(state_dir)
+        .env("MOCK_BROKER_QA_TOKEN", qa_token)
         // stdin stays open while the app lives: if the app dies, the broker follows.
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -112,7 +151,7 @@ fn spawn(binary: &Path, state_dir: &Path) -> Result<(String, BundledBroker), App
             AppError::new(
                 "broker_not_started",
                 format!(
-                    "The bundled broker could not be started ({}): {e}",
+                    "The built-in login server could not be started ({}): {e}",
                     binary.display()
                 ),
             )
@@ -122,7 +161,7 @@ fn spawn(binary: &Path, state_dir: &Path) -> Result<(String, BundledBroker), App
     let Some(stdout) = stdout else {
         return Err(AppError::new(
             "broker_not_started",
-            "The bundled broker has no output.",
+            "The built-in login server has no output.",
         ));
     };
 
@@ -142,17 +181,17 @@ fn spawn(binary: &Path, state_dir: &Path) -> Result<(String, BundledBroker), App
         Ok(Err(e)) => {
             return Err(AppError::new(
                 "broker_not_started",
-                format!("The bundled broker failed: {e}"),
+                format!("The built-in login server failed: {e}"),
             ))
         }
         Err(_) => {
             let exited = guard.child.try_wait().ok().flatten();
             let message = match exited {
                 Some(status) => format!(
-                    "The bundled broker exited ({status}). See its messages in the terminal."
+                    "The built-in login server exited ({status}). See its messages in the terminal."
                 ),
                 None => format!(
-                    "The bundled broker did not start within {} s.",
+                    "The built-in login server did not start within {} s.",
                     START_DEADLINE.as_secs()
                 ),
             };
@@ -163,7 +202,7 @@ fn spawn(binary: &Path, state_dir: &Path) -> Result<(String, BundledBroker), App
         Some(url) => Ok((url.to_owned(), guard)),
         None => Err(AppError::new(
             "broker_not_started",
-            "The bundled broker exited before it was ready. See its messages in the terminal.",
+            "The built-in login server exited before it was ready. See its messages in the terminal.",
         )),
     }
 }

@@ -1,5 +1,10 @@
 //! The broker's HTTP API as the desktop app uses it. Errors come back as the broker's
-//! own `{code, message}`; a broker that does not answer becomes `broker_unreachable`.
+//! own `{code, message}`; a broker that does not answer becomes `broker_unreachable`,
+//! one that answers too slowly `broker_timeout`.
+//!
+//! Every POST carries `Content-Type: application/json` (a body of `{}` when there is
+//! nothing to say), and every `/qa/*` call the app's QA token when it has one: the
+//! broker refuses anything else (issue 6, item 11).
 
 use crate::error::AppError;
 use serde::de::DeserializeOwned;
@@ -7,12 +12,22 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::time::Duration;
 
+/// No answer within this is a clear failure for the trader (the issue asks for < 10 s).
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(8);
+/// How long the broker holds one push long poll before answering `pending`.
+pub const WAIT_POLL: Duration = Duration::from_secs(5);
+/// The long poll's own deadline: its `timeout_ms` plus this.
+const WAIT_MARGIN: Duration = Duration::from_secs(2);
+const CONNECT_DEADLINE: Duration = Duration::from_secs(3);
+
 #[derive(Clone)]
 pub struct BrokerClient {
     base: String,
     http: reqwest::Client,
     /// For the phone's event stream, which stays open.
     streaming: reqwest::Client,
+    /// Sent as `X-QA-Token` on `/qa/*` calls.
+    qa_token: Option<String>,
 }
 
 /// What the login screen needs after the password step; the broker's shape, kept
@@ -41,21 +56,22 @@ pub struct DeviceProvision {
 }
 
 impl BrokerClient {
-    pub fn new(base: &str) -> Self {
+    pub fn new(base: &str, qa_token: Option<String>) -> Self {
         let http = reqwest::Client::builder()
-            // A trader is never left waiting on a dead broker.
-            .timeout(Duration::from_secs(15))
-            .connect_timeout(Duration::from_secs(3))
+            // A trader is never left waiting on a dead or frozen broker.
+            .timeout(REQUEST_DEADLINE)
+            .connect_timeout(CONNECT_DEADLINE)
             .build()
             .unwrap_or_default();
         let streaming = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
+            .connect_timeout(CONNECT_DEADLINE)
             .build()
             .unwrap_or_default();
         BrokerClient {
             base: base.trim_end_matches('/').to_owned(),
             http,
             streaming,
+            qa_token,
         }
     }
 
@@ -70,59 +86,45 @@ impl BrokerClient {
 
     pub async fn login(&self, username: &str, password: &str) -> Result<LoginStep, AppError> {
         let body = json!({ "username": username, "password": password });
-        self.send(self.http.post(self.url("/v1/login")).json(&body))
-            .await
+        self.send(self.post("/v1/login", &body)).await
     }
 
     /// D6.
     pub async fn choose_device(&self, ticket: &str, device_id: &str) -> Result<Value, AppError> {
         let body = json!({ "ticket": ticket, "device_id": device_id });
-        self.send(self.http.post(self.url("/v1/login/device")).json(&body))
-            .await
+        self.send(self.post("/v1/login/device", &body)).await
     }
 
     /// K3.
     pub async fn fallback(&self, ticket: &str) -> Result<Value, AppError> {
-        self.send(
-            self.http
-                .post(self.url("/v1/login/fallback"))
-                .json(&json!({ "ticket": ticket })),
-        )
-        .await
+        self.send(self.post("/v1/login/fallback", &json!({ "ticket": ticket })))
+            .await
     }
 
     pub async fn resend(&self, ticket: &str) -> Result<Value, AppError> {
-        self.send(
-            self.http
-                .post(self.url("/v1/login/resend"))
-                .json(&json!({ "ticket": ticket })),
-        )
-        .await
+        self.send(self.post("/v1/login/resend", &json!({ "ticket": ticket })))
+            .await
     }
 
-    /// K2: one long poll; `pending` when nothing happened within `wait`.
-    pub async fn wait(&self, ticket: &str, wait: Duration) -> Result<Value, AppError> {
-        let millis = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+    /// K2: one long poll; `pending` when nothing happened within [`WAIT_POLL`]. It has
+    /// its own deadline (the poll plus a margin), so a frozen broker fails it in time.
+    pub async fn wait(&self, ticket: &str) -> Result<Value, AppError> {
+        let millis = u64::try_from(WAIT_POLL.as_millis()).unwrap_or(u64::MAX);
         let body = json!({ "ticket": ticket, "timeout_ms": millis });
         let req = self
-            .http
-            .post(self.url("/v1/login/wait"))
-            .json(&body)
-            .timeout(wait + Duration::from_secs(10));
+            .post("/v1/login/wait", &body)
+            .timeout(WAIT_POLL + WAIT_MARGIN);
         self.send(req).await
     }
 
     // ---- the phone (IB Key simulator) ----
 
     pub async fn provision_phone(&self, phone_id: &str) -> Result<Value, AppError> {
-        self.send(
-            self.http
-                .post(self.url(&format!("/qa/phones/{phone_id}/provision"))),
-        )
-        .await
+        let path = format!("/qa/phones/{phone_id}/provision");
+        self.send(self.qa(self.post(&path, &json!({})))).await
     }
 
-    /// K1 (K5 with the phone's token): `step` is `start` or `finish`.
+    /// K1 (K5 with the phone's token): `step` is `start`, `verify` or `finish`.
     pub async fn activation(
         &self,
         step: &str,
@@ -130,26 +132,36 @@ impl BrokerClient {
         body: Value,
     ) -> Result<Value, AppError> {
         let path = format!("/v1/phone/activation/{step}");
-        let mut req = self.http.post(self.url(&path)).json(&body);
+        let mut req = self.post(&path, &body);
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
         self.send(req).await
     }
 
-    pub async fn sms(&self, number: &str) -> Result<Value, AppError> {
-        self.send(
-            self.http
-                .get(self.url("/qa/sms"))
-                .query(&[("number", number)]),
-        )
-        .await
+    /// The simulated SMS outbox: one number's messages, or (None) everyone's.
+    pub async fn sms(&self, number: Option<&str>) -> Result<Value, AppError> {
+        let mut req = self.http.get(self.url("/qa/sms"));
+        if let Some(n) = number {
+            req = req.query(&[("number", n)]);
+        }
+        self.send(self.qa(req)).await
     }
 
     pub async fn phone_access(&self, token: &str) -> Result<Value, AppError> {
         self.send(
             self.http
                 .get(self.url("/v1/phone/access"))
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    /// The requests waiting for this phone (what its event stream starts with).
+    pub async fn phone_pushes(&self, token: &str) -> Result<Value, AppError> {
+        self.send(
+            self.http
+                .get(self.url("/v1/phone/pushes"))
                 .bearer_auth(token),
         )
         .await
@@ -162,18 +174,12 @@ impl BrokerClient {
         body: Value,
     ) -> Result<Value, AppError> {
         let path = format!("/v1/phone/pushes/{push_id}/approve");
-        self.send(
-            self.http
-                .post(self.url(&path))
-                .bearer_auth(token)
-                .json(&body),
-        )
-        .await
+        self.send(self.post(&path, &body).bearer_auth(token)).await
     }
 
     pub async fn deny(&self, token: &str, push_id: &str) -> Result<Value, AppError> {
         let path = format!("/v1/phone/pushes/{push_id}/deny");
-        self.send(self.http.post(self.url(&path)).bearer_auth(token))
+        self.send(self.post(&path, &json!({})).bearer_auth(token))
             .await
     }
 
@@ -183,9 +189,10 @@ impl BrokerClient {
             .streaming
             .get(self.url("/v1/phone/events"))
             .bearer_auth(token)
+            .timeout(REQUEST_DEADLINE)
             .send()
             .await
-            .map_err(AppError::broker_unreachable)?;
+            .map_err(AppError::from_http)?;
         if resp.status().is_success() {
             return Ok(resp);
         }
@@ -196,26 +203,33 @@ impl BrokerClient {
 
     pub async fn respond(&self, ticket: &str, response: &str) -> Result<NewSession, AppError> {
         let body = json!({ "ticket": ticket, "response": response });
-        self.send(self.http.post(self.url("/v1/login/response")).json(&body))
-            .await
+        self.send(self.post("/v1/login/response", &body)).await
     }
 
     pub async fn cancel(&self, ticket: &str) -> Result<(), AppError> {
         let body = json!({ "ticket": ticket });
-        let _: Value = self
-            .send(self.http.post(self.url("/v1/login/cancel")).json(&body))
-            .await?;
+        let _: Value = self.send(self.post("/v1/login/cancel", &body)).await?;
         Ok(())
     }
 
+    /// Reading the session is not activity (it does not push its idle end back).
     pub async fn session(&self, token: &str) -> Result<Value, AppError> {
         self.send(self.http.get(self.url("/v1/session")).bearer_auth(token))
             .await
     }
 
+    /// The trader is active: the idle end moves; answers the session.
+    pub async fn keepalive(&self, token: &str) -> Result<Value, AppError> {
+        self.send(
+            self.post("/v1/session/keepalive", &json!({}))
+                .bearer_auth(token),
+        )
+        .await
+    }
+
     pub async fn logout(&self, token: &str) -> Result<(), AppError> {
         let _: Value = self
-            .send(self.http.post(self.url("/v1/logout")).bearer_auth(token))
+            .send(self.post("/v1/logout", &json!({})).bearer_auth(token))
             .await?;
         Ok(())
     }
@@ -225,18 +239,22 @@ impl BrokerClient {
         struct Devices {
             devices: Vec<DeviceInfo>,
         }
-        let d: Devices = self.send(self.http.get(self.url("/qa/devices"))).await?;
+        let d: Devices = self
+            .send(self.qa(self.http.get(self.url("/qa/devices"))))
+            .await?;
         Ok(d.devices)
     }
 
     pub async fn provision(&self, device_id: &str) -> Result<DeviceProvision, AppError> {
         let path = format!("/qa/devices/{device_id}/provision");
-        self.send(self.http.post(self.url(&path))).await
+        self.send(self.qa(self.post(&path, &json!({})))).await
     }
 
     /// Demo/QA: back to the scenario (users, devices, no locks, clock at real time).
     pub async fn reset(&self) -> Result<(), AppError> {
-        let _: Value = self.send(self.http.post(self.url("/qa/reset"))).await?;
+        let _: Value = self
+            .send(self.qa(self.post("/qa/reset", &json!({}))))
+            .await?;
         Ok(())
     }
 
@@ -244,10 +262,27 @@ impl BrokerClient {
         format!("{}{}", self.base, path)
     }
 
+    /// Every POST is JSON; `.json` sets `Content-Type: application/json`.
+    fn post(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.http.post(self.url(path)).json(body)
+    }
+
+    fn qa(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.qa_token {
+            Some(token) => req.header("X-QA-Token", token),
+            None => req,
+        }
+    }
+
     async fn send<T: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> Result<T, AppError> {
-        let resp = req.send().await.map_err(AppError::broker_unreachable)?;
+        let resp = req.send().await.map_err(AppError::from_http)?;
         let status = resp.status();
-        let body: Value = resp.json().await.map_err(AppError::broker_unreachable)?;
+        let body: Value = match resp.json().await {
+            Ok(body) => body,
+            Err(e) if e.is_timeout() => return Err(AppError::broker_timeout(e)),
+            Err(_) if !status.is_success() => Value::Null,
+            Err(e) => return Err(AppError::broker_unreachable(e)),
+        };
         if status.is_success() {
             return serde_json::from_value(body).map_err(AppError::broker_unreachable);
         }
@@ -260,10 +295,10 @@ fn broker_error(status: reqwest::StatusCode, body: Value) -> AppError {
         .get("code")
         .and_then(Value::as_str)
         .unwrap_or("broker_error");
-    let message = body
-        .get("message")
-        .and_then(Value::as_str)
-        .map_or_else(|| format!("The broker answered {status}."), str::to_owned);
+    let message = body.get("message").and_then(Value::as_str).map_or_else(
+        || format!("The login server answered {status}."),
+        str::to_owned,
+    );
     let mut details = body.clone();
     if let Some(obj) = details.as_object_mut() {
         obj.remove("code");
@@ -277,5 +312,123 @@ fn broker_error(status: reqwest::StatusCode, body: Value) -> AppError {
         code: code.to_owned(),
         message,
         details,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The client's requests as a broker sees them, read off a plain socket.
+
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// Answers every request `200 {}` and hands back what it received.
+    async fn recorder() -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    loop {
+                        let n = sock.read(&mut chunk).await.unwrap_or(0);
+                        if n == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        let text = String::from_utf8_lossy(&buf).to_string();
+                        let Some(head_end) = text.find("\r\n\r\n") else {
+                            continue;
+                        };
+                        let length = text[..head_end]
+                            .lines()
+                            .find_map(|l| {
+                                let (k, v) = l.split_once(':')?;
+                                k.eq_ignore_ascii_case("content-length")
+                                    .then(|| v.trim().parse::<usize>().ok())?
+                            })
+                            .unwrap_or(0);
+                        if buf.len() < head_end + 4 + length {
+                            continue;
+                        }
+                        let _ = tx.send(text);
+                        let _ = sock
+                            .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}")
+                            .await;
+                        buf.clear();
+                    }
+                });
+            }
+        });
+        (url, rx)
+    }
+
+    fn header<'a>(request: &'a str, name: &str) -> Option<&'a str> {
+        request.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then_some(v.trim())
+        })
+    }
+
+    #[tokio::test]
+    async fn hardening_every_post_is_json_and_qa_calls_carry_the_token() {
+        let (url, mut seen) = recorder().await;
+        let client = BrokerClient::new(&url, Some("tok123".into()));
+        let _ = client.provision_phone("demo-phone").await;
+        let _ = client.provision("DSCP-1").await;
+        let _ = client.reset().await;
+        let _ = client.deny("phone-token", "push-1").await;
+        let _ = client.logout("session-token").await;
+        let _ = client.keepalive("session-token").await;
+        let _ = client.cancel("ticket").await;
+        let _ = client.sms(None).await;
+        for _ in 0..8 {
+            let request = seen.recv().await.expect("a request");
+            let first = request.lines().next().unwrap_or_default().to_owned();
+            if first.starts_with("POST") {
+                assert_eq!(
+                    header(&request, "content-type"),
+                    Some("application/json"),
+                    "item 11: {first} must be JSON, or the broker refuses it"
+                );
+                let body = request.split("\r\n\r\n").nth(1).unwrap_or_default();
+                assert!(body.starts_with('{'), "{first}: a JSON body, got {body:?}");
+            }
+            if first.contains(" /qa/") {
+                assert_eq!(
+                    header(&request, "x-qa-token"),
+                    Some("tok123"),
+                    "item 11: {first} carries the app's QA token"
+                );
+            } else {
+                assert_eq!(header(&request, "x-qa-token"), None, "{first}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn hardening_a_silent_broker_fails_the_long_poll_within_ten_seconds() {
+        // Accepts and never answers: a frozen broker.
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((sock, _)) = listener.accept().await {
+                held.push(sock);
+            }
+        });
+        let client = BrokerClient::new(&url, None);
+        let started = std::time::Instant::now();
+        let err = client.wait("ticket").await.unwrap_err();
+        assert_eq!(err.code, "broker_timeout");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "a clear failure within 10 s, took {:?}",
+            started.elapsed()
+        );
     }
 }

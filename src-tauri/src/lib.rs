@@ -10,30 +10,27 @@ mod card;
 mod client;
 mod error;
 mod keychain;
+mod link;
+mod notifications;
 mod phone;
+mod session;
 mod settings;
 
-use broker_process::{BrokerSource, BrokerStatus, BundledBroker};
+use broker_process::BrokerSource;
 use client::BrokerClient;
 use error::AppError;
+use link::{BrokerStatus, Line};
 use serde_json::Value;
+use session::SessionEnd;
 use std::sync::Mutex;
 use tauri::{AppHandle, Manager, RunEvent, State, WebviewUrl, WebviewWindowBuilder, WindowEvent};
 
-enum Connection {
-    Starting,
-    Ready {
-        client: BrokerClient,
-        bundled: Option<BundledBroker>,
-    },
-    Failed(AppError),
-}
-
 pub(crate) struct Portcullis {
-    source: BrokerSource,
-    connection: Mutex<Connection>,
+    line: Line,
     /// The session token: kept here, never handed to the web view.
     token: Mutex<Option<String>>,
+    /// Why the last session ended by itself, for the login window to say once.
+    session_end: Mutex<Option<SessionEnd>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -42,13 +39,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Portcullis {
     pub(crate) fn client(&self) -> Result<BrokerClient, AppError> {
-        match &*lock(&self.connection) {
-            Connection::Ready { client, .. } => Ok(client.clone()),
-            Connection::Starting => {
-                Err(AppError::new("broker_starting", "The broker is starting…"))
-            }
-            Connection::Failed(e) => Err(e.clone()),
-        }
+        self.line.client()
     }
 
     fn token(&self) -> Result<String, AppError> {
@@ -58,51 +49,17 @@ impl Portcullis {
     }
 }
 
-/// Connects to the broker on a background thread; the login screen polls the status.
-fn start_connecting(app: &AppHandle) {
-    let state = app.state::<Portcullis>();
-    *lock(&state.connection) = Connection::Starting;
-    let source = state.source.clone();
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move {
-        let connected =
-            tauri::async_runtime::spawn_blocking(move || broker_process::connect(&source))
-                .await
-                .unwrap_or_else(|e| Err(AppError::new("broker_not_started", e.to_string())));
-        let next = match connected {
-            Ok((client, bundled)) => match client.health().await {
-                Ok(()) => {
-                    tracing::info!(url = client.base(), "broker ready");
-                    Connection::Ready { client, bundled }
-                }
-                Err(e) => Connection::Failed(e),
-            },
-            Err(e) => Connection::Failed(e),
-        };
-        *lock(&app.state::<Portcullis>().connection) = next;
-    });
-}
-
-// ---- broker ------------------------------------------------------------------------
+// ---- the login server ------------------------------------------------------------------
 
 #[tauri::command]
 fn broker_status(state: State<'_, Portcullis>) -> BrokerStatus {
-    match &*lock(&state.connection) {
-        Connection::Starting => BrokerStatus::Starting,
-        Connection::Ready { client, bundled } => BrokerStatus::Ready {
-            url: client.base().to_owned(),
-            bundled: bundled.is_some(),
-        },
-        Connection::Failed(e) => BrokerStatus::Failed {
-            code: e.code.clone(),
-            message: e.message.clone(),
-        },
-    }
+    state.line.status()
 }
 
+/// Retry: look at the line (or start the bundled broker) now.
 #[tauri::command]
-fn broker_retry(app: AppHandle) {
-    start_connecting(&app);
+fn broker_retry(state: State<'_, Portcullis>) {
+    state.line.retry_now();
 }
 
 // ---- login ---------------------------------------------------------------------------
@@ -176,8 +133,9 @@ async fn wait_push(
 ) -> Result<Value, AppError> {
     let mut outcome = state
         .client()?
-        .wait(&ticket, std::time::Duration::from_secs(10))
-        .await?;
+        .wait(&ticket)
+        .await
+        .map_err(error::push_outcome)?;
     if outcome.get("status").and_then(Value::as_str) == Some("authenticated") {
         let token = outcome
             .get("token")
@@ -198,10 +156,47 @@ async fn cancel_login(state: State<'_, Portcullis>, ticket: String) -> Result<()
     state.client()?.cancel(&ticket).await
 }
 
+/// The main window's check (not activity). A session the broker ended takes the
+/// trader back to the login window, which says why.
 #[tauri::command]
-async fn current_session(state: State<'_, Portcullis>) -> Result<Value, AppError> {
+async fn current_session(app: AppHandle, state: State<'_, Portcullis>) -> Result<Value, AppError> {
     let token = state.token()?;
-    state.client()?.session(&token).await
+    let answer = state.client()?.session(&token).await;
+    answer.map_err(|e| session_over(&app, e))
+}
+
+/// The trader is active (the main window throttles these).
+#[tauri::command]
+async fn session_keepalive(
+    app: AppHandle,
+    state: State<'_, Portcullis>,
+) -> Result<Value, AppError> {
+    let token = state.token()?;
+    let answer = state.client()?.keepalive(&token).await;
+    answer.map_err(|e| session_over(&app, e))
+}
+
+/// Why the last session ended by itself (once), for the login window.
+#[tauri::command]
+fn take_session_end(state: State<'_, Portcullis>) -> Option<SessionEnd> {
+    lock(&state.session_end).take()
+}
+
+/// If `err` means the session is over: forget it, close the main window, show the
+/// login window with the reason. Passes the error on either way.
+fn session_over(app: &AppHandle, err: AppError) -> AppError {
+    if let Some(end) = SessionEnd::from_error(&err) {
+        tracing::info!(reason = end.reason, "session ended");
+        let state = app.state::<Portcullis>();
+        *lock(&state.session_end) = Some(end);
+        // The token goes first: closing the main window while logged in ends the app.
+        lock(&state.token).take();
+        if let Some(main) = app.get_webview_window("main") {
+            let _ = main.destroy();
+        }
+        show_login_window(app);
+    }
+    err
 }
 
 #[tauri::command]
@@ -233,8 +228,11 @@ fn remember_username(username: Option<String>) -> Result<(), AppError> {
 
 /// Demonstrators reset the broker between visitors (it must run with `--qa`, as the
 /// bundled one does).
+///
+/// Every phone token is void after it, so the phone simulator is provisioned again
+/// (issue 6, item 12); card keys come from the scenario and stay valid.
 #[tauri::command]
-async fn demo_reset(state: State<'_, Portcullis>) -> Result<(), AppError> {
+async fn demo_reset(app: AppHandle, state: State<'_, Portcullis>) -> Result<(), AppError> {
     state
         .client()?
         .reset()
@@ -242,10 +240,11 @@ async fn demo_reset(state: State<'_, Portcullis>) -> Result<(), AppError> {
         .map_err(|e| match e.code.as_str() {
             "not_found" => AppError::new(
                 "qa_disabled",
-                "This broker does not allow a reset (its QA mode is off).",
+                "This login server does not allow a reset (its QA mode is off).",
             ),
             _ => e,
-        })
+        })?;
+    phone::after_reset(&app).await
 }
 
 // ---- the DSC+ card simulator -----------------------------------------------------------
@@ -294,7 +293,7 @@ async fn card_devices(state: State<'_, Portcullis>) -> Result<Vec<client::Device
         .map_err(|e| match e.code.as_str() {
             "not_found" => AppError::new(
                 "qa_disabled",
-                "This broker does not hand out card keys (its QA mode is off).",
+                "This login server does not hand out card keys (its QA mode is off).",
             ),
             _ => e,
         })?;
@@ -342,6 +341,9 @@ fn open_main_window(app: &AppHandle) -> Result<(), AppError> {
         WebviewWindowBuilder::new(app, "main", WebviewUrl::App("main.html".into()))
             .title("Portcullis — Trading workstation")
             .inner_size(900.0, 560.0)
+            // Centred, not at 0,0 over the phone simulator.
+            .center()
+            .focused(true)
             .build()
             .map_err(|e| AppError::new("window", e.to_string()))?;
     }
@@ -373,12 +375,13 @@ pub fn run() {
             let data_dir = app.path().app_data_dir()?;
             app.manage(settings::Settings::load(&app.path().app_config_dir()?));
             app.manage(phone::PhoneSim::load());
+            app.manage(notifications::Notices::default());
             app.manage(Portcullis {
-                source: BrokerSource::from_environment(&data_dir),
-                connection: Mutex::new(Connection::Starting),
+                line: Line::new(BrokerSource::from_environment(&data_dir)),
                 token: Mutex::new(None),
+                session_end: Mutex::new(None),
             });
-            start_connecting(app.handle());
+            link::supervise(app.handle());
             phone::start_listener(app.handle());
             Ok(())
         })
@@ -406,18 +409,22 @@ pub fn run() {
             cancel_login,
             settings::get_settings,
             settings::set_settings,
-            phone::open_phone_window,
-            phone::phone_status,
-            phone::phone_use_demo,
-            phone::phone_activation_start,
-            phone::phone_messages,
-            phone::phone_activation_finish,
-            phone::phone_approve,
-            phone::phone_deny,
-            phone::phone_authenticate,
-            phone::phone_access,
-            phone::phone_forget,
+            phone::commands::open_phone_window,
+            phone::commands::phone_status,
+            phone::commands::phone_use_demo,
+            phone::commands::phone_repair,
+            phone::commands::phone_activation_start,
+            phone::commands::phone_activation_verify,
+            phone::commands::phone_messages,
+            phone::commands::phone_activation_finish,
+            phone::commands::phone_approve,
+            phone::commands::phone_deny,
+            phone::commands::phone_authenticate,
+            phone::commands::phone_access,
+            phone::commands::phone_forget,
             current_session,
+            session_keepalive,
+            take_session_end,
             logout,
             remembered_username,
             remember_username,
@@ -433,9 +440,7 @@ pub fn run() {
     app.run(|app, event| {
         if let RunEvent::Exit = event {
             // Stop the bundled broker with the app.
-            let state = app.state::<Portcullis>();
-            let previous = std::mem::replace(&mut *lock(&state.connection), Connection::Starting);
-            drop(previous);
+            app.state::<Portcullis>().line.shut_down();
         }
     });
 }
