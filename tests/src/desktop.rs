@@ -249,3 +249,117 @@ pub fn screenshot(name: &str) {
         .arg(std::path::Path::new(&dir).join(name))
         .status();
 }
+
+/// The `data-testid` of the element that has focus in the current window.
+pub async fn focused_testid(app: &Desktop) -> Option<String> {
+    app.client
+        .execute(
+            "const e = document.activeElement; return e && e.dataset ? (e.dataset.testid || null) : null",
+            vec![],
+        )
+        .await
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+}
+
+/// How many notifications the session's dunst holds open (shown or queued).
+pub fn notifications_open() -> u32 {
+    ["displayed", "waiting"]
+        .iter()
+        .map(|what| {
+            Command::new("dunstctl")
+                .args(["count", what])
+                .output()
+                .ok()
+                .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+                .unwrap_or(0)
+        })
+        .sum()
+}
+
+/// How a [`FlakyLine`] treats connections.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum LineMode {
+    /// Everything goes through.
+    Pass,
+    /// The broker is gone: connections are closed at once, open ones cut.
+    Down,
+    /// The broker hangs: connections are accepted and nothing comes back.
+    Frozen,
+}
+
+/// A TCP relay between the app and a broker, to lose or freeze the broker without
+/// touching it (issue 6, item 13). Its URL stays the same throughout.
+pub struct FlakyLine {
+    pub url: String,
+    mode: tokio::sync::watch::Sender<LineMode>,
+}
+
+impl FlakyLine {
+    pub async fn start(broker_url: &str) -> FlakyLine {
+        let target = broker_url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("relay port");
+        let url = format!("http://{}", listener.local_addr().expect("relay addr"));
+        let (mode, watch) = tokio::sync::watch::channel(LineMode::Pass);
+        tokio::spawn(async move {
+            while let Ok((inbound, _)) = listener.accept().await {
+                let mut watch = watch.clone();
+                let target = target.clone();
+                tokio::spawn(async move {
+                    let now = *watch.borrow_and_update();
+                    match now {
+                        LineMode::Down => drop(inbound),
+                        LineMode::Frozen => {
+                            // Hold it, silent, until the mode changes.
+                            let _ = watch.changed().await;
+                            drop(inbound);
+                        }
+                        LineMode::Pass => {
+                            let Ok(outbound) = tokio::net::TcpStream::connect(&target).await else {
+                                return;
+                            };
+                            relay(inbound, outbound, watch).await;
+                        }
+                    }
+                });
+            }
+        });
+        FlakyLine { url, mode }
+    }
+
+    pub fn set(&self, mode: LineMode) {
+        let _ = self.mode.send(mode);
+    }
+}
+
+/// Copies both ways until either side closes; a change to `Down` cuts it, a change
+/// to `Frozen` stops copying but keeps both sockets open until the next change.
+async fn relay(
+    mut inbound: tokio::net::TcpStream,
+    mut outbound: tokio::net::TcpStream,
+    mut watch: tokio::sync::watch::Receiver<LineMode>,
+) {
+    loop {
+        let changed = tokio::select! {
+            _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => return,
+            changed = watch.changed() => changed,
+        };
+        if changed.is_err() {
+            return;
+        }
+        let mode = *watch.borrow_and_update();
+        match mode {
+            LineMode::Pass => continue,
+            LineMode::Down => return,
+            LineMode::Frozen => {
+                let _ = watch.changed().await;
+                return;
+            }
+        }
+    }
+}

@@ -5,11 +5,11 @@ use portcullis_tests::desktop::Desktop;
 use portcullis_tests::Broker;
 use std::process::{Command, Stdio};
 
-const DANA_KEY: &str = "IBK-10000001";
-const DANA_PIN: &str = "2580";
+pub(super) const DANA_KEY: &str = "IBK-10000001";
+pub(super) const DANA_PIN: &str = "2580";
 
 /// Opens the phone window and makes it the demo phone; leaves the login window current.
-async fn set_up_phone(app: &Desktop) {
+pub(super) async fn set_up_phone(app: &Desktop) {
     app.wait_attr("broker-status", "data-state", "ready").await;
     app.click("menu-devices").await;
     app.click("menu-open-phone").await;
@@ -20,13 +20,13 @@ async fn set_up_phone(app: &Desktop) {
     app.switch_to_login().await;
 }
 
-async fn password(app: &Desktop, username: &str) {
+pub(super) async fn password(app: &Desktop, username: &str) {
     app.type_into("username", username).await;
     app.type_into("password", "Trade2026").await;
     app.click("login-button").await;
 }
 
-async fn logged_in_as(app: &Desktop, username: &str, device: &str) {
+pub(super) async fn logged_in_as(app: &Desktop, username: &str, device: &str) {
     app.switch_to_page("main.html").await;
     app.wait_text("session-username", "show the user", |t| t == username)
         .await;
@@ -408,11 +408,14 @@ async fn number_matching_wrong_pick_denies_and_the_desktop_offers_send_again() {
     app.wait_attr("phone-error", "data-code", "number_mismatch")
         .await;
 
+    // Item 3: a wrong pick is told apart from a denial.
     app.switch_to_login().await;
-    app.wait_attr("push-message", "data-code", "push_denied")
+    app.wait_attr("push-message", "data-code", "login_failed")
         .await;
-    app.wait_text("push-message", "say Login failed", |t| {
-        t.starts_with("Login failed")
+    app.wait_attr("push-message", "data-reason", "number_mismatch")
+        .await;
+    app.wait_text("push-message", "say Login failed, wrong number", |t| {
+        t.starts_with("Login failed") && t.contains("wrong number")
     })
     .await;
     app.wait_text("push-send-again", "offer Send again", |t| {

@@ -9,6 +9,8 @@ use tokio::sync::{Mutex, MutexGuard};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
 
+mod hardening;
+mod hardening_contract;
 mod ibkey;
 mod keyboard;
 mod login;
