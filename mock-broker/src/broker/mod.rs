@@ -301,7 +301,7 @@ fn record_failure(
     store::save_lockout(tx, username, &lockout)?;
     store::audit(tx, now, Some(username), event, &describe(status))?;
     if let LockStatus::Locked { until } = status {
-        if until == now.plus(crate::rules::LOCKOUT_WINDOW) && lockout.locked_at == Some(now) {
+        if until == now.plus(crate::rules::LOCKOUT_WINDOW) && lockout.locked_since() == Some(now) {
             store::audit(
                 tx,
                 now,

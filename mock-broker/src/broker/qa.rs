@@ -214,7 +214,8 @@ impl Broker {
                     username: name.to_string(),
                     locked: true,
                     locked_until: Some(until.rfc3339()),
-                    failures_in_window: lockout.failures.len(),
+                    failures_in_window: usize::try_from(lockout.failures_counted())
+                        .unwrap_or(usize::MAX),
                 },
                 LockStatus::Open { failures_in_window } => LockoutInfo {
                     username: name.to_string(),
