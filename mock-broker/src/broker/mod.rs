@@ -19,7 +19,7 @@ pub use qa::{
 };
 
 use crate::error::BrokerError;
-use crate::password::{Argon2Settings, Passwords};
+use crate::password::{Argon2Settings, HashLimits, Passwords};
 use crate::rules::{Duration, LockStatus, Lockout, Timestamp, Username, UsernameError};
 use crate::scenario::Scenario;
 use crate::store::{self, Store, StoreResult};
@@ -143,8 +143,18 @@ impl Broker {
         scenario: Scenario,
         argon2: Argon2Settings,
     ) -> Result<Broker, Box<dyn std::error::Error + Send + Sync>> {
+        Broker::open_with_limits(state_dir, scenario, argon2, HashLimits::default())
+    }
+
+    /// [`Broker::open`], with the bounds on password hashing in flight and queued.
+    pub fn open_with_limits(
+        state_dir: Option<&Path>,
+        scenario: Scenario,
+        argon2: Argon2Settings,
+        limits: HashLimits,
+    ) -> Result<Broker, Box<dyn std::error::Error + Send + Sync>> {
         let store = Store::open(state_dir)?;
-        let passwords = Passwords::new(argon2)?;
+        let passwords = Passwords::new(argon2, limits)?;
         let (events, _) = broadcast::channel(1024);
         let broker = Broker {
             store,
@@ -254,9 +264,10 @@ impl Broker {
             }
         };
         let user = self.store.write(|tx| store::find_user(tx, name.as_str()))?;
+        // Known or not, the check waits at the same gate; `busy` when it is full.
         let ok = self
             .passwords
-            .verify(user.as_ref().map(|u| u.password_hash.as_str()), password);
+            .verify(user.as_ref().map(|u| u.password_hash.as_str()), password)?;
         Ok((name, ok))
     }
 

@@ -126,19 +126,21 @@ impl Broker {
     /// itself), the clock at real time.
     pub fn reset(&self) -> BrokerResult<()> {
         // Hash outside the transaction: Argon2 is the slow part.
-        let users: Vec<store::UserRow> = self
+        let users = self
             .scenario
             .users
             .iter()
-            .map(|u| store::UserRow {
-                username: u.username.clone(),
-                full_name: u.full_name.clone(),
-                password_hash: self.passwords.hash(&u.password),
-                entity: u.entity.clone(),
-                is_primary: u.primary,
-                account: String::new(),
+            .map(|u| {
+                Ok(store::UserRow {
+                    username: u.username.clone(),
+                    full_name: u.full_name.clone(),
+                    password_hash: self.passwords.hash(&u.password)?,
+                    entity: u.entity.clone(),
+                    is_primary: u.primary,
+                    account: String::new(),
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>, crate::password::Busy>>()?;
         let now = Clock::real_now();
         self.store.write(|tx| -> StoreResult<()> {
             store::clear_all(tx)?;

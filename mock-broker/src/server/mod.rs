@@ -4,10 +4,10 @@
 //! a code before any handler runs, and change nothing.
 
 use crate::broker::Broker;
-use crate::error::BrokerError;
+use crate::error::{BrokerError, BUSY_RETRY_AFTER_SECONDS};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -115,6 +115,8 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     extra: Option<serde_json::Value>,
+    /// Seconds, sent as `Retry-After` (with `busy`).
+    retry_after: Option<u32>,
 }
 
 fn status_of(err: &BrokerError) -> StatusCode {
@@ -141,6 +143,10 @@ fn status_of(err: &BrokerError) -> StatusCode {
         | BrokerError::InvalidCode { .. }
         | BrokerError::UnknownPhone => StatusCode::UNAUTHORIZED,
         BrokerError::InvalidPhoneNumber(_) | BrokerError::InvalidPin(_) => StatusCode::BAD_REQUEST,
+        BrokerError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        BrokerError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        BrokerError::ForbiddenOrigin | BrokerError::ForbiddenHost => StatusCode::FORBIDDEN,
+        BrokerError::QaTokenRequired => StatusCode::UNAUTHORIZED,
     }
 }
 
@@ -176,13 +182,49 @@ impl From<BrokerError> for ApiError {
             | BrokerError::InvalidPin(_)
             | BrokerError::ActivationOver(_)
             | BrokerError::AlreadyAdded
-            | BrokerError::UnknownPhone => None,
+            | BrokerError::UnknownPhone
+            | BrokerError::Busy
+            | BrokerError::UnsupportedMediaType
+            | BrokerError::ForbiddenOrigin
+            | BrokerError::ForbiddenHost
+            | BrokerError::QaTokenRequired => None,
+        };
+        let retry_after = match &err {
+            BrokerError::Busy => Some(BUSY_RETRY_AFTER_SECONDS),
+            BrokerError::MissingField(_)
+            | BrokerError::BadRequest(_)
+            | BrokerError::BadCharacter
+            | BrokerError::InvalidCredentials
+            | BrokerError::Locked { .. }
+            | BrokerError::LoginFailed
+            | BrokerError::ChallengeExpired
+            | BrokerError::NoPendingLogin
+            | BrokerError::LoginExpired
+            | BrokerError::WrongStage(_)
+            | BrokerError::PushDenied
+            | BrokerError::PushExpired
+            | BrokerError::PushAnswered
+            | BrokerError::NumberMismatch
+            | BrokerError::InvalidPhoneNumber(_)
+            | BrokerError::InvalidPin(_)
+            | BrokerError::InvalidCode { .. }
+            | BrokerError::ActivationOver(_)
+            | BrokerError::AlreadyAdded
+            | BrokerError::UnknownPhone
+            | BrokerError::InvalidSession
+            | BrokerError::NotFound(_)
+            | BrokerError::Store(_)
+            | BrokerError::UnsupportedMediaType
+            | BrokerError::ForbiddenOrigin
+            | BrokerError::ForbiddenHost
+            | BrokerError::QaTokenRequired => None,
         };
         ApiError {
             status: status_of(&err),
             code: err.code(),
             message: err.message(),
             extra,
+            retry_after,
         }
     }
 }
@@ -207,6 +249,7 @@ impl From<JsonRejection> for ApiError {
             code,
             message: rejection.body_text(),
             extra: None,
+            retry_after: None,
         }
     }
 }
@@ -219,7 +262,13 @@ impl IntoResponse for ApiError {
         {
             obj.extend(extra);
         }
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -241,6 +290,7 @@ async fn not_found() -> ApiError {
         code: "not_found",
         message: "No such endpoint.".into(),
         extra: None,
+        retry_after: None,
     }
 }
 
@@ -250,6 +300,7 @@ async fn method_not_allowed() -> ApiError {
         code: "method_not_allowed",
         message: "Method not allowed.".into(),
         extra: None,
+        retry_after: None,
     }
 }
 
@@ -268,6 +319,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
                 code: "internal",
                 message: "The broker could not complete the request.".into(),
                 extra: None,
+                retry_after: None,
             }
         })?
         .map_err(ApiError::from)
