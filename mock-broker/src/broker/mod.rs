@@ -91,6 +91,9 @@ pub enum BrokerEvent {
     LoginChanged,
     /// K4: faults changed; held pushes may now go out.
     FaultsChanged,
+    /// Phone tokens were replaced (a phone provisioned again, a reset): event streams
+    /// opened with a token that no longer names its phone end.
+    PhoneTokensChanged,
 }
 
 #[derive(Debug, Serialize)]

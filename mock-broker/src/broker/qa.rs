@@ -204,6 +204,8 @@ impl Broker {
         })?;
         self.clock.offset_ms.store(0, Ordering::SeqCst);
         let _ = self.events.send(BrokerEvent::LoginChanged);
+        // Every phone has a new token: the old ones' event streams end.
+        let _ = self.events.send(BrokerEvent::PhoneTokensChanged);
         Ok(())
     }
 
@@ -299,7 +301,7 @@ impl Broker {
     /// Makes a phone simulator the scenario's phone `phone_id` (demo/QA only): a new
     /// token (the old one stops working) and its users' keys.
     pub fn provision_phone(&self, phone_id: &str) -> BrokerResult<PhoneProvision> {
-        self.transact(|tx, now, _| {
+        self.transact(|tx, now, events| {
             if !phone_store::phone_exists(tx, phone_id)? {
                 return Ok(Err(BrokerError::NotFound(format!("phone {phone_id}"))));
             }
@@ -334,6 +336,8 @@ impl Broker {
                 "phone_provisioned",
                 &format!("phone {phone_id}"),
             )?;
+            // The old token's event streams end (once this commits).
+            events.push(BrokerEvent::PhoneTokensChanged);
             Ok(Ok(PhoneProvision {
                 phone_id: phone_id.to_owned(),
                 phone_token: token,
