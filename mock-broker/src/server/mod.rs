@@ -1,7 +1,9 @@
 //! The broker's HTTP face (axum). Handlers translate JSON to a `Broker` call on a
 //! blocking task and back; every error leaves through `ApiError`, which picks the
 //! status for each code in one place (`status_of`). Malformed requests get a 4xx with
-//! a code before any handler runs, and change nothing.
+//! a code before any handler runs, and change nothing; so do requests from callers who
+//! may not drive the broker (`edge`). Connections are accepted, capped and timed out
+//! in `listen`.
 
 use crate::broker::Broker;
 use crate::error::{BrokerError, BUSY_RETRY_AFTER_SECONDS};
@@ -10,7 +12,7 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{middleware, Json, Router};
 use serde::de::DeserializeOwned;
 use serde_json::json;
 use std::future::Future;
@@ -18,10 +20,14 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::broadcast;
 
+mod edge;
+mod listen;
 mod login;
 mod phone;
 mod qa;
 
+pub use edge::{EdgePolicy, QaToken, QA_TOKEN_HEADER};
+pub use listen::ConnectionLimits;
 pub use phone::PhoneEvent;
 
 /// Requests are small; anything larger is refused with `body_too_large`.
@@ -34,6 +40,8 @@ pub struct AppState {
     pub qa: bool,
     /// What phones hear, after K4's faults.
     pub phone_events: broadcast::Sender<phone::PhoneEvent>,
+    /// Who may drive the broker: `Host`, `Origin`, the QA token.
+    pub edge: EdgePolicy,
 }
 
 impl AppState {
@@ -46,7 +54,12 @@ impl AppState {
             broker,
             qa,
             phone_events,
+            edge: EdgePolicy::default(),
         }
+    }
+
+    pub fn with_edge(self, edge: EdgePolicy) -> AppState {
+        AppState { edge, ..self }
     }
 }
 
@@ -94,18 +107,29 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Last, so it runs first, for every route and the fallbacks alike.
+        .layer(middleware::from_fn_with_state(state.clone(), edge::guard))
         .with_state(state)
 }
 
-/// Serves until `shutdown` resolves, on a listener the caller bound (port 0 in tests).
+/// Serves until `shutdown` resolves, on a listener the caller bound (port 0 in tests),
+/// with the default connection limits.
 pub async fn run(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    run_with_limits(listener, state, ConnectionLimits::default(), shutdown).await
+}
+
+/// [`run`], with the connection cap and timeouts given.
+pub async fn run_with_limits(
+    listener: TcpListener,
+    state: AppState,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    listen::serve(listener, app(state), limits, shutdown).await
 }
 
 // ---- errors -----------------------------------------------------------------------
