@@ -1,14 +1,12 @@
 //! Password hashing with Argon2id, and the dummy hash that keeps L2's timing even.
 //!
 //! Each hash needs its Argon2 memory (7 MiB by default). Hashes run through a
-//! [`HashGate`]: as many at once as the machine has cores, each on a buffer the gate
+//! gate (`HashGate`): as many at once as the machine has cores, each on a buffer the gate
 //! keeps and reuses, with a bounded queue behind them; past the queue the answer is
 //! [`Busy`]. So concurrent logins cost at most `cores × memory`, and no allocation
 //! churn leaves the allocator holding freed buffers.
 
-use argon2::password_hash::{
-    rand_core::OsRng, Output, PasswordHash, ParamsString, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
@@ -263,9 +261,7 @@ mod tests {
         let ours = p.hash("Trade2026").unwrap();
         let theirs_check = Argon2::default();
         let parsed = PasswordHash::new(&ours).unwrap();
-        assert!(theirs_check
-            .verify_password(b"Trade2026", &parsed)
-            .is_ok());
+        assert!(theirs_check.verify_password(b"Trade2026", &parsed).is_ok());
         // A hash stored before (made by the crate, with more memory than today's
         // settings) still verifies, on a buffer of its own.
         let salt = SaltString::generate(&mut OsRng);

@@ -333,7 +333,11 @@ mod tests {
                 until: now.plus(LOCKOUT_WINDOW)
             }
         );
-        assert_eq!(l.failures_counted(), 1_000_010, "every refused attempt counted");
+        assert_eq!(
+            l.failures_counted(),
+            1_000_010,
+            "every refused attempt counted"
+        );
     }
 
     #[test]
