@@ -3,6 +3,8 @@
 //! log; the HTTP status for each code is chosen in one place, `server::status_of`.
 
 use crate::password::Busy;
+use crate::rules::ibkey::PushFailure;
+use crate::rules::session::SessionEnd;
 use crate::rules::{Timestamp, LOCKOUT_THRESHOLD};
 use crate::store::StoreError;
 
@@ -36,9 +38,12 @@ pub enum BrokerError {
     /// The step asked for does not fit where the login stands.
     #[error("wrong stage: {0}")]
     WrongStage(&'static str),
-    /// K6: the phone said "I'm not logging in" (or answered wrongly).
+    /// K6: the phone said "I'm not logging in".
     #[error("push denied")]
     PushDenied,
+    /// K6/L6: the phone answered the push wrongly; the waiting desktop hears how.
+    #[error("push answered wrongly: {0:?}")]
+    PushFailed(PushFailure),
     /// K6: 180 s passed without an answer.
     #[error("push expired")]
     PushExpired,
@@ -68,6 +73,9 @@ pub enum BrokerError {
     UnknownPhone,
     #[error("no live session for that token")]
     InvalidSession,
+    /// Issue 6: the session passed its idle end or the daily end.
+    #[error("session expired: {0:?}")]
+    SessionExpired(SessionEnd),
     #[error("not found: {0}")]
     NotFound(String),
     #[error(transparent)]
@@ -110,9 +118,12 @@ impl BrokerError {
             BrokerError::ChallengeExpired => "challenge_expired",
             BrokerError::NoPendingLogin => "no_pending_login",
             BrokerError::InvalidSession => "invalid_session",
+            BrokerError::SessionExpired(_) => "session_expired",
             BrokerError::LoginExpired => "login_expired",
             BrokerError::WrongStage(_) => "wrong_stage",
             BrokerError::PushDenied => "push_denied",
+            // The same code as a wrong response typed on the desktop (L6); `reason` says more.
+            BrokerError::PushFailed(_) => "login_failed",
             BrokerError::PushExpired => "push_expired",
             BrokerError::PushAnswered => "push_already_answered",
             BrokerError::NumberMismatch => "number_mismatch",
@@ -152,9 +163,21 @@ impl BrokerError {
                 "This login is no longer waiting for a response. Please log in again.".into()
             }
             BrokerError::InvalidSession => "Your session has ended. Please log in again.".into(),
+            BrokerError::SessionExpired(SessionEnd::Idle) => {
+                "Your session ended after a period without activity. Please log in again.".into()
+            }
+            BrokerError::SessionExpired(SessionEnd::DailyEnd) => {
+                "Your session ended at the daily cut-off. Please log in again.".into()
+            }
             BrokerError::LoginExpired => "This login has expired. Please log in again.".into(),
             BrokerError::WrongStage(why) => (*why).into(),
             BrokerError::PushDenied => "Login failed: the request was denied on the phone.".into(),
+            BrokerError::PushFailed(PushFailure::WrongResponse) => {
+                "Login failed: the phone's response was wrong.".into()
+            }
+            BrokerError::PushFailed(PushFailure::NumberMismatch) => {
+                "Login failed: the wrong number was picked on the phone.".into()
+            }
             BrokerError::PushExpired => {
                 "The notification expired before it was answered. Send it again, or use the challenge instead.".into()
             }

@@ -5,7 +5,8 @@
 //! QA engineer learns of a typo at start-up, not from a strange login later.
 
 use crate::rules::ibkey::{validate_phone_number, validate_pin};
-use crate::rules::Username;
+use crate::rules::session::{DailyEnd, SessionPolicy, DEFAULT_DAILY_END_UTC, DEFAULT_IDLE_MINUTES};
+use crate::rules::{Duration, Username};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
 
@@ -29,7 +30,41 @@ pub struct Scenario {
     pub phones: Vec<Phone>,
     #[serde(default)]
     pub settings: Settings,
+    /// Issue 6: when sessions end.
+    #[serde(default)]
+    pub sessions: Sessions,
 }
+
+/// `[sessions]`: a session ends after `idle_minutes` without activity and at
+/// `daily_end_utc` (HH:MM, UTC), on the broker's simulated clock.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sessions {
+    #[serde(default = "default_idle_minutes")]
+    pub idle_minutes: u32,
+    #[serde(default = "default_daily_end")]
+    pub daily_end_utc: String,
+}
+
+impl Default for Sessions {
+    fn default() -> Self {
+        Sessions {
+            idle_minutes: default_idle_minutes(),
+            daily_end_utc: default_daily_end(),
+        }
+    }
+}
+
+fn default_idle_minutes() -> u32 {
+    DEFAULT_IDLE_MINUTES
+}
+
+fn default_daily_end() -> String {
+    DEFAULT_DAILY_END_UTC.to_owned()
+}
+
+/// A day: an idle limit longer than that would outlive every daily end anyway.
+const MAX_IDLE_MINUTES: u32 = 24 * 60;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -181,7 +216,26 @@ impl Scenario {
         Ok(scenario)
     }
 
+    /// Issue 6: the `[sessions]` limits as the rules take them.
+    pub fn session_policy(&self) -> Result<SessionPolicy, ScenarioError> {
+        let s = &self.sessions;
+        if !(1..=MAX_IDLE_MINUTES).contains(&s.idle_minutes) {
+            return Err(ScenarioError::Invalid(format!(
+                "sessions.idle_minutes is 1 to {MAX_IDLE_MINUTES} (got {})",
+                s.idle_minutes
+            )));
+        }
+        let daily_end = DailyEnd::parse(&s.daily_end_utc).map_err(|e| {
+            ScenarioError::Invalid(format!("sessions.daily_end_utc {:?}: {e}", s.daily_end_utc))
+        })?;
+        Ok(SessionPolicy {
+            idle: Duration::minutes(i64::from(s.idle_minutes)),
+            daily_end,
+        })
+    }
+
     fn validate(&self) -> Result<(), ScenarioError> {
+        self.session_policy()?;
         let bad = |msg: String| Err(ScenarioError::Invalid(msg));
         let mut entity_ids = HashSet::new();
         for e in &self.entities {
@@ -310,6 +364,33 @@ mod tests {
         let text = DEMO.replace("equity_usd = 2_500_000", "equity_usd = 999_999");
         let err = Scenario::parse(&text).unwrap_err();
         assert!(err.to_string().contains("D4"), "{err}");
+    }
+
+    #[test]
+    fn hardening_sessions_default_to_30_idle_minutes_and_23_45_utc() {
+        let policy = Scenario::demo().session_policy().unwrap();
+        assert_eq!(policy.idle, Duration::minutes(30));
+        assert_eq!(policy.daily_end, DailyEnd::parse("23:45").unwrap());
+        let none = Scenario::parse("").unwrap().session_policy().unwrap();
+        assert_eq!(none, policy, "the same defaults when [sessions] is absent");
+    }
+
+    #[test]
+    fn hardening_sessions_are_read_and_checked() {
+        let s = Scenario::parse("[sessions]\nidle_minutes = 5\ndaily_end_utc = \"17:30\"\n")
+            .unwrap()
+            .session_policy()
+            .unwrap();
+        assert_eq!(s.idle, Duration::minutes(5));
+        assert_eq!(s.daily_end, DailyEnd::parse("17:30").unwrap());
+        for bad in [
+            "[sessions]\nidle_minutes = 0\n",
+            "[sessions]\ndaily_end_utc = \"24:00\"\n",
+            "[sessions]\ndaily_end_utc = \"5pm\"\n",
+            "[sessions]\nidle_minute = 5\n",
+        ] {
+            assert!(Scenario::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -99,7 +99,7 @@ fn seconds_left(until: Timestamp, now: Timestamp) -> i64 {
 }
 
 /// Device kinds this broker serves as a second factor.
-fn usable(d: &DeviceRow) -> bool {
+pub(super) fn usable(d: &DeviceRow) -> bool {
     d.status == "active" && matches!(d.kind.as_str(), "dsc_plus" | "ib_key" | "sms")
 }
 
@@ -137,9 +137,8 @@ impl Broker {
                 None => None,
             };
             if devices.is_empty() {
-                return Ok(Ok(LoginStep::Authenticated(open_session(
-                    tx, &user, None, now,
-                )?)));
+                let opened = open_session(tx, &self.sessions, &user, None, now)?;
+                return Ok(opened.map(LoginStep::Authenticated));
             }
 
             // C4: a new attempt voids whatever the user still had open.
@@ -195,6 +194,9 @@ impl Broker {
                 Ok(p) => p,
                 Err(e) => return Ok(Err(e)),
             };
+            if approved(tx, &pending.stage, now)? {
+                return Ok(Err(BrokerError::WrongStage(APPROVED)));
+            }
             if let Some(refused) = locked_out(tx, &pending.username, now)? {
                 return Ok(refused);
             }
@@ -229,6 +231,9 @@ impl Broker {
                 Ok(found) => found,
                 Err(e) => return Ok(Err(e)),
             };
+            if approved(tx, &pending.stage, now)? {
+                return Ok(Err(BrokerError::WrongStage(APPROVED)));
+            }
             withdraw_push(tx, &pending.stage, now, events)?;
             let detail = format!("device {}", device.id);
             store::audit(tx, now, Some(&pending.username), "push_fallback", &detail)?;
@@ -245,6 +250,9 @@ impl Broker {
                 Ok(found) => found,
                 Err(e) => return Ok(Err(e)),
             };
+            if approved(tx, &pending.stage, now)? {
+                return Ok(Err(BrokerError::WrongStage(APPROVED)));
+            }
             if let Some(refused) = locked_out(tx, &pending.username, now)? {
                 return Ok(refused);
             }
@@ -256,7 +264,9 @@ impl Broker {
     }
 
     /// K2: where the push of this login stands. An approval is redeemed here, once, for
-    /// the session; a denial or expiry is reported (the login may "Send again").
+    /// the session (L4: unless the user was locked meanwhile); a denial, a wrong answer
+    /// on the phone or an expiry is reported, each as itself (the login may "Send
+    /// again").
     pub fn push_status(&self, ticket: &str) -> BrokerResult<PushWait> {
         self.transact(|tx, now, events| {
             let pending = match live_pending(tx, ticket, now)? {
@@ -279,16 +289,14 @@ impl Broker {
                     let (Some(user), Some(device)) = (user, device) else {
                         return Ok(Err(BrokerError::LoginFailed));
                     };
+                    // Redeemed once, whatever comes of it: a session, or L4's refusal.
                     phone_store::set_push_state(tx, &push.id, PushState::Completed, now)?;
                     store::delete_pending(tx, &token_hash(ticket))?;
-                    Ok(Ok(PushWait::Authenticated(open_session(
-                        tx,
-                        &user,
-                        Some(&device),
-                        now,
-                    )?)))
+                    let opened = open_session(tx, &self.sessions, &user, Some(&device), now)?;
+                    Ok(opened.map(PushWait::Authenticated))
                 }
                 PushState::Denied => Ok(Err(BrokerError::PushDenied)),
+                PushState::Failed(why) => Ok(Err(BrokerError::PushFailed(why))),
                 PushState::Expired => {
                     if push.state == PushState::Pending {
                         // K6: recorded the first time anyone looks after the 180 s.
@@ -366,7 +374,9 @@ impl Broker {
                 return Ok(Err(BrokerError::LoginFailed));
             };
             match check {
-                ResponseCheck::Correct => Ok(Ok(open_session(tx, &user, Some(&device), now)?)),
+                ResponseCheck::Correct => {
+                    open_session(tx, &self.sessions, &user, Some(&device), now)
+                }
                 ResponseCheck::Wrong => {
                     // L4 (decision): a wrong second factor is a failed attempt.
                     record_failure(tx, &user.username, now, "login_failed")?;
@@ -419,6 +429,18 @@ fn live_pending(
 }
 
 const NOT_PUSHING: &str = "This login is not waiting for a notification.";
+const APPROVED: &str = "This login was approved on the phone; it continues by itself.";
+
+/// K2: once the phone approved, the login proceeds: no fallback, resend or other
+/// device takes the approval's place. Read in the caller's transaction, so a racing
+/// approval is either seen here or finds its push withdrawn.
+fn approved(tx: &Transaction<'_>, stage: &Stage, now: Timestamp) -> StoreResult<bool> {
+    let Stage::Push { push_id, .. } = stage else {
+        return Ok(false);
+    };
+    Ok(phone_store::push(tx, push_id)?
+        .is_some_and(|p| p.state.at(p.expires_at, now) == PushState::Approved))
+}
 
 /// The pending login for `ticket` while a push is out, with its IB Key.
 fn pushing(

@@ -7,12 +7,14 @@
 //! must hear of (a push for a phone, an answered push for a waiting desktop) leaves as a
 //! [`BrokerEvent`] after the transaction commits.
 
+mod activation;
 mod login;
 mod phone;
 mod qa;
 
+pub use activation::{Activated, ActivationStep, CodeSent, VerifyDevice, VerifyMethod};
 pub use login::{DeviceChoice, DeviceOption, LoginStep, Method, PushWait, SecondFactor};
-pub use phone::{Activated, ActivationStarted, PhoneAccess, PhonePush};
+pub use phone::{PhoneAccess, PhonePush};
 pub use qa::{
     ClockInfo, DeviceInfo, DeviceProvision, LockoutInfo, PhoneAccount, PhoneProvision, PushInfo,
     SettingsInfo,
@@ -20,6 +22,7 @@ pub use qa::{
 
 use crate::error::BrokerError;
 use crate::password::{Argon2Settings, HashLimits, Passwords};
+use crate::rules::session::{SessionPolicy, SessionStatus};
 use crate::rules::{Duration, LockStatus, Lockout, Timestamp, Username, UsernameError};
 use crate::scenario::Scenario;
 use crate::store::{self, Store, StoreResult};
@@ -110,6 +113,9 @@ pub struct SessionInfo {
     pub device_id: Option<String>,
     pub device_kind: Option<String>,
     pub logged_in_at: String,
+    /// Issue 6: the sooner of the idle end and the daily end, if nothing happens.
+    pub expires_at: String,
+    pub idle_timeout_seconds: i64,
 }
 
 pub struct Broker {
@@ -117,6 +123,8 @@ pub struct Broker {
     clock: Clock,
     passwords: Passwords,
     scenario: Scenario,
+    /// Issue 6: when sessions end (the scenario's `[sessions]`).
+    sessions: SessionPolicy,
     events: broadcast::Sender<BrokerEvent>,
 }
 
@@ -159,6 +167,7 @@ impl Broker {
         let store = Store::open(state_dir)?;
         let passwords = Passwords::new(argon2, limits)?;
         let (events, _) = broadcast::channel(1024);
+        let sessions = scenario.session_policy()?;
         let broker = Broker {
             store,
             clock: Clock {
@@ -166,6 +175,7 @@ impl Broker {
             },
             passwords,
             scenario,
+            sessions,
             events,
         };
         let (loaded, offset) = broker.store.write(|tx| -> StoreResult<_> {
@@ -274,32 +284,101 @@ impl Broker {
         Ok((name, ok))
     }
 
+    /// The session for `token`, without counting as activity (the desktop polls it).
     pub fn session(&self, token: &str) -> BrokerResult<SessionInfo> {
-        self.transact(|tx, _now, _| {
-            let Some(session) = store::live_session(tx, &token_hash(token))? else {
-                return Ok(Err(BrokerError::InvalidSession));
+        self.transact(|tx, now, _| {
+            let hash = token_hash(token);
+            let session = match self.live_session(tx, &hash, now)? {
+                Ok(session) => session,
+                Err(e) => return Ok(Err(e)),
             };
-            let Some(user) = store::find_user(tx, &session.username)? else {
-                return Ok(Err(BrokerError::InvalidSession));
+            self.describe_session(tx, &session, now)
+        })
+    }
+
+    /// Issue 6: activity; the idle limit counts again from now (the daily end stays).
+    pub fn keepalive(&self, token: &str) -> BrokerResult<SessionInfo> {
+        self.transact(|tx, now, _| {
+            let hash = token_hash(token);
+            let mut session = match self.live_session(tx, &hash, now)? {
+                Ok(session) => session,
+                Err(e) => return Ok(Err(e)),
             };
-            let device = match &session.device_id {
-                Some(id) => store::find_device(tx, id)?,
-                None => None,
-            };
-            Ok(Ok(session_info(&user, device.as_ref(), session.created_at)))
+            store::touch_session(tx, &hash, now)?;
+            session.last_active_at = now;
+            self.describe_session(tx, &session, now)
         })
     }
 
     pub fn logout(&self, token: &str) -> BrokerResult<()> {
         self.transact(|tx, now, _| {
             let hash = token_hash(token);
-            let Some(session) = store::live_session(tx, &hash)? else {
-                return Ok(Err(BrokerError::InvalidSession));
+            let session = match self.live_session(tx, &hash, now)? {
+                Ok(session) => session,
+                Err(e) => return Ok(Err(e)),
             };
-            store::end_session(tx, &hash, now)?;
+            store::end_session(tx, &hash, now, None)?;
             store::audit(tx, now, Some(&session.username), "logout", "")?;
             Ok(Ok(()))
         })
+    }
+
+    /// The open session behind a token hash at `now`. Issue 6: one past its idle end or
+    /// the daily end is ended here (once, audited) and answers `session_expired` from
+    /// then on.
+    fn live_session(
+        &self,
+        tx: &Transaction<'_>,
+        hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<BrokerResult<store::SessionRow>> {
+        let Some(session) = store::session(tx, hash)? else {
+            return Ok(Err(BrokerError::InvalidSession));
+        };
+        match session.state {
+            store::SessionState::Open => {}
+            store::SessionState::LoggedOut => return Ok(Err(BrokerError::InvalidSession)),
+            store::SessionState::Expired(why) => return Ok(Err(BrokerError::SessionExpired(why))),
+        }
+        match self
+            .sessions
+            .status(session.created_at, session.last_active_at, now)
+        {
+            SessionStatus::Live { .. } => Ok(Ok(session)),
+            SessionStatus::Ended { why, at } => {
+                store::end_session(tx, hash, at, Some(why))?;
+                store::audit(
+                    tx,
+                    now,
+                    Some(&session.username),
+                    "session_expired",
+                    &format!("{} at {}", why.as_str(), at.rfc3339()),
+                )?;
+                Ok(Err(BrokerError::SessionExpired(why)))
+            }
+        }
+    }
+
+    fn describe_session(
+        &self,
+        tx: &Transaction<'_>,
+        session: &store::SessionRow,
+        now: Timestamp,
+    ) -> StoreResult<BrokerResult<SessionInfo>> {
+        let Some(user) = store::find_user(tx, &session.username)? else {
+            return Ok(Err(BrokerError::InvalidSession));
+        };
+        let device = match &session.device_id {
+            Some(id) => store::find_device(tx, id)?,
+            None => None,
+        };
+        Ok(Ok(session_info(
+            &self.sessions,
+            &user,
+            device.as_ref(),
+            session,
+            now,
+        )))
     }
 }
 
@@ -368,50 +447,66 @@ fn describe(status: LockStatus) -> String {
 }
 
 fn session_info(
+    policy: &SessionPolicy,
     user: &store::UserRow,
     device: Option<&store::DeviceRow>,
-    at: Timestamp,
+    session: &store::SessionRow,
+    now: Timestamp,
 ) -> SessionInfo {
+    let expires_at = match policy.status(session.created_at, session.last_active_at, now) {
+        SessionStatus::Live { expires_at } => expires_at,
+        // Only live sessions are described; an ended one would say when it ended.
+        SessionStatus::Ended { at, .. } => at,
+    };
     SessionInfo {
         username: user.username.clone(),
         full_name: user.full_name.clone(),
         account: user.account.clone(),
         device_id: device.map(|d| d.id.clone()),
         device_kind: device.map(|d| d.kind.clone()),
-        logged_in_at: at.rfc3339(),
+        logged_in_at: session.created_at.rfc3339(),
+        expires_at: expires_at.rfc3339(),
+        idle_timeout_seconds: policy.idle.0 / 1000,
     }
 }
 
-/// A successful login: L4's count resets, the device is remembered (D6), a session opens.
+/// Completes a login — the one place a session opens, whatever the path (password
+/// only, challenge, SMS code, an approved push). L4 first: a user locked meanwhile (a
+/// push answered after ten wrong passwords elsewhere) is refused, and that refusal
+/// counts, as every attempt during the lock does. Otherwise L4's count resets, the
+/// device is remembered (D6), and a session opens.
 fn open_session(
     tx: &Transaction<'_>,
+    policy: &SessionPolicy,
     user: &store::UserRow,
     device: Option<&store::DeviceRow>,
     now: Timestamp,
-) -> StoreResult<NewSession> {
+) -> StoreResult<BrokerResult<NewSession>> {
     let mut lockout = store::lockout(tx, &user.username)?;
+    if let LockStatus::Locked { .. } = lockout.status(now) {
+        return refuse_locked(tx, &user.username, &mut lockout, now);
+    }
     lockout.record_success();
     store::save_lockout(tx, &user.username, &lockout)?;
     if let Some(d) = device {
         store::touch_device(tx, &d.id, now)?;
     }
     let token = format!("pcs_{}", random_hex(32));
-    store::insert_session(
-        tx,
-        &token_hash(&token),
-        &store::SessionRow {
-            username: user.username.clone(),
-            device_id: device.map(|d| d.id.clone()),
-            created_at: now,
-        },
-    )?;
+    let row = store::SessionRow {
+        username: user.username.clone(),
+        device_id: device.map(|d| d.id.clone()),
+        created_at: now,
+        last_active_at: now,
+        state: store::SessionState::Open,
+    };
+    store::insert_session(tx, &token_hash(&token), &row)?;
     let via = device.map_or_else(
         || "password only".to_owned(),
         |d| format!("device {}", d.id),
     );
     store::audit(tx, now, Some(&user.username), "login_success", &via)?;
-    Ok(NewSession {
+    Ok(Ok(NewSession {
         token,
-        session: session_info(user, device, now),
-    })
+        session: session_info(policy, user, device, &row, now),
+    }))
 }

@@ -1,24 +1,21 @@
-//! The phone's side of IB Key: activation (K1), Add user (K5), the requests it
-//! receives, approving or denying them (K2, K6), and trading access on the phone (K7).
+//! The phone's side of IB Key once activated (activation and Add user are in
+//! `activation.rs`): the requests it receives, approving or denying them (K2, K6), and
+//! trading access on the phone (K7).
 //!
 //! A phone proves who it is with the token it got at activation; an approval also
 //! carries the OCRA response to the push's challenge, computed from the device's key
 //! and PIN, so the broker checks possession rather than trusting a flag.
 
 use super::login::phone_expected_response;
-use super::{random_hex, record_failure, token_hash, Broker, BrokerEvent, BrokerResult, Clock};
+use super::{record_failure, token_hash, Broker, BrokerEvent, BrokerResult, Clock};
 use crate::error::BrokerError;
 use crate::rules::challenge::responses_match;
-use crate::rules::ibkey::{
-    mask_phone_number, numeric_code, validate_phone_number, validate_pin, PushState, UnlockMethod,
-    ACTIVATION_CODE_LIFETIME, ACTIVATION_CODE_TRIES,
-};
+use crate::rules::ibkey::{PushFailure, PushState, UnlockMethod};
 use crate::rules::Timestamp;
-use crate::store::ibkey::{self as phone_store, Activation, PushRow};
+use crate::store::ibkey::{self as phone_store, PushRow};
 use crate::store::{self, DeviceRow};
 use rusqlite::Transaction;
 use serde::Serialize;
-use subtle::ConstantTimeEq;
 
 /// What the phone is told of a login request.
 #[derive(Debug, Clone, Serialize)]
@@ -52,26 +49,6 @@ pub(super) fn notice(push: &PushRow, now: Timestamp) -> PhonePush {
 }
 
 #[derive(Debug, Serialize)]
-pub struct ActivationStarted {
-    pub activation_id: String,
-    pub masked_number: String,
-    pub expires_in_seconds: i64,
-}
-
-/// What a phone keeps after activation (in its keyring): never logged.
-#[derive(Serialize)]
-pub struct Activated {
-    pub phone_id: String,
-    /// Only for a newly registered phone; Add user keeps the phone's token.
-    pub phone_token: Option<String>,
-    pub username: String,
-    pub device_id: String,
-    pub secret_hex: String,
-    pub suite: &'static str,
-    pub security: &'static str,
-}
-
-#[derive(Debug, Serialize)]
 pub struct PhoneAccess {
     pub username: String,
     pub device_id: String,
@@ -83,198 +60,12 @@ pub struct PhoneAccess {
 
 impl Broker {
     /// The phone behind a token.
-    fn phone_of(
+    pub(super) fn phone_of(
         &self,
         tx: &Transaction<'_>,
         phone_token: &str,
     ) -> crate::store::StoreResult<Option<String>> {
         Ok(phone_store::phone_by_token(tx, &token_hash(phone_token))?.map(|(id, _)| id))
-    }
-
-    /// K1 (and K5 with `phone_token`): username, password and mobile number; an
-    /// activation code goes to the number by SMS. A bad number changes nothing; a wrong
-    /// password is a failed attempt (L4: the lock is per username, across channels).
-    pub fn activation_start(
-        &self,
-        phone_token: Option<&str>,
-        username: &str,
-        password: &str,
-        phone_number: &str,
-    ) -> BrokerResult<ActivationStarted> {
-        let number = validate_phone_number(phone_number)
-            .map_err(|e| BrokerError::InvalidPhoneNumber(e.to_string()))?
-            .to_owned();
-        let (name, password_ok) = self.check_password(username, password)?;
-        self.transact(|tx, now, _| {
-            let phone_id = match phone_token {
-                Some(token) => match self.phone_of(tx, token)? {
-                    Some(id) => Some(id),
-                    None => return Ok(Err(BrokerError::UnknownPhone)),
-                },
-                None => None,
-            };
-            let user = match Broker::password_gate(tx, now, &name, password_ok)? {
-                Ok(user) => user,
-                Err(e) => return Ok(Err(e)),
-            };
-            if let Some(phone_id) = &phone_id {
-                let on_phone = store::devices_of(tx, &user.username)?.iter().any(|d| {
-                    d.kind == "ib_key"
-                        && d.status == "active"
-                        && d.phone_id.as_deref() == Some(phone_id)
-                });
-                if on_phone {
-                    return Ok(Err(BrokerError::AlreadyAdded));
-                }
-            }
-            let code = numeric_code(&mut rand::thread_rng(), 6);
-            let id = format!("act-{}", random_hex(12));
-            phone_store::insert_activation(
-                tx,
-                &id,
-                &Activation {
-                    username: user.username.clone(),
-                    number: number.clone(),
-                    code_hash: token_hash(&code),
-                    phone_id,
-                    issued_at: now,
-                    tries: 0,
-                },
-            )?;
-            phone_store::send_sms(
-                tx,
-                now,
-                &number,
-                &format!("Your IB Key activation code is {code}."),
-            )?;
-            store::audit(
-                tx,
-                now,
-                Some(&user.username),
-                "activation_code_sent",
-                &mask_phone_number(&number),
-            )?;
-            Ok(Ok(ActivationStarted {
-                activation_id: id,
-                masked_number: mask_phone_number(&number),
-                expires_in_seconds: ACTIVATION_CODE_LIFETIME.0 / 1000,
-            }))
-        })
-    }
-
-    /// K1: the SMS code, then the security element (a PIN, or biometrics with a PIN
-    /// behind them). The new IB Key is active at once; D3: SMS stops being a factor.
-    pub fn activation_finish(
-        &self,
-        phone_token: Option<&str>,
-        activation_id: &str,
-        code: &str,
-        security: &str,
-        pin: &str,
-    ) -> BrokerResult<Activated> {
-        let method = UnlockMethod::parse(security).ok_or_else(|| {
-            BrokerError::BadRequest("security is \"pin\" or \"biometric\".".into())
-        })?;
-        validate_pin(pin).map_err(|e| BrokerError::InvalidPin(e.to_string()))?;
-        self.transact(|tx, now, _| {
-            let Some(activation) = phone_store::activation(tx, activation_id)? else {
-                return Ok(Err(BrokerError::ActivationOver(
-                    "This activation is over. Start again.",
-                )));
-            };
-            let phone_matches = match (&activation.phone_id, phone_token) {
-                (None, None) => true,
-                (Some(id), Some(token)) => self.phone_of(tx, token)?.as_ref() == Some(id),
-                (None, Some(_)) | (Some(_), None) => false,
-            };
-            if !phone_matches {
-                return Ok(Err(BrokerError::UnknownPhone));
-            }
-            if now >= activation.issued_at.plus(ACTIVATION_CODE_LIFETIME) {
-                phone_store::delete_activation(tx, activation_id)?;
-                return Ok(Err(BrokerError::ActivationOver(
-                    "The activation code has expired. Start again.",
-                )));
-            }
-            if !bool::from(
-                token_hash(code)
-                    .as_bytes()
-                    .ct_eq(activation.code_hash.as_bytes()),
-            ) {
-                let tries = activation.tries + 1;
-                if tries >= ACTIVATION_CODE_TRIES {
-                    phone_store::delete_activation(tx, activation_id)?;
-                    store::audit(
-                        tx,
-                        now,
-                        Some(&activation.username),
-                        "activation_failed",
-                        "too many wrong codes",
-                    )?;
-                    return Ok(Err(BrokerError::ActivationOver(
-                        "Too many wrong codes. Start the activation again.",
-                    )));
-                }
-                phone_store::count_activation_try(tx, activation_id)?;
-                return Ok(Err(BrokerError::InvalidCode {
-                    tries_left: ACTIVATION_CODE_TRIES - tries,
-                }));
-            }
-            phone_store::delete_activation(tx, activation_id)?;
-
-            let (phone_id, phone_token) = match &activation.phone_id {
-                Some(id) => (id.clone(), None),
-                None => {
-                    let id = format!("PH-{}", random_hex(6));
-                    let token = format!("pct_{}", random_hex(32));
-                    phone_store::insert_phone(
-                        tx,
-                        &id,
-                        &activation.number,
-                        &token_hash(&token),
-                        now,
-                    )?;
-                    (id, Some(token))
-                }
-            };
-            // One IB Key per user: an earlier one (another phone) stops; D3: so does SMS.
-            phone_store::set_status_of_kind(tx, &activation.username, "ib_key", "inactive")?;
-            let sms_removed =
-                phone_store::set_status_of_kind(tx, &activation.username, "sms", "removed")?;
-            let device = DeviceRow {
-                id: format!("IBK-{}", random_hex(4).to_uppercase()),
-                kind: "ib_key".into(),
-                owner: activation.username.clone(),
-                secret_hex: random_hex(32),
-                pin_sha1_hex: hex::encode(ocra::hash_pin(ocra::HashAlgorithm::Sha1, pin)),
-                status: "active".into(),
-                last_used_at: None,
-                phone_id: Some(phone_id.clone()),
-                security: Some(method.as_str().into()),
-                phone_number: None,
-            };
-            store::insert_device(tx, &device)?;
-            let detail = format!(
-                "device {} on {phone_id}; SMS devices removed: {sms_removed}",
-                device.id
-            );
-            store::audit(
-                tx,
-                now,
-                Some(&activation.username),
-                "ib_key_activated",
-                &detail,
-            )?;
-            Ok(Ok(Activated {
-                phone_id,
-                phone_token,
-                username: activation.username,
-                device_id: device.id,
-                secret_hex: device.secret_hex,
-                suite: crate::rules::DSC_PLUS_SUITE,
-                security: method.as_str(),
-            }))
-        })
     }
 
     /// The requests waiting on this phone (K4: not the dropped or held ones).
@@ -323,8 +114,8 @@ impl Broker {
 
     /// K2/K6: the phone approves. The push must be this phone's, pending, and not
     /// expired; number matching must pick the shown number; the response must be the
-    /// device's OCRA value for the push's challenge. Anything wrong denies the push and
-    /// counts as a failed attempt (L4). Answered once only.
+    /// device's OCRA value for the push's challenge. Anything wrong fails the push (the
+    /// desktop hears which) and counts as a failed attempt (L4). Answered once only.
     pub fn approve_push(
         &self,
         phone_token: &str,
@@ -345,19 +136,23 @@ impl Broker {
             let correct = responses_match(&expected, response);
             let number_ok = push.number_shown.is_none() || push.number_shown == picked;
             events.push(BrokerEvent::LoginChanged);
-            if !number_ok || !correct {
-                phone_store::set_push_state(tx, &push.id, PushState::Denied, now)?;
-                let event = if number_ok {
-                    "push_bad_response"
-                } else {
-                    "push_number_mismatch"
+            let failure = match (number_ok, correct) {
+                (true, true) => None,
+                (false, _) => Some(PushFailure::NumberMismatch),
+                (true, false) => Some(PushFailure::WrongResponse),
+            };
+            if let Some(why) = failure {
+                // K6: the waiting desktop hears which (not "denied": the phone did not
+                // say "I'm not logging in").
+                phone_store::set_push_state(tx, &push.id, PushState::Failed(why), now)?;
+                let (event, answer) = match why {
+                    PushFailure::WrongResponse => ("push_bad_response", BrokerError::LoginFailed),
+                    PushFailure::NumberMismatch => {
+                        ("push_number_mismatch", BrokerError::NumberMismatch)
+                    }
                 };
                 record_failure(tx, &push.username, now, event)?;
-                return Ok(Err(if number_ok {
-                    BrokerError::LoginFailed
-                } else {
-                    BrokerError::NumberMismatch
-                }));
+                return Ok(Err(answer));
             }
             phone_store::set_push_state(tx, &push.id, PushState::Approved, now)?;
             phone_store::record_access(tx, &device.id, method, now)?;
@@ -405,9 +200,10 @@ impl Broker {
             PushState::Pending => {}
             PushState::Expired => return Ok(Err(BrokerError::PushExpired)),
             PushState::Withdrawn => return Ok(Err(BrokerError::NoPendingLogin)),
-            PushState::Approved | PushState::Denied | PushState::Completed => {
-                return Ok(Err(BrokerError::PushAnswered))
-            }
+            PushState::Approved
+            | PushState::Denied
+            | PushState::Failed(_)
+            | PushState::Completed => return Ok(Err(BrokerError::PushAnswered)),
         }
         let device = store::find_device(tx, &push.device_id)?
             .filter(|d| d.status == "active" && d.phone_id.as_deref() == Some(phone_id.as_str()));

@@ -18,6 +18,9 @@ pub const LOGIN_TICKET_LIFETIME: Duration = Duration::minutes(15);
 pub const SMS_CODE_LIFETIME: Duration = Duration::minutes(5);
 /// K1: an activation code sent by SMS is good for ten minutes.
 pub const ACTIVATION_CODE_LIFETIME: Duration = Duration::minutes(10);
+/// K1 vs D5: how long the active device has to answer before an activation code goes
+/// out — as long as a login's challenge (C4) or SMS code.
+pub const ACTIVATION_VERIFY_LIFETIME: Duration = Duration::minutes(5);
 /// K1: wrong activation codes allowed before the activation must start again.
 pub const ACTIVATION_CODE_TRIES: u32 = 3;
 /// K7: after a PIN the phone grants trading access for at most 12 hours…
@@ -28,15 +31,36 @@ pub const BIOMETRIC_ACCESS: Duration = Duration::hours(30);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PushState {
     Pending,
-    /// The phone approved with a correct response; the desktop may now redeem it.
+    /// The phone approved with a correct response; the desktop may now redeem it, and
+    /// the login no longer moves to another factor (K2).
     Approved,
-    /// K6: "I'm not logging in", a wrong response or a wrong number: Login failed.
+    /// K6: "I'm not logging in": Login failed.
     Denied,
+    /// K6: the phone answered, wrongly: Login failed, saying how.
+    Failed(PushFailure),
     Expired,
     /// K3: the user asked for challenge/response instead, or cancelled.
     Withdrawn,
-    /// The desktop redeemed the approval for a session.
+    /// The desktop redeemed the approval: a session opened, or the lock refused it (L4).
     Completed,
+}
+
+/// How a phone's answer to a push was wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushFailure {
+    /// The OCRA response did not match (a wrong PIN, or another key).
+    WrongResponse,
+    /// Number matching: another number was picked.
+    NumberMismatch,
+}
+
+impl PushFailure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PushFailure::WrongResponse => "wrong_response",
+            PushFailure::NumberMismatch => "number_mismatch",
+        }
+    }
 }
 
 impl PushState {
@@ -45,6 +69,8 @@ impl PushState {
             PushState::Pending => "pending",
             PushState::Approved => "approved",
             PushState::Denied => "denied",
+            PushState::Failed(PushFailure::WrongResponse) => "failed_wrong_response",
+            PushState::Failed(PushFailure::NumberMismatch) => "failed_number_mismatch",
             PushState::Expired => "expired",
             PushState::Withdrawn => "withdrawn",
             PushState::Completed => "completed",
@@ -56,6 +82,8 @@ impl PushState {
             "pending" => PushState::Pending,
             "approved" => PushState::Approved,
             "denied" => PushState::Denied,
+            "failed_wrong_response" => PushState::Failed(PushFailure::WrongResponse),
+            "failed_number_mismatch" => PushState::Failed(PushFailure::NumberMismatch),
             "expired" => PushState::Expired,
             "withdrawn" => PushState::Withdrawn,
             "completed" => PushState::Completed,
@@ -70,10 +98,36 @@ impl PushState {
             PushState::Pending
             | PushState::Approved
             | PushState::Denied
+            | PushState::Failed(_)
             | PushState::Expired
             | PushState::Withdrawn
             | PushState::Completed => self,
         }
+    }
+}
+
+/// K1 vs D5: what IB Key activation needs before its code is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnrolmentCheck {
+    /// Send the activation code to the number now.
+    SendCode,
+    /// The user's active second factor answers first.
+    VerifyDevice,
+}
+
+/// K1 vs D5 (a decision the README states): a user with no active device enrols with
+/// the password alone, as the articles describe; otherwise the code goes straight out
+/// only to a number on record, and only when no IB Key moves to another phone.
+/// Anything else could hand a second factor to whoever knows the password.
+pub fn enrolment_check(
+    has_active_device: bool,
+    number_on_record: bool,
+    moves_ib_key: bool,
+) -> EnrolmentCheck {
+    if !has_active_device || (number_on_record && !moves_ib_key) {
+        EnrolmentCheck::SendCode
+    } else {
+        EnrolmentCheck::VerifyDevice
     }
 }
 
@@ -212,6 +266,42 @@ mod tests {
             PushState::Approved,
             "an answer stands"
         );
+    }
+
+    #[test]
+    fn k1_enrolment_needs_the_active_device_unless_nothing_is_at_stake() {
+        use EnrolmentCheck::{SendCode, VerifyDevice};
+        // (has an active device, number on record, moves an IB Key) → check
+        for (device, on_record, moves, expected) in [
+            (false, false, false, SendCode),
+            (false, true, false, SendCode),
+            (true, true, false, SendCode),
+            (true, false, false, VerifyDevice),
+            (true, true, true, VerifyDevice),
+            (true, false, true, VerifyDevice),
+        ] {
+            assert_eq!(
+                enrolment_check(device, on_record, moves),
+                expected,
+                "device {device}, on record {on_record}, moves {moves}"
+            );
+        }
+    }
+
+    #[test]
+    fn push_states_round_trip() {
+        for state in [
+            PushState::Pending,
+            PushState::Approved,
+            PushState::Denied,
+            PushState::Failed(PushFailure::WrongResponse),
+            PushState::Failed(PushFailure::NumberMismatch),
+            PushState::Expired,
+            PushState::Withdrawn,
+            PushState::Completed,
+        ] {
+            assert_eq!(PushState::parse(state.as_str()), Some(state));
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 pub mod challenge;
 pub mod ibkey;
 pub mod lockout;
+pub mod session;
 pub mod time;
 pub mod username;
 

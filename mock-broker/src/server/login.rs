@@ -1,4 +1,4 @@
-//! The desktop's endpoints: `/v1/login…`, `/v1/session`, `/v1/logout`.
+//! The desktop's endpoints: `/v1/login…`, `/v1/session…`, `/v1/logout`.
 
 use super::{bearer, blocking, ApiError, ApiJson, AppState};
 use crate::broker::PushWait;
@@ -153,6 +153,16 @@ pub(super) async fn session(
 ) -> Result<Response, ApiError> {
     let token = bearer(&headers)?;
     let info = blocking(&state, move |b| b.session(&token)).await?;
+    Ok(Json(info).into_response())
+}
+
+/// Issue 6: activity from the desktop; the idle limit counts again from now.
+pub(super) async fn keepalive(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let token = bearer(&headers)?;
+    let info = blocking(&state, move |b| b.keepalive(&token)).await?;
     Ok(Json(info).into_response())
 }
 

@@ -7,6 +7,7 @@
 
 use crate::broker::Broker;
 use crate::error::{BrokerError, BUSY_RETRY_AFTER_SECONDS};
+use crate::rules::ibkey::PushFailure;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -75,8 +76,13 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/login/response", post(login::response))
         .route("/v1/login/cancel", post(login::cancel))
         .route("/v1/session", get(login::session))
+        .route("/v1/session/keepalive", post(login::keepalive))
         .route("/v1/logout", post(login::logout))
         .route("/v1/phone/activation/start", post(phone::activation_start))
+        .route(
+            "/v1/phone/activation/verify",
+            post(phone::activation_verify),
+        )
         .route(
             "/v1/phone/activation/finish",
             post(phone::activation_finish),
@@ -150,7 +156,9 @@ fn status_of(err: &BrokerError) -> StatusCode {
         }
         BrokerError::InvalidCredentials
         | BrokerError::LoginFailed
-        | BrokerError::InvalidSession => StatusCode::UNAUTHORIZED,
+        | BrokerError::PushFailed(_)
+        | BrokerError::InvalidSession
+        | BrokerError::SessionExpired(_) => StatusCode::UNAUTHORIZED,
         BrokerError::Locked { .. } => StatusCode::LOCKED,
         BrokerError::ChallengeExpired => StatusCode::GONE,
         BrokerError::NoPendingLogin => StatusCode::CONFLICT,
@@ -174,6 +182,12 @@ fn status_of(err: &BrokerError) -> StatusCode {
     }
 }
 
+/// L6: what a "Login failed" for a wrong second factor adds.
+const LOGIN_FAILED_HINTS: [&str; 2] = [
+    "Temporary passcodes are upper case and case-sensitive.",
+    "Security card and device responses have no spaces between characters.",
+];
+
 impl From<BrokerError> for ApiError {
     fn from(err: BrokerError) -> Self {
         if let BrokerError::Store(cause) = &err {
@@ -182,10 +196,14 @@ impl From<BrokerError> for ApiError {
         }
         let extra = match &err {
             BrokerError::Locked { until } => Some(json!({ "locked_until": until.rfc3339() })),
-            BrokerError::LoginFailed => Some(json!({ "hints": [
-                "Temporary passcodes are upper case and case-sensitive.",
-                "Security card and device responses have no spaces between characters.",
-            ] })),
+            BrokerError::LoginFailed => Some(json!({ "hints": LOGIN_FAILED_HINTS })),
+            BrokerError::PushFailed(why @ PushFailure::WrongResponse) => {
+                Some(json!({ "reason": why.as_str(), "hints": LOGIN_FAILED_HINTS }))
+            }
+            BrokerError::PushFailed(why @ PushFailure::NumberMismatch) => {
+                Some(json!({ "reason": why.as_str() }))
+            }
+            BrokerError::SessionExpired(why) => Some(json!({ "reason": why.as_str() })),
             BrokerError::InvalidCode { tries_left } => Some(json!({ "tries_left": tries_left })),
             BrokerError::MissingField(_)
             | BrokerError::BadRequest(_)
@@ -241,7 +259,9 @@ impl From<BrokerError> for ApiError {
             | BrokerError::UnsupportedMediaType
             | BrokerError::ForbiddenOrigin
             | BrokerError::ForbiddenHost
-            | BrokerError::QaTokenRequired => None,
+            | BrokerError::QaTokenRequired
+            | BrokerError::PushFailed(_)
+            | BrokerError::SessionExpired(_) => None,
         };
         ApiError {
             status: status_of(&err),

@@ -275,6 +275,27 @@ pub(super) async fn activation_start(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(super) struct ActivationVerifyRequest {
+    activation_id: String,
+    response: String,
+}
+
+/// K1 vs D5: the user's active device answers before the activation code goes out.
+pub(super) async fn activation_verify(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<ActivationVerifyRequest>,
+) -> Result<Response, ApiError> {
+    let token = optional_bearer(&headers);
+    let sent = blocking(&state, move |b| {
+        b.activation_verify(token.as_deref(), &req.activation_id, &req.response)
+    })
+    .await?;
+    Ok(Json(sent).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct ActivationFinishRequest {
     activation_id: String,
     code: String,

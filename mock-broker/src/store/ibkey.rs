@@ -37,6 +37,15 @@ pub fn phone_by_token(
         .optional()?)
 }
 
+/// The number a phone was registered with.
+pub fn phone_number(tx: &Transaction<'_>, id: &str) -> StoreResult<Option<String>> {
+    Ok(tx
+        .query_row("SELECT number FROM phones WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
 pub fn phone_exists(tx: &Transaction<'_>, id: &str) -> StoreResult<bool> {
     Ok(tx
         .query_row("SELECT 1 FROM phones WHERE id = ?1", [id], |_| Ok(()))
@@ -218,50 +227,131 @@ pub fn sms_to(tx: &Transaction<'_>, number: Option<&str>) -> StoreResult<Vec<Sms
 
 // ---- activations ------------------------------------------------------------------
 
+/// Where an activation stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActivationStage {
+    /// K1: the activation code went to the number; only its SHA-256 is kept.
+    CodeSent { code_hash: String },
+    /// K1 vs D5: the user's active DSC+ or IB Key must answer this challenge first…
+    VerifyChallenge {
+        device_id: String,
+        challenge: String,
+    },
+    /// …or the code sent to the number of their SMS device (only its SHA-256 is kept).
+    VerifySms {
+        device_id: String,
+        code_hash: String,
+    },
+}
+
 pub struct Activation {
     pub username: String,
+    /// Where the activation code goes.
     pub number: String,
-    pub code_hash: String,
+    pub stage: ActivationStage,
     /// Set when a phone that already exists adds a user (K5).
     pub phone_id: Option<String>,
+    /// When the current stage began (its code or challenge counts from here).
     pub issued_at: Timestamp,
     pub tries: u32,
 }
 
+fn stage_columns(stage: &ActivationStage) -> (&'static str, &str, Option<&str>, Option<&str>) {
+    match stage {
+        ActivationStage::CodeSent { code_hash } => ("code_sent", code_hash, None, None),
+        ActivationStage::VerifyChallenge {
+            device_id,
+            challenge,
+        } => ("verify_challenge", "", Some(device_id), Some(challenge)),
+        ActivationStage::VerifySms {
+            device_id,
+            code_hash,
+        } => ("verify_sms", code_hash, Some(device_id), None),
+    }
+}
+
 pub fn insert_activation(tx: &Transaction<'_>, id: &str, a: &Activation) -> StoreResult<()> {
+    let (stage, code_hash, device_id, challenge) = stage_columns(&a.stage);
     tx.execute(
-        "INSERT INTO activations (id, username, number, code_hash, phone_id, issued_at, tries)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO activations (id, username, number, code_hash, phone_id, issued_at, tries, stage, device_id, challenge)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             id,
             a.username,
             a.number,
-            a.code_hash,
+            code_hash,
             a.phone_id,
             a.issued_at.0,
-            a.tries
+            a.tries,
+            stage,
+            device_id,
+            challenge
         ],
     )?;
     Ok(())
 }
 
 pub fn activation(tx: &Transaction<'_>, id: &str) -> StoreResult<Option<Activation>> {
-    Ok(tx
+    let row = tx
         .query_row(
-            "SELECT username, number, code_hash, phone_id, issued_at, tries FROM activations WHERE id = ?1",
+            "SELECT username, number, code_hash, phone_id, issued_at, tries, stage, device_id, challenge
+             FROM activations WHERE id = ?1",
             [id],
             |r| {
-                Ok(Activation {
-                    username: r.get(0)?,
-                    number: r.get(1)?,
-                    code_hash: r.get(2)?,
-                    phone_id: r.get(3)?,
-                    issued_at: Timestamp(r.get(4)?),
-                    tries: r.get(5)?,
-                })
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, u32>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                    r.get::<_, Option<String>>(8)?,
+                ))
             },
         )
-        .optional()?)
+        .optional()?;
+    let Some((
+        username,
+        number,
+        code_hash,
+        phone_id,
+        issued_at,
+        tries,
+        stage,
+        device_id,
+        challenge,
+    )) = row
+    else {
+        return Ok(None);
+    };
+    let stage = match (stage.as_str(), device_id, challenge) {
+        ("code_sent", _, _) => ActivationStage::CodeSent { code_hash },
+        ("verify_challenge", Some(device_id), Some(challenge)) => {
+            ActivationStage::VerifyChallenge {
+                device_id,
+                challenge,
+            }
+        }
+        ("verify_sms", Some(device_id), _) => ActivationStage::VerifySms {
+            device_id,
+            code_hash,
+        },
+        (other, _, _) => {
+            return Err(StoreError::Corrupt(format!(
+                "activation {id} of {username} in stage {other}"
+            )))
+        }
+    };
+    Ok(Some(Activation {
+        username,
+        number,
+        stage,
+        phone_id,
+        issued_at: Timestamp(issued_at),
+        tries,
+    }))
 }
 
 pub fn count_activation_try(tx: &Transaction<'_>, id: &str) -> StoreResult<()> {

@@ -1,6 +1,8 @@
-//! Storage for logins under way (their ticket and second-factor stage) and sessions.
+//! Storage for logins under way (their ticket and second-factor stage) and sessions
+//! (with their last activity and how they ended).
 
 use super::{StoreError, StoreResult};
+use crate::rules::session::SessionEnd;
 use crate::rules::Timestamp;
 use rusqlite::{params, OptionalExtension, Transaction};
 
@@ -143,40 +145,100 @@ pub fn drop_pending_of(tx: &Transaction<'_>, username: &str) -> StoreResult<()> 
 
 // ---- sessions ---------------------------------------------------------------------
 
+/// Whether a session is still open, and if not, how it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionState {
+    Open,
+    /// Logged out (or ended before the broker recorded why).
+    LoggedOut,
+    /// Issue 6: past its idle end or the daily end.
+    Expired(SessionEnd),
+}
+
 pub struct SessionRow {
     pub username: String,
     pub device_id: Option<String>,
     pub created_at: Timestamp,
+    /// The last keepalive (or the login): the idle limit counts from here.
+    pub last_active_at: Timestamp,
+    pub state: SessionState,
 }
 
 pub fn insert_session(tx: &Transaction<'_>, token_hash: &str, s: &SessionRow) -> StoreResult<()> {
     tx.execute(
-        "INSERT INTO sessions (token_hash, username, device_id, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![token_hash, s.username, s.device_id, s.created_at.0],
+        "INSERT INTO sessions (token_hash, username, device_id, created_at, last_active_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            token_hash,
+            s.username,
+            s.device_id,
+            s.created_at.0,
+            s.last_active_at.0
+        ],
     )?;
     Ok(())
 }
 
-pub fn live_session(tx: &Transaction<'_>, token_hash: &str) -> StoreResult<Option<SessionRow>> {
-    Ok(tx
+/// The session for a token, open or ended.
+pub fn session(tx: &Transaction<'_>, token_hash: &str) -> StoreResult<Option<SessionRow>> {
+    let row = tx
         .query_row(
-            "SELECT username, device_id, created_at FROM sessions WHERE token_hash = ?1 AND ended_at IS NULL",
+            "SELECT username, device_id, created_at, last_active_at, ended_at, end_reason
+             FROM sessions WHERE token_hash = ?1",
             [token_hash],
             |r| {
-                Ok(SessionRow {
-                    username: r.get(0)?,
-                    device_id: r.get(1)?,
-                    created_at: Timestamp(r.get(2)?),
-                })
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, Option<i64>>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                ))
             },
         )
-        .optional()?)
+        .optional()?;
+    let Some((username, device_id, created_at, last_active_at, ended_at, reason)) = row else {
+        return Ok(None);
+    };
+    let state = match (ended_at, reason.as_deref()) {
+        (None, _) => SessionState::Open,
+        (Some(_), None | Some("logout")) => SessionState::LoggedOut,
+        (Some(_), Some(other)) => {
+            SessionState::Expired(SessionEnd::parse(other).ok_or_else(|| {
+                StoreError::Corrupt(format!("session of {username} ended for {other:?}"))
+            })?)
+        }
+    };
+    Ok(Some(SessionRow {
+        username,
+        device_id,
+        created_at: Timestamp(created_at),
+        last_active_at: Timestamp(last_active_at.unwrap_or(created_at)),
+        state,
+    }))
 }
 
-pub fn end_session(tx: &Transaction<'_>, token_hash: &str, at: Timestamp) -> StoreResult<bool> {
-    let n = tx.execute(
-        "UPDATE sessions SET ended_at = ?2 WHERE token_hash = ?1 AND ended_at IS NULL",
+/// Activity (issue 6): the idle limit counts again from `at`.
+pub fn touch_session(tx: &Transaction<'_>, token_hash: &str, at: Timestamp) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE sessions SET last_active_at = ?2 WHERE token_hash = ?1 AND ended_at IS NULL",
         params![token_hash, at.0],
+    )?;
+    Ok(())
+}
+
+/// Ends an open session: a logout (`why` None) or an expiry.
+pub fn end_session(
+    tx: &Transaction<'_>,
+    token_hash: &str,
+    at: Timestamp,
+    why: Option<SessionEnd>,
+) -> StoreResult<bool> {
+    let reason = why.map_or("logout", SessionEnd::as_str);
+    let n = tx.execute(
+        "UPDATE sessions SET ended_at = ?2, end_reason = ?3 WHERE token_hash = ?1 AND ended_at IS NULL",
+        params![token_hash, at.0, reason],
     )?;
     Ok(n == 1)
 }

@@ -121,6 +121,17 @@ CREATE TABLE activations (
 CREATE TABLE faults (target TEXT PRIMARY KEY, mode TEXT NOT NULL, delay_ms INTEGER NOT NULL);
 CREATE TABLE phone_access (device_id TEXT PRIMARY KEY, method TEXT NOT NULL, at INTEGER NOT NULL);
 "#,
+    r#"
+-- Issue 6. Sessions end when idle and at the daily end: their last activity, and why
+-- they ended ('logout', 'idle', 'daily_end'; NULL for sessions ended before this).
+ALTER TABLE sessions ADD COLUMN last_active_at INTEGER;
+UPDATE sessions SET last_active_at = created_at;
+ALTER TABLE sessions ADD COLUMN end_reason TEXT;
+-- K1 vs D5: an activation may first wait for the user's active device to answer.
+ALTER TABLE activations ADD COLUMN stage TEXT NOT NULL DEFAULT 'code_sent';
+ALTER TABLE activations ADD COLUMN device_id TEXT;
+ALTER TABLE activations ADD COLUMN challenge TEXT;
+"#,
 ];
 
 #[derive(Debug, thiserror::Error)]

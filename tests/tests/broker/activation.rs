@@ -1,9 +1,27 @@
 //! K1 activation, K5 Add user, and D3 (SMS until IB Key) over HTTP.
 
-use super::ibkey::{password, ticket, SOON};
+use super::ibkey::{password, ticket, DANA_PIN, SOON};
 use portcullis_tests::phone::Phone;
-use portcullis_tests::Broker;
-use serde_json::json;
+use portcullis_tests::{dsc_plus_response, Broker};
+use serde_json::{json, Value};
+
+const AVERY_CARD: &str = "DSCP-40211873";
+const AVERY_PIN: &str = "1234";
+/// A number none of the demo users has on record.
+const NEW_NUMBER: &str = "7700900999";
+
+async fn outbox(b: &Broker, number: &str) -> Vec<Value> {
+    let (_, body) = b.get(&format!("/qa/sms?number={number}")).await;
+    body["messages"].as_array().cloned().unwrap_or_default()
+}
+
+async fn verify(b: &Broker, started: &Value, response: &str) -> (u16, Value) {
+    b.post(
+        "/v1/phone/activation/verify",
+        json!({ "activation_id": started["activation_id"], "response": response }),
+    )
+    .await
+}
 
 #[tokio::test]
 async fn k1_activation_refuses_bad_numbers_and_changes_nothing() {
@@ -40,6 +58,7 @@ async fn k1_activation_code_by_sms_then_pin_and_d3_sms_is_removed() {
 
     let (status, started) = b.start_activation("erin", "Trade2026", "7700900456").await;
     assert_eq!(status, 200, "{started}");
+    assert_eq!(started["status"], "code_sent", "the number is on record");
     assert_eq!(started["masked_number"], "•••• 0456");
     let code = b.last_sms_code("7700900456").await;
     let finish = |code: String, pin: &str| json!({ "activation_id": started["activation_id"], "code": code, "security": "pin", "pin": pin });
@@ -194,5 +213,218 @@ async fn d3_sms_code_expires_after_five_minutes() {
     assert_eq!(
         b.respond(ticket(&step), &code).await.1["code"],
         "challenge_expired"
+    );
+}
+
+#[tokio::test]
+async fn k1_activation_with_a_number_not_on_record_needs_the_active_device() {
+    let b = Broker::start().await;
+    let (status, started) = b.start_activation("avery", "Trade2026", NEW_NUMBER).await;
+    assert_eq!(status, 200, "{started}");
+    assert_eq!(
+        (
+            started["status"].as_str(),
+            started["device_id"].as_str(),
+            started["device_kind"].as_str(),
+            started["method"].as_str(),
+        ),
+        (
+            Some("verify_device"),
+            Some(AVERY_CARD),
+            Some("dsc_plus"),
+            Some("challenge")
+        ),
+        "D5: a password alone does not enrol a second factor: {started}"
+    );
+    assert!(started["expires_in_seconds"].as_i64().unwrap() > 0);
+    assert!(
+        outbox(&b, NEW_NUMBER).await.is_empty(),
+        "no activation code before the device answers"
+    );
+    let code_early = json!({ "activation_id": started["activation_id"], "code": "123456", "security": "pin", "pin": "1234" });
+    let (status, early) = b.post("/v1/phone/activation/finish", code_early).await;
+    assert_eq!(
+        (status, early["code"].as_str()),
+        (409, Some("wrong_stage")),
+        "{early}"
+    );
+
+    let challenge = started["challenge"].as_str().expect("challenge");
+    let response = b.card_response(AVERY_CARD, AVERY_PIN, challenge).await;
+    let (status, sent) = verify(&b, &started, &response).await;
+    assert_eq!(status, 200, "{sent}");
+    assert_eq!(
+        (
+            sent["status"].as_str(),
+            sent["masked_number"].as_str(),
+            &sent["activation_id"]
+        ),
+        (
+            Some("code_sent"),
+            Some("•••• 0999"),
+            &started["activation_id"]
+        )
+    );
+    let code = b.last_sms_code(NEW_NUMBER).await;
+    let (status, done) = b
+        .post(
+            "/v1/phone/activation/finish",
+            json!({ "activation_id": started["activation_id"], "code": code, "security": "pin", "pin": "4321" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["username"], "avery");
+}
+
+#[tokio::test]
+async fn k1_a_wrong_device_response_at_activation_fails_counts_and_ends_it() {
+    let b = Broker::start().await;
+    let (_, started) = b.start_activation("avery", "Trade2026", NEW_NUMBER).await;
+    assert_eq!(started["status"], "verify_device", "{started}");
+    let (status, failed) = verify(&b, &started, "00000000").await;
+    assert_eq!(
+        (status, failed["code"].as_str()),
+        (401, Some("login_failed")),
+        "{failed}"
+    );
+    assert_eq!(
+        b.lockout("avery").await["failures_in_window"],
+        1,
+        "L4: a wrong second factor is a failed attempt"
+    );
+    let challenge = started["challenge"].as_str().unwrap();
+    let right = b.card_response(AVERY_CARD, AVERY_PIN, challenge).await;
+    let (status, over) = verify(&b, &started, &right).await;
+    assert_eq!(
+        (status, over["code"].as_str()),
+        (410, Some("activation_over")),
+        "one answer per activation: {over}"
+    );
+    assert!(outbox(&b, NEW_NUMBER).await.is_empty());
+}
+
+#[tokio::test]
+async fn k1_a_user_with_only_sms_verifies_with_a_code_to_the_number_on_record() {
+    let b = Broker::start().await;
+    let (status, started) = b.start_activation("erin", "Trade2026", NEW_NUMBER).await;
+    assert_eq!(status, 200, "{started}");
+    assert_eq!(
+        (
+            started["status"].as_str(),
+            started["method"].as_str(),
+            started["device_id"].as_str(),
+            started["masked_number"].as_str()
+        ),
+        (
+            Some("verify_device"),
+            Some("sms"),
+            Some("SMS-erin"),
+            Some("•••• 0456")
+        ),
+        "{started}"
+    );
+    assert!(outbox(&b, NEW_NUMBER).await.is_empty());
+    let on_record = b.last_sms_code("7700900456").await;
+    let (status, sent) = verify(&b, &started, &on_record).await;
+    assert_eq!(
+        (status, sent["status"].as_str()),
+        (200, Some("code_sent")),
+        "{sent}"
+    );
+    assert_eq!(outbox(&b, NEW_NUMBER).await.len(), 1);
+}
+
+#[tokio::test]
+async fn k1_a_number_on_record_or_no_device_gets_the_code_at_once() {
+    let b = Broker::start().await;
+    for (user, number) in [("erin", "7700900456"), ("blake", NEW_NUMBER)] {
+        let (status, started) = b.start_activation(user, "Trade2026", number).await;
+        assert_eq!(
+            (status, started["status"].as_str()),
+            (200, Some("code_sent")),
+            "{user}: {started}"
+        );
+        assert_eq!(outbox(&b, number).await.len(), 1, "{user}");
+    }
+}
+
+#[tokio::test]
+async fn k5_add_user_from_another_phone_needs_the_active_device() {
+    let b = Broker::start().await;
+    let demo = Phone::provision(&b, "demo-phone").await;
+    let other = Phone::activate(&b, "erin", "Trade2026", "7700900456", "4321").await;
+    let (status, started) = other
+        .post(
+            "/v1/phone/activation/start",
+            json!({ "username": "dana", "password": "Trade2026", "phone_number": "7700900456" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{started}");
+    assert_eq!(
+        (
+            started["status"].as_str(),
+            started["device_id"].as_str(),
+            started["method"].as_str()
+        ),
+        (
+            Some("verify_device"),
+            Some("IBK-10000001"),
+            Some("challenge")
+        ),
+        "K1/K5: moving dana's IB Key to another phone needs it first: {started}"
+    );
+    let (_, devices) = b.get("/qa/devices").await;
+    let dana_key = devices["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "IBK-10000001")
+        .cloned()
+        .unwrap();
+    assert_eq!(dana_key["status"], "active", "her IB Key is untouched");
+
+    // The Authenticate screen of her real IB Key answers the challenge.
+    let challenge = started["challenge"].as_str().unwrap();
+    let response = dsc_plus_response(demo.key_of("dana"), DANA_PIN, challenge);
+    let (status, sent) = other
+        .post(
+            "/v1/phone/activation/verify",
+            json!({ "activation_id": started["activation_id"], "response": response }),
+        )
+        .await;
+    assert_eq!(
+        (status, sent["status"].as_str()),
+        (200, Some("code_sent")),
+        "{sent}"
+    );
+}
+
+#[tokio::test]
+async fn l4_a_lock_taken_during_activation_stops_it() {
+    let b = Broker::start().await;
+    let (_, started) = b.start_activation("erin", "Trade2026", "7700900456").await;
+    let code = b.last_sms_code("7700900456").await;
+    for _ in 0..10 {
+        assert_eq!(b.login("erin", "wrong").await.0, 401);
+    }
+    let (status, refused) = b
+        .post(
+            "/v1/phone/activation/finish",
+            json!({ "activation_id": started["activation_id"], "code": code, "security": "pin", "pin": "4321" }),
+        )
+        .await;
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (423, Some("locked")),
+        "{refused}"
+    );
+    let (_, devices) = b.get("/qa/devices").await;
+    assert!(
+        !devices["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["owner"] == "erin" && d["kind"] == "ib_key"),
+        "no IB Key enrolled during the lock"
     );
 }

@@ -7,11 +7,11 @@ use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 const DANA_KEY: &str = "IBK-10000001";
-const DANA_PIN: &str = "2580";
+pub(crate) const DANA_PIN: &str = "2580";
 const FRANK_PIN: &str = "1357";
 pub(crate) const SOON: Duration = Duration::from_secs(10);
 
-async fn start() -> (Broker, Phone) {
+pub(crate) async fn start() -> (Broker, Phone) {
     let b = Broker::start().await;
     let phone = Phone::provision(&b, "demo-phone").await;
     (b, phone)
@@ -191,7 +191,12 @@ async fn k6_response_for_another_push_is_refused() {
         (401, Some("login_failed")),
         "{refused}"
     );
-    assert_eq!(b.wait(ticket(&frank), 2_000).await.1["code"], "push_denied");
+    let refused = b.wait(ticket(&frank), 2_000).await.1;
+    assert_eq!(
+        (refused["code"].as_str(), refused["reason"].as_str()),
+        (Some("login_failed"), Some("wrong_response")),
+        "{refused}"
+    );
     assert_eq!(
         b.wait(ticket(&dana), 200).await.1["status"],
         "pending",
@@ -221,7 +226,7 @@ async fn k6_another_phone_cannot_answer() {
 }
 
 #[tokio::test]
-async fn k2_wrong_pin_on_the_phone_denies() {
+async fn k2_wrong_pin_on_the_phone_fails_the_login() {
     let (b, phone) = start().await;
     let mut events = phone.events().await;
     let step = password(&b, "dana").await;
@@ -232,7 +237,12 @@ async fn k2_wrong_pin_on_the_phone_denies() {
         (401, Some("login_failed")),
         "{body}"
     );
-    assert_eq!(b.wait(ticket(&step), 2_000).await.1["code"], "push_denied");
+    let failed = b.wait(ticket(&step), 2_000).await.1;
+    assert_eq!(
+        (failed["code"].as_str(), failed["reason"].as_str()),
+        (Some("login_failed"), Some("wrong_response")),
+        "{failed}"
+    );
     assert_eq!(b.lockout("dana").await["failures_in_window"], 1);
 }
 
@@ -438,7 +448,12 @@ async fn number_matching_right_pick_approves_and_wrong_pick_denies() {
         (status, body["code"].as_str()),
         (401, Some("number_mismatch"))
     );
-    assert_eq!(b.wait(ticket(&step), 2_000).await.1["code"], "push_denied");
+    let failed = b.wait(ticket(&step), 2_000).await.1;
+    assert_eq!(
+        (failed["code"].as_str(), failed["reason"].as_str()),
+        (Some("login_failed"), Some("number_mismatch")),
+        "{failed}"
+    );
 }
 
 #[tokio::test]

@@ -1,8 +1,9 @@
 //! The broker as a real process over HTTP: every L and C rule, the wire's error
-//! contract, QA controls, state that survives `kill -9`, and the broker's edges (memory,
-//! connections, files, who may drive it).
+//! contract, QA controls, sessions' ends, state that survives `kill -9`, and the
+//! broker's edges (memory, connections, files, who may drive it).
 
 mod activation;
+mod approval;
 mod challenge;
 mod hardening;
 mod ibkey;
@@ -10,4 +11,5 @@ mod lockout;
 mod password;
 mod persistence;
 mod qa;
+mod sessions;
 mod wire;

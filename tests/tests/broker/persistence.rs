@@ -27,9 +27,16 @@ async fn l4_failure_count_survives_kill_9() {
 #[tokio::test]
 async fn sessions_audit_and_clock_survive_kill_9() {
     let mut b = Broker::start().await;
+    // 2030-01-15T10:00:00Z: well inside a day's sessions, whatever the real time.
+    b.post(
+        "/qa/clock/set",
+        serde_json::json!({ "unix_seconds": 1_894_701_600 }),
+    )
+    .await;
     let (_, body) = b.login("blake", "Trade2026").await;
     let token = body["token"].as_str().unwrap().to_owned();
-    b.advance(3600).await;
+    // Within the 30 idle minutes (issue 6), so the session is still alive after.
+    b.advance(20 * 60).await;
     let offset_before = b.get("/qa/clock").await.1["offset_ms"].as_i64().unwrap();
     b.kill_and_restart();
     let session = b

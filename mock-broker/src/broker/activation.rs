@@ -1,0 +1,486 @@
+//! IB Key activation on the phone (K1) and Add user (K5), with the guard issue 6 added
+//! between the password and the activation code (K1 vs D5): a user who already holds
+//! an active second factor answers it first, unless the code goes to a number on
+//! record and no IB Key moves to another phone (`rules::ibkey::enrolment_check`).
+//!
+//! An activation is `start` → (`verify`) → `finish`, linked by its id; its stage is
+//! stored as [`ActivationStage`].
+
+use super::login::{phone_expected_response, usable};
+use super::{locked_out, random_hex, record_failure, token_hash, Broker, BrokerResult};
+use crate::error::BrokerError;
+use crate::rules::challenge::responses_match;
+use crate::rules::ibkey::{
+    enrolment_check, mask_phone_number, numeric_code, validate_phone_number, validate_pin,
+    EnrolmentCheck, UnlockMethod, ACTIVATION_CODE_LIFETIME, ACTIVATION_CODE_TRIES,
+    ACTIVATION_VERIFY_LIFETIME,
+};
+use crate::rules::{ChallengeCode, Timestamp};
+use crate::store::ibkey::{self as phone_store, Activation, ActivationStage};
+use crate::store::{self, DeviceRow, StoreResult};
+use rusqlite::Transaction;
+use serde::Serialize;
+use subtle::ConstantTimeEq;
+
+/// What `activation/start` answers: the code is on its way, or the active device must
+/// answer first.
+#[derive(Debug, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ActivationStep {
+    CodeSent(CodeSent),
+    VerifyDevice(VerifyDevice),
+}
+
+/// K1: the activation code went by SMS to `masked_number`.
+#[derive(Debug, Serialize)]
+pub struct CodeSent {
+    pub activation_id: String,
+    pub masked_number: String,
+    pub expires_in_seconds: i64,
+}
+
+/// K1 vs D5: no code yet; the user's active device answers first (`activation/verify`).
+#[derive(Debug, Serialize)]
+pub struct VerifyDevice {
+    pub activation_id: String,
+    pub device_id: String,
+    pub device_kind: String,
+    #[serde(flatten)]
+    pub method: VerifyMethod,
+    pub expires_in_seconds: i64,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum VerifyMethod {
+    /// A DSC+ (C2) or IB Key (its Authenticate screen, K3) answers this code.
+    Challenge { challenge: String },
+    /// A code went to the number of the user's SMS device (D3).
+    Sms { masked_number: String },
+}
+
+/// What a phone keeps after activation (in its keyring): never logged.
+#[derive(Serialize)]
+pub struct Activated {
+    pub phone_id: String,
+    /// Only for a newly registered phone; Add user keeps the phone's token.
+    pub phone_token: Option<String>,
+    pub username: String,
+    pub device_id: String,
+    pub secret_hex: String,
+    pub suite: &'static str,
+    pub security: &'static str,
+}
+
+/// What the active device was asked at `activation/start`.
+enum Asked {
+    Challenge(String),
+    /// The SHA-256 of the code sent to the SMS device's number.
+    Code(String),
+}
+
+const VERIFY_FIRST: &str = "Confirm this activation with your active Secure Login device first.";
+const NOT_VERIFYING: &str = "This activation is not waiting for a device's response.";
+
+impl Broker {
+    /// K1 (and K5 with `phone_token`): username, password and mobile number. A bad
+    /// number changes nothing; a wrong password is a failed attempt (L4: the lock is per
+    /// username, across channels). Then either the activation code goes to the number
+    /// by SMS, or — K1 vs D5 — the user's active device must answer first.
+    pub fn activation_start(
+        &self,
+        phone_token: Option<&str>,
+        username: &str,
+        password: &str,
+        phone_number: &str,
+    ) -> BrokerResult<ActivationStep> {
+        let number = validate_phone_number(phone_number)
+            .map_err(|e| BrokerError::InvalidPhoneNumber(e.to_string()))?
+            .to_owned();
+        let (name, password_ok) = self.check_password(username, password)?;
+        self.transact(|tx, now, _| {
+            let phone_id = match phone_token {
+                Some(token) => match self.phone_of(tx, token)? {
+                    Some(id) => Some(id),
+                    None => return Ok(Err(BrokerError::UnknownPhone)),
+                },
+                None => None,
+            };
+            let user = match Broker::password_gate(tx, now, &name, password_ok)? {
+                Ok(user) => user,
+                Err(e) => return Ok(Err(e)),
+            };
+            // Last used first (D6), as the login offers them.
+            let devices: Vec<DeviceRow> = store::devices_of(tx, &user.username)?
+                .into_iter()
+                .filter(usable)
+                .collect();
+            let ib_keys = || devices.iter().filter(|d| d.kind == "ib_key");
+            if let Some(phone_id) = &phone_id {
+                if ib_keys().any(|d| d.phone_id.as_deref() == Some(phone_id)) {
+                    return Ok(Err(BrokerError::AlreadyAdded));
+                }
+            }
+            let on_record = numbers_on_record(tx, &devices)?.contains(&number);
+            let moves_ib_key = ib_keys().any(|d| d.phone_id != phone_id);
+            let id = format!("act-{}", random_hex(12));
+            let mut activation = Activation {
+                username: user.username.clone(),
+                number,
+                stage: ActivationStage::CodeSent {
+                    code_hash: String::new(),
+                },
+                phone_id,
+                issued_at: now,
+                tries: 0,
+            };
+            match enrolment_check(!devices.is_empty(), on_record, moves_ib_key) {
+                EnrolmentCheck::SendCode => {
+                    let code = numeric_code(&mut rand::thread_rng(), 6);
+                    activation.stage = ActivationStage::CodeSent {
+                        code_hash: token_hash(&code),
+                    };
+                    phone_store::insert_activation(tx, &id, &activation)?;
+                    let sent = send_activation_code(tx, &id, &activation, &code, now)?;
+                    Ok(Ok(ActivationStep::CodeSent(sent)))
+                }
+                EnrolmentCheck::VerifyDevice => {
+                    // A device that answers a challenge if there is one, else SMS.
+                    let Some(device) = devices
+                        .iter()
+                        .find(|d| d.kind != "sms")
+                        .or_else(|| devices.first())
+                    else {
+                        return Ok(Err(BrokerError::LoginFailed));
+                    };
+                    let (stage, method) = verification(tx, device, now)?;
+                    activation.stage = stage;
+                    phone_store::insert_activation(tx, &id, &activation)?;
+                    let detail = format!(
+                        "device {} before a code to {}",
+                        device.id,
+                        mask_phone_number(&activation.number)
+                    );
+                    store::audit(
+                        tx,
+                        now,
+                        Some(&user.username),
+                        "activation_needs_device",
+                        &detail,
+                    )?;
+                    Ok(Ok(ActivationStep::VerifyDevice(VerifyDevice {
+                        activation_id: id,
+                        device_id: device.id.clone(),
+                        device_kind: device.kind.clone(),
+                        method,
+                        expires_in_seconds: ACTIVATION_VERIFY_LIFETIME.0 / 1000,
+                    })))
+                }
+            }
+        })
+    }
+
+    /// K1 vs D5: the active device's answer. Right: the activation code goes out, as
+    /// after `start`. Wrong: "Login failed", a failed attempt (L4), and the activation
+    /// is over — one answer per activation, like a login's challenge (C4).
+    pub fn activation_verify(
+        &self,
+        phone_token: Option<&str>,
+        activation_id: &str,
+        response: &str,
+    ) -> BrokerResult<ActivationStep> {
+        if response.is_empty() {
+            return Err(BrokerError::MissingField("response"));
+        }
+        self.transact(|tx, now, _| {
+            let Some(activation) = phone_store::activation(tx, activation_id)? else {
+                return Ok(Err(BrokerError::ActivationOver(
+                    "This activation is over. Start again.",
+                )));
+            };
+            if !self.same_phone(tx, &activation, phone_token)? {
+                return Ok(Err(BrokerError::UnknownPhone));
+            }
+            // What was asked: a challenge for the device, or a code to its number.
+            let (device_id, asked) = match &activation.stage {
+                ActivationStage::CodeSent { .. } => {
+                    return Ok(Err(BrokerError::WrongStage(NOT_VERIFYING)))
+                }
+                ActivationStage::VerifyChallenge {
+                    device_id,
+                    challenge,
+                } => (device_id.clone(), Asked::Challenge(challenge.clone())),
+                ActivationStage::VerifySms {
+                    device_id,
+                    code_hash,
+                } => (device_id.clone(), Asked::Code(code_hash.clone())),
+            };
+            // Whatever the outcome below, this question answers once: on success the
+            // activation comes back in its next stage.
+            phone_store::delete_activation(tx, activation_id)?;
+            let username = activation.username.clone();
+            let username = username.as_str();
+            if now >= activation.issued_at.plus(ACTIVATION_VERIFY_LIFETIME) {
+                return Ok(Err(BrokerError::ActivationOver(
+                    "The code to confirm with your device has expired. Start again.",
+                )));
+            }
+            if let Some(refused) = locked_out(tx, username, now)? {
+                return Ok(refused);
+            }
+            let Some(device) = store::find_device(tx, &device_id)?.filter(usable) else {
+                return Ok(Err(BrokerError::LoginFailed));
+            };
+            let correct = match &asked {
+                Asked::Challenge(challenge) => {
+                    responses_match(&phone_expected_response(&device, challenge)?, response)
+                }
+                // Only the code's hash is kept; compared as hashes.
+                Asked::Code(code_hash) => responses_match(code_hash, &token_hash(response)),
+            };
+            if !correct {
+                // L4 (decision): a wrong second factor is a failed attempt.
+                record_failure(tx, username, now, "activation_verify_failed")?;
+                return Ok(Err(BrokerError::LoginFailed));
+            }
+            let code = numeric_code(&mut rand::thread_rng(), 6);
+            let next = Activation {
+                stage: ActivationStage::CodeSent {
+                    code_hash: token_hash(&code),
+                },
+                issued_at: now,
+                tries: 0,
+                ..activation
+            };
+            phone_store::insert_activation(tx, activation_id, &next)?;
+            let detail = format!("device {device_id}");
+            store::audit(
+                tx,
+                now,
+                Some(username),
+                "activation_device_verified",
+                &detail,
+            )?;
+            let sent = send_activation_code(tx, activation_id, &next, &code, now)?;
+            Ok(Ok(ActivationStep::CodeSent(sent)))
+        })
+    }
+
+    /// K1: the SMS code, then the security element (a PIN, or biometrics with a PIN
+    /// behind them). The new IB Key is active at once; D3: SMS stops being a factor.
+    pub fn activation_finish(
+        &self,
+        phone_token: Option<&str>,
+        activation_id: &str,
+        code: &str,
+        security: &str,
+        pin: &str,
+    ) -> BrokerResult<Activated> {
+        let method = UnlockMethod::parse(security).ok_or_else(|| {
+            BrokerError::BadRequest("security is \"pin\" or \"biometric\".".into())
+        })?;
+        validate_pin(pin).map_err(|e| BrokerError::InvalidPin(e.to_string()))?;
+        self.transact(|tx, now, _| {
+            let Some(activation) = phone_store::activation(tx, activation_id)? else {
+                return Ok(Err(BrokerError::ActivationOver(
+                    "This activation is over. Start again.",
+                )));
+            };
+            let phone_matches = self.same_phone(tx, &activation, phone_token)?;
+            if !phone_matches {
+                return Ok(Err(BrokerError::UnknownPhone));
+            }
+            let ActivationStage::CodeSent { code_hash } = &activation.stage else {
+                return Ok(Err(BrokerError::WrongStage(VERIFY_FIRST)));
+            };
+            if now >= activation.issued_at.plus(ACTIVATION_CODE_LIFETIME) {
+                phone_store::delete_activation(tx, activation_id)?;
+                return Ok(Err(BrokerError::ActivationOver(
+                    "The activation code has expired. Start again.",
+                )));
+            }
+            // L4: a lock taken since the password step stops the enrolment too.
+            if let Some(refused) = locked_out(tx, &activation.username, now)? {
+                phone_store::delete_activation(tx, activation_id)?;
+                return Ok(refused);
+            }
+            if !bool::from(token_hash(code).as_bytes().ct_eq(code_hash.as_bytes())) {
+                let tries = activation.tries + 1;
+                if tries >= ACTIVATION_CODE_TRIES {
+                    phone_store::delete_activation(tx, activation_id)?;
+                    store::audit(
+                        tx,
+                        now,
+                        Some(&activation.username),
+                        "activation_failed",
+                        "too many wrong codes",
+                    )?;
+                    return Ok(Err(BrokerError::ActivationOver(
+                        "Too many wrong codes. Start the activation again.",
+                    )));
+                }
+                phone_store::count_activation_try(tx, activation_id)?;
+                return Ok(Err(BrokerError::InvalidCode {
+                    tries_left: ACTIVATION_CODE_TRIES - tries,
+                }));
+            }
+            phone_store::delete_activation(tx, activation_id)?;
+
+            let (phone_id, phone_token) = match &activation.phone_id {
+                Some(id) => (id.clone(), None),
+                None => {
+                    let id = format!("PH-{}", random_hex(6));
+                    let token = format!("pct_{}", random_hex(32));
+                    phone_store::insert_phone(
+                        tx,
+                        &id,
+                        &activation.number,
+                        &token_hash(&token),
+                        now,
+                    )?;
+                    (id, Some(token))
+                }
+            };
+            // One IB Key per user: an earlier one (another phone) stops; D3: so does SMS.
+            phone_store::set_status_of_kind(tx, &activation.username, "ib_key", "inactive")?;
+            let sms_removed =
+                phone_store::set_status_of_kind(tx, &activation.username, "sms", "removed")?;
+            let device = DeviceRow {
+                id: format!("IBK-{}", random_hex(4).to_uppercase()),
+                kind: "ib_key".into(),
+                owner: activation.username.clone(),
+                secret_hex: random_hex(32),
+                pin_sha1_hex: hex::encode(ocra::hash_pin(ocra::HashAlgorithm::Sha1, pin)),
+                status: "active".into(),
+                last_used_at: None,
+                phone_id: Some(phone_id.clone()),
+                security: Some(method.as_str().into()),
+                phone_number: None,
+            };
+            store::insert_device(tx, &device)?;
+            let detail = format!(
+                "device {} on {phone_id}; SMS devices removed: {sms_removed}",
+                device.id
+            );
+            store::audit(
+                tx,
+                now,
+                Some(&activation.username),
+                "ib_key_activated",
+                &detail,
+            )?;
+            Ok(Ok(Activated {
+                phone_id,
+                phone_token,
+                username: activation.username,
+                device_id: device.id,
+                secret_hex: device.secret_hex,
+                suite: crate::rules::DSC_PLUS_SUITE,
+                security: method.as_str(),
+            }))
+        })
+    }
+
+    /// An activation goes on from the phone it started on: Add user (K5) with that
+    /// phone's token, a new phone without one.
+    fn same_phone(
+        &self,
+        tx: &Transaction<'_>,
+        activation: &Activation,
+        phone_token: Option<&str>,
+    ) -> StoreResult<bool> {
+        Ok(match (&activation.phone_id, phone_token) {
+            (None, None) => true,
+            (Some(id), Some(token)) => self.phone_of(tx, token)?.as_ref() == Some(id),
+            (None, Some(_)) | (Some(_), None) => false,
+        })
+    }
+}
+
+/// K1: the numbers the broker already knows as the user's: those of their SMS devices
+/// and of the phones holding their IB Keys (all active).
+fn numbers_on_record(tx: &Transaction<'_>, devices: &[DeviceRow]) -> StoreResult<Vec<String>> {
+    let mut numbers = Vec::new();
+    for d in devices {
+        if let Some(number) = &d.phone_number {
+            numbers.push(number.clone());
+        }
+        if let Some(phone_id) = &d.phone_id {
+            numbers.extend(phone_store::phone_number(tx, phone_id)?);
+        }
+    }
+    Ok(numbers)
+}
+
+/// The question `device` answers before an activation code goes out.
+fn verification(
+    tx: &Transaction<'_>,
+    device: &DeviceRow,
+    now: Timestamp,
+) -> StoreResult<(ActivationStage, VerifyMethod)> {
+    match &device.phone_number {
+        Some(number) if device.kind == "sms" => {
+            let code = numeric_code(&mut rand::thread_rng(), 6);
+            phone_store::send_sms(
+                tx,
+                now,
+                number,
+                &format!(
+                    "Portcullis: {code} confirms adding IB Key to your user name. \
+                     If you did not ask for it, call Client Services."
+                ),
+            )?;
+            Ok((
+                ActivationStage::VerifySms {
+                    device_id: device.id.clone(),
+                    code_hash: token_hash(&code),
+                },
+                VerifyMethod::Sms {
+                    masked_number: mask_phone_number(number),
+                },
+            ))
+        }
+        Some(_) | None => {
+            let challenge = ChallengeCode::generate(&mut rand::thread_rng());
+            Ok((
+                ActivationStage::VerifyChallenge {
+                    device_id: device.id.clone(),
+                    challenge: challenge.as_str().to_owned(),
+                },
+                VerifyMethod::Challenge {
+                    challenge: challenge.as_str().to_owned(),
+                },
+            ))
+        }
+    }
+}
+
+/// K1: the activation code by SMS to the activation's number.
+fn send_activation_code(
+    tx: &Transaction<'_>,
+    id: &str,
+    activation: &Activation,
+    code: &str,
+    now: Timestamp,
+) -> StoreResult<CodeSent> {
+    let number = &activation.number;
+    phone_store::send_sms(
+        tx,
+        now,
+        number,
+        &format!("Your IB Key activation code is {code}."),
+    )?;
+    let masked = mask_phone_number(number);
+    store::audit(
+        tx,
+        now,
+        Some(&activation.username),
+        "activation_code_sent",
+        &masked,
+    )?;
+    Ok(CodeSent {
+        activation_id: id.to_owned(),
+        masked_number: masked,
+        expires_in_seconds: ACTIVATION_CODE_LIFETIME.0 / 1000,
+    })
+}
