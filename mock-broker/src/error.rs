@@ -2,6 +2,7 @@
 //! reads (the articles' own words where they have them). Internal causes stay in the
 //! log; the HTTP status for each code is chosen in one place, `server::status_of`.
 
+use crate::password::Busy;
 use crate::rules::ibkey::PushFailure;
 use crate::rules::session::SessionEnd;
 use crate::rules::{Timestamp, LOCKOUT_THRESHOLD};
@@ -79,7 +80,31 @@ pub enum BrokerError {
     NotFound(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Password hashing is at capacity (in flight and queued): try again shortly.
+    #[error("busy")]
+    Busy,
+    /// A POST without `Content-Type: application/json`.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// An `Origin` other than the broker's own (a web page).
+    #[error("forbidden origin")]
+    ForbiddenOrigin,
+    /// A `Host` that is not a loopback name (DNS rebinding).
+    #[error("forbidden host")]
+    ForbiddenHost,
+    /// `/qa` without the broker's QA token.
+    #[error("QA token required")]
+    QaTokenRequired,
 }
+
+impl From<Busy> for BrokerError {
+    fn from(Busy: Busy) -> Self {
+        BrokerError::Busy
+    }
+}
+
+/// Seconds a `busy` client is told to wait before trying again.
+pub const BUSY_RETRY_AFTER_SECONDS: u32 = 1;
 
 impl BrokerError {
     pub fn code(&self) -> &'static str {
@@ -110,6 +135,11 @@ impl BrokerError {
             BrokerError::UnknownPhone => "unknown_phone",
             BrokerError::NotFound(_) => "not_found",
             BrokerError::Store(_) => "internal",
+            BrokerError::Busy => "busy",
+            BrokerError::UnsupportedMediaType => "unsupported_media_type",
+            BrokerError::ForbiddenOrigin => "forbidden_origin",
+            BrokerError::ForbiddenHost => "forbidden_host",
+            BrokerError::QaTokenRequired => "qa_token_required",
         }
     }
 
@@ -164,6 +194,21 @@ impl BrokerError {
             BrokerError::UnknownPhone => "This phone is not registered. Activate IB Key again.".into(),
             BrokerError::NotFound(what) => format!("Not found: {what}"),
             BrokerError::Store(_) => "The broker could not complete the request.".into(),
+            BrokerError::Busy => {
+                "The login server is busy. Please try again in a moment.".into()
+            }
+            BrokerError::UnsupportedMediaType => {
+                "Requests must be sent as JSON (Content-Type: application/json).".into()
+            }
+            BrokerError::ForbiddenOrigin => {
+                "Requests from web pages are not accepted.".into()
+            }
+            BrokerError::ForbiddenHost => {
+                "This broker answers only to its loopback address (127.0.0.1, localhost, [::1]).".into()
+            }
+            BrokerError::QaTokenRequired => {
+                "The QA controls need this broker's token in the X-QA-Token header.".into()
+            }
         }
     }
 }

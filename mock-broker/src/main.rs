@@ -4,12 +4,23 @@ use clap::{Args, Parser, Subcommand};
 use mock_broker::broker::Broker;
 use mock_broker::password::Argon2Settings;
 use mock_broker::scenario::Scenario;
-use mock_broker::server::{self, AppState};
+use mock_broker::server::{self, AppState, ConnectionLimits, EdgePolicy, QaToken};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// The environment variable a `--qa` broker reads its QA token from (never a flag: the
+/// command line is visible to every local user).
+const QA_TOKEN_ENV: &str = "MOCK_BROKER_QA_TOKEN";
+/// Descriptors kept back from the connection cap: the database, its WAL, stdio, epoll.
+const RESERVED_DESCRIPTORS: u64 = 64;
+
+fn duration_ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
 
 #[derive(Parser)]
 #[command(name = "mock-broker", version, about = "The Portcullis mock broker")]
@@ -38,8 +49,22 @@ struct ServeArgs {
     #[arg(long)]
     scenario: Option<PathBuf>,
     /// Enable the QA controls under /qa (clock, reset, locks, audit, provisioning).
+    /// With MOCK_BROKER_QA_TOKEN set, every /qa request must carry it as X-QA-Token.
     #[arg(long)]
     qa: bool,
+    /// Allow --qa on a non-loopback --addr (the QA controls open to the network).
+    #[arg(long, requires = "qa")]
+    allow_remote_qa: bool,
+    /// A request's headers must arrive within this many milliseconds (and the next
+    /// request's on a kept-alive connection).
+    #[arg(long, default_value_t = duration_ms(ConnectionLimits::default().header_timeout))]
+    header_timeout_ms: u64,
+    /// A connection with nothing read or written for this many milliseconds is closed.
+    #[arg(long, default_value_t = duration_ms(ConnectionLimits::default().idle_timeout))]
+    idle_timeout_ms: u64,
+    /// At most this many connections at once (fewer if descriptors are short).
+    #[arg(long, default_value_t = ConnectionLimits::default().max_connections)]
+    max_connections: usize,
     /// Stop when standard input closes: a parent that starts the broker keeps the pipe
     /// open, so the broker ends with it even if the parent is killed.
     #[arg(long)]
@@ -148,6 +173,24 @@ fn serve(args: ServeArgs) -> ExitCode {
 }
 
 fn serve_inner(args: ServeArgs) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let loopback = args.addr.ip().is_loopback();
+    if args.qa && !loopback && !args.allow_remote_qa {
+        return Err(format!(
+            "refusing --qa on {}: the QA controls (reset, unlock, device keys) would be open \
+             to the network. Listen on 127.0.0.1, or add --allow-remote-qa to mean it.",
+            args.addr
+        )
+        .into());
+    }
+    let qa_token = match std::env::var(QA_TOKEN_ENV) {
+        Ok(token) if args.qa && !token.is_empty() => Some(QaToken::new(&token)),
+        Ok(_) | Err(_) => None,
+    };
+    let limits = ConnectionLimits {
+        header_timeout: Duration::from_millis(args.header_timeout_ms),
+        idle_timeout: Duration::from_millis(args.idle_timeout_ms),
+        max_connections: args.max_connections.min(descriptor_budget()),
+    };
     let scenario = match &args.scenario {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -162,22 +205,53 @@ fn serve_inner(args: ServeArgs) -> Result<(), Box<dyn std::error::Error + Send +
         parallelism: args.argon2_parallelism,
     };
     let broker = Arc::new(Broker::open(args.state.as_deref(), scenario, argon2)?);
-    if !args.addr.ip().is_loopback() {
-        tracing::warn!(addr = %args.addr, "listening beyond loopback, as asked");
+    if !loopback {
+        tracing::warn!(addr = %args.addr, "listening beyond loopback, as asked: any Host is served");
     }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.addr).await?;
         let local = listener.local_addr()?;
-        tracing::info!(qa = args.qa, state = ?args.state, "broker ready");
+        tracing::info!(
+            qa = args.qa,
+            qa_token = qa_token.is_some(),
+            state = ?args.state,
+            max_connections = limits.max_connections,
+            "broker ready"
+        );
         // The one line on stdout: tests and the desktop app wait for it.
         let mut stdout = std::io::stdout();
         writeln!(stdout, "listening on http://{local}")?;
         stdout.flush()?;
-        let state = AppState::new(broker, args.qa);
-        server::run(listener, state, shutdown_signal(args.exit_with_stdin)).await?;
+        let state = AppState::new(broker, args.qa).with_edge(EdgePolicy {
+            qa_token,
+            any_host: !loopback,
+        });
+        server::run_with_limits(
+            listener,
+            state,
+            limits,
+            shutdown_signal(args.exit_with_stdin),
+        )
+        .await?;
         Ok(())
     })
+}
+
+/// Raises the soft descriptor limit to the hard one and says how many connections it
+/// leaves room for. Idle sockets at a 1,024 limit once stopped the broker accepting.
+fn descriptor_budget() -> usize {
+    let soft = match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(soft) => soft,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot raise the descriptor limit");
+            rlimit::Resource::NOFILE
+                .get()
+                .map_or(1024, |(soft, _)| soft)
+        }
+    };
+    tracing::debug!(soft, "descriptor limit");
+    usize::try_from(soft.saturating_sub(RESERVED_DESCRIPTORS).max(16)).unwrap_or(usize::MAX)
 }
 
 async fn shutdown_signal(exit_with_stdin: bool) {

@@ -34,10 +34,55 @@ pub fn binary(name: &str) -> PathBuf {
 pub struct Broker {
     child: Option<Child>,
     pub url: String,
+    /// Holds the state folder, which the broker itself creates (`state/` inside).
     state: tempfile::TempDir,
-    scenario: Option<PathBuf>,
+    options: BrokerOptions,
     pub qa: bool,
     pub http: reqwest::Client,
+}
+
+/// The environment variable a `--qa` broker reads its QA token from.
+pub const QA_TOKEN_ENV: &str = "MOCK_BROKER_QA_TOKEN";
+
+/// How to start a broker beyond the defaults: the scenario, `--qa`, more flags, more
+/// environment, and a lower soft descriptor limit for the child.
+#[derive(Debug, Clone, Default)]
+pub struct BrokerOptions {
+    pub scenario: Option<PathBuf>,
+    pub qa: bool,
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// Starts the broker under `ulimit -Sn N` (the hard limit unchanged).
+    pub soft_nofile: Option<u64>,
+}
+
+impl BrokerOptions {
+    /// The demo scenario with QA controls on.
+    pub fn qa() -> BrokerOptions {
+        BrokerOptions {
+            qa: true,
+            ..BrokerOptions::default()
+        }
+    }
+
+    pub fn arg(mut self, arg: impl Into<String>) -> BrokerOptions {
+        self.args.push(arg.into());
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> BrokerOptions {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn soft_nofile(mut self, limit: u64) -> BrokerOptions {
+        self.soft_nofile = Some(limit);
+        self
+    }
+
+    pub async fn start(self) -> Broker {
+        Broker::start_opts(self).await
+    }
 }
 
 impl Broker {
@@ -47,32 +92,81 @@ impl Broker {
     }
 
     pub async fn start_with(scenario: Option<&Path>, qa: bool) -> Broker {
+        Broker::start_opts(BrokerOptions {
+            scenario: scenario.map(Path::to_path_buf),
+            qa,
+            ..BrokerOptions::default()
+        })
+        .await
+    }
+
+    pub async fn start_opts(options: BrokerOptions) -> Broker {
         let state = tempfile::tempdir().expect("state folder");
+        // A broker with a QA token gets it on every request of `http`, as the app does.
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some((_, token)) = options.env.iter().find(|(k, _)| k == QA_TOKEN_ENV) {
+            headers.insert("x-qa-token", token.parse().expect("token header"));
+        }
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .expect("client");
         let mut broker = Broker {
             child: None,
             url: String::new(),
             state,
-            scenario: scenario.map(Path::to_path_buf),
-            qa,
-            http: reqwest::Client::new(),
+            qa: options.qa,
+            options,
+            http,
         };
         broker.spawn();
         broker
     }
 
-    pub fn state_dir(&self) -> &Path {
-        self.state.path()
+    /// The broker's state folder (the broker creates it on first start).
+    pub fn state_dir(&self) -> PathBuf {
+        self.state.path().join("state")
+    }
+
+    /// The broker process's id (for `/proc/PID/status`).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running broker").id()
+    }
+
+    /// The broker's resident memory in KiB (`VmRSS` of `/proc/PID/status`; Linux).
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .expect("/proc/PID/status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS")
     }
 
     fn spawn(&mut self) {
-        let mut cmd = Command::new(binary("mock-broker"));
+        let mut cmd = match self.options.soft_nofile {
+            // The shell lowers its own soft limit, then becomes the broker (same pid).
+            Some(limit) => {
+                let mut sh = Command::new("sh");
+                sh.arg("-c")
+                    .arg(format!("ulimit -Sn {limit} && exec \"$0\" \"$@\""))
+                    .arg(binary("mock-broker"));
+                sh
+            }
+            None => Command::new(binary("mock-broker")),
+        };
         cmd.args(["serve", "--addr", "127.0.0.1:0", "--state"])
-            .arg(self.state.path());
-        if let Some(s) = &self.scenario {
+            .arg(self.state_dir());
+        if let Some(s) = &self.options.scenario {
             cmd.arg("--scenario").arg(s);
         }
-        if self.qa {
+        if self.options.qa {
             cmd.arg("--qa");
+        }
+        cmd.args(&self.options.args);
+        for (key, value) in &self.options.env {
+            cmd.env(key, value);
         }
         let mut child = cmd
             .stdin(Stdio::null())
@@ -175,6 +269,7 @@ impl Broker {
             .http
             .post(format!("{}/v1/logout", self.url))
             .bearer_auth(token)
+            .json(&json!({}))
             .send()
             .await
             .expect("POST logout");
@@ -204,7 +299,7 @@ impl Broker {
     /// endpoint, the PIN as typed, and the OCRA suite of C3.
     pub async fn card_response(&self, device_id: &str, pin: &str, challenge: &str) -> String {
         let (status, p) = self
-            .post(&format!("/qa/devices/{device_id}/provision"), json!(null))
+            .post(&format!("/qa/devices/{device_id}/provision"), json!({}))
             .await;
         assert_eq!(status, 200, "{p}");
         dsc_plus_response(p["secret_hex"].as_str().expect("secret"), pin, challenge)

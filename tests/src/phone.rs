@@ -50,6 +50,29 @@ impl PhoneEvents {
         }
     }
 
+    /// Whether the broker ends the stream within `within`: `Ok` when it does, `Err` with
+    /// what came instead (an event, or nothing before the deadline).
+    pub async fn ended_within(&mut self, within: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                if block.lines().any(|l| l.starts_with("event:")) {
+                    return Err(format!("an event arrived instead: {block:?}"));
+                }
+                continue;
+            }
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                return Err(format!("still open after {within:?}"));
+            };
+            match tokio::time::timeout(left, self.resp.chunk()).await {
+                Ok(Ok(Some(bytes))) => self.buf.push_str(&String::from_utf8_lossy(&bytes)),
+                Ok(Ok(None)) | Ok(Err(_)) => return Ok(()),
+                Err(_) => return Err(format!("still open after {within:?}")),
+            }
+        }
+    }
+
     /// The next push within `within`, skipping withdrawals; panics if none comes.
     pub async fn next_push(&mut self, within: Duration) -> Value {
         loop {
@@ -66,7 +89,7 @@ impl Phone {
     /// Becomes the scenario's phone `phone_id` through the QA provisioning endpoint.
     pub async fn provision(broker: &Broker, phone_id: &str) -> Phone {
         let (status, p) = broker
-            .post(&format!("/qa/phones/{phone_id}/provision"), json!(null))
+            .post(&format!("/qa/phones/{phone_id}/provision"), json!({}))
             .await;
         assert_eq!(status, 200, "{p}");
         let accounts = p["accounts"]
@@ -173,7 +196,7 @@ impl Phone {
 
     pub async fn deny(&self, push: &Value) -> (u16, Value) {
         let id = push["push_id"].as_str().expect("push id");
-        self.post(&format!("/v1/phone/pushes/{id}/deny"), json!(null))
+        self.post(&format!("/v1/phone/pushes/{id}/deny"), json!({}))
             .await
     }
 

@@ -21,7 +21,7 @@ pub use qa::{
 };
 
 use crate::error::BrokerError;
-use crate::password::{Argon2Settings, Passwords};
+use crate::password::{Argon2Settings, HashLimits, Passwords};
 use crate::rules::session::{SessionPolicy, SessionStatus};
 use crate::rules::{Duration, LockStatus, Lockout, Timestamp, Username, UsernameError};
 use crate::scenario::Scenario;
@@ -94,6 +94,9 @@ pub enum BrokerEvent {
     LoginChanged,
     /// K4: faults changed; held pushes may now go out.
     FaultsChanged,
+    /// Phone tokens were replaced (a phone provisioned again, a reset): event streams
+    /// opened with a token that no longer names its phone end.
+    PhoneTokensChanged,
 }
 
 #[derive(Debug, Serialize)]
@@ -151,8 +154,18 @@ impl Broker {
         scenario: Scenario,
         argon2: Argon2Settings,
     ) -> Result<Broker, Box<dyn std::error::Error + Send + Sync>> {
+        Broker::open_with_limits(state_dir, scenario, argon2, HashLimits::default())
+    }
+
+    /// [`Broker::open`], with the bounds on password hashing in flight and queued.
+    pub fn open_with_limits(
+        state_dir: Option<&Path>,
+        scenario: Scenario,
+        argon2: Argon2Settings,
+        limits: HashLimits,
+    ) -> Result<Broker, Box<dyn std::error::Error + Send + Sync>> {
         let store = Store::open(state_dir)?;
-        let passwords = Passwords::new(argon2)?;
+        let passwords = Passwords::new(argon2, limits)?;
         let (events, _) = broadcast::channel(1024);
         let sessions = scenario.session_policy()?;
         let broker = Broker {
@@ -264,9 +277,10 @@ impl Broker {
             }
         };
         let user = self.store.write(|tx| store::find_user(tx, name.as_str()))?;
+        // Known or not, the check waits at the same gate; `busy` when it is full.
         let ok = self
             .passwords
-            .verify(user.as_ref().map(|u| u.password_hash.as_str()), password);
+            .verify(user.as_ref().map(|u| u.password_hash.as_str()), password)?;
         Ok((name, ok))
     }
 
@@ -380,7 +394,7 @@ fn record_failure(
     store::save_lockout(tx, username, &lockout)?;
     store::audit(tx, now, Some(username), event, &describe(status))?;
     if let LockStatus::Locked { until } = status {
-        if until == now.plus(crate::rules::LOCKOUT_WINDOW) && lockout.locked_at == Some(now) {
+        if until == now.plus(crate::rules::LOCKOUT_WINDOW) && lockout.locked_since() == Some(now) {
             store::audit(
                 tx,
                 now,

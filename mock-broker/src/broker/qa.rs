@@ -126,19 +126,21 @@ impl Broker {
     /// itself), the clock at real time.
     pub fn reset(&self) -> BrokerResult<()> {
         // Hash outside the transaction: Argon2 is the slow part.
-        let users: Vec<store::UserRow> = self
+        let users = self
             .scenario
             .users
             .iter()
-            .map(|u| store::UserRow {
-                username: u.username.clone(),
-                full_name: u.full_name.clone(),
-                password_hash: self.passwords.hash(&u.password),
-                entity: u.entity.clone(),
-                is_primary: u.primary,
-                account: String::new(),
+            .map(|u| {
+                Ok(store::UserRow {
+                    username: u.username.clone(),
+                    full_name: u.full_name.clone(),
+                    password_hash: self.passwords.hash(&u.password)?,
+                    entity: u.entity.clone(),
+                    is_primary: u.primary,
+                    account: String::new(),
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>, crate::password::Busy>>()?;
         let now = Clock::real_now();
         self.store.write(|tx| -> StoreResult<()> {
             store::clear_all(tx)?;
@@ -202,6 +204,8 @@ impl Broker {
         })?;
         self.clock.offset_ms.store(0, Ordering::SeqCst);
         let _ = self.events.send(BrokerEvent::LoginChanged);
+        // Every phone has a new token: the old ones' event streams end.
+        let _ = self.events.send(BrokerEvent::PhoneTokensChanged);
         Ok(())
     }
 
@@ -214,7 +218,8 @@ impl Broker {
                     username: name.to_string(),
                     locked: true,
                     locked_until: Some(until.rfc3339()),
-                    failures_in_window: lockout.failures.len(),
+                    failures_in_window: usize::try_from(lockout.failures_counted())
+                        .unwrap_or(usize::MAX),
                 },
                 LockStatus::Open { failures_in_window } => LockoutInfo {
                     username: name.to_string(),
@@ -296,7 +301,7 @@ impl Broker {
     /// Makes a phone simulator the scenario's phone `phone_id` (demo/QA only): a new
     /// token (the old one stops working) and its users' keys.
     pub fn provision_phone(&self, phone_id: &str) -> BrokerResult<PhoneProvision> {
-        self.transact(|tx, now, _| {
+        self.transact(|tx, now, events| {
             if !phone_store::phone_exists(tx, phone_id)? {
                 return Ok(Err(BrokerError::NotFound(format!("phone {phone_id}"))));
             }
@@ -331,6 +336,8 @@ impl Broker {
                 "phone_provisioned",
                 &format!("phone {phone_id}"),
             )?;
+            // The old token's event streams end (once this commits).
+            events.push(BrokerEvent::PhoneTokensChanged);
             Ok(Ok(PhoneProvision {
                 phone_id: phone_id.to_owned(),
                 phone_token: token,

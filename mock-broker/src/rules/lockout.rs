@@ -1,8 +1,11 @@
 //! L4 and L5: consecutive failures lock a username for a day.
 //!
-//! The record keeps the times of the consecutive failures that still count and, once
-//! locked, when the lock began. Whether the user is locked is always computed against
-//! `now`, so clock travel needs no background job.
+//! The record keeps only what the rule reads: while open, the times of the failures
+//! still inside the window (fewer than ten: the tenth locks); once locked, when the
+//! lock began, the last failure (the lock lasts a day from it) and how many failures
+//! it has seen. A locked record does not grow, however many attempts are refused.
+//! Whether the user is locked is always computed against `now`, so clock travel needs
+//! no background job.
 
 use super::time::{Duration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -12,13 +15,84 @@ pub const LOCKOUT_THRESHOLD: usize = 10;
 /// …within any 24 hours lock the username; the lock lasts 24 hours from the last failure.
 pub const LOCKOUT_WINDOW: Duration = Duration::hours(24);
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Lockout {
-    /// Consecutive failures, oldest first. Failures older than the window are dropped
-    /// while unlocked; while locked, every refused attempt is added (it extends the lock).
-    pub failures: Vec<Timestamp>,
-    /// When the tenth failure locked the username.
-    pub locked_at: Option<Timestamp>,
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case", from = "Stored")]
+pub enum Lockout {
+    Open {
+        /// Consecutive failures within the window, oldest first.
+        failures: Vec<Timestamp>,
+    },
+    Locked {
+        /// When the tenth failure locked the username.
+        since: Timestamp,
+        /// The last failure: a refused attempt is one, and extends the lock.
+        last_failure: Timestamp,
+        /// Failures since the count began: the ten, then every refused attempt.
+        failures: u64,
+    },
+}
+
+impl Default for Lockout {
+    fn default() -> Self {
+        Lockout::Open {
+            failures: Vec::new(),
+        }
+    }
+}
+
+/// What the store may hold: today's record, or the first version's (every failure's
+/// time, and when the lock began), which a state folder from before may still have.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Stored {
+    Current(Current),
+    Listed {
+        failures: Vec<Timestamp>,
+        locked_at: Option<Timestamp>,
+    },
+}
+
+/// [`Lockout`]'s own shape, for deserializing it through [`Stored`].
+#[derive(Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+enum Current {
+    Open {
+        failures: Vec<Timestamp>,
+    },
+    Locked {
+        since: Timestamp,
+        last_failure: Timestamp,
+        failures: u64,
+    },
+}
+
+impl From<Stored> for Lockout {
+    fn from(stored: Stored) -> Self {
+        match stored {
+            Stored::Current(Current::Open { failures }) => Lockout::Open { failures },
+            Stored::Current(Current::Locked {
+                since,
+                last_failure,
+                failures,
+            }) => Lockout::Locked {
+                since,
+                last_failure,
+                failures,
+            },
+            Stored::Listed {
+                failures,
+                locked_at: Some(since),
+            } => Lockout::Locked {
+                since,
+                last_failure: failures.iter().copied().max().unwrap_or(since),
+                failures: u64::try_from(failures.len()).unwrap_or(u64::MAX),
+            },
+            Stored::Listed {
+                failures,
+                locked_at: None,
+            } => Lockout::Open { failures },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,29 +109,28 @@ pub enum LockStatus {
 impl Lockout {
     /// The state as of `now`: expired failures forgotten, an elapsed lock lifted.
     fn settle(&mut self, now: Timestamp) {
-        match (self.locked_at, self.failures.last()) {
-            (Some(_), Some(&last)) if now < last.plus(LOCKOUT_WINDOW) => {}
-            (Some(_), _) => {
+        match self {
+            Lockout::Locked { last_failure, .. } if now < last_failure.plus(LOCKOUT_WINDOW) => {}
+            Lockout::Locked { .. } => {
                 // L4: 24 hours since the last unsuccessful attempt: the lock is over,
                 // and every failure it held is older than the window.
-                self.locked_at = None;
-                self.failures.clear();
+                *self = Lockout::default();
             }
-            (None, _) => {
+            Lockout::Open { failures } => {
                 let horizon = now.minus(LOCKOUT_WINDOW);
-                self.failures.retain(|&t| t > horizon);
+                failures.retain(|&t| t > horizon);
             }
         }
     }
 
     pub fn status(&mut self, now: Timestamp) -> LockStatus {
         self.settle(now);
-        match (self.locked_at, self.failures.last()) {
-            (Some(_), Some(&last)) => LockStatus::Locked {
-                until: last.plus(LOCKOUT_WINDOW),
+        match self {
+            Lockout::Locked { last_failure, .. } => LockStatus::Locked {
+                until: last_failure.plus(LOCKOUT_WINDOW),
             },
-            (Some(_), None) | (None, _) => LockStatus::Open {
-                failures_in_window: self.failures.len(),
+            Lockout::Open { failures } => LockStatus::Open {
+                failures_in_window: failures.len(),
             },
         }
     }
@@ -66,11 +139,43 @@ impl Lockout {
     /// or an attempt refused because of the lock — and says what state it leaves.
     pub fn record_failure(&mut self, now: Timestamp) -> LockStatus {
         self.settle(now);
-        self.failures.push(now);
-        if self.locked_at.is_none() && self.failures.len() >= LOCKOUT_THRESHOLD {
-            self.locked_at = Some(now);
+        match self {
+            Lockout::Open { failures } => {
+                failures.push(now);
+                if failures.len() >= LOCKOUT_THRESHOLD {
+                    *self = Lockout::Locked {
+                        since: now,
+                        last_failure: now,
+                        failures: u64::try_from(failures.len()).unwrap_or(u64::MAX),
+                    };
+                }
+            }
+            Lockout::Locked {
+                last_failure,
+                failures,
+                ..
+            } => {
+                *last_failure = now;
+                *failures = failures.saturating_add(1);
+            }
         }
         self.status(now)
+    }
+
+    /// How many failures count now: those in the window, or all the lock has seen.
+    pub fn failures_counted(&self) -> u64 {
+        match self {
+            Lockout::Open { failures } => u64::try_from(failures.len()).unwrap_or(u64::MAX),
+            Lockout::Locked { failures, .. } => *failures,
+        }
+    }
+
+    /// When the lock began, if locked.
+    pub fn locked_since(&self) -> Option<Timestamp> {
+        match self {
+            Lockout::Locked { since, .. } => Some(*since),
+            Lockout::Open { .. } => None,
+        }
     }
 
     /// L4: a successful login resets the count.
@@ -202,5 +307,60 @@ mod tests {
                 failures_in_window: 0
             }
         );
+    }
+
+    #[test]
+    fn l4_a_million_refused_attempts_leave_a_record_of_constant_size() {
+        let mut l = Lockout::default();
+        for i in 0..10 {
+            l.record_failure(at(i));
+        }
+        let locked = serde_json::to_string(&l).unwrap().len();
+        let mut now = at(10);
+        for _ in 0..1_000_000 {
+            now = now.plus(Duration(50));
+            l.record_failure(now);
+        }
+        let json = serde_json::to_string(&l).unwrap();
+        assert!(
+            json.len() <= locked + 7,
+            "only the counter's digits may grow: {locked} → {} bytes ({json})",
+            json.len()
+        );
+        assert_eq!(
+            l.status(now),
+            LockStatus::Locked {
+                until: now.plus(LOCKOUT_WINDOW)
+            }
+        );
+        assert_eq!(
+            l.failures_counted(),
+            1_000_010,
+            "every refused attempt counted"
+        );
+    }
+
+    #[test]
+    fn l4_a_record_in_the_first_format_still_reads() {
+        let failures: Vec<i64> = (0..12).map(|i| at(i).0).collect();
+        let listed = serde_json::json!({ "failures": failures, "locked_at": at(9).0 });
+        let mut l: Lockout = serde_json::from_value(listed).unwrap();
+        assert_eq!(
+            l.status(at(12)),
+            LockStatus::Locked {
+                until: at(11).plus(LOCKOUT_WINDOW)
+            }
+        );
+        assert_eq!(l.failures_counted(), 12);
+        let open = serde_json::json!({ "failures": [at(0).0], "locked_at": null });
+        let mut l: Lockout = serde_json::from_value(open).unwrap();
+        assert_eq!(
+            l.status(at(1)),
+            LockStatus::Open {
+                failures_in_window: 1
+            }
+        );
+        let again: Lockout = serde_json::from_str(&serde_json::to_string(&l).unwrap()).unwrap();
+        assert_eq!(again, l, "today's record reads back as itself");
     }
 }

@@ -1,17 +1,19 @@
 //! The broker's HTTP face (axum). Handlers translate JSON to a `Broker` call on a
 //! blocking task and back; every error leaves through `ApiError`, which picks the
 //! status for each code in one place (`status_of`). Malformed requests get a 4xx with
-//! a code before any handler runs, and change nothing.
+//! a code before any handler runs, and change nothing; so do requests from callers who
+//! may not drive the broker (`edge`). Connections are accepted, capped and timed out
+//! in `listen`.
 
 use crate::broker::Broker;
-use crate::error::BrokerError;
+use crate::error::{BrokerError, BUSY_RETRY_AFTER_SECONDS};
 use crate::rules::ibkey::PushFailure;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{middleware, Json, Router};
 use serde::de::DeserializeOwned;
 use serde_json::json;
 use std::future::Future;
@@ -19,10 +21,14 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::broadcast;
 
+mod edge;
+mod listen;
 mod login;
 mod phone;
 mod qa;
 
+pub use edge::{EdgePolicy, QaToken, QA_TOKEN_HEADER};
+pub use listen::ConnectionLimits;
 pub use phone::PhoneEvent;
 
 /// Requests are small; anything larger is refused with `body_too_large`.
@@ -35,6 +41,8 @@ pub struct AppState {
     pub qa: bool,
     /// What phones hear, after K4's faults.
     pub phone_events: broadcast::Sender<phone::PhoneEvent>,
+    /// Who may drive the broker: `Host`, `Origin`, the QA token.
+    pub edge: EdgePolicy,
 }
 
 impl AppState {
@@ -47,7 +55,12 @@ impl AppState {
             broker,
             qa,
             phone_events,
+            edge: EdgePolicy::default(),
         }
+    }
+
+    pub fn with_edge(self, edge: EdgePolicy) -> AppState {
+        AppState { edge, ..self }
     }
 }
 
@@ -100,18 +113,29 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Last, so it runs first, for every route and the fallbacks alike.
+        .layer(middleware::from_fn_with_state(state.clone(), edge::guard))
         .with_state(state)
 }
 
-/// Serves until `shutdown` resolves, on a listener the caller bound (port 0 in tests).
+/// Serves until `shutdown` resolves, on a listener the caller bound (port 0 in tests),
+/// with the default connection limits.
 pub async fn run(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    run_with_limits(listener, state, ConnectionLimits::default(), shutdown).await
+}
+
+/// [`run`], with the connection cap and timeouts given.
+pub async fn run_with_limits(
+    listener: TcpListener,
+    state: AppState,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    listen::serve(listener, app(state), limits, shutdown).await
 }
 
 // ---- errors -----------------------------------------------------------------------
@@ -121,6 +145,8 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     extra: Option<serde_json::Value>,
+    /// Seconds, sent as `Retry-After` (with `busy`).
+    retry_after: Option<u32>,
 }
 
 fn status_of(err: &BrokerError) -> StatusCode {
@@ -149,6 +175,10 @@ fn status_of(err: &BrokerError) -> StatusCode {
         | BrokerError::InvalidCode { .. }
         | BrokerError::UnknownPhone => StatusCode::UNAUTHORIZED,
         BrokerError::InvalidPhoneNumber(_) | BrokerError::InvalidPin(_) => StatusCode::BAD_REQUEST,
+        BrokerError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        BrokerError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        BrokerError::ForbiddenOrigin | BrokerError::ForbiddenHost => StatusCode::FORBIDDEN,
+        BrokerError::QaTokenRequired => StatusCode::UNAUTHORIZED,
     }
 }
 
@@ -194,13 +224,51 @@ impl From<BrokerError> for ApiError {
             | BrokerError::InvalidPin(_)
             | BrokerError::ActivationOver(_)
             | BrokerError::AlreadyAdded
-            | BrokerError::UnknownPhone => None,
+            | BrokerError::UnknownPhone
+            | BrokerError::Busy
+            | BrokerError::UnsupportedMediaType
+            | BrokerError::ForbiddenOrigin
+            | BrokerError::ForbiddenHost
+            | BrokerError::QaTokenRequired => None,
+        };
+        let retry_after = match &err {
+            BrokerError::Busy => Some(BUSY_RETRY_AFTER_SECONDS),
+            BrokerError::MissingField(_)
+            | BrokerError::BadRequest(_)
+            | BrokerError::BadCharacter
+            | BrokerError::InvalidCredentials
+            | BrokerError::Locked { .. }
+            | BrokerError::LoginFailed
+            | BrokerError::ChallengeExpired
+            | BrokerError::NoPendingLogin
+            | BrokerError::LoginExpired
+            | BrokerError::WrongStage(_)
+            | BrokerError::PushDenied
+            | BrokerError::PushExpired
+            | BrokerError::PushAnswered
+            | BrokerError::NumberMismatch
+            | BrokerError::InvalidPhoneNumber(_)
+            | BrokerError::InvalidPin(_)
+            | BrokerError::InvalidCode { .. }
+            | BrokerError::ActivationOver(_)
+            | BrokerError::AlreadyAdded
+            | BrokerError::UnknownPhone
+            | BrokerError::InvalidSession
+            | BrokerError::NotFound(_)
+            | BrokerError::Store(_)
+            | BrokerError::UnsupportedMediaType
+            | BrokerError::ForbiddenOrigin
+            | BrokerError::ForbiddenHost
+            | BrokerError::QaTokenRequired
+            | BrokerError::PushFailed(_)
+            | BrokerError::SessionExpired(_) => None,
         };
         ApiError {
             status: status_of(&err),
             code: err.code(),
             message: err.message(),
             extra,
+            retry_after,
         }
     }
 }
@@ -225,6 +293,7 @@ impl From<JsonRejection> for ApiError {
             code,
             message: rejection.body_text(),
             extra: None,
+            retry_after: None,
         }
     }
 }
@@ -237,7 +306,13 @@ impl IntoResponse for ApiError {
         {
             obj.extend(extra);
         }
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -259,6 +334,7 @@ async fn not_found() -> ApiError {
         code: "not_found",
         message: "No such endpoint.".into(),
         extra: None,
+        retry_after: None,
     }
 }
 
@@ -268,6 +344,7 @@ async fn method_not_allowed() -> ApiError {
         code: "method_not_allowed",
         message: "Method not allowed.".into(),
         extra: None,
+        retry_after: None,
     }
 }
 
@@ -286,6 +363,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
                 code: "internal",
                 message: "The broker could not complete the request.".into(),
                 extra: None,
+                retry_after: None,
             }
         })?
         .map_err(ApiError::from)

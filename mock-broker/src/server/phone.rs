@@ -3,6 +3,9 @@
 //! Delivery is a task between the broker's events and the phones' event streams (SSE):
 //! it applies K4's faults — a dropped push is never sent, a delayed one is sent late, a
 //! held one (phone offline) waits until the fault is lifted, while it lives.
+//!
+//! A stream belongs to the token that opened it: once that token stops naming its
+//! phone (the phone was provisioned again, or the broker reset), the stream ends.
 
 use super::{bearer, blocking, ApiError, ApiJson, AppState};
 use crate::broker::{Broker, BrokerEvent, Delivery, PhonePush};
@@ -16,8 +19,8 @@ use serde_json::json;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::broadcast;
-use tokio_stream::wrappers::BroadcastStream;
+use tokio::sync::{broadcast, mpsc};
+use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::StreamExt;
 
 /// What a phone's event stream carries.
@@ -84,14 +87,15 @@ pub(super) fn spawn_delivery(broker: Arc<Broker>, phones: broadcast::Sender<Phon
                         }
                     }
                 }
-                BrokerEvent::LoginChanged => {}
+                BrokerEvent::LoginChanged | BrokerEvent::PhoneTokensChanged => {}
             }
         }
     });
 }
 
 /// The phone's event stream (SSE): first the requests already waiting, then each new
-/// one and each withdrawal. A phone may see a request twice; the id tells.
+/// one and each withdrawal. A phone may see a request twice; the id tells. The stream
+/// ends when its token no longer names the phone.
 pub(super) async fn events(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -99,21 +103,90 @@ pub(super) async fn events(
     let token = bearer(&headers)?;
     // Subscribe before reading what is waiting, so nothing falls between the two.
     let live = state.phone_events.subscribe();
+    let changes = state.broker.subscribe();
     let t = token.clone();
     let phone_id = blocking(&state, move |b| b.phone_id(&t)).await?;
-    let waiting = blocking(&state, move |b| b.phone_pushes(&token)).await?;
-    let first = tokio_stream::iter(waiting.into_iter().map(PhoneEvent::Push));
-    let live = BroadcastStream::new(live).filter_map(move |e| match e {
-        Ok(event) if event.phone_id() == phone_id => Some(event),
-        Ok(_) | Err(_) => None,
-    });
-    let stream = first.chain(live).map(|event| {
+    let t = token.clone();
+    let waiting = blocking(&state, move |b| b.phone_pushes(&t)).await?;
+    let (tx, rx) = mpsc::channel(16);
+    let stream = StreamOf {
+        state,
+        token,
+        phone_id,
+        live,
+        changes,
+    };
+    tokio::spawn(stream.feed(waiting, tx));
+    let events = ReceiverStream::new(rx).map(|event| {
         let data = serde_json::to_string(&event).unwrap_or_default();
         Ok::<_, Infallible>(Event::default().event(event.name()).data(data))
     });
-    Ok(Sse::new(stream)
+    Ok(Sse::new(events)
         .keep_alive(KeepAlive::default())
         .into_response())
+}
+
+/// What feeds one phone's event stream.
+struct StreamOf {
+    state: AppState,
+    token: String,
+    phone_id: String,
+    live: broadcast::Receiver<PhoneEvent>,
+    changes: broadcast::Receiver<BrokerEvent>,
+}
+
+impl StreamOf {
+    /// Sends the phone its events until it hangs up or its token stops naming it.
+    async fn feed(mut self, waiting: Vec<PhonePush>, tx: mpsc::Sender<PhoneEvent>) {
+        for push in waiting {
+            if tx.send(PhoneEvent::Push(push)).await.is_err() {
+                return;
+            }
+        }
+        loop {
+            tokio::select! {
+                // A token change is looked at before any event that came after it: a
+                // rotated token's stream never carries the next push.
+                biased;
+                () = tx.closed() => return,
+                change = self.changes.recv() => match change {
+                    Ok(BrokerEvent::PhoneTokensChanged)
+                    | Err(broadcast::error::RecvError::Lagged(_)) => {
+                        if !self.token_still_names_the_phone().await {
+                            return;
+                        }
+                    }
+                    Ok(
+                        BrokerEvent::PushCreated { .. }
+                        | BrokerEvent::PushWithdrawn { .. }
+                        | BrokerEvent::LoginChanged
+                        | BrokerEvent::FaultsChanged,
+                    ) => {}
+                    Err(broadcast::error::RecvError::Closed) => return,
+                },
+                event = self.live.recv() => match event {
+                    Ok(event) if event.phone_id() == self.phone_id => {
+                        if tx.send(event).await.is_err() {
+                            return;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "a phone's event stream fell behind");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                },
+            }
+        }
+    }
+
+    async fn token_still_names_the_phone(&self) -> bool {
+        let token = self.token.clone();
+        match blocking(&self.state, move |b| b.phone_id(&token)).await {
+            Ok(id) => id == self.phone_id,
+            Err(_) => false,
+        }
+    }
 }
 
 pub(super) async fn pushes(

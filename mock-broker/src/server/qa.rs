@@ -75,6 +75,7 @@ fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
         code: "invalid_query",
         message: e.body_text(),
         extra: None,
+        retry_after: None,
     })
 }
 

@@ -152,13 +152,18 @@ pub struct Store {
 
 impl Store {
     /// Opens (or creates) `dir/broker.sqlite3`, or an in-memory store when `dir` is None.
+    /// The folder is the owner's alone (0700) and so is every file in it (0600): it
+    /// holds device keys, PIN hashes and the SMS outbox.
     pub fn open(dir: Option<&Path>) -> StoreResult<Store> {
         let mut conn = match dir {
             Some(dir) => {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    StoreError::Corrupt(format!("cannot create {}: {e}", dir.display()))
-                })?;
-                let conn = Connection::open(dir.join("broker.sqlite3"))?;
+                let db = dir.join(DB_FILE);
+                private::folder(dir)
+                    .and_then(|()| private::files(&db))
+                    .map_err(|e| {
+                        StoreError::Corrupt(format!("cannot prepare {}: {e}", dir.display()))
+                    })?;
+                let conn = Connection::open(&db)?;
                 conn.pragma_update(None, "journal_mode", "WAL")?;
                 conn
             }
@@ -194,6 +199,54 @@ impl Store {
         self.conn
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The database file in the state folder; SQLite adds `-wal` and `-shm` beside it.
+const DB_FILE: &str = "broker.sqlite3";
+
+/// Who may read the state folder: its owner. SQLite creates the WAL and its index with
+/// the database file's own mode, so a database file made 0600 first keeps them 0600.
+#[cfg(unix)]
+mod private {
+    use std::fs::{DirBuilder, OpenOptions, Permissions};
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    use std::path::Path;
+
+    pub(super) fn folder(dir: &Path) -> std::io::Result<()> {
+        DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        // A folder made earlier (or by someone else's umask) is tightened too.
+        std::fs::set_permissions(dir, Permissions::from_mode(0o700))
+    }
+
+    pub(super) fn files(db: &Path) -> std::io::Result<()> {
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(db)?;
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut name = db.as_os_str().to_owned();
+            name.push(suffix);
+            match std::fs::set_permissions(&name, Permissions::from_mode(0o600)) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                other => other?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(not(unix))]
+mod private {
+    use std::path::Path;
+
+    pub(super) fn folder(dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)
+    }
+
+    pub(super) fn files(_db: &Path) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -473,4 +526,52 @@ pub fn audit_tail(
     let mut events: Vec<AuditEvent> = rows.collect::<Result<_, _>>()?;
     events.reverse();
     Ok(events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn l4_a_locked_record_stays_small_in_the_store() {
+        let store = Store::open(None).unwrap();
+        let size: i64 = store
+            .write(|tx| -> StoreResult<i64> {
+                let mut lockout = Lockout::default();
+                for i in 0..10_010 {
+                    lockout.record_failure(Timestamp(1_800_000_000_000 + i * 1000));
+                    save_lockout(tx, "blake", &lockout)?;
+                }
+                Ok(tx.query_row(
+                    "SELECT length(state) FROM lockouts WHERE username = 'blake'",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap();
+        assert!(size < 120, "ten thousand refused attempts: {size} bytes");
+        let read = store.write(|tx| lockout(tx, "blake")).unwrap();
+        assert_eq!(read.failures_counted(), 10_010);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_state_folder_and_its_files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("state");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let store = Store::open(Some(&dir)).unwrap();
+        store.write(|tx| meta_set(tx, "k", "v")).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700, "an existing folder is tightened");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            assert_eq!(mode(&path), 0o600, "{}", path.display());
+            seen += 1;
+        }
+        assert!(seen >= 2, "the database and its WAL");
+    }
 }

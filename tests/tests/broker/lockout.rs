@@ -163,7 +163,7 @@ async fn l5_operator_unlock_lifts_the_lock_and_is_audited() {
     let b = Broker::start().await;
     fail(&b, "blake", 10).await;
     let (status, body) = b
-        .post("/qa/users/blake/unlock", serde_json::json!(null))
+        .post("/qa/users/blake/unlock", serde_json::json!({}))
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["locked"], false);

@@ -1,9 +1,11 @@
 //! The broker as a real process over HTTP: every L and C rule, the wire's error
-//! contract, QA controls, sessions' ends, and state that survives `kill -9`.
+//! contract, QA controls, sessions' ends, state that survives `kill -9`, and the
+//! broker's edges (memory, connections, files, who may drive it).
 
 mod activation;
 mod approval;
 mod challenge;
+mod hardening;
 mod ibkey;
 mod lockout;
 mod password;

@@ -57,7 +57,7 @@ async fn qa_reset_restores_the_scenario() {
         b.login("blake", "wrong").await;
     }
     b.advance(7200).await;
-    let (status, _) = b.post("/qa/reset", json!(null)).await;
+    let (status, _) = b.post("/qa/reset", json!({})).await;
     assert_eq!(status, 200);
     assert_eq!(b.lockout("blake").await["locked"], false);
     assert_eq!(b.get("/qa/clock").await.1["offset_ms"], 0);

@@ -98,6 +98,7 @@ async fn session_needs_a_live_token() {
         .http
         .post(format!("{}/v1/logout", b.url))
         .bearer_auth(token)
+        .json(&serde_json::json!({}))
         .send()
         .await
         .unwrap();
