@@ -155,8 +155,10 @@ async fn listen(app: AppHandle, token: String) {
             Ok(mut resp) => {
                 failures = 0;
                 // What ended while the stream was down has no withdrawal to hear.
-                if let Ok(waiting) = client.phone_pushes(&token).await {
-                    reconcile(&app, &waiting);
+                match client.phone_pushes(&token).await {
+                    Ok(waiting) => reconcile(&app, &waiting),
+                    Err(e) if e.code == "unknown_phone" => return refused(&app, e),
+                    Err(_) => {}
                 }
                 let mut buf = String::new();
                 while let Ok(Some(chunk)) = resp.chunk().await {
@@ -167,13 +169,7 @@ async fn listen(app: AppHandle, token: String) {
                     }
                 }
             }
-            Err(e) if e.code == "unknown_phone" => {
-                tracing::warn!("the broker refused the phone's token");
-                watch_refusal(&app, e);
-                lock(&app.state::<PhoneSim>().incoming).clear();
-                notifications::close_all(&app);
-                return;
-            }
+            Err(e) if e.code == "unknown_phone" => return refused(&app, e),
             Err(e) => {
                 failures += 1;
                 tracing::warn!(code = %e.code, "phone event stream");
@@ -182,6 +178,14 @@ async fn listen(app: AppHandle, token: String) {
         // The broker went away (or ended the stream): try again, backing off.
         tokio::time::sleep(crate::link::backoff(failures.max(1))).await;
     }
+}
+
+/// The broker refused the token: nothing more will come; the phone says so.
+fn refused(app: &AppHandle, e: AppError) {
+    tracing::warn!("the broker refused the phone's token");
+    lock(&app.state::<PhoneSim>().incoming).clear();
+    notifications::close_all(app);
+    watch_refusal(app, e);
 }
 
 /// Keeps only the requests the broker still has waiting.
