@@ -267,6 +267,14 @@ impl BrokerClient {
         self.http.post(self.url(path)).json(body)
     }
 
+    /// Sends a copy of `req` (every request here has a body in memory, so it copies).
+    async fn answer(req: &reqwest::RequestBuilder) -> Result<reqwest::Response, AppError> {
+        let copy = req
+            .try_clone()
+            .ok_or_else(|| AppError::new("broker_error", "The request could not be sent."))?;
+        copy.send().await.map_err(AppError::from_http)
+    }
+
     fn qa(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match &self.qa_token {
             Some(token) => req.header("X-QA-Token", token),
@@ -275,7 +283,16 @@ impl BrokerClient {
     }
 
     async fn send<T: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> Result<T, AppError> {
-        let resp = req.send().await.map_err(AppError::from_http)?;
+        let mut resp = Self::answer(&req).await?;
+        // Item 6: `busy` means nothing was done; try again as told (twice at most, so
+        // the trader still hears within the deadline), then show it.
+        for _ in 0..2 {
+            let Some(pause) = busy_pause(&resp) else {
+                break;
+            };
+            tokio::time::sleep(pause).await;
+            resp = Self::answer(&req).await?;
+        }
         let status = resp.status();
         let body: Value = match resp.json().await {
             Ok(body) => body,
@@ -288,6 +305,22 @@ impl BrokerClient {
         }
         Err(broker_error(status, body))
     }
+}
+
+/// A `503` with `Retry-After` (capped at 2 s): how long to wait before trying again.
+fn busy_pause(resp: &reqwest::Response) -> Option<Duration> {
+    if resp.status() != reqwest::StatusCode::SERVICE_UNAVAILABLE {
+        return None;
+    }
+    let seconds: u64 = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(seconds.min(2)))
 }
 
 fn broker_error(status: reqwest::StatusCode, body: Value) -> AppError {
@@ -408,6 +441,31 @@ mod tests {
                 assert_eq!(header(&request, "x-qa-token"), None, "{first}");
             }
         }
+    }
+
+    #[tokio::test]
+    async fn hardening_busy_is_tried_again_as_told() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = asked.clone();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                let answer: &[u8] = if n == 0 {
+                    b"HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: 36\r\n\r\n{\"code\":\"busy\",\"message\":\"busy now\"}"
+                } else {
+                    b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: 26\r\n\r\n{\"status\":\"second_factor\"}"
+                };
+                let _ = sock.write_all(answer).await;
+            }
+        });
+        let client = BrokerClient::new(&url, None);
+        let step = client.login("blake", "pw").await.expect("the second try");
+        assert_eq!(step["status"], "second_factor");
+        assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 
     #[tokio::test]
