@@ -9,8 +9,8 @@
 //! command line, which every local user can read), so no other process or web page
 //! can drive its QA controls.
 
-use crate::client::BrokerClient;
 use crate::error::AppError;
+use portcullis_client::BrokerClient;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

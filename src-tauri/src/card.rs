@@ -1,68 +1,71 @@
-//! The DSC+ card simulator's arithmetic (C2/C3), also the IB Key phone's (K2/K3: the
-//! same OCRA suite over the push's or the login screen's challenge). The card window drives the keypad;
-//! this computes what the card displays, from its own key and the PIN typed into it.
-//! It never checks the PIN: as on the real card, a wrong PIN gives a wrong response
-//! and the broker is the one that notices.
+//! The DSC+ card simulator window's commands. Its key comes from the broker's QA
+//! controls once and is then kept in the keyring; the arithmetic is the client's
+//! (`portcullis_client::card`).
 
 use crate::error::AppError;
+use crate::keychain;
+use crate::link::Line;
+use crate::windows;
+use portcullis_client::card;
+use portcullis_client::wire::{DeviceInfo, DeviceKind};
+use serde::Serialize;
+use tauri::{AppHandle, State};
 
-pub const DSC_PLUS_SUITE: &str = "OCRA-1:HOTP-SHA256-8:QN06-PSHA1";
-
-pub fn response(key_hex: &str, pin: &str, challenge: &str) -> Result<String, AppError> {
-    if pin.len() != 4 || !pin.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AppError::new("card_bad_pin", "The PIN is 4 digits."));
-    }
-    response_with_pin_hash(
-        key_hex,
-        ocra::hash_pin(ocra::HashAlgorithm::Sha1, pin),
-        challenge,
-    )
+/// `card_load`'s answer: whether the key had to be fetched now.
+#[derive(Debug, Clone, Serialize)]
+pub struct CardLoaded {
+    pub device_id: String,
+    pub provisioned: bool,
 }
 
-/// The same value from a PIN already hashed (IB Key keeps the hash behind biometrics).
-pub fn response_with_pin_hash(
-    key_hex: &str,
-    pin_hash: Vec<u8>,
-    challenge: &str,
-) -> Result<String, AppError> {
-    if challenge.len() != 6 || !challenge.bytes().all(|b| b.is_ascii_digit()) {
+#[tauri::command]
+pub async fn open_card_window(app: AppHandle) -> Result<(), AppError> {
+    windows::open_card(&app)
+}
+
+/// The scenario's DSC+ cards (demo/QA).
+#[tauri::command]
+pub async fn card_devices(line: State<'_, Line>) -> Result<Vec<DeviceInfo>, AppError> {
+    let devices = line.client()?.devices().await.map_err(|e| {
+        e.or_qa_disabled("This login server does not hand out card keys (its QA mode is off).")
+    })?;
+    Ok(devices
+        .into_iter()
+        .filter(|d| d.kind == DeviceKind::DscPlus)
+        .collect())
+}
+
+/// Makes sure the card's key is in the keyring: asked of the broker once, then kept.
+#[tauri::command]
+pub async fn card_load(line: State<'_, Line>, device_id: String) -> Result<CardLoaded, AppError> {
+    if keychain::card_key(&device_id)?.is_some() {
+        return Ok(CardLoaded {
+            device_id,
+            provisioned: false,
+        });
+    }
+    let provision = line.client()?.provision(&device_id).await?;
+    if provision.suite != card::DSC_PLUS_SUITE {
         return Err(AppError::new(
-            "card_bad_challenge",
-            "The challenge is 6 digits.",
+            "card_bad_key",
+            format!("Unexpected suite {}", provision.suite),
         ));
     }
-    let key = hex::decode(key_hex)
-        .map_err(|_| AppError::new("card_bad_key", "The card's key is damaged."))?;
-    let suite: ocra::Suite = DSC_PLUS_SUITE
-        .parse()
-        .map_err(|e: ocra::SuiteError| AppError::new("card_bad_key", e.to_string()))?;
-    let input = ocra::DataInput {
-        question: challenge,
-        pin_hash: Some(pin_hash),
-        ..ocra::DataInput::default()
-    };
-    ocra::compute(&suite, &key, &input).map_err(|e| AppError::new("card_bad_key", e.to_string()))
+    keychain::store_card_key(&provision.id, &provision.secret_hex)?;
+    Ok(CardLoaded {
+        device_id,
+        provisioned: true,
+    })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn c2_card_shows_eight_digits() {
-        let r = response(&"31".repeat(32), "1234", "123456").unwrap();
-        assert_eq!(r.len(), 8);
-    }
-
-    #[test]
-    fn c2_card_refuses_short_pin_and_challenge() {
-        assert_eq!(
-            response("00", "123", "123456").unwrap_err().code,
-            "card_bad_pin"
-        );
-        assert_eq!(
-            response("00", "1234", "12345").unwrap_err().code,
-            "card_bad_challenge"
-        );
-    }
+/// C2: what the card shows for the PIN typed and the challenge.
+#[tauri::command]
+pub fn card_response(device_id: String, pin: String, challenge: String) -> Result<String, AppError> {
+    let key = keychain::card_key(&device_id)?.ok_or_else(|| {
+        AppError::new(
+            "card_not_loaded",
+            "This card has no key yet. Choose it again.",
+        )
+    })?;
+    card::response(&key, &pin, &challenge)
 }

@@ -1,7 +1,8 @@
 //! What Portcullis keeps in the desktop keyring (Secret Service on Linux): the
-//! remembered username, and each card simulator's key. Nothing else is stored.
+//! remembered username, each card simulator's key, and the phone simulator's identity.
+//! Nothing else is stored.
 
-use crate::error::AppError;
+use crate::error::{self, AppError};
 use keyring::Entry;
 
 const SERVICE: &str = "portcullis";
@@ -9,14 +10,14 @@ const REMEMBERED_USERNAME: &str = "remembered-username";
 const CARD_SERVICE: &str = "portcullis.card";
 
 fn entry(service: &str, user: &str) -> Result<Entry, AppError> {
-    Entry::new(service, user).map_err(AppError::keyring)
+    Entry::new(service, user).map_err(error::keyring)
 }
 
 fn read(service: &str, user: &str) -> Result<Option<String>, AppError> {
     match entry(service, user)?.get_password() {
         Ok(value) => Ok(Some(value)),
         Err(keyring::Error::NoEntry) => Ok(None),
-        Err(e) => Err(AppError::keyring(e)),
+        Err(e) => Err(error::keyring(e)),
     }
 }
 
@@ -28,10 +29,10 @@ pub fn remembered_username() -> Result<Option<String>, AppError> {
 pub fn remember_username(username: Option<&str>) -> Result<(), AppError> {
     let e = entry(SERVICE, REMEMBERED_USERNAME)?;
     match username {
-        Some(name) => e.set_password(name).map_err(AppError::keyring),
+        Some(name) => e.set_password(name).map_err(error::keyring),
         None => match e.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(err) => Err(AppError::keyring(err)),
+            Err(err) => Err(error::keyring(err)),
         },
     }
 }
@@ -43,7 +44,7 @@ pub fn card_key(device_id: &str) -> Result<Option<String>, AppError> {
 pub fn store_card_key(device_id: &str, key_hex: &str) -> Result<(), AppError> {
     entry(CARD_SERVICE, device_id)?
         .set_password(key_hex)
-        .map_err(AppError::keyring)
+        .map_err(error::keyring)
 }
 
 const PHONE_SERVICE: &str = "portcullis.phone";
@@ -57,12 +58,12 @@ pub fn phone_identity() -> Result<Option<String>, AppError> {
 pub fn store_phone_identity(json: &str) -> Result<(), AppError> {
     entry(PHONE_SERVICE, PHONE_USER)?
         .set_password(json)
-        .map_err(AppError::keyring)
+        .map_err(error::keyring)
 }
 
 pub fn forget_phone_identity() -> Result<(), AppError> {
     match entry(PHONE_SERVICE, PHONE_USER)?.delete_credential() {
         Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-        Err(e) => Err(AppError::keyring(e)),
+        Err(e) => Err(error::keyring(e)),
     }
 }

@@ -7,27 +7,22 @@
 //! at once. Each change is sent to the windows as the `broker-status` event.
 //!
 //! Requests never wait for the supervisor: they use the current client and fail on
-//! their own deadlines (`client::REQUEST_DEADLINE`).
+//! their own deadlines (`portcullis_client::REQUEST_DEADLINE`).
+//!
+//! The login window's `broker_status` and `broker_retry` commands are here too.
 
 use crate::broker_process::{self, BrokerSource, BundledBroker};
-use crate::client::{BrokerClient, REQUEST_DEADLINE};
 use crate::error::AppError;
+use portcullis_client::{backoff, BrokerClient, REQUEST_DEADLINE};
 use serde::Serialize;
 use std::sync::Mutex;
 use std::time::Duration;
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Emitter, Manager, State};
 
 /// Probe this often while the line is good.
 const PROBE_EVERY: Duration = Duration::from_secs(1);
 /// A probe unanswered for this long makes the status `slow`.
 pub const SLOW_AFTER: Duration = Duration::from_millis(900);
-
-/// The pause before reconnection attempt `attempt` (1-based): 0.5 s, doubling, at
-/// most 10 s.
-pub fn backoff(attempt: u32) -> Duration {
-    let doublings = attempt.saturating_sub(1).min(5);
-    Duration::from_millis(500u64 << doublings).min(Duration::from_secs(10))
-}
 
 /// What the login window shows; `state` is the `data-state` of `broker-status`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -133,6 +128,17 @@ impl Line {
     }
 }
 
+#[tauri::command]
+pub fn broker_status(line: State<'_, Line>) -> BrokerStatus {
+    line.status()
+}
+
+/// Retry: look at the line (or start the bundled broker) now.
+#[tauri::command]
+pub fn broker_retry(line: State<'_, Line>) {
+    line.retry_now();
+}
+
 /// Starts the supervisor; it runs for the life of the app.
 pub fn supervise(app: &AppHandle) {
     let app = app.clone();
@@ -140,8 +146,7 @@ pub fn supervise(app: &AppHandle) {
         let mut failures = 0u32;
         loop {
             let pause = check(&app, &mut failures).await;
-            let state = app.state::<crate::Portcullis>();
-            let line = &state.line;
+            let line = app.state::<Line>();
             tokio::select! {
                 () = sleep_or_forever(pause) => {}
                 () = line.retry.notified() => failures = 0,
@@ -159,8 +164,7 @@ async fn sleep_or_forever(pause: Option<Duration>) {
 
 /// One look at the line; returns the pause before the next (None: wait for Retry).
 async fn check(app: &AppHandle, failures: &mut u32) -> Option<Duration> {
-    let state = app.state::<crate::Portcullis>();
-    let line = &state.line;
+    let line = app.state::<Line>();
     let current = lock(&line.connection).client.clone();
     let client = match current {
         Some(client) => client,
@@ -250,18 +254,6 @@ async fn check(app: &AppHandle, failures: &mut u32) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hardening_reconnection_backs_off_from_half_a_second_to_ten() {
-        let schedule: Vec<u64> = (1..=8).map(|n| backoff(n).as_millis() as u64).collect();
-        assert_eq!(
-            schedule,
-            vec![500, 1000, 2000, 4000, 8000, 10000, 10000, 10000],
-            "quick first retries, then never more than 10 s apart"
-        );
-        assert_eq!(backoff(0), Duration::from_millis(500));
-        assert_eq!(backoff(u32::MAX), Duration::from_secs(10));
-    }
 
     #[test]
     fn hardening_slow_is_said_within_two_seconds() {

@@ -89,7 +89,7 @@ pub fn show(app: &AppHandle, push_id: &str, username: &str, open: impl FnOnce() 
 }
 
 /// The request `push_id` ended: its notification goes.
-pub fn close(app: &AppHandle, push_id: &str) {
+fn close(app: &AppHandle, push_id: &str) {
     let entry = with_shown(app, |shown| match shown.remove(push_id) {
         Some(Shown::Showing) => {
             shown.insert(push_id.to_owned(), Shown::EndedWhileShowing);
@@ -100,14 +100,6 @@ pub fn close(app: &AppHandle, push_id: &str) {
     });
     if let Some(handle) = entry {
         tauri::async_runtime::spawn(async move { handle.close_async().await });
-    }
-}
-
-/// Every notification goes (the phone was reset, forgotten or re-paired).
-pub fn close_all(app: &AppHandle) {
-    let ids: Vec<String> = with_shown(app, |shown| shown.keys().cloned().collect());
-    for id in ids {
-        close(app, &id);
     }
 }
 

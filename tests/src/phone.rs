@@ -3,8 +3,9 @@
 //! computed here, independently of the broker.
 
 use crate::{dsc_plus_response, Broker};
+use portcullis_client::sse::EventStream;
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub struct Phone {
     pub id: String,
@@ -15,61 +16,31 @@ pub struct Phone {
     base: String,
 }
 
-/// An open event stream.
+/// An open event stream, read by the client crate's SSE reader (the one the app's
+/// phone simulator uses).
 pub struct PhoneEvents {
-    resp: reqwest::Response,
-    buf: String,
+    stream: EventStream,
 }
 
 impl PhoneEvents {
     /// The next event (`push` or `withdrawn`) within `within`, or None.
     pub async fn next(&mut self, within: Duration) -> Option<(String, Value)> {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(end) = self.buf.find("\n\n") {
-                let block: String = self.buf.drain(..end + 2).collect();
-                let mut name = String::new();
-                let mut data = String::new();
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("event:") {
-                        name = v.trim().to_owned();
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        data.push_str(v.trim());
-                    }
-                }
-                if !name.is_empty() {
-                    return Some((name, serde_json::from_str(&data).unwrap_or(Value::Null)));
-                }
-                continue;
-            }
-            let left = deadline.checked_duration_since(Instant::now())?;
-            match tokio::time::timeout(left, self.resp.chunk()).await {
-                Ok(Ok(Some(bytes))) => self.buf.push_str(&String::from_utf8_lossy(&bytes)),
-                Ok(Ok(None)) | Ok(Err(_)) | Err(_) => return None,
-            }
+        match tokio::time::timeout(within, self.stream.next()).await {
+            Ok(Some(event)) => Some((
+                event.name,
+                serde_json::from_str(&event.data).unwrap_or(Value::Null),
+            )),
+            Ok(None) | Err(_) => None,
         }
     }
 
     /// Whether the broker ends the stream within `within`: `Ok` when it does, `Err` with
     /// what came instead (an event, or nothing before the deadline).
     pub async fn ended_within(&mut self, within: Duration) -> Result<(), String> {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(end) = self.buf.find("\n\n") {
-                let block: String = self.buf.drain(..end + 2).collect();
-                if block.lines().any(|l| l.starts_with("event:")) {
-                    return Err(format!("an event arrived instead: {block:?}"));
-                }
-                continue;
-            }
-            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
-                return Err(format!("still open after {within:?}"));
-            };
-            match tokio::time::timeout(left, self.resp.chunk()).await {
-                Ok(Ok(Some(bytes))) => self.buf.push_str(&String::from_utf8_lossy(&bytes)),
-                Ok(Ok(None)) | Ok(Err(_)) => return Ok(()),
-                Err(_) => return Err(format!("still open after {within:?}")),
-            }
+        match tokio::time::timeout(within, self.stream.next()).await {
+            Ok(None) => Ok(()),
+            Ok(Some(event)) => Err(format!("an event arrived instead: {event:?}")),
+            Err(_) => Err(format!("still open after {within:?}")),
         }
     }
 
@@ -137,8 +108,7 @@ impl Phone {
             .expect("event stream");
         assert_eq!(resp.status(), 200, "event stream refused");
         PhoneEvents {
-            resp,
-            buf: String::new(),
+            stream: EventStream::new(resp),
         }
     }
 

@@ -1,0 +1,132 @@
+//! The login window's commands: the password step, the second factor (a typed
+//! response, a device choice, the push and its fallbacks) and the remembered username.
+//! The session's token never reaches the web view: [`LoginAnswer`] is the broker's
+//! step with the token kept back (in [`Session`]) — the one place it is taken out.
+
+use crate::error::{self, AppError};
+use crate::keychain;
+use crate::link::Line;
+use crate::session::Session;
+use crate::windows;
+use portcullis_client::wire::{
+    DeviceChoice, LoginStep, NewSession, PushWait, SecondFactor, SessionInfo,
+};
+use serde::Serialize;
+use tauri::{AppHandle, Manager, State};
+
+/// Where the login stands, as the login window sees it (`status` says which).
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum LoginAnswer {
+    /// Logged in: the main window is open; the token stayed here.
+    Authenticated { session: SessionInfo },
+    /// D6: pick a device.
+    SelectDevice(DeviceChoice),
+    /// D5: the device's second factor is under way.
+    SecondFactor(SecondFactor),
+    /// K2: the phone has not answered yet.
+    Pending { expires_in_seconds: i64 },
+}
+
+/// Keeps the token, opens the main window, and gives the UI the session without it.
+fn logged_in(app: &AppHandle, new: NewSession) -> Result<LoginAnswer, AppError> {
+    app.state::<Session>().open(new.token);
+    windows::open_main(app)?;
+    Ok(LoginAnswer::Authenticated {
+        session: new.session,
+    })
+}
+
+fn step(app: &AppHandle, step: LoginStep) -> Result<LoginAnswer, AppError> {
+    match step {
+        LoginStep::Authenticated(new) => logged_in(app, new),
+        LoginStep::SelectDevice(choice) => Ok(LoginAnswer::SelectDevice(choice)),
+        LoginStep::SecondFactor(factor) => Ok(LoginAnswer::SecondFactor(factor)),
+    }
+}
+
+#[tauri::command]
+pub async fn login(
+    app: AppHandle,
+    line: State<'_, Line>,
+    username: String,
+    password: String,
+) -> Result<LoginAnswer, AppError> {
+    step(&app, line.client()?.login(&username, &password).await?)
+}
+
+#[tauri::command]
+pub async fn submit_response(
+    app: AppHandle,
+    line: State<'_, Line>,
+    ticket: String,
+    response: String,
+) -> Result<LoginAnswer, AppError> {
+    logged_in(&app, line.client()?.respond(&ticket, &response).await?)
+}
+
+/// D6: the device the user picked.
+#[tauri::command]
+pub async fn choose_device(
+    app: AppHandle,
+    line: State<'_, Line>,
+    ticket: String,
+    device_id: String,
+) -> Result<LoginAnswer, AppError> {
+    step(&app, line.client()?.choose_device(&ticket, &device_id).await?)
+}
+
+/// K3: "Click here if you do not receive the notification".
+#[tauri::command]
+pub async fn push_fallback(
+    app: AppHandle,
+    line: State<'_, Line>,
+    ticket: String,
+) -> Result<LoginAnswer, AppError> {
+    step(&app, line.client()?.fallback(&ticket).await?)
+}
+
+/// "Send again".
+#[tauri::command]
+pub async fn push_resend(
+    app: AppHandle,
+    line: State<'_, Line>,
+    ticket: String,
+) -> Result<LoginAnswer, AppError> {
+    step(&app, line.client()?.resend(&ticket).await?)
+}
+
+/// K2: waits (one long poll) for the phone's answer; the login proceeds by itself.
+#[tauri::command]
+pub async fn wait_push(
+    app: AppHandle,
+    line: State<'_, Line>,
+    ticket: String,
+) -> Result<LoginAnswer, AppError> {
+    let outcome = line
+        .client()?
+        .wait(&ticket)
+        .await
+        .map_err(error::push_outcome)?;
+    match outcome {
+        PushWait::Authenticated(new) => logged_in(&app, new),
+        PushWait::Pending { expires_in_seconds } => {
+            Ok(LoginAnswer::Pending { expires_in_seconds })
+        }
+    }
+}
+
+#[tauri::command]
+pub async fn cancel_login(line: State<'_, Line>, ticket: String) -> Result<(), AppError> {
+    line.client()?.cancel(&ticket).await
+}
+
+#[tauri::command]
+pub fn remembered_username() -> Result<Option<String>, AppError> {
+    keychain::remembered_username()
+}
+
+#[tauri::command]
+pub fn remember_username(username: Option<String>) -> Result<(), AppError> {
+    keychain::remember_username(username.as_deref())
+}

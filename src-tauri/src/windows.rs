@@ -1,0 +1,106 @@
+//! The app's windows: `login` (from `tauri.conf.json`), `main` (opened on a successful
+//! login, showing the real session), `card` (the DSC+ simulator) and `phone` (the IB
+//! Key simulator), both from the Demo menu. Each may call only its own commands
+//! (`src-tauri/capabilities/`). Closing the login or main window ends the app; the
+//! simulators are accessories.
+
+use crate::error::{self, AppError};
+use crate::session::Session;
+use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder, Window, WindowEvent};
+
+pub fn open_main(app: &AppHandle) -> Result<(), AppError> {
+    if let Some(main) = app.get_webview_window("main") {
+        let _ = main.eval("window.location.reload()");
+        let _ = main.show();
+    } else {
+        WebviewWindowBuilder::new(app, "main", WebviewUrl::App("main.html".into()))
+            .title("Portcullis — Trading workstation")
+            .inner_size(900.0, 560.0)
+            // Centred, not at 0,0 over the phone simulator.
+            .center()
+            .focused(true)
+            .build()
+            .map_err(error::window)?;
+    }
+    if let Some(login) = app.get_webview_window("login") {
+        let _ = login.hide();
+    }
+    Ok(())
+}
+
+/// The session ended: its window goes (the token must be gone first, or the app ends).
+pub fn close_main(app: &AppHandle) {
+    if let Some(main) = app.get_webview_window("main") {
+        let _ = main.destroy();
+    }
+}
+
+pub fn show_login(app: &AppHandle) {
+    if let Some(login) = app.get_webview_window("login") {
+        let _ = login.eval("window.location.reload()");
+        let _ = login.show();
+        let _ = login.set_focus();
+    }
+}
+
+/// Where the login window is: its logical position and size.
+fn login_frame(app: &AppHandle) -> Option<(f64, f64, f64)> {
+    let w = app.get_webview_window("login")?;
+    let scale = w.scale_factor().ok()?;
+    let pos = w.outer_position().ok()?.to_logical::<f64>(scale);
+    let size = w.outer_size().ok()?.to_logical::<f64>(scale);
+    Some((pos.x, pos.y, size.width))
+}
+
+/// The card simulator, beside the login window so both can be seen at once.
+pub fn open_card(app: &AppHandle) -> Result<(), AppError> {
+    if let Some(card) = app.get_webview_window("card") {
+        let _ = card.show();
+        let _ = card.set_focus();
+        return Ok(());
+    }
+    let mut builder = WebviewWindowBuilder::new(app, "card", WebviewUrl::App("card.html".into()));
+    if let Some((x, y, width)) = login_frame(app) {
+        builder = builder.position(x + width + 16.0, y);
+    }
+    builder
+        .title("DSC+ card simulator")
+        .inner_size(320.0, 540.0)
+        .resizable(false)
+        .build()
+        .map_err(error::window)?;
+    Ok(())
+}
+
+/// The phone simulator, left of the login window.
+pub fn open_phone(app: &AppHandle) -> Result<(), AppError> {
+    if let Some(window) = app.get_webview_window("phone") {
+        let _ = window.show();
+        let _ = window.set_focus();
+        return Ok(());
+    }
+    let mut builder = WebviewWindowBuilder::new(app, "phone", WebviewUrl::App("phone.html".into()));
+    if let Some((x, y, _)) = login_frame(app) {
+        builder = builder.position((x - 360.0).max(0.0), y);
+    }
+    builder
+        .title("IB Key phone simulator")
+        .inner_size(340.0, 640.0)
+        .resizable(false)
+        .build()
+        .map_err(error::window)?;
+    Ok(())
+}
+
+/// Closing the login window, or the main window while logged in, ends the app.
+pub fn on_event(window: &Window, event: &WindowEvent) {
+    if let WindowEvent::Destroyed = event {
+        let app = window.app_handle();
+        let logged_in = app.state::<Session>().is_open();
+        match window.label() {
+            "login" => app.exit(0),
+            "main" if logged_in => app.exit(0),
+            _ => {}
+        }
+    }
+}
