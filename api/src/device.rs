@@ -216,6 +216,12 @@ impl Channel {
             Channel::Portal => "portal",
         }
     }
+
+    pub fn parse(name: &str) -> Option<Channel> {
+        [Channel::Trading, Channel::Portal]
+            .into_iter()
+            .find(|c| c.as_str() == name)
+    }
 }
 
 #[cfg(test)]

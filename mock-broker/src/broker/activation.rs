@@ -7,8 +7,8 @@
 //! stored as [`ActivationStage`].
 
 use super::login::{phone_expected_response, usable};
-use super::{locked_out, random_hex, record_failure, token_hash, Broker, BrokerResult};
-use crate::error::BrokerError;
+use super::{locked_out, random_hex, record_failure, token_hash, wire_kind, Broker, BrokerResult};
+use crate::error::{BrokerError, WrongStage};
 use crate::rules::challenge::responses_match;
 use crate::rules::ibkey::{
     enrolment_check, mask_phone_number, numeric_code, validate_phone_number, validate_pin,
@@ -18,59 +18,9 @@ use crate::rules::ibkey::{
 use crate::rules::{ChallengeCode, Timestamp};
 use crate::store::ibkey::{self as phone_store, Activation, ActivationStage};
 use crate::store::{self, DeviceRow, StoreResult};
+use portcullis_api::{Activated, ActivationStep, CodeSent, VerifyDevice, VerifyMethod};
 use rusqlite::Transaction;
-use serde::Serialize;
 use subtle::ConstantTimeEq;
-
-/// What `activation/start` answers: the code is on its way, or the active device must
-/// answer first.
-#[derive(Debug, Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum ActivationStep {
-    CodeSent(CodeSent),
-    VerifyDevice(VerifyDevice),
-}
-
-/// K1: the activation code went by SMS to `masked_number`.
-#[derive(Debug, Serialize)]
-pub struct CodeSent {
-    pub activation_id: String,
-    pub masked_number: String,
-    pub expires_in_seconds: i64,
-}
-
-/// K1 vs D5: no code yet; the user's active device answers first (`activation/verify`).
-#[derive(Debug, Serialize)]
-pub struct VerifyDevice {
-    pub activation_id: String,
-    pub device_id: String,
-    pub device_kind: String,
-    #[serde(flatten)]
-    pub method: VerifyMethod,
-    pub expires_in_seconds: i64,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(tag = "method", rename_all = "snake_case")]
-pub enum VerifyMethod {
-    /// A DSC+ (C2) or IB Key (its Authenticate screen, K3) answers this code.
-    Challenge { challenge: String },
-    /// A code went to the number of the user's SMS device (D3).
-    Sms { masked_number: String },
-}
-
-/// What a phone keeps after activation (in its keyring): never logged.
-#[derive(Serialize)]
-pub struct Activated {
-    pub phone_id: String,
-    /// Only for a newly registered phone; Add user keeps the phone's token.
-    pub phone_token: Option<String>,
-    pub username: String,
-    pub device_id: String,
-    pub secret_hex: String,
-    pub suite: &'static str,
-    pub security: &'static str,
-}
 
 /// What the active device was asked at `activation/start`.
 enum Asked {
@@ -79,8 +29,8 @@ enum Asked {
     Code(String),
 }
 
-const VERIFY_FIRST: &str = "Confirm this activation with your active Secure Login device first.";
-const NOT_VERIFYING: &str = "This activation is not waiting for a device's response.";
+const VERIFY_FIRST: WrongStage = WrongStage::AwaitingDevice;
+const NOT_VERIFYING: WrongStage = WrongStage::NotVerifying;
 
 impl Broker {
     /// K1 (and K5 with `phone_token`): username, password and mobile number. A bad
@@ -95,7 +45,7 @@ impl Broker {
         phone_number: &str,
     ) -> BrokerResult<ActivationStep> {
         let number = validate_phone_number(phone_number)
-            .map_err(|e| BrokerError::InvalidPhoneNumber(e.to_string()))?
+            .map_err(BrokerError::InvalidPhoneNumber)?
             .to_owned();
         let (name, password_ok) = self.check_password(username, password)?;
         self.transact(|tx, now, _| {
@@ -171,7 +121,7 @@ impl Broker {
                     Ok(Ok(ActivationStep::VerifyDevice(VerifyDevice {
                         activation_id: id,
                         device_id: device.id.clone(),
-                        device_kind: device.kind.clone(),
+                        device_kind: wire_kind(&device.kind),
                         method,
                         expires_in_seconds: ACTIVATION_VERIFY_LIFETIME.0 / 1000,
                     })))
@@ -279,7 +229,7 @@ impl Broker {
         let method = UnlockMethod::parse(security).ok_or_else(|| {
             BrokerError::BadRequest("security is \"pin\" or \"biometric\".".into())
         })?;
-        validate_pin(pin).map_err(|e| BrokerError::InvalidPin(e.to_string()))?;
+        validate_pin(pin).map_err(BrokerError::InvalidPin)?;
         self.transact(|tx, now, _| {
             let Some(activation) = phone_store::activation(tx, activation_id)? else {
                 return Ok(Err(BrokerError::ActivationOver(
@@ -375,8 +325,8 @@ impl Broker {
                 username: activation.username,
                 device_id: device.id,
                 secret_hex: device.secret_hex,
-                suite: crate::rules::DSC_PLUS_SUITE,
-                security: method.as_str(),
+                suite: crate::rules::DSC_PLUS_SUITE.into(),
+                security: method.as_str().into(),
             }))
         })
     }

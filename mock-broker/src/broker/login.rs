@@ -3,10 +3,10 @@
 //! (D3) — each step linked to the last by the login's ticket.
 
 use super::{
-    locked_out, open_session, random_hex, record_failure, token_hash, Broker, BrokerEvent,
-    BrokerResult, Delivery, Events, NewSession,
+    locked_out, open_session, random_hex, record_failure, token_hash, wire_kind, Broker,
+    BrokerEvent, BrokerResult, Delivery, Events, NewSession,
 };
-use crate::error::BrokerError;
+use crate::error::{BrokerError, WrongStage};
 use crate::rules::challenge::{check_response, check_within, ocra_response};
 use crate::rules::ibkey::{
     mask_phone_number, numeric_code, NumberMatch, PushState, LOGIN_TICKET_LIFETIME, PUSH_LIFETIME,
@@ -15,67 +15,24 @@ use crate::rules::ibkey::{
 use crate::rules::{ChallengeCode, ResponseCheck, Timestamp, CHALLENGE_LIFETIME};
 use crate::store::ibkey::{self as phone_store, PushRow};
 use crate::store::{self, DeviceRow, PendingLogin, Stage, StoreError, StoreResult};
+use portcullis_api::{
+    Channel, DeviceChoice, DeviceOption, LoginStep, Method, PushWait, SecondFactor,
+};
 use rusqlite::Transaction;
-use serde::Serialize;
 
-/// Where a login goes next: after the password, after a device choice, a fallback or
-/// a "Send again".
-#[derive(Debug, Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum LoginStep {
-    /// No Secure Login device: D5 does not apply.
-    Authenticated(NewSession),
-    /// D6: several active devices; the user picks one (the last used is the default).
-    SelectDevice(DeviceChoice),
-    /// D5: the chosen device's second factor is under way.
-    SecondFactor(SecondFactor),
+/// Builds the api's [`SecondFactor`] from a device row (a trait, since the type is the
+/// api crate's).
+trait NewSecondFactor {
+    fn new(
+        ticket: &str,
+        device: &DeviceRow,
+        method: Method,
+        expires: Timestamp,
+        now: Timestamp,
+    ) -> Self;
 }
 
-#[derive(Debug, Serialize)]
-pub struct DeviceChoice {
-    pub ticket: String,
-    pub devices: Vec<DeviceOption>,
-    pub default_device_id: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct DeviceOption {
-    pub id: String,
-    pub kind: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct SecondFactor {
-    pub ticket: String,
-    pub device_id: String,
-    pub device_kind: String,
-    #[serde(flatten)]
-    pub method: Method,
-    pub expires_at: String,
-    /// Relative, so a screen's countdown is right even when the broker's clock travels.
-    pub expires_in_seconds: i64,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(tag = "method", rename_all = "snake_case")]
-pub enum Method {
-    /// C1/K3: type the device's response to this code.
-    Challenge { challenge: String },
-    /// K2: a notification went to the phone; `number_match` is the number to pick there.
-    Push { number_match: Option<u8> },
-    /// D3: a code went by text message.
-    Sms { masked_number: String },
-}
-
-/// What a desktop waiting on a push learns.
-#[derive(Debug, Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum PushWait {
-    Pending { expires_in_seconds: i64 },
-    Authenticated(NewSession),
-}
-
-impl SecondFactor {
+impl NewSecondFactor for SecondFactor {
     fn new(
         ticket: &str,
         device: &DeviceRow,
@@ -86,7 +43,7 @@ impl SecondFactor {
         SecondFactor {
             ticket: ticket.to_owned(),
             device_id: device.id.clone(),
-            device_kind: device.kind.clone(),
+            device_kind: wire_kind(&device.kind),
             method,
             expires_at: expires.rfc3339(),
             expires_in_seconds: seconds_left(expires, now),
@@ -111,6 +68,7 @@ impl Broker {
         username: &str,
         password: &str,
         device_id: Option<&str>,
+        channel: Channel,
     ) -> BrokerResult<LoginStep> {
         let (name, password_ok) = self.check_password(username, password)?;
         let number_matching = self.store.write(|tx| self.number_matching(tx))?;
@@ -137,7 +95,7 @@ impl Broker {
                 None => None,
             };
             if devices.is_empty() {
-                let opened = open_session(tx, &self.sessions, &user, None, now)?;
+                let opened = open_session(tx, &self.sessions, &user, None, channel, now)?;
                 return Ok(opened.map(LoginStep::Authenticated));
             }
 
@@ -154,6 +112,7 @@ impl Broker {
             let ticket = random_hex(24);
             let pending = PendingLogin {
                 username: user.username.clone(),
+                channel,
                 created_at: now,
                 stage: Stage::SelectDevice,
                 issued_at: now,
@@ -174,7 +133,7 @@ impl Broker {
                         .iter()
                         .map(|d| DeviceOption {
                             id: d.id.clone(),
-                            kind: d.kind.clone(),
+                            kind: wire_kind(&d.kind),
                         })
                         .collect(),
                     default_device_id,
@@ -292,7 +251,14 @@ impl Broker {
                     // Redeemed once, whatever comes of it: a session, or L4's refusal.
                     phone_store::set_push_state(tx, &push.id, PushState::Completed, now)?;
                     store::delete_pending(tx, &token_hash(ticket))?;
-                    let opened = open_session(tx, &self.sessions, &user, Some(&device), now)?;
+                    let opened = open_session(
+                        tx,
+                        &self.sessions,
+                        &user,
+                        Some(&device),
+                        pending.channel,
+                        now,
+                    )?;
                     Ok(opened.map(PushWait::Authenticated))
                 }
                 PushState::Denied => Ok(Err(BrokerError::PushDenied)),
@@ -358,9 +324,7 @@ impl Broker {
                     (device_id.clone(), check)
                 }
                 Stage::SelectDevice | Stage::Push { .. } => {
-                    return Ok(Err(BrokerError::WrongStage(
-                        "This login is not waiting for a typed response.",
-                    )));
+                    return Ok(Err(BrokerError::WrongStage(WrongStage::NotTyped)));
                 }
             };
             // C4: whatever the outcome, this challenge or code answers once.
@@ -374,9 +338,14 @@ impl Broker {
                 return Ok(Err(BrokerError::LoginFailed));
             };
             match check {
-                ResponseCheck::Correct => {
-                    open_session(tx, &self.sessions, &user, Some(&device), now)
-                }
+                ResponseCheck::Correct => open_session(
+                    tx,
+                    &self.sessions,
+                    &user,
+                    Some(&device),
+                    pending.channel,
+                    now,
+                ),
                 ResponseCheck::Wrong => {
                     // L4 (decision): a wrong second factor is a failed attempt.
                     record_failure(tx, &user.username, now, "login_failed")?;
@@ -428,8 +397,8 @@ fn live_pending(
     Ok(Ok(pending))
 }
 
-const NOT_PUSHING: &str = "This login is not waiting for a notification.";
-const APPROVED: &str = "This login was approved on the phone; it continues by itself.";
+const NOT_PUSHING: WrongStage = WrongStage::NotPushing;
+const APPROVED: WrongStage = WrongStage::PushApproved;
 
 /// K2: once the phone approved, the login proceeds: no fallback, resend or other
 /// device takes the approval's place. Read in the caller's transaction, so a racing

@@ -12,13 +12,15 @@ mod login;
 mod phone;
 mod qa;
 
-pub use activation::{Activated, ActivationStep, CodeSent, VerifyDevice, VerifyMethod};
-pub use login::{DeviceChoice, DeviceOption, LoginStep, Method, PushWait, SecondFactor};
-pub use phone::{PhoneAccess, PhonePush};
-pub use qa::{
-    ClockInfo, DeviceInfo, DeviceProvision, LockoutInfo, PhoneAccount, PhoneProvision, PushInfo,
-    SettingsInfo,
+// The wire types the broker answers with are the api crate's.
+pub use portcullis_api::{
+    Activated, ActivationStep, ClockInfo, CodeSent, DeviceChoice, DeviceInfo, DeviceOption,
+    DeviceProvision, LockoutInfo, LoginStep, Method, NewSession, PhoneAccess, PhoneAccount,
+    PhoneProvision, PhonePush, PushInfo, PushWait, SecondFactor, SessionInfo, SettingsInfo,
+    VerifyDevice, VerifyMethod,
 };
+
+use portcullis_api::{Channel, DeviceKind, DeviceStatus};
 
 use crate::error::BrokerError;
 use crate::password::{Argon2Settings, HashLimits, Passwords};
@@ -99,23 +101,22 @@ pub enum BrokerEvent {
     PhoneTokensChanged,
 }
 
-#[derive(Debug, Serialize)]
-pub struct NewSession {
-    pub token: String,
-    pub session: SessionInfo,
+/// The wire name of a stored device kind. A bridge until the store's rows carry
+/// [`DeviceKind`] themselves: the broker writes only names the enum has, so a miss is a
+/// corrupt row, logged, and shown as the least protective kind.
+pub(crate) fn wire_kind(name: &str) -> DeviceKind {
+    DeviceKind::parse(name).unwrap_or_else(|| {
+        tracing::error!(name, "a stored device kind the wire does not know");
+        DeviceKind::Sms
+    })
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct SessionInfo {
-    pub username: String,
-    pub full_name: String,
-    pub account: String,
-    pub device_id: Option<String>,
-    pub device_kind: Option<String>,
-    pub logged_in_at: String,
-    /// Issue 6: the sooner of the idle end and the daily end, if nothing happens.
-    pub expires_at: String,
-    pub idle_timeout_seconds: i64,
+/// The wire name of a stored device status; see [`wire_kind`].
+pub(crate) fn wire_status(name: &str) -> DeviceStatus {
+    DeviceStatus::parse(name).unwrap_or_else(|| {
+        tracing::error!(name, "a stored device status the wire does not know");
+        DeviceStatus::Inactive
+    })
 }
 
 pub struct Broker {
@@ -463,7 +464,8 @@ fn session_info(
         full_name: user.full_name.clone(),
         account: user.account.clone(),
         device_id: device.map(|d| d.id.clone()),
-        device_kind: device.map(|d| d.kind.clone()),
+        device_kind: device.map(|d| wire_kind(&d.kind)),
+        channel: session.channel,
         logged_in_at: session.created_at.rfc3339(),
         expires_at: expires_at.rfc3339(),
         idle_timeout_seconds: policy.idle.0 / 1000,
@@ -480,6 +482,7 @@ fn open_session(
     policy: &SessionPolicy,
     user: &store::UserRow,
     device: Option<&store::DeviceRow>,
+    channel: Channel,
     now: Timestamp,
 ) -> StoreResult<BrokerResult<NewSession>> {
     let mut lockout = store::lockout(tx, &user.username)?;
@@ -495,6 +498,7 @@ fn open_session(
     let row = store::SessionRow {
         username: user.username.clone(),
         device_id: device.map(|d| d.id.clone()),
+        channel,
         created_at: now,
         last_active_at: now,
         state: store::SessionState::Open,

@@ -14,25 +14,8 @@ use crate::rules::ibkey::{PushFailure, PushState, UnlockMethod};
 use crate::rules::Timestamp;
 use crate::store::ibkey::{self as phone_store, PushRow};
 use crate::store::{self, DeviceRow};
+use portcullis_api::{PhoneAccess, PhonePush};
 use rusqlite::Transaction;
-use serde::Serialize;
-
-/// What the phone is told of a login request.
-#[derive(Debug, Clone, Serialize)]
-pub struct PhonePush {
-    pub push_id: String,
-    pub phone_id: String,
-    pub username: String,
-    pub device_id: String,
-    /// The question the approval's OCRA response answers.
-    pub challenge: String,
-    /// Number matching: the three numbers to pick from.
-    pub number_choices: Option<Vec<u8>>,
-    pub expires_at: String,
-    pub expires_in_seconds: i64,
-    /// Real (not simulated) time of sending, for measuring delivery latency.
-    pub sent_unix_ms: i64,
-}
 
 pub(super) fn notice(push: &PushRow, now: Timestamp) -> PhonePush {
     PhonePush {
@@ -46,16 +29,6 @@ pub(super) fn notice(push: &PushRow, now: Timestamp) -> PhonePush {
         expires_in_seconds: ((push.expires_at.0 - now.0).max(0) + 999) / 1000,
         sent_unix_ms: Clock::real_now().0,
     }
-}
-
-#[derive(Debug, Serialize)]
-pub struct PhoneAccess {
-    pub username: String,
-    pub device_id: String,
-    pub method: Option<&'static str>,
-    pub authenticated_at: Option<String>,
-    pub trading_access_until: Option<String>,
-    pub trading_access: bool,
 }
 
 impl Broker {
@@ -232,7 +205,7 @@ impl Broker {
                 out.push(PhoneAccess {
                     username: device.owner.clone(),
                     device_id: device.id.clone(),
-                    method: access.map(|(m, _)| m.as_str()),
+                    method: access.map(|(m, _)| m.as_str().to_owned()),
                     authenticated_at: access.map(|(_, at)| at.rfc3339()),
                     trading_access_until: until.map(Timestamp::rfc3339),
                     trading_access: until.is_some_and(|u| now < u),

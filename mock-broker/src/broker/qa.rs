@@ -3,85 +3,18 @@
 //! number matching. The server exposes them only with `--qa`.
 
 use super::{
-    Broker, BrokerEvent, BrokerResult, Clock, CLOCK_OFFSET_KEY, NUMBER_MATCHING_KEY,
-    SCENARIO_LOADED_KEY,
+    wire_kind, wire_status, Broker, BrokerEvent, BrokerResult, Clock, CLOCK_OFFSET_KEY,
+    NUMBER_MATCHING_KEY, SCENARIO_LOADED_KEY,
 };
 use crate::error::BrokerError;
 use crate::rules::{Duration, LockStatus, Timestamp, Username, DSC_PLUS_SUITE};
 use crate::store::ibkey::{self as phone_store, Fault, Sms, ALL_DEVICES};
 use crate::store::{self, StoreError, StoreResult};
-use serde::Serialize;
+use portcullis_api::{
+    ClockInfo, DeviceInfo, DeviceProvision, LockoutInfo, PhoneAccount, PhoneProvision, PushInfo,
+    SettingsInfo,
+};
 use std::sync::atomic::Ordering;
-
-#[derive(Debug, Serialize)]
-pub struct ClockInfo {
-    pub now: String,
-    pub now_ms: i64,
-    pub offset_ms: i64,
-}
-
-#[derive(Debug, Serialize)]
-pub struct LockoutInfo {
-    pub username: String,
-    pub locked: bool,
-    pub locked_until: Option<String>,
-    pub failures_in_window: usize,
-}
-
-#[derive(Debug, Serialize)]
-pub struct DeviceInfo {
-    pub id: String,
-    pub kind: String,
-    pub owner: String,
-    pub status: String,
-    pub phone_id: Option<String>,
-}
-
-/// What a card simulator receives once, in demo/QA mode: its key. Never logged.
-#[derive(Serialize)]
-pub struct DeviceProvision {
-    pub id: String,
-    pub kind: String,
-    pub owner: String,
-    pub suite: &'static str,
-    pub secret_hex: String,
-}
-
-/// What a phone simulator receives to become a scenario's phone: a fresh token and
-/// the keys of the users on it. For biometric users, the PIN hash the phone keeps
-/// behind the biometrics (K1). Never logged.
-#[derive(Serialize)]
-pub struct PhoneProvision {
-    pub phone_id: String,
-    pub phone_token: String,
-    pub accounts: Vec<PhoneAccount>,
-}
-
-#[derive(Serialize)]
-pub struct PhoneAccount {
-    pub username: String,
-    pub device_id: String,
-    pub suite: &'static str,
-    pub secret_hex: String,
-    pub security: String,
-    pub pin_sha1_hex: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct PushInfo {
-    pub push_id: String,
-    pub username: String,
-    pub device_id: String,
-    pub state: &'static str,
-    pub delivery: String,
-    pub number_shown: Option<u8>,
-    pub expires_at: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct SettingsInfo {
-    pub number_matching: bool,
-}
 
 impl Broker {
     pub fn clock(&self) -> ClockInfo {
@@ -267,9 +200,9 @@ impl Broker {
             .into_iter()
             .map(|d| DeviceInfo {
                 id: d.id,
-                kind: d.kind,
+                kind: wire_kind(&d.kind),
                 owner: d.owner,
-                status: d.status,
+                status: wire_status(&d.status),
                 phone_id: d.phone_id,
             })
             .collect())
@@ -290,9 +223,9 @@ impl Broker {
             )?;
             Ok(Ok(DeviceProvision {
                 id: d.id,
-                kind: d.kind,
+                kind: wire_kind(&d.kind),
                 owner: d.owner,
-                suite: DSC_PLUS_SUITE,
+                suite: DSC_PLUS_SUITE.into(),
                 secret_hex: d.secret_hex,
             }))
         })
@@ -322,7 +255,7 @@ impl Broker {
                     PhoneAccount {
                         username: d.owner,
                         device_id: d.id,
-                        suite: DSC_PLUS_SUITE,
+                        suite: DSC_PLUS_SUITE.into(),
                         secret_hex: d.secret_hex,
                         pin_sha1_hex: (security == "biometric").then_some(d.pin_sha1_hex),
                         security,
@@ -412,7 +345,7 @@ impl Broker {
             let pushes = phone_store::pushes_of(tx, username)?
                 .into_iter()
                 .map(|p| PushInfo {
-                    state: p.state.at(p.expires_at, now).as_str(),
+                    state: p.state.at(p.expires_at, now).as_str().into(),
                     push_id: p.id,
                     username: p.username,
                     device_id: p.device_id,

@@ -132,6 +132,11 @@ ALTER TABLE activations ADD COLUMN stage TEXT NOT NULL DEFAULT 'code_sent';
 ALTER TABLE activations ADD COLUMN device_id TEXT;
 ALTER TABLE activations ADD COLUMN challenge TEXT;
 "#,
+    r#"
+-- Issue 7. A login says where it comes from ('trading' or 'portal'); its session keeps it.
+ALTER TABLE pending_logins ADD COLUMN channel TEXT NOT NULL DEFAULT 'trading';
+ALTER TABLE sessions ADD COLUMN channel TEXT NOT NULL DEFAULT 'trading';
+"#,
 ];
 
 #[derive(Debug, thiserror::Error)]
