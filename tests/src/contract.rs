@@ -123,9 +123,12 @@ impl Contract {
             .entry(pointer.to_owned())
             .or_insert_with(|| {
                 // The whole document is the schema's resource, so `#/components/…`
-                // resolves; the root only refers to the schema wanted.
+                // resolves; the root refers to a copy of the schema wanted (a pointer
+                // through `/paths/…{id}…` is no valid URI fragment).
+                let wanted = self.at(pointer).cloned().unwrap_or(Value::Bool(false));
                 let mut root = self.document.clone();
-                root["$ref"] = Value::String(format!("#{pointer}"));
+                root["$defs"] = serde_json::json!({ "wanted": wanted });
+                root["$ref"] = Value::String("#/$defs/wanted".into());
                 std::sync::Arc::new(
                     jsonschema::draft202012::options()
                         .build(&root)
