@@ -52,8 +52,11 @@ const menus = (() => {
         moveFocus(menu, to);
       }
     });
+    // Choosing an item closes the menu; focus goes back to its button, not to nowhere.
     menu.querySelector(".menu-items").addEventListener("click", () => {
+      const hadFocus = menu.contains(document.activeElement);
       setOpen(menu, false);
+      if (hadFocus) button.focus();
     });
     menu.addEventListener("keydown", (event) => {
       if (event.key !== "Escape" || !isOpen(menu)) return;

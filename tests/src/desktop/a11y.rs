@@ -88,10 +88,7 @@ impl Desktop {
         let page = result["page"].as_str().unwrap_or("?");
         if !other.is_empty() {
             // Moderate and minor findings are worth seeing, not failing on.
-            eprintln!(
-                "axe on {step} ({page}), not failing:\n{}",
-                describe(&other)
-            );
+            eprintln!("axe on {step} ({page}), not failing:\n{}", describe(&other));
         }
         assert!(
             blocking.is_empty(),

@@ -163,7 +163,8 @@ async fn hardening_frozen_login_server_is_slow_within_2s_and_fails_within_10s() 
         t.eq_ignore_ascii_case("retry")
     })
     .await;
-    app.assert_accessible("login: push wait, login server frozen").await;
+    app.assert_accessible("login: push wait, login server frozen")
+        .await;
 
     line.set(LineMode::Pass);
     app.wait_attr("broker-status", "data-state", "ready").await;
@@ -292,7 +293,8 @@ async fn hardening_lock_message_gives_local_time_and_bad_character_a_hint() {
         })
         .await;
     assert!(text.chars().any(|c| c.is_ascii_digit()), "{text}");
-    app.assert_accessible("login: locked, with local time").await;
+    app.assert_accessible("login: locked, with local time")
+        .await;
     app.wait_text("login-error", "keep UTC", |t| t.contains("UTC"))
         .await;
 
@@ -306,7 +308,8 @@ async fn hardening_lock_message_gives_local_time_and_bad_character_a_hint() {
             || t.contains("Letters and digits only, no spaces")
     })
     .await;
-    app.assert_accessible("login: BAD CHARACTER with its hint").await;
+    app.assert_accessible("login: BAD CHARACTER with its hint")
+        .await;
     app.quit().await;
 }
 

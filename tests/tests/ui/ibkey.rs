@@ -95,7 +95,8 @@ async fn k3_k4_dropped_push_fallback_through_the_authenticate_screen() {
         |t| t.contains("Authenticate"),
     )
     .await;
-    app.assert_accessible("login: IB Key challenge (fallback)").await;
+    app.assert_accessible("login: IB Key challenge (fallback)")
+        .await;
 
     app.switch_to_page("phone.html").await;
     assert!(
@@ -120,7 +121,8 @@ async fn k3_k4_dropped_push_fallback_through_the_authenticate_screen() {
             t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit())
         })
         .await;
-    app.assert_accessible("phone: Authenticate with a passcode").await;
+    app.assert_accessible("phone: Authenticate with a passcode")
+        .await;
 
     app.switch_to_login().await;
     app.type_into("response-input", &response).await;
@@ -215,7 +217,8 @@ async fn k2_incoming_push_raises_a_desktop_notification_that_opens_the_request()
     app.switch_to_page("phone.html").await;
     app.wait_text("phone-request-user", "show dana's request", |t| t == "dana")
         .await;
-    app.assert_accessible("phone: request opened from a notification").await;
+    app.assert_accessible("phone: request opened from a notification")
+        .await;
     app.quit().await;
 }
 
@@ -290,7 +293,8 @@ async fn k6_auto_resend_sends_again_by_itself_up_to_the_limit() {
         |t| t.eq_ignore_ascii_case("send again"),
     )
     .await;
-    app.assert_accessible("login: push expired after resends").await;
+    app.assert_accessible("login: push expired after resends")
+        .await;
     let (_, pushes) = broker.get("/qa/pushes?username=dana").await;
     assert_eq!(
         pushes["pushes"].as_array().map_or(0, Vec::len),
@@ -372,7 +376,8 @@ async fn k1_activation_in_the_phone_window_then_a_push_for_the_new_user() {
         t.contains("Trading access until")
     })
     .await;
-    app.assert_accessible("phone: home with trading access").await;
+    app.assert_accessible("phone: home with trading access")
+        .await;
     app.quit().await;
 }
 
@@ -394,7 +399,8 @@ async fn number_matching_wrong_pick_denies_and_the_desktop_offers_send_again() {
     let shown = app
         .wait_text("push-number", "show the number to pick", |t| t.len() == 2)
         .await;
-    app.assert_accessible("login: push wait with a number").await;
+    app.assert_accessible("login: push wait with a number")
+        .await;
 
     app.switch_to_page("phone.html").await;
     app.wait_text("phone-requests", "show dana's request", |t| {
@@ -414,7 +420,8 @@ async fn number_matching_wrong_pick_denies_and_the_desktop_offers_send_again() {
         .await
         .expect("number buttons");
     assert_eq!(buttons.len(), 3, "three numbers to pick from");
-    app.assert_accessible("phone: request with number matching").await;
+    app.assert_accessible("phone: request with number matching")
+        .await;
     let mut picked_wrong = false;
     for button in buttons {
         if button.attr("data-number").await.ok().flatten().as_deref() != Some(shown.as_str()) {
@@ -444,7 +451,8 @@ async fn number_matching_wrong_pick_denies_and_the_desktop_offers_send_again() {
         t.eq_ignore_ascii_case("send again")
     })
     .await;
-    app.assert_accessible("login: push refused, wrong number").await;
+    app.assert_accessible("login: push refused, wrong number")
+        .await;
     app.quit().await;
 }
 

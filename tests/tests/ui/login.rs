@@ -130,7 +130,8 @@ async fn l6_wrong_response_shows_login_failed_with_hints() {
         text.contains("upper case") && text.contains("no spaces"),
         "L6 hints: {text}"
     );
-    app.assert_accessible("login: Login failed with hints").await;
+    app.assert_accessible("login: Login failed with hints")
+        .await;
     app.quit().await;
 }
 
@@ -222,7 +223,8 @@ async fn unreachable_broker_gives_a_message_and_retry() {
         t.eq_ignore_ascii_case("retry")
     })
     .await;
-    app.assert_accessible("login: login server unreachable").await;
+    app.assert_accessible("login: login server unreachable")
+        .await;
     app.quit().await;
 }
 
