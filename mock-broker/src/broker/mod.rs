@@ -2,10 +2,13 @@
 //!
 //! This is where a login's steps meet — password, device choice, challenge, push, SMS —
 //! linked by a ticket, but not where they are decided: lockout, challenge, push and
-//! username policy live in `crate::rules`. Every method is synchronous and runs one
-//! store transaction; the HTTP layer calls it from a blocking task. What other parties
-//! must hear of (a push for a phone, an answered push for a waiting desktop) leaves as a
-//! [`BrokerEvent`] after the transaction commits.
+//! username policy live in `crate::rules`. Each second factor is a module of `factor`
+//! (challenge, push, SMS), chosen by the device kind's method. Every method is
+//! synchronous and runs one store transaction that answers one `BrokerResult`: a domain
+//! error commits what it recorded (a failed attempt), a store error rolls back. The
+//! HTTP layer calls it from a blocking task. What other parties must hear of (a push
+//! for a phone, an answered push for a waiting desktop) leaves as a [`BrokerEvent`]
+//! after the transaction commits.
 
 mod activation;
 mod factor;
