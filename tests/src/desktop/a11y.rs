@@ -58,6 +58,31 @@ impl Desktop {
     /// Fails the test if axe-core finds a serious or critical violation in the current
     /// window; `step` names the screen in the failure ("login: push wait").
     pub async fn assert_accessible(&self, step: &str) {
+        let (page, blocking, other) = self.axe(step).await;
+        if !other.is_empty() {
+            // Moderate and minor findings are worth seeing, not failing on.
+            eprintln!("axe on {step} ({page}), not failing:\n{}", describe(&other));
+        }
+        assert!(
+            blocking.is_empty(),
+            "axe-core {AXE_VERSION} found serious or critical violations on {step} ({page}):\n{}",
+            describe(&blocking)
+        );
+    }
+
+    /// The ids of the serious and critical violations axe-core finds in the current
+    /// window (for a test that the check can fail at all).
+    pub async fn axe_blocking_rules(&self, step: &str) -> Vec<String> {
+        let (_, blocking, _) = self.axe(step).await;
+        blocking
+            .iter()
+            .filter_map(|v| v["id"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// Runs axe-core (injecting it first if this page has not got it): the page, then
+    /// the serious and critical violations, then the rest.
+    async fn axe(&self, step: &str) -> (String, Vec<Value>, Vec<Value>) {
         let loaded = self
             .client
             .execute("return typeof window.axe === 'object'", vec![])
@@ -82,19 +107,11 @@ impl Desktop {
             "the vendored axe-core is the pinned one"
         );
         let violations = result["violations"].as_array().cloned().unwrap_or_default();
-        let (blocking, other): (Vec<Value>, Vec<Value>) = violations
+        let (blocking, other) = violations
             .into_iter()
             .partition(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")));
-        let page = result["page"].as_str().unwrap_or("?");
-        if !other.is_empty() {
-            // Moderate and minor findings are worth seeing, not failing on.
-            eprintln!("axe on {step} ({page}), not failing:\n{}", describe(&other));
-        }
-        assert!(
-            blocking.is_empty(),
-            "axe-core {AXE_VERSION} found serious or critical violations on {step} ({page}):\n{}",
-            describe(&blocking)
-        );
+        let page = result["page"].as_str().unwrap_or("?").to_owned();
+        (page, blocking, other)
     }
 
     /// Presses `keys` in order on whatever has focus (WebDriver actions: no element

@@ -339,3 +339,31 @@ async fn a11y_push_expiry_is_announced_ahead_of_time_and_errors_are_alerts() {
     app.assert_accessible("login: push expired").await;
     app.quit().await;
 }
+
+/// The check itself: in this WebKit, axe-core does see an unnamed field and poor
+/// contrast, so a clean run means something.
+#[tokio::test]
+async fn a11y_the_axe_check_fails_on_an_unnamed_field_and_low_contrast() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+    app.wait_attr("broker-status", "data-state", "ready").await;
+    app.assert_accessible("login: user name and password").await;
+    app.client
+        .execute(
+            "document.querySelector('label[for=username]').htmlFor = '';
+             document.querySelector('.tagline').classList.add('a11y-self-test');
+             const s = document.createElement('style');
+             s.textContent = '.a11y-self-test { color: #1b2a3c !important }';
+             document.head.appendChild(s);",
+            vec![],
+        )
+        .await
+        .expect("break the page on purpose");
+    let rules = app.axe_blocking_rules("login, broken on purpose").await;
+    assert!(
+        rules.iter().any(|r| r == "label") && rules.iter().any(|r| r == "color-contrast"),
+        "axe-core should report the unnamed field and the contrast: {rules:?}"
+    );
+    app.quit().await;
+}
