@@ -351,11 +351,9 @@ async fn a11y_the_axe_check_fails_on_an_unnamed_field_and_low_contrast() {
     app.assert_accessible("login: user name and password").await;
     app.client
         .execute(
+            // Through the CSSOM, which a strict style-src CSP still allows.
             "document.querySelector('label[for=username]').htmlFor = '';
-             document.querySelector('.tagline').classList.add('a11y-self-test');
-             const s = document.createElement('style');
-             s.textContent = '.a11y-self-test { color: #1b2a3c !important }';
-             document.head.appendChild(s);",
+             document.querySelector('.tagline').style.color = '#1b2a3c';",
             vec![],
         )
         .await
