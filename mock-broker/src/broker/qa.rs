@@ -2,11 +2,13 @@
 //! device and phone provisioning for the simulators, the SMS outbox, K4's faults, and
 //! number matching. The server exposes them only with `--qa`.
 
+use super::factor::push::held_by;
 use super::{
-    wire_kind, wire_status, Broker, BrokerEvent, BrokerResult, Clock, CLOCK_OFFSET_KEY,
-    NUMBER_MATCHING_KEY, SCENARIO_LOADED_KEY,
+    Broker, BrokerEvent, BrokerResult, Clock, CLOCK_OFFSET_KEY, NUMBER_MATCHING_KEY,
+    SCENARIO_LOADED_KEY,
 };
 use crate::error::BrokerError;
+use crate::rules::ibkey::{FaultMode, UnlockMethod};
 use crate::rules::{Duration, LockStatus, Timestamp, Username, DSC_PLUS_SUITE};
 use crate::store::ibkey::{self as phone_store, Fault, Sms, ALL_DEVICES};
 use crate::store::{self, StoreError, StoreResult};
@@ -110,17 +112,18 @@ impl Broker {
                     tx,
                     &store::DeviceRow {
                         id: d.id.clone(),
-                        kind: d.kind.as_str().to_owned(),
+                        kind: d.kind,
                         owner: d.owner.clone(),
                         secret_hex: d.secret.to_ascii_lowercase(),
                         pin_sha1_hex: hex::encode(ocra::hash_pin(
                             ocra::HashAlgorithm::Sha1,
                             &d.pin,
                         )),
-                        status: d.status.as_str().to_owned(),
+                        status: d.status,
                         last_used_at: None,
                         phone_id: d.phone.clone(),
-                        security: d.security.clone(),
+                        // Checked when the scenario was read.
+                        security: d.security.as_deref().and_then(UnlockMethod::parse),
                         phone_number: d.phone_number.clone(),
                     },
                 )?;
@@ -161,7 +164,7 @@ impl Broker {
                     failures_in_window,
                 },
             };
-            Ok(Ok(info))
+            Ok(info)
         })
     }
 
@@ -179,7 +182,7 @@ impl Broker {
                 "lock_lifted",
                 &format!("by {operator}"),
             )?;
-            Ok(Ok(()))
+            Ok(())
         })?;
         self.lockout(username)
     }
@@ -200,9 +203,9 @@ impl Broker {
             .into_iter()
             .map(|d| DeviceInfo {
                 id: d.id,
-                kind: wire_kind(&d.kind),
+                kind: d.kind,
                 owner: d.owner,
-                status: wire_status(&d.status),
+                status: d.status,
                 phone_id: d.phone_id,
             })
             .collect())
@@ -212,7 +215,7 @@ impl Broker {
     pub fn provision(&self, device_id: &str) -> BrokerResult<DeviceProvision> {
         self.transact(|tx, now, _| {
             let Some(d) = store::find_device(tx, device_id)? else {
-                return Ok(Err(BrokerError::NotFound(format!("device {device_id}"))));
+                return Err(BrokerError::NotFound(format!("device {device_id}")));
             };
             store::audit(
                 tx,
@@ -221,13 +224,13 @@ impl Broker {
                 "device_provisioned",
                 &format!("device {}", d.id),
             )?;
-            Ok(Ok(DeviceProvision {
+            Ok(DeviceProvision {
                 id: d.id,
-                kind: wire_kind(&d.kind),
+                kind: d.kind,
                 owner: d.owner,
                 suite: DSC_PLUS_SUITE.into(),
                 secret_hex: d.secret_hex,
-            }))
+            })
         })
     }
 
@@ -236,29 +239,25 @@ impl Broker {
     pub fn provision_phone(&self, phone_id: &str) -> BrokerResult<PhoneProvision> {
         self.transact(|tx, now, events| {
             if !phone_store::phone_exists(tx, phone_id)? {
-                return Ok(Err(BrokerError::NotFound(format!("phone {phone_id}"))));
+                return Err(BrokerError::NotFound(format!("phone {phone_id}")));
             }
             let token = format!("pct_{}", super::random_hex(32));
-            tx.execute(
-                "UPDATE phones SET token_hash = ?2 WHERE id = ?1",
-                rusqlite::params![phone_id, super::token_hash(&token)],
-            )?;
+            phone_store::set_phone_token(tx, phone_id, &super::token_hash(&token))?;
             let accounts = store::all_devices(tx)?
                 .into_iter()
-                .filter(|d| {
-                    d.kind == "ib_key"
-                        && d.status == "active"
-                        && d.phone_id.as_deref() == Some(phone_id)
-                })
+                .filter(|d| held_by(d, phone_id))
                 .map(|d| {
-                    let security = d.security.clone().unwrap_or_else(|| "pin".into());
+                    let security = d.security.unwrap_or(UnlockMethod::Pin);
                     PhoneAccount {
                         username: d.owner,
                         device_id: d.id,
                         suite: DSC_PLUS_SUITE.into(),
                         secret_hex: d.secret_hex,
-                        pin_sha1_hex: (security == "biometric").then_some(d.pin_sha1_hex),
-                        security,
+                        pin_sha1_hex: match security {
+                            UnlockMethod::Biometric => Some(d.pin_sha1_hex),
+                            UnlockMethod::Pin => None,
+                        },
+                        security: security.as_str().to_owned(),
                     }
                 })
                 .collect();
@@ -271,11 +270,11 @@ impl Broker {
             )?;
             // The old token's event streams end (once this commits).
             events.push(BrokerEvent::PhoneTokensChanged);
-            Ok(Ok(PhoneProvision {
+            Ok(PhoneProvision {
                 phone_id: phone_id.to_owned(),
                 phone_token: token,
                 accounts,
-            }))
+            })
         })
     }
 
@@ -292,15 +291,16 @@ impl Broker {
         mode: &str,
         delay_ms: u64,
     ) -> BrokerResult<Vec<Fault>> {
-        if !matches!(mode, "none" | "drop" | "delay" | "offline") {
-            return Err(BrokerError::BadRequest(
-                "mode is none, drop, delay or offline.".into(),
-            ));
-        }
+        let mode = match mode {
+            "none" => None,
+            other => Some(FaultMode::parse(other).ok_or_else(|| {
+                BrokerError::BadRequest("mode is none, drop, delay or offline.".into())
+            })?),
+        };
         let faults = self.transact(|tx, now, events| {
             let target = device_id.unwrap_or(ALL_DEVICES);
             if target != ALL_DEVICES && store::find_device(tx, target)?.is_none() {
-                return Ok(Err(BrokerError::NotFound(format!("device {target}"))));
+                return Err(BrokerError::NotFound(format!("device {target}")));
             }
             phone_store::set_fault(tx, target, mode, delay_ms)?;
             store::audit(
@@ -308,10 +308,13 @@ impl Broker {
                 now,
                 None,
                 "fault_set",
-                &format!("{target}: {mode} {delay_ms} ms"),
+                &format!(
+                    "{target}: {} {delay_ms} ms",
+                    mode.map_or("none", FaultMode::as_str)
+                ),
             )?;
             events.push(BrokerEvent::FaultsChanged);
-            Ok(Ok(phone_store::faults(tx)?))
+            Ok(phone_store::faults(tx)?)
         })?;
         Ok(faults)
     }
@@ -349,12 +352,12 @@ impl Broker {
                     push_id: p.id,
                     username: p.username,
                     device_id: p.device_id,
-                    delivery: p.delivery,
+                    delivery: p.delivery.as_str().to_owned(),
                     number_shown: p.number_shown,
                     expires_at: p.expires_at.rfc3339(),
                 })
                 .collect();
-            Ok(Ok(pushes))
+            Ok(pushes)
         })
     }
 }

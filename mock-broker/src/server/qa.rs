@@ -164,7 +164,7 @@ fn fault_list(faults: Vec<crate::store::ibkey::Fault>) -> FaultList {
             .into_iter()
             .map(|f| FaultInfo {
                 target: f.target,
-                mode: f.mode,
+                mode: f.mode.as_str().into(),
                 delay_ms: f.delay_ms,
             })
             .collect(),
