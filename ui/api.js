@@ -54,11 +54,5 @@ const portcullis = (() => {
     isConnectionError(err) {
       return ["broker_unreachable", "broker_timeout", "broker_starting"].includes(err && err.code);
     },
-    // An ISO time as the trader's local time, e.g. "2 May 2026, 14:03".
-    localTime(iso) {
-      const d = new Date(iso);
-      if (Number.isNaN(d.getTime())) return null;
-      return d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
-    },
   };
 })();

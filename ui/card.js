@@ -107,11 +107,20 @@ window.addEventListener("DOMContentLoaded", () => {
   $("card-key-clear").addEventListener("click", clearKey);
   $("card-press").addEventListener("click", press);
   $("card-select").addEventListener("change", (e) => chooseCard(e.target.value));
+  // The card's keys from the keyboard, anywhere but the card list (its own keys there).
+  // Enter is always OK, never a press of whichever key has focus.
   document.addEventListener("keydown", (e) => {
+    if (e.target instanceof HTMLSelectElement || e.altKey || e.ctrlKey || e.metaKey) return;
     if (/^[0-9]$/.test(e.key)) digit(e.key);
-    else if (e.key === "Enter") ok();
-    else if (e.key === "Backspace") clearKey();
+    else if (e.key === "Enter") {
+      e.preventDefault();
+      ok();
+    } else if (e.key === "Backspace") {
+      e.preventDefault();
+      clearKey();
+    }
   });
   render();
+  $("card-select").focus();
   loadCards();
 });

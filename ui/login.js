@@ -1,5 +1,18 @@
 // The login window: password step, then the device choice (D6) and the second factor —
 // a challenge to answer (C1, K3), a push to wait for (K2), or an SMS code (D3).
+//
+// The screen is one explicit state machine (issue 7). `state` is always one of:
+//   { name: "password" }                              user name and password
+//   { name: "choosing", ticket }                      D6: pick a device
+//   { name: "typing", ticket }                        C1, K3, D3: type a response
+//   { name: "waiting", ticket, resends }              K2: the phone has been asked
+//   { name: "interrupted", ticket, resends }          K2: the line dropped mid-wait
+//   { name: "ended", ticket, resends }                K2, K6: expired, denied, refused
+//   { name: "asking", ticket, resends, from }         Send again / fallback under way
+//   { name: "authenticated" }                         the main window takes over
+// It changes only through `enter(next)`, which shows the step's panel. Work that
+// outlives a state (the push long poll, a request) goes on only while `state` is still
+// the object it started from: a newer state always wins.
 "use strict";
 
 const $ = portcullis.byTestId;
@@ -10,13 +23,32 @@ const SECOND_FACTOR_HINTS = [
   "Security card and device responses have no spaces between characters.",
 ];
 
-const DEVICE_NAMES = { dsc_plus: "Digital Security Card+", ib_key: "IB Key", sms: "SMS" };
 const PANELS = ["login-form", "device-choice", "push-wait", "second-factor"];
+const PANEL_OF = {
+  password: "login-form",
+  choosing: "device-choice",
+  typing: "second-factor",
+  waiting: "push-wait",
+  interrupted: "push-wait",
+  ended: "push-wait",
+  asking: null, // stays on the screen it was asked from
+  authenticated: null,
+};
+// States in which the login has a ticket to cancel.
+const HAS_TICKET = ["choosing", "typing", "waiting", "interrupted", "ended", "asking"];
 
-// The login under way: { ticket, stage, expiresAt, resends }. `stage` also stops a
-// push wait loop when the user moves on.
-let pending = null;
-let countdown = null;
+let state = { name: "password" };
+
+function enter(next) {
+  if (!(next.name in PANEL_OF)) throw new Error(`no such login state: ${next.name}`);
+  state = next;
+  const panel = PANEL_OF[next.name];
+  if (panel) for (const p of PANELS) $(p).hidden = p !== panel;
+  if (!["typing", "waiting", "interrupted", "asking"].includes(next.name)) stopTimer();
+  return next;
+}
+
+// ---- Messages ------------------------------------------------------------------------
 
 function showError(testId, err) {
   const box = $(testId);
@@ -40,7 +72,7 @@ function showError(testId, err) {
     hintLine(box, "bad-character-hint", "Letters and digits only, no spaces.");
   }
   const until = err.code === "locked" && err.details && err.details.locked_until;
-  const local = until && portcullis.localTime(until);
+  const local = until && format.localTime(until);
   if (local) hintLine(box, "lock-local-time", `That is ${local} your local time.`);
   box.hidden = false;
 }
@@ -61,75 +93,98 @@ function clearError(testId) {
   delete box.dataset.reason;
 }
 
-function showPanel(name) {
-  for (const p of PANELS) $(p).hidden = p !== name;
+// Said by screen readers (a polite status region), not shown.
+function announce(text) {
+  const region = $("login-announce");
+  region.textContent = "";
+  // A new text node even when the words repeat, so it is read again.
+  requestAnimationFrame(() => {
+    region.textContent = text;
+  });
 }
 
-function startCountdown(testId, seconds, label) {
-  const until = Date.now() + seconds * 1000;
-  if (pending) pending.expiresAt = until;
-  const tick = () => {
-    const left = Math.max(0, Math.round((until - Date.now()) / 1000));
-    $(testId).textContent = `${label} ${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
-  };
-  clearInterval(countdown);
-  tick();
-  countdown = setInterval(tick, 1000);
+// ---- Time left -----------------------------------------------------------------------
+
+// The push's or challenge's time left: shown every second, read out only as it passes
+// one of these marks (seconds), so a screen reader is not talking every second.
+const ANNOUNCE_AT = [120, 60, 30, 10];
+let timer = null;
+
+// `what` names the thing for the read-out: "The notification", "The challenge".
+function startTimer(testId, seconds, label, what) {
+  stopTimer();
+  const t = { testId, label, what, until: Date.now() + seconds * 1000, lastLeft: null };
+  t.interval = setInterval(() => tick(t), 1000);
+  timer = t;
+  tick(t);
 }
 
-function showPasswordStep() {
-  pending = null;
-  clearInterval(countdown);
-  showPanel("login-form");
+// The broker's newer word on the time left (its clock may have moved on).
+function updateTimer(seconds) {
+  if (!timer) return;
+  timer.until = Date.now() + seconds * 1000;
+  tick(timer);
+}
+
+function tick(t) {
+  const left = Math.max(0, Math.round((t.until - Date.now()) / 1000));
+  $(t.testId).textContent = `${t.label} ${format.clock(left)}`;
+  if (t.lastLeft !== null && left > 0) {
+    const passed = ANNOUNCE_AT.filter((mark) => left <= mark && t.lastLeft > mark);
+    if (passed.length) announce(`${t.what} expires in ${format.duration(left)}.`);
+  }
+  t.lastLeft = left;
+}
+
+function stopTimer() {
+  if (timer) clearInterval(timer.interval);
+  timer = null;
+}
+
+// ---- Transitions ---------------------------------------------------------------------
+
+function toPassword() {
+  enter({ name: "password" });
   $("password").value = "";
   $("login-button").disabled = false;
-  $("password").focus();
+  ($("username").value ? $("password") : $("username")).focus();
 }
 
 /// Back to the password with the broker's message (the ticket is spent).
 function restart(err) {
-  showPasswordStep();
+  toPassword();
   showError("login-error", err);
 }
 
-function handleStep(step) {
-  if (step.status === "select_device") return showDeviceChoice(step);
-  if (step.status !== "second_factor") return; // "authenticated": the main window opens.
-  pending = { ticket: step.ticket, stage: step.method, resends: pending ? pending.resends : 0 };
-  if (step.method === "push") return showPush(step);
-  return showTyped(step);
+// Whatever the broker asks next, from a login, a device choice, Send again or the fallback.
+function fromStep(step, resends = 0) {
+  if (step.status === "select_device") return toChoosing(step);
+  if (step.status !== "second_factor") return enter({ name: "authenticated" }); // the main window opens
+  if (step.method === "push") return toWaiting(step, resends);
+  return toTyping(step);
 }
 
 // D6
-function showDeviceChoice(step) {
-  pending = { ticket: step.ticket, stage: "select_device", resends: 0 };
+function toChoosing(step) {
+  enter({ name: "choosing", ticket: step.ticket });
   const select = $("device-select");
   select.textContent = "";
   for (const d of step.devices) {
     const option = document.createElement("option");
     option.value = d.id;
-    option.textContent = `${DEVICE_NAMES[d.kind] || d.kind} — ${d.id}`;
+    option.textContent = `${format.deviceName(d.kind)} — ${d.id}`;
     option.selected = d.id === step.default_device_id;
     select.appendChild(option);
   }
-  showPanel("device-choice");
   select.focus();
 }
 
-async function chooseDevice(event) {
-  event.preventDefault();
-  if (!pending) return;
-  try {
-    handleStep(await portcullis.call("choose_device", { ticket: pending.ticket, deviceId: $("device-select").value }));
-  } catch (err) {
-    restart(err);
-  }
-}
-
 // C1, K3, D3: something to type.
-function showTyped(step) {
+function toTyping(step) {
+  enter({ name: "typing", ticket: step.ticket });
   const sms = step.method === "sms";
   const phone = step.device_kind === "ib_key";
+  $("second-factor-heading").textContent = sms ? "Enter the code from your text message" : "Answer the challenge";
   $("challenge-block").hidden = sms;
   $("sms-sent-text").hidden = !sms;
   $("sms-sent-text").textContent = sms ? `A code was sent by text message to ${step.masked_number}.` : "";
@@ -137,68 +192,68 @@ function showTyped(step) {
   $("steps-phone").hidden = sms || !phone;
   $("response-label").textContent = sms ? "Code" : "Response";
   $("challenge-code").textContent = sms ? "" : step.challenge;
-  $("challenge-device").textContent = `Device: ${DEVICE_NAMES[step.device_kind] || step.device_kind} ${step.device_id}`;
-  showPanel("second-factor");
+  $("challenge-device").textContent = `Device: ${format.device(step.device_kind, step.device_id)}`;
+  const what = sms ? "The code" : "The challenge";
+  $("challenge-limit").textContent = `${what} is valid for ${format.duration(step.expires_in_seconds)}. `
+    + "If it runs out, cancel and log in again for a new one.";
   clearError("second-factor-error");
   $("response-input").value = "";
   $("response-input").focus();
-  startCountdown("challenge-expiry", step.expires_in_seconds, "Expires in");
+  startTimer("challenge-expiry", step.expires_in_seconds, "Expires in", what);
 }
 
 // K2: wait for the phone; the login proceeds by itself.
-function showPush(step) {
-  showPanel("push-wait");
+function toWaiting(step, resends) {
+  const waiting = enter({ name: "waiting", ticket: step.ticket, resends });
   $("push-heading").textContent = "Approve on your phone";
   clearError("push-message");
   $("push-send-again").hidden = true;
   $("push-retry").hidden = true;
   $("push-instructions").hidden = false;
-  const number = $("push-number");
-  number.hidden = step.number_match == null;
-  number.textContent = step.number_match == null ? "" : String(step.number_match);
-  number.title = "Pick this number on your phone";
-  startCountdown("push-countdown", step.expires_in_seconds, "The notification expires in");
+  $("push-number-block").hidden = step.number_match == null;
+  $("push-number").textContent = step.number_match == null ? "" : String(step.number_match);
+  $("push-limit").textContent = `You have ${format.duration(step.expires_in_seconds)} to approve. `
+    + "If the notification expires, you can send it again.";
+  startTimer("push-countdown", step.expires_in_seconds, "The notification expires in", "The notification");
   $("push-heading").focus();
-  waitForPhone(pending);
+  waitForPhone(waiting);
 }
 
-async function waitForPhone(login) {
-  while (pending === login && login.stage === "push") {
+async function waitForPhone(mine) {
+  while (state === mine) {
     let outcome;
     try {
-      outcome = await portcullis.call("wait_push", { ticket: login.ticket }, { background: true });
+      outcome = await portcullis.call("wait_push", { ticket: mine.ticket }, { background: true });
     } catch (err) {
-      if (pending !== login || login.stage !== "push") return;
-      return pushEnded(login, err);
+      if (state === mine) pushEnded(mine, err);
+      return;
     }
-    if (pending !== login) return;
+    if (state !== mine) return;
     // An answer: whatever the line said before is old news.
-    if ($("push-message").dataset.code && portcullis.isConnectionError({ code: $("push-message").dataset.code })) {
+    if (portcullis.isConnectionError({ code: $("push-message").dataset.code })) {
       clearError("push-message");
       $("push-retry").hidden = true;
     }
-    if (outcome.status === "authenticated") return; // the main window opens
-    if (outcome.status === "pending") {
-      startCountdown("push-countdown", outcome.expires_in_seconds, "The notification expires in");
-    }
+    if (outcome.status === "authenticated") return enter({ name: "authenticated" });
+    if (outcome.status === "pending") updateTimer(outcome.expires_in_seconds);
   }
 }
 
 // The login server stopped answering during the wait: say so, offer Retry, and go on
 // waiting by itself once the line is back (see renderStatus).
-function pushInterrupted(login, err) {
-  login.stage = "interrupted";
+function toInterrupted(from, err) {
+  const interrupted = enter({ name: "interrupted", ticket: from.ticket, resends: from.resends });
   showError("push-message", err);
   $("push-retry").hidden = false;
   // The line may look fine (a connection dropped between probes): try again shortly.
-  if (linkStatus.state === "ready") setTimeout(resumePush, 1000);
+  if (linkStatus.state === "ready") setTimeout(() => resumePush(interrupted), 1000);
 }
 
-function resumePush() {
-  if (!pending || pending.stage !== "interrupted") return;
-  pending.stage = "push";
+function resumePush(from = state) {
+  if (state !== from || state.name !== "interrupted") return;
+  const waiting = enter({ name: "waiting", ticket: from.ticket, resends: from.resends });
   $("push-retry").hidden = true;
-  waitForPhone(pending);
+  waitForPhone(waiting);
 }
 
 // Item 3, K6: the push is over without a login; the screen stops promising it.
@@ -208,17 +263,18 @@ const PUSH_ENDED_TEXT = {
   login_failed: "The phone's answer was refused.",
 };
 
-async function pushEnded(login, err) {
-  if (portcullis.isConnectionError(err)) return pushInterrupted(login, err);
+async function pushEnded(from, err) {
+  if (portcullis.isConnectionError(err)) return toInterrupted(from, err);
   if (!(err.code in PUSH_ENDED_TEXT)) return restart(err);
-  clearInterval(countdown);
+  const ended = enter({ name: "ended", ticket: from.ticket, resends: from.resends });
   $("push-countdown").textContent = "";
   $("push-instructions").hidden = true;
-  $("push-number").hidden = true;
+  $("push-number-block").hidden = true;
   $("push-heading").textContent = PUSH_ENDED_TEXT[err.code];
   const settings = await portcullis.call("get_settings").catch(() => ({ auto_resend: false }));
-  if (err.code === "push_expired" && settings.auto_resend && login.resends < settings.auto_resend_max) {
-    login.resends += 1;
+  if (state !== ended) return;
+  if (err.code === "push_expired" && settings.auto_resend && ended.resends < settings.auto_resend_max) {
+    ended.resends += 1;
     return sendAgain();
   }
   showError("push-message", err);
@@ -226,41 +282,34 @@ async function pushEnded(login, err) {
   $("push-send-again").focus();
 }
 
-async function sendAgain() {
-  if (!pending) return;
-  const login = pending;
-  const was = login.stage;
-  login.stage = "resending";
+// Asks the broker something about the current ticket (Send again, the fallback); a
+// connection failure leaves the login where it was, with the error shown.
+async function ask(command) {
+  if (!HAS_TICKET.includes(state.name) || state.name === "asking") return;
+  const from = state;
+  const asking = enter({ name: "asking", ticket: from.ticket, resends: from.resends, from });
   try {
-    handleStep(await portcullis.call("push_resend", { ticket: login.ticket }));
+    const step = await portcullis.call(command, { ticket: asking.ticket });
+    if (state === asking) fromStep(step, asking.resends);
   } catch (err) {
+    if (state !== asking) return;
+    if (!portcullis.isConnectionError(err)) return restart(err);
     // The login server did not answer: the ticket may well be alive; stay here.
-    if (portcullis.isConnectionError(err)) {
-      login.stage = was;
-      return showError("push-message", err);
-    }
-    restart(err);
+    if (from.name === "waiting" || from.name === "interrupted") return toInterrupted(from, err);
+    enter(from);
+    showError("push-message", err);
   }
 }
 
-async function fallBack(event) {
-  event.preventDefault();
-  if (!pending) return;
-  const login = pending;
-  const was = login.stage;
-  login.stage = "fallback";
-  try {
-    handleStep(await portcullis.call("push_fallback", { ticket: login.ticket }));
-  } catch (err) {
-    if (portcullis.isConnectionError(err)) {
-      login.stage = was;
-      showError("push-message", err);
-      if (was === "push" || was === "interrupted") pushInterrupted(login, err);
-      return;
-    }
-    restart(err);
-  }
+function sendAgain() {
+  return ask("push_resend");
 }
+
+function fallBack() {
+  return ask("push_fallback");
+}
+
+// ---- What the trader does ------------------------------------------------------------
 
 async function submitPassword(event) {
   event.preventDefault();
@@ -276,8 +325,8 @@ async function submitPassword(event) {
   try {
     const remember = $("remember-username").checked;
     portcullis.call("remember_username", { username: remember ? username : null }).catch(() => {});
-    pending = null;
-    handleStep(await portcullis.call("login", { username, password }));
+    enter({ name: "password" });
+    fromStep(await portcullis.call("login", { username, password }));
   } catch (err) {
     showError("login-error", err);
     $("password").value = "";
@@ -287,40 +336,59 @@ async function submitPassword(event) {
   }
 }
 
+async function chooseDevice(event) {
+  event.preventDefault();
+  if (state.name !== "choosing") return;
+  const choosing = state;
+  try {
+    const step = await portcullis.call("choose_device", { ticket: choosing.ticket, deviceId: $("device-select").value });
+    if (state === choosing) fromStep(step);
+  } catch (err) {
+    if (state === choosing) restart(err);
+  }
+}
+
 async function submitResponse(event) {
   event.preventDefault();
-  if (!pending) return;
-  const response = $("response-input").value;
+  if (state.name !== "typing") return;
+  const typing = state;
   $("response-ok").disabled = true;
   try {
-    await portcullis.call("submit_response", { ticket: pending.ticket, response });
+    await portcullis.call("submit_response", { ticket: typing.ticket, response: $("response-input").value });
+    if (state === typing) enter({ name: "authenticated" });
   } catch (err) {
     // C4: the challenge is spent whatever the outcome; the next try starts over.
-    restart(err);
+    if (state === typing) restart(err);
   } finally {
     $("response-ok").disabled = false;
   }
 }
 
 async function cancelLogin() {
-  if (pending) {
-    const ticket = pending.ticket;
-    pending.stage = "cancelled";
-    showPasswordStep();
-    await portcullis.call("cancel_login", { ticket }).catch(() => {});
-  }
+  if (!HAS_TICKET.includes(state.name)) return;
+  const ticket = state.ticket;
+  toPassword();
+  await portcullis.call("cancel_login", { ticket }).catch(() => {});
 }
 
-// L1: a hint, not a block.
+// L1: a hint, not a block; described on its field only while it shows.
 function updateHints(event) {
-  $("username-case-hint").hidden = !/[A-Z]/.test($("username").value);
+  setHint("username", "username-case-hint", /[A-Z]/.test($("username").value));
   if (event && typeof event.getModifierState === "function") {
-    $("caps-lock-hint").hidden = !event.getModifierState("CapsLock");
+    setHint("password", "caps-lock-hint", event.getModifierState("CapsLock"));
   }
 }
 
-// The line to the login server, as the app's supervisor reports it (`broker-status`
-// events), shown as "slow" too while a request of this window has waited long.
+function setHint(fieldId, hintId, on) {
+  $(hintId).hidden = !on;
+  if (on) $(fieldId).setAttribute("aria-describedby", hintId);
+  else $(fieldId).removeAttribute("aria-describedby");
+}
+
+// ---- The line to the login server ----------------------------------------------------
+
+// As the app's supervisor reports it (`broker-status` events), shown as "slow" too
+// while a request of this window has waited long.
 let linkStatus = { state: "starting" };
 let requestSlow = false;
 
@@ -334,19 +402,19 @@ const STATUS_TEXT = {
 
 function renderStatus() {
   const line = $("broker-status");
-  const state = linkStatus.state === "ready" && requestSlow ? "slow" : linkStatus.state;
+  const shown = linkStatus.state === "ready" && requestSlow ? "slow" : linkStatus.state;
   const wasDown = line.dataset.state === "reconnecting" || line.dataset.state === "failed";
   line.classList.remove("ready", "failed", "slow", "reconnecting", "starting");
-  line.classList.add(state);
-  line.dataset.state = state;
-  $("broker-status-text").textContent = (STATUS_TEXT[state] || STATUS_TEXT.starting)(linkStatus);
-  $("broker-retry").hidden = !(state === "reconnecting" || state === "failed");
+  line.classList.add(shown);
+  line.dataset.state = shown;
+  $("broker-status-text").textContent = (STATUS_TEXT[shown] || STATUS_TEXT.starting)(linkStatus);
+  $("broker-retry").hidden = !(shown === "reconnecting" || shown === "failed");
   if (linkStatus.state === "ready") {
     // Back: errors about the line are stale now, and a push wait goes on by itself.
     for (const id of ["login-error", "second-factor-error"]) {
       if (portcullis.isConnectionError({ code: $(id).dataset.code })) clearError(id);
     }
-    if (wasDown || (pending && pending.stage === "interrupted")) resumePush();
+    if (wasDown || state.name === "interrupted") resumePush();
   }
 }
 
@@ -365,23 +433,14 @@ async function watchBroker() {
   renderStatus();
 }
 
-function setUpMenus() {
-  for (const menu of document.querySelectorAll("[data-menu]")) {
-    const [button, items] = [menu.querySelector("button"), menu.querySelector(".menu-items")];
-    button.addEventListener("click", () => {
-      items.hidden = !items.hidden;
-      menu.classList.toggle("open", !items.hidden);
-    });
-    items.addEventListener("click", () => {
-      items.hidden = true;
-      menu.classList.remove("open");
-    });
-  }
+// ---- Menus, settings, the session's end ----------------------------------------------
+
+function setUpMenuItems() {
   $("menu-reset-demo").addEventListener("click", async () => {
     const notice = $("demo-notice");
     try {
       await portcullis.call("demo_reset");
-      if (pending) showPasswordStep();
+      if (state.name !== "password") toPassword();
       clearError("login-error");
       $("username").value = "";
       notice.textContent = "Demo reset: every user, lock, the clock and the demo phone are back to the start.";
@@ -428,7 +487,8 @@ async function showSessionEnd() {
 }
 
 window.addEventListener("DOMContentLoaded", async () => {
-  setUpMenus();
+  menus.setUpAll();
+  setUpMenuItems();
   setUpAutoResend();
   $("login-form").addEventListener("submit", submitPassword);
   $("device-choice").addEventListener("submit", chooseDevice);
@@ -437,7 +497,7 @@ window.addEventListener("DOMContentLoaded", async () => {
   $("response-cancel").addEventListener("click", cancelLogin);
   $("push-cancel").addEventListener("click", cancelLogin);
   $("push-send-again").addEventListener("click", () => {
-    if (pending) pending.resends = 0;
+    if (state.name === "ended") state.resends = 0;
     sendAgain();
   });
   $("push-fallback-link").addEventListener("click", fallBack);
@@ -449,10 +509,9 @@ window.addEventListener("DOMContentLoaded", async () => {
   $("username").addEventListener("input", updateHints);
   for (const type of ["keydown", "keyup"]) document.addEventListener(type, updateHints);
   document.addEventListener("keydown", (e) => {
-    if (e.key === "Escape") {
-      if (pending) cancelLogin();
-      else clearError("login-error");
-    }
+    if (e.key !== "Escape") return;
+    if (HAS_TICKET.includes(state.name)) cancelLogin();
+    else clearError("login-error");
   });
 
   watchBroker();

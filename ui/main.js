@@ -6,27 +6,22 @@
 
 const $ = portcullis.byTestId;
 
-const DEVICE_NAMES = { dsc_plus: "Digital Security Card+", ib_key: "IB Key", sms: "SMS" };
 const CHECK_EVERY_MS = 3000;
 const KEEPALIVE_EVERY_MS = 15000;
-
-function utc(iso) {
-  return iso.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC").replace(/:\d\d UTC$/, " UTC");
-}
 
 function showSession(s) {
   $("session-username").textContent = s.username;
   $("session-full-name").textContent = s.full_name || "—";
   $("session-account").textContent = s.account;
   $("session-device").textContent = s.device_id
-    ? `${DEVICE_NAMES[s.device_kind] || s.device_kind} ${s.device_id}`
+    ? format.device(s.device_kind, s.device_id)
     : "None (password only)";
-  $("session-logged-in-at").textContent = s.logged_in_at.replace("T", " ").replace("Z", " UTC");
+  $("session-logged-in-at").textContent = format.utc(s.logged_in_at);
   $("topbar-user").textContent = `${s.username} · ${s.account}`;
   const ends = $("session-expires");
   if (s.expires_at) {
     ends.dataset.expiresAt = s.expires_at;
-    ends.textContent = `${portcullis.localTime(s.expires_at)} local time (${utc(s.expires_at)}), unless you stay active`;
+    ends.textContent = `${format.localTime(s.expires_at)} local time (${format.utc(s.expires_at, { seconds: false })}), unless you stay active`;
   } else {
     ends.textContent = "—";
   }

@@ -8,20 +8,21 @@ const SCREENS = [
   "phone-setup", "phone-activate", "phone-verify", "phone-code", "phone-home", "phone-request",
   "phone-authenticate", "phone-refused",
 ];
-const DEVICE_NAMES = { dsc_plus: "Digital Security Card+", ib_key: "IB Key", sms: "SMS" };
 
 let status = { configured: false };
 let openRequest = null; // the push being looked at
 let picked = null;
 
-// A new screen starts clean: no old error, no old notice (item 15).
+// A new screen starts clean: no old error, no old notice (item 15), and focus on its
+// heading (issue 12) — or on `focus`, the control the step starts with.
 let current = null;
-function show(screen) {
+function show(screen, focus = null) {
   for (const s of SCREENS) $(s).hidden = s !== screen;
   if (screen === current) return;
   current = screen;
   $("phone-error").hidden = true;
   $("phone-notice").hidden = true;
+  (focus || $(screen).querySelector(".step-heading")).focus();
 }
 
 function error(err) {
@@ -49,10 +50,9 @@ async function refresh() {
   }
   if (status.refused) {
     if ($("phone-refused").hidden) {
-      show("phone-refused");
       $("phone-refused-text").textContent = status.refused.message;
       $("phone-refused-text").dataset.code = status.refused.code;
-      $("phone-refused-heading").focus();
+      show("phone-refused");
     }
     return;
   }
@@ -67,15 +67,22 @@ async function refresh() {
 
 function renderHome() {
   const list = $("phone-requests");
+  // Redrawn on every change: a request that had focus keeps it.
+  const focused = list.contains(document.activeElement) ? document.activeElement.dataset.pushId : null;
   list.textContent = "";
   for (const push of status.incoming) {
     const li = document.createElement("li");
-    li.dataset.testid = "phone-request-item";
-    li.dataset.pushId = push.push_id;
-    li.dataset.username = push.username;
-    li.textContent = `Login request for ${push.username}`;
-    li.addEventListener("click", () => openPush(push.push_id));
+    const open = document.createElement("button");
+    open.type = "button";
+    open.className = "request";
+    open.dataset.testid = "phone-request-item";
+    open.dataset.pushId = push.push_id;
+    open.dataset.username = push.username;
+    open.textContent = `Login request for ${push.username}`;
+    open.addEventListener("click", () => openPush(push.push_id));
+    li.appendChild(open);
     list.appendChild(li);
+    if (push.push_id === focused) open.focus();
   }
   $("phone-no-requests").hidden = status.incoming.length > 0;
   const accounts = $("phone-accounts");
@@ -116,7 +123,7 @@ async function showAccess() {
     span.className = "access muted";
     span.dataset.testid = "phone-trading-access";
     span.textContent = a.trading_access
-      ? `Trading access until ${a.trading_access_until.replace("T", " ").replace("Z", " UTC")}`
+      ? `Trading access until ${format.utc(a.trading_access_until)}`
       : "Trading access: authenticate to renew";
     li.appendChild(span);
   }
@@ -128,7 +135,8 @@ function openPush(pushId) {
   openRequest = push;
   picked = null;
   $("phone-request-user").textContent = push.username;
-  $("phone-request-expiry").textContent = `Expires at ${push.expires_at.replace("T", " ").replace("Z", " UTC")}`;
+  $("phone-request-expiry").textContent = `Expires at ${format.utc(push.expires_at)}. `
+    + "Answer before then; after that the login has to send a new request.";
   $("phone-approve-pin").value = "";
   const account = status.accounts.find((a) => a.username === push.username);
   $("phone-approve-biometric").hidden = !account || account.security !== "biometric";
@@ -141,14 +149,18 @@ function openPush(pushId) {
     b.textContent = String(n);
     b.dataset.testid = "phone-number-choice";
     b.dataset.number = String(n);
+    b.setAttribute("aria-pressed", "false");
     b.addEventListener("click", () => {
       picked = n;
-      for (const other of numbers.children) other.classList.toggle("picked", other === b);
+      for (const other of numbers.children) {
+        other.classList.toggle("picked", other === b);
+        other.setAttribute("aria-pressed", String(other === b));
+      }
     });
     numbers.appendChild(b);
   }
-  show("phone-request");
-  $("phone-approve-pin").focus();
+  // Number matching: the pick comes first; otherwise the PIN.
+  show("phone-request", numbers.firstChild || $("phone-approve-pin"));
 }
 
 async function answer(command, args) {
@@ -186,15 +198,14 @@ async function sendActivationCode(event) {
 
 function showCodeStep(sent) {
   $("phone-code-sent").textContent = `A code was sent by SMS to ${sent.masked_number}.`;
-  show("phone-code");
   $("phone-activation-code").value = "";
-  $("phone-activation-code").focus();
+  show("phone-code", $("phone-activation-code"));
   showMessages();
 }
 
 // Item 4: moving IB Key or a number not on record needs the active second factor.
 function showVerify(step) {
-  const device = `${DEVICE_NAMES[step.device_kind] || step.device_kind} ${step.device_id}`;
+  const device = format.device(step.device_kind, step.device_id);
   const sms = step.method === "sms";
   $("phone-verify-text").textContent = sms
     ? `To confirm it is you, a code was sent by SMS to your number on record, ${step.masked_number} (${device}). Type it below.`
@@ -204,23 +215,31 @@ function showVerify(step) {
   $("phone-verify-sms-list").hidden = !sms;
   $("phone-verify-label").textContent = sms ? "Code" : "Response";
   $("phone-verify-response").value = "";
-  show("phone-verify");
-  $("phone-verify-response").focus();
+  show("phone-verify", $("phone-verify-response"));
   if (sms) showVerifyMessages();
 }
 
 async function showVerifyMessages() {
   if ($("phone-verify").hidden) return;
   const inbox = await portcullis.call("phone_messages", {}, { background: true }).catch(() => ({ messages: [] }));
-  const box = $("phone-verify-sms-list");
+  showInbox($("phone-verify-sms-list"), inbox.messages);
+  setTimeout(showVerifyMessages, 1000);
+}
+
+// The last three text messages; redrawn only when they change, so the log (a live
+// region) reads out new messages only.
+function showInbox(box, messages) {
+  const last = messages.slice(-3);
+  const key = JSON.stringify(last.map((m) => m.body));
+  if (box.dataset.shown === key) return;
+  box.dataset.shown = key;
   box.textContent = "";
-  for (const m of inbox.messages.slice(-3)) {
+  for (const m of last) {
     const div = document.createElement("div");
     div.dataset.testid = "phone-sms";
     div.textContent = m.body;
     box.appendChild(div);
   }
-  setTimeout(showVerifyMessages, 1000);
 }
 
 async function submitVerify(event) {
@@ -236,15 +255,8 @@ async function submitVerify(event) {
 }
 
 async function showMessages() {
-  const box = $("phone-sms-list");
   const inbox = await portcullis.call("phone_messages", {}, { background: true }).catch(() => ({ messages: [] }));
-  box.textContent = "";
-  for (const m of inbox.messages.slice(-3)) {
-    const div = document.createElement("div");
-    div.dataset.testid = "phone-sms";
-    div.textContent = m.body;
-    box.appendChild(div);
-  }
+  showInbox($("phone-sms-list"), inbox.messages);
   if (!$("phone-code").hidden) setTimeout(showMessages, 1000);
 }
 
@@ -285,7 +297,7 @@ window.addEventListener("DOMContentLoaded", async () => {
   $("phone-activate-start").addEventListener("click", () => {
     adding = false;
     $("phone-activate-title").textContent = "Activate IB Key";
-    show("phone-activate");
+    show("phone-activate", $("phone-activate-username"));
   });
   $("phone-use-demo").addEventListener("click", async () => {
     try {
@@ -319,7 +331,7 @@ window.addEventListener("DOMContentLoaded", async () => {
   $("phone-add-user").addEventListener("click", () => {
     adding = true;
     $("phone-activate-title").textContent = "Add user";
-    show("phone-activate");
+    show("phone-activate", $("phone-activate-username"));
   });
   $("phone-forget").addEventListener("click", async () => {
     await portcullis.call("phone_forget").catch(error);
@@ -328,7 +340,7 @@ window.addEventListener("DOMContentLoaded", async () => {
   });
   $("phone-open-authenticate").addEventListener("click", () => {
     $("phone-auth-response").textContent = "";
-    show("phone-authenticate");
+    show("phone-authenticate", $("phone-auth-user"));
   });
   $("phone-authenticate").addEventListener("submit", generate);
   $("phone-auth-back").addEventListener("click", () => show("phone-home"));
@@ -336,7 +348,10 @@ window.addEventListener("DOMContentLoaded", async () => {
     openRequest = null;
     show("phone-home");
   });
-  $("phone-approve").addEventListener("click", () => answer("phone_approve", { pin: $("phone-approve-pin").value, picked }));
+  $("phone-request").addEventListener("submit", (event) => {
+    event.preventDefault();
+    answer("phone_approve", { pin: $("phone-approve-pin").value, picked });
+  });
   $("phone-approve-biometric").addEventListener("click", () => answer("phone_approve", { pin: null, picked }));
   $("phone-deny").addEventListener("click", () => answer("phone_deny", {}));
   portcullis.listen("phone-changed", () => refresh());

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// are no longer issued; the temporary kinds stand in while a permanent device is lost
 /// or on its way (T1–T3, D3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceKind {
     /// Digital Security Card+ (C1–C4).
@@ -38,6 +39,7 @@ pub struct Protection(pub u8);
 
 /// How a device answers the second factor of a login.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SecondFactorMethod {
     /// A challenge code on screen, the device's response typed back (C1–C4, K3).
@@ -147,6 +149,7 @@ impl DeviceKind {
 /// Where a device is in its life (R1–R4, S6, T4, T5), as the wire names it. The
 /// transitions between them are rules, in `mock-broker`'s rules library.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceStatus {
     /// Requested, not yet sent (R1).
@@ -196,6 +199,7 @@ impl DeviceStatus {
 /// Where a login comes from. Rules that differ by channel (T2, O1) are the broker's
 /// to enforce; the client only says which it is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// The trading workstation (this desktop app).
@@ -211,6 +215,12 @@ impl Channel {
             Channel::Trading => "trading",
             Channel::Portal => "portal",
         }
+    }
+
+    pub fn parse(name: &str) -> Option<Channel> {
+        [Channel::Trading, Channel::Portal]
+            .into_iter()
+            .find(|c| c.as_str() == name)
     }
 }
 

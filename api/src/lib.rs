@@ -2,7 +2,34 @@
 //! the desktop app and the tests (which decode into them). Only serde here: no HTTP,
 //! no rules. What a value *means* under the Secure Login rules is cited by rule id
 //! (`../shared/SLS-RULES.md`); what the broker does with it lives in `mock-broker`.
+//!
+//! With the `openapi` feature every type derives a utoipa schema, from which the
+//! broker builds the OpenAPI document it serves at `GET /openapi.json`.
 
 pub mod device;
+pub mod error;
+pub mod login;
+pub mod phone;
+pub mod qa;
 
 pub use device::{Channel, DeviceKind, DeviceStatus, Protection, SecondFactorMethod};
+pub use error::{ErrorBody, ErrorCode, ErrorReason};
+pub use login::{
+    DeviceChoice, DeviceOption, DeviceRequest, Empty, Health, LoggedOut, LoginCancelled,
+    LoginRequest, LoginStep, Method, NewSession, PushWait, ResponseRequest, SecondFactor,
+    SessionInfo, SessionOpened, TicketRequest, WaitRequest,
+};
+pub use phone::{
+    Activated, ActivationFinishRequest, ActivationStartRequest, ActivationStep,
+    ActivationVerifyRequest, ApproveRequest, CodeSent, PhoneAccess, PhoneAccessList, PhoneEvent,
+    PhonePush, PhonePushes, PushApproved, PushDenied, VerifyDevice, VerifyMethod,
+};
+pub use qa::{
+    AdvanceRequest, AuditEvent, AuditLog, AuditQuery, ClockInfo, DeviceInfo, DeviceList,
+    DeviceProvision, FaultInfo, FaultList, FaultRequest, LockoutInfo, PhoneAccount, PhoneProvision,
+    PushInfo, PushList, PushQuery, ResetDone, SetClockRequest, SettingsInfo, SettingsRequest,
+    SmsMessage, SmsOutbox, SmsQuery,
+};
+
+#[cfg(test)]
+mod tests;

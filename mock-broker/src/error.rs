@@ -3,7 +3,7 @@
 //! log; the HTTP status for each code is chosen in one place, `server::status_of`.
 
 use crate::password::Busy;
-use crate::rules::ibkey::PushFailure;
+use crate::rules::ibkey::{PhoneNumberError, PinError, PushFailure};
 use crate::rules::session::SessionEnd;
 use crate::rules::{Timestamp, LOCKOUT_THRESHOLD};
 use crate::store::StoreError;
@@ -35,9 +35,9 @@ pub enum BrokerError {
     /// The ticket outlived its 15 minutes.
     #[error("login expired")]
     LoginExpired,
-    /// The step asked for does not fit where the login stands.
-    #[error("wrong stage: {0}")]
-    WrongStage(&'static str),
+    /// The step asked for does not fit where the login or activation stands.
+    #[error("wrong stage: {0:?}")]
+    WrongStage(WrongStage),
     /// K6: the phone said "I'm not logging in".
     #[error("push denied")]
     PushDenied,
@@ -54,11 +54,11 @@ pub enum BrokerError {
     #[error("number mismatch")]
     NumberMismatch,
     /// K1/D3.
-    #[error("invalid phone number")]
-    InvalidPhoneNumber(String),
+    #[error("invalid phone number: {0:?}")]
+    InvalidPhoneNumber(PhoneNumberError),
     /// K1.
-    #[error("invalid PIN")]
-    InvalidPin(String),
+    #[error("invalid PIN: {0:?}")]
+    InvalidPin(PinError),
     /// K1: the SMS activation code was wrong.
     #[error("invalid activation code")]
     InvalidCode { tries_left: u32 },
@@ -95,6 +95,37 @@ pub enum BrokerError {
     /// `/qa` without the broker's QA token.
     #[error("QA token required")]
     QaTokenRequired,
+}
+
+/// Where a login or an activation stood when a step that does not fit was asked of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WrongStage {
+    /// A fallback or "Send again" while no push is out.
+    NotPushing,
+    /// K2: the push was approved; the login proceeds through the wait.
+    PushApproved,
+    /// A typed response while the login waits for a device choice or a push.
+    NotTyped,
+    /// K1 vs D5: an activation finished before its device answered.
+    AwaitingDevice,
+    /// A device's answer to an activation that did not ask for one.
+    NotVerifying,
+}
+
+impl WrongStage {
+    pub fn message(self) -> &'static str {
+        match self {
+            WrongStage::NotPushing => "This login is not waiting for a notification.",
+            WrongStage::PushApproved => {
+                "This login was approved on the phone; it continues by itself."
+            }
+            WrongStage::NotTyped => "This login is not waiting for a typed response.",
+            WrongStage::AwaitingDevice => {
+                "Confirm this activation with your active Secure Login device first."
+            }
+            WrongStage::NotVerifying => "This activation is not waiting for a device's response.",
+        }
+    }
 }
 
 impl From<Busy> for BrokerError {
@@ -170,7 +201,7 @@ impl BrokerError {
                 "Your session ended at the daily cut-off. Please log in again.".into()
             }
             BrokerError::LoginExpired => "This login has expired. Please log in again.".into(),
-            BrokerError::WrongStage(why) => (*why).into(),
+            BrokerError::WrongStage(stage) => stage.message().into(),
             BrokerError::PushDenied => "Login failed: the request was denied on the phone.".into(),
             BrokerError::PushFailed(PushFailure::WrongResponse) => {
                 "Login failed: the phone's response was wrong.".into()
@@ -185,7 +216,8 @@ impl BrokerError {
             BrokerError::NumberMismatch => {
                 "That is not the number shown on the login screen. The request was refused.".into()
             }
-            BrokerError::InvalidPhoneNumber(why) | BrokerError::InvalidPin(why) => why.clone(),
+            BrokerError::InvalidPhoneNumber(why) => why.to_string(),
+            BrokerError::InvalidPin(why) => why.to_string(),
             BrokerError::InvalidCode { tries_left } => {
                 format!("That activation code is not right. {tries_left} tries left.")
             }

@@ -4,9 +4,10 @@
 //! bad characters (L3), DSC+ below the equity floor (D4), dangling references — so a
 //! QA engineer learns of a typo at start-up, not from a strange login later.
 
-use crate::rules::ibkey::{validate_phone_number, validate_pin};
+use crate::rules::ibkey::{validate_phone_number, validate_pin, UnlockMethod};
 use crate::rules::session::{DailyEnd, SessionPolicy, DEFAULT_DAILY_END_UTC, DEFAULT_IDLE_MINUTES};
 use crate::rules::{Duration, Username};
+use portcullis_api::{DeviceKind, DeviceStatus};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
 
@@ -119,47 +120,11 @@ fn default_true() -> bool {
     true
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeviceKind {
-    /// D1: the most protective device; C1–C4 describe it.
-    DscPlus,
-    /// K1–K7: the mobile authenticator.
-    IbKey,
-    /// D3: codes by text message, until IB Key is activated.
-    Sms,
-}
-
-impl DeviceKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeviceKind::DscPlus => "dsc_plus",
-            DeviceKind::IbKey => "ib_key",
-            DeviceKind::Sms => "sms",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeviceStatus {
-    Active,
-    Inactive,
-}
-
-impl DeviceStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeviceStatus::Active => "active",
-            DeviceStatus::Inactive => "inactive",
-        }
-    }
-}
-
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Device {
     pub id: String,
+    /// Any D1 kind parses; [`Scenario::parse`] accepts those this broker serves.
     pub kind: DeviceKind,
     pub owner: String,
     /// The OCRA key, hex (DSC+ and IB Key).
@@ -169,6 +134,7 @@ pub struct Device {
     /// biometrics when `security = "biometric"`).
     #[serde(default)]
     pub pin: String,
+    /// `active` or `inactive`: a scenario starts from devices in service or kept.
     #[serde(default = "default_active")]
     pub status: DeviceStatus,
     /// IB Key: the phone (an id from `[[phones]]`).
@@ -195,6 +161,10 @@ impl std::fmt::Debug for Device {
 
 fn default_active() -> DeviceStatus {
     DeviceStatus::Active
+}
+
+fn secret_too_short(id: &str) -> String {
+    format!("device {id:?}: secret must be at least 16 bytes of hex")
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -274,18 +244,26 @@ impl Scenario {
                     d.id, d.owner
                 ));
             };
-            let secret_ok = matches!(hex::decode(&d.secret), Ok(key) if key.len() >= 16);
-            match d.kind {
-                DeviceKind::DscPlus | DeviceKind::IbKey if !secret_ok => {
+            match d.status {
+                DeviceStatus::Active | DeviceStatus::Inactive => {}
+                DeviceStatus::Ordered
+                | DeviceStatus::Shipped
+                | DeviceStatus::Lost
+                | DeviceStatus::Returned
+                | DeviceStatus::Removed => {
                     return bad(format!(
-                        "device {:?}: secret must be at least 16 bytes of hex",
-                        d.id
+                        "device {:?}: status {:?} is not one a scenario starts from (active or inactive)",
+                        d.id,
+                        d.status.as_str()
                     ));
                 }
-                DeviceKind::DscPlus | DeviceKind::IbKey | DeviceKind::Sms => {}
             }
+            let secret_ok = matches!(hex::decode(&d.secret), Ok(key) if key.len() >= 16);
             match d.kind {
                 DeviceKind::DscPlus => {
+                    if !secret_ok {
+                        return bad(secret_too_short(&d.id));
+                    }
                     // C2: the card takes a 4-digit PIN.
                     if d.pin.len() != 4 || !d.pin.bytes().all(|b| b.is_ascii_digit()) {
                         return bad(format!("device {:?}: a DSC+ PIN is 4 digits", d.id));
@@ -303,6 +281,9 @@ impl Scenario {
                     }
                 }
                 DeviceKind::IbKey => {
+                    if !secret_ok {
+                        return bad(secret_too_short(&d.id));
+                    }
                     let phone_known = d
                         .phone
                         .as_ref()
@@ -313,7 +294,10 @@ impl Scenario {
                             d.id
                         ));
                     }
-                    if !matches!(d.security.as_deref(), Some("pin" | "biometric")) {
+                    if !matches!(
+                        d.security.as_deref().map(UnlockMethod::parse),
+                        Some(Some(_))
+                    ) {
                         return bad(format!(
                             "device {:?}: security is \"pin\" or \"biometric\"",
                             d.id
@@ -326,6 +310,20 @@ impl Scenario {
                     let number = d.phone_number.as_deref().unwrap_or_default();
                     validate_phone_number(number)
                         .map_err(|e| ScenarioError::Invalid(format!("device {:?}: {e}", d.id)))?;
+                }
+                // D1 names them; this broker does not serve them as a second factor yet.
+                DeviceKind::Platinum
+                | DeviceKind::Gold
+                | DeviceKind::Dsc
+                | DeviceKind::SecurityCodeCard
+                | DeviceKind::OnlineSecurityCodeCard
+                | DeviceKind::TemporaryPasscode => {
+                    return bad(format!(
+                        "device {:?}: kind {:?} ({}) is not served by this broker yet; use dsc_plus, ib_key or sms",
+                        d.id,
+                        d.kind.as_str(),
+                        d.kind.display_name()
+                    ));
                 }
             }
         }
@@ -391,6 +389,30 @@ mod tests {
         ] {
             assert!(Scenario::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn d1_scenario_names_every_kind_but_refuses_those_not_served_yet() {
+        let text = DEMO.replace("kind = \"dsc_plus\"", "kind = \"security_code_card\"");
+        let err = Scenario::parse(&text).unwrap_err().to_string();
+        assert!(
+            err.contains("security_code_card") && err.contains("not served"),
+            "a kind the broker cannot serve is refused at start-up, by name: {err}"
+        );
+        let text = DEMO.replace("kind = \"dsc_plus\"", "kind = \"dsc-plus\"");
+        assert!(
+            Scenario::parse(&text).is_err(),
+            "an unknown kind is refused"
+        );
+    }
+
+    #[test]
+    fn scenario_devices_start_active_or_inactive() {
+        let text = DEMO.replacen("status = \"active\"", "status = \"shipped\"", 1);
+        let err = Scenario::parse(&text).unwrap_err().to_string();
+        assert!(err.contains("shipped"), "{err}");
+        let text = DEMO.replacen("status = \"active\"", "status = \"inactive\"", 1);
+        assert!(Scenario::parse(&text).is_ok());
     }
 
     #[test]

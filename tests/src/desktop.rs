@@ -1,9 +1,18 @@
 //! Driving the real Portcullis app through tauri-driver and WebKitWebDriver.
 //!
-//! Each `Desktop` starts its own tauri-driver on free ports and a WebDriver session
+//! Each `Desktop` starts its own tauri-driver on free ports (or on
+//! `PORTCULLIS_DRIVER_PORT` and the port after it, when set) and a WebDriver session
 //! for the app binary, pointed at a broker with `--broker-url`. Waits are for
 //! conditions with deadlines, never for fixed times. Run inside a desktop session
 //! (`scripts/with-desktop.sh`): Xvfb, D-Bus, keyring, notifications.
+//!
+//! Accessibility (issue 12): [`Desktop::assert_accessible`] runs axe-core in the
+//! current window and fails on any serious or critical violation; [`Desktop::keys`]
+//! and [`Desktop::tab_to`] drive a window by keyboard alone, to wherever focus is.
+
+mod a11y;
+
+pub use a11y::{key, Direction, AXE_VERSION};
 
 use crate::binary;
 use fantoccini::elements::Element;
@@ -45,8 +54,14 @@ impl Desktop {
                 "identity",
             ])
             .status();
-        let port = free_port();
-        let native_port = free_port();
+        // Another suite on this machine may hold a fixed port of its own choosing.
+        let (port, native_port) = match std::env::var("PORTCULLIS_DRIVER_PORT")
+            .ok()
+            .and_then(|p| p.parse::<u16>().ok())
+        {
+            Some(port) => (port, port + 1),
+            None => (free_port(), free_port()),
+        };
         let driver_bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into());
         let driver = Command::new(&driver_bin)
             .args([

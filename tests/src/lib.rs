@@ -1,12 +1,26 @@
 //! Shared helpers for Portcullis's end-to-end tests: the real `mock-broker` process on
-//! port 0 with a temporary state folder (killed on drop), and a small HTTP client.
+//! port 0 with a temporary state folder (killed on drop), and a small HTTP client that
+//! decodes into `portcullis_api` types.
+//!
+//! Every answer the client receives is checked against the broker's own OpenAPI
+//! document (`contract`), fetched once per broker: a body the document does not allow
+//! fails the test that received it.
 //!
 //! The binaries come from the workspace's target folder: run `cargo build --workspace`
 //! first (the README's test command does).
 
+pub mod contract;
 pub mod desktop;
 pub mod phone;
 
+use contract::Contract;
+use portcullis_api::{
+    ActivationStep, AuditEvent, AuditLog, ClockInfo, CodeSent, DeviceChoice, DeviceProvision,
+    ErrorBody, ErrorCode, LockoutInfo, LoggedOut, LoginRequest, LoginStep, NewSession, PushWait,
+    ResponseRequest, SecondFactor, SessionInfo, SessionOpened, VerifyDevice,
+};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -39,6 +53,8 @@ pub struct Broker {
     options: BrokerOptions,
     pub qa: bool,
     pub http: reqwest::Client,
+    /// The broker's OpenAPI document, fetched on first use.
+    contract: tokio::sync::OnceCell<std::sync::Arc<Contract>>,
 }
 
 /// The environment variable a `--qa` broker reads its QA token from.
@@ -118,6 +134,7 @@ impl Broker {
             qa: options.qa,
             options,
             http,
+            contract: tokio::sync::OnceCell::new(),
         };
         broker.spawn();
         broker
@@ -195,16 +212,50 @@ impl Broker {
         self.spawn();
     }
 
-    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let resp = self
-            .http
-            .post(format!("{}{path}", self.url))
-            .json(&body)
-            .send()
+    /// The broker's OpenAPI document, as a checker (fetched once).
+    pub async fn contract(&self) -> std::sync::Arc<Contract> {
+        self.contract
+            .get_or_init(|| async {
+                let resp = self
+                    .http
+                    .get(format!("{}/openapi.json", self.url))
+                    .send()
+                    .await
+                    .expect("GET /openapi.json");
+                assert_eq!(
+                    resp.status().as_u16(),
+                    200,
+                    "the broker serves its document"
+                );
+                std::sync::Arc::new(Contract::new(
+                    resp.json().await.expect("the document is JSON"),
+                ))
+            })
             .await
-            .expect("POST");
+            .clone()
+    }
+
+    /// Sends a request, checks the answer against the document, and returns it as JSON
+    /// (`Null` when it is not JSON).
+    pub async fn exchange(
+        &self,
+        method: &str,
+        path: &str,
+        request: reqwest::RequestBuilder,
+    ) -> (u16, Value) {
+        let resp = request.send().await.expect("the broker answers");
         let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        let bytes = resp.bytes().await.unwrap_or_default();
+        let body: Option<Value> = serde_json::from_slice(&bytes).ok();
+        self.contract()
+            .await
+            .check(method, path, status, body.as_ref());
+        (status, body.unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let request = self.http.post(format!("{}{path}", self.url)).json(&body);
+        self.exchange("POST", path, request).await
     }
 
     /// Sends any bytes. On a connection of its own: a refused body may close it.
@@ -213,96 +264,128 @@ impl Broker {
             .pool_max_idle_per_host(0)
             .build()
             .expect("client");
-        let resp = client
+        let request = client
             .post(format!("{}{path}", self.url))
             .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .expect("POST");
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
+            .body(body);
+        self.exchange("POST", path, request).await
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        let resp = self
-            .http
-            .get(format!("{}{path}", self.url))
-            .send()
-            .await
-            .expect("GET");
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        let request = self.http.get(format!("{}{path}", self.url));
+        self.exchange("GET", path, request).await
     }
 
-    pub async fn login(&self, username: &str, password: &str) -> (u16, Value) {
-        self.post(
-            "/v1/login",
-            json!({ "username": username, "password": password }),
-        )
+    /// `POST path` with a typed body; the answer checked and decoded.
+    pub async fn post_as<T: DeserializeOwned + Serialize>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Reply<T> {
+        let (status, body) = self.post(path, json!(body)).await;
+        decode(status, body)
+    }
+
+    /// `GET path`; the answer checked and decoded.
+    pub async fn get_as<T: DeserializeOwned + Serialize>(&self, path: &str) -> Reply<T> {
+        let (status, body) = self.get(path).await;
+        decode(status, body)
+    }
+
+    /// A request with `Authorization: Bearer token`; the answer checked and decoded.
+    pub async fn with_bearer<T: DeserializeOwned + Serialize>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> Reply<T> {
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.url))
+            .bearer_auth(token);
+        if method == reqwest::Method::POST {
+            request = request.json(&json!({}));
+        }
+        let (status, body) = self.exchange(method.as_str(), path, request).await;
+        decode(status, body)
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Reply<LoginStep> {
+        self.login_with(&LoginRequest {
+            username: username.into(),
+            password: password.into(),
+            device_id: None,
+            channel: Default::default(),
+        })
         .await
     }
 
-    pub async fn respond(&self, ticket: &str, response: &str) -> (u16, Value) {
-        self.post(
+    pub async fn login_with(&self, request: &LoginRequest) -> Reply<LoginStep> {
+        self.post_as("/v1/login", request).await
+    }
+
+    pub async fn respond(&self, ticket: &str, response: &str) -> Reply<SessionOpened> {
+        self.post_as(
             "/v1/login/response",
-            json!({ "ticket": ticket, "response": response }),
+            &ResponseRequest {
+                ticket: ticket.into(),
+                response: response.into(),
+            },
         )
         .await
     }
 
     /// `GET /v1/session` with the token, as the desktop app asks it.
-    pub async fn session(&self, token: &str) -> (u16, Value) {
-        let resp = self
-            .http
-            .get(format!("{}/v1/session", self.url))
-            .bearer_auth(token)
-            .send()
+    pub async fn session(&self, token: &str) -> Reply<SessionInfo> {
+        self.with_bearer(reqwest::Method::GET, "/v1/session", token)
             .await
-            .expect("GET session");
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn logout(&self, token: &str) -> u16 {
-        let resp = self
-            .http
-            .post(format!("{}/v1/logout", self.url))
-            .bearer_auth(token)
-            .json(&json!({}))
-            .send()
+        self.with_bearer::<LoggedOut>(reqwest::Method::POST, "/v1/logout", token)
             .await
-            .expect("POST logout");
-        resp.status().as_u16()
+            .status
     }
 
-    pub async fn advance(&self, seconds: i64) -> Value {
-        let (status, body) = self
-            .post("/qa/clock/advance", json!({ "seconds": seconds }))
-            .await;
-        assert_eq!(status, 200, "{body}");
-        body
+    pub async fn advance(&self, seconds: i64) -> ClockInfo {
+        self.post_as("/qa/clock/advance", &json!({ "seconds": seconds }))
+            .await
+            .ok()
     }
 
+    /// The lockout state as JSON, for the UI tests that index it; the broker tests
+    /// use [`Broker::lockout_info`].
     pub async fn lockout(&self, username: &str) -> Value {
-        let (status, body) = self.get(&format!("/qa/users/{username}/lockout")).await;
-        assert_eq!(status, 200, "{body}");
-        body
+        json!(self.lockout_info(username).await)
     }
 
+    pub async fn lockout_info(&self, username: &str) -> LockoutInfo {
+        self.get_as(&format!("/qa/users/{username}/lockout"))
+            .await
+            .ok()
+    }
+
+    /// The audit log as JSON, for the UI tests that index it; the broker tests use
+    /// [`Broker::audit_events`].
     pub async fn audit(&self) -> Vec<Value> {
-        let (_, body) = self.get("/qa/audit?limit=10000").await;
-        body["events"].as_array().cloned().unwrap_or_default()
+        self.audit_events().await.iter().map(|e| json!(e)).collect()
+    }
+
+    pub async fn audit_events(&self) -> Vec<AuditEvent> {
+        self.get_as::<AuditLog>("/qa/audit?limit=10000")
+            .await
+            .ok()
+            .events
     }
 
     /// What the card shows for `challenge`: the device's key from the QA provisioning
     /// endpoint, the PIN as typed, and the OCRA suite of C3.
     pub async fn card_response(&self, device_id: &str, pin: &str, challenge: &str) -> String {
-        let (status, p) = self
-            .post(&format!("/qa/devices/{device_id}/provision"), json!({}))
-            .await;
-        assert_eq!(status, 200, "{p}");
-        dsc_plus_response(p["secret_hex"].as_str().expect("secret"), pin, challenge)
+        let p: DeviceProvision = self
+            .post_as(&format!("/qa/devices/{device_id}/provision"), &json!({}))
+            .await
+            .ok();
+        dsc_plus_response(&p.secret_hex, pin, challenge)
     }
 }
 
@@ -330,6 +413,88 @@ pub fn dsc_plus_response(key_hex: &str, pin: &str, challenge: &str) -> String {
     .expect("ocra")
 }
 
+/// An answer: its status, and its body decoded as the route's success type or as the
+/// error body.
+#[derive(Debug)]
+pub struct Reply<T> {
+    pub status: u16,
+    pub body: Result<T, ErrorBody>,
+}
+
+/// An error answer: its status and body (`code`, `message`, `reason`… through `Deref`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub status: u16,
+    pub body: ErrorBody,
+}
+
+impl std::ops::Deref for Failure {
+    type Target = ErrorBody;
+
+    fn deref(&self) -> &ErrorBody {
+        &self.body
+    }
+}
+
+impl<T> Reply<T> {
+    /// The success; panics with the error otherwise.
+    #[track_caller]
+    pub fn ok(self) -> T {
+        match self.body {
+            Ok(v) => v,
+            Err(e) => panic!("expected a success, got {} {e:?}", self.status),
+        }
+    }
+
+    /// The error; panics if the call succeeded.
+    #[track_caller]
+    pub fn err(self) -> Failure {
+        match self.body {
+            Ok(_) => panic!("expected an error, got {} with a success", self.status),
+            Err(body) => Failure {
+                status: self.status,
+                body,
+            },
+        }
+    }
+
+    /// The error's code, None for a success.
+    pub fn code(&self) -> Option<ErrorCode> {
+        self.body.as_ref().err().map(|e| e.code)
+    }
+
+    pub fn is_ok(&self) -> bool {
+        self.body.is_ok()
+    }
+}
+
+/// Decodes a checked answer: a 2xx into `T`, anything else into the error body. The
+/// success must survive a round trip through `T` unchanged, so a field the broker
+/// sends that the api type lacks fails too.
+#[track_caller]
+pub fn decode<T: DeserializeOwned + Serialize>(status: u16, body: Value) -> Reply<T> {
+    if (200..300).contains(&status) {
+        let value: T = serde_json::from_value(body.clone())
+            .unwrap_or_else(|e| panic!("a {status} answer does not decode: {e}; body: {body}"));
+        let again = serde_json::to_value(&value).expect("re-encode");
+        assert_eq!(
+            again, body,
+            "the api type drops or changes fields of the answer"
+        );
+        Reply {
+            status,
+            body: Ok(value),
+        }
+    } else {
+        let error: ErrorBody = serde_json::from_value(body.clone())
+            .unwrap_or_else(|e| panic!("a {status} answer is no error body: {e}; body: {body}"));
+        Reply {
+            status,
+            body: Err(error),
+        }
+    }
+}
+
 /// Polls `check` until it returns Some, or panics with `what` after `deadline`.
 pub async fn eventually<T, F, Fut>(what: &str, deadline: Duration, mut check: F) -> T
 where
@@ -346,5 +511,103 @@ where
             "timed out after {deadline:?} waiting for {what}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A login's step as a test expects it, panicking (with the step) when it is another.
+pub trait StepExt {
+    /// The second factor under way.
+    fn factor(&self) -> &SecondFactor;
+    /// D6's device choice.
+    fn choice(&self) -> &DeviceChoice;
+    /// The challenge code of a `challenge` second factor.
+    fn challenge(&self) -> &str;
+}
+
+impl StepExt for LoginStep {
+    #[track_caller]
+    fn factor(&self) -> &SecondFactor {
+        match self {
+            LoginStep::SecondFactor(f) => f,
+            LoginStep::Authenticated(_) | LoginStep::SelectDevice(_) => {
+                panic!("expected a second factor: {self:?}")
+            }
+        }
+    }
+
+    #[track_caller]
+    fn choice(&self) -> &DeviceChoice {
+        match self {
+            LoginStep::SelectDevice(c) => c,
+            LoginStep::Authenticated(_) | LoginStep::SecondFactor(_) => {
+                panic!("expected a device choice: {self:?}")
+            }
+        }
+    }
+
+    #[track_caller]
+    fn challenge(&self) -> &str {
+        self.factor()
+            .challenge()
+            .unwrap_or_else(|| panic!("expected a challenge: {self:?}"))
+    }
+}
+
+/// The session an answer opened, panicking when it opened none.
+pub trait Opened {
+    fn opened(&self) -> &NewSession;
+}
+
+impl Opened for LoginStep {
+    #[track_caller]
+    fn opened(&self) -> &NewSession {
+        match self {
+            LoginStep::Authenticated(s) => s,
+            LoginStep::SelectDevice(_) | LoginStep::SecondFactor(_) => {
+                panic!("expected a session: {self:?}")
+            }
+        }
+    }
+}
+
+impl Opened for PushWait {
+    #[track_caller]
+    fn opened(&self) -> &NewSession {
+        match self {
+            PushWait::Authenticated(s) => s,
+            PushWait::Pending { .. } => panic!("expected a session: {self:?}"),
+        }
+    }
+}
+
+impl Opened for SessionOpened {
+    fn opened(&self) -> &NewSession {
+        match self {
+            SessionOpened::Authenticated(s) => s,
+        }
+    }
+}
+
+/// An activation's step as a test expects it.
+pub trait ActivationExt {
+    fn code_sent(&self) -> &CodeSent;
+    fn verify_device(&self) -> &VerifyDevice;
+}
+
+impl ActivationExt for ActivationStep {
+    #[track_caller]
+    fn code_sent(&self) -> &CodeSent {
+        match self {
+            ActivationStep::CodeSent(c) => c,
+            ActivationStep::VerifyDevice(_) => panic!("expected code_sent: {self:?}"),
+        }
+    }
+
+    #[track_caller]
+    fn verify_device(&self) -> &VerifyDevice {
+        match self {
+            ActivationStep::VerifyDevice(v) => v,
+            ActivationStep::CodeSent(_) => panic!("expected verify_device: {self:?}"),
+        }
     }
 }

@@ -2,9 +2,18 @@
 //! event stream (SSE), approving and denying, activation — with the OCRA responses
 //! computed here, independently of the broker.
 
-use crate::{dsc_plus_response, Broker};
-use portcullis_client::sse::EventStream;
+use crate::contract::Contract;
+use crate::{decode, dsc_plus_response, Broker, Reply};
+use portcullis_api::{
+    Activated, ActivationFinishRequest, ActivationStartRequest, ActivationStep, ApproveRequest,
+    FaultRequest, PhoneEvent, PhoneProvision, PhonePush, PushApproved, PushDenied, PushWait,
+    SmsOutbox, WaitRequest,
+};
+use portcullis_client::sse::{Event, EventStream};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{json, Value};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub struct Phone {
@@ -14,24 +23,32 @@ pub struct Phone {
     pub accounts: Vec<(String, String, String)>,
     http: reqwest::Client,
     base: String,
+    /// The broker's document, to check what the phone receives.
+    contract: Arc<Contract>,
 }
 
 /// An open event stream, read by the client crate's SSE reader (the one the app's
 /// phone simulator uses).
 pub struct PhoneEvents {
     stream: EventStream,
+    contract: Arc<Contract>,
 }
 
 impl PhoneEvents {
-    /// The next event (`push` or `withdrawn`) within `within`, or None.
-    pub async fn next(&mut self, within: Duration) -> Option<(String, Value)> {
-        match tokio::time::timeout(within, self.stream.next()).await {
-            Ok(Some(event)) => Some((
-                event.name,
-                serde_json::from_str(&event.data).unwrap_or(Value::Null),
-            )),
-            Ok(None) | Err(_) => None,
-        }
+    /// The next event (`push` or `withdrawn`) within `within`, or None. Its data is
+    /// checked against the document's `PhoneEvent` and must carry the event's name.
+    pub async fn next(&mut self, within: Duration) -> Option<PhoneEvent> {
+        let Event { name, data } = tokio::time::timeout(within, self.stream.next())
+            .await
+            .ok()??;
+        let value: Value = serde_json::from_str(&data)
+            .unwrap_or_else(|e| panic!("event {name} is not JSON: {e}: {data}"));
+        self.contract
+            .check("GET", "/v1/phone/events", 200, Some(&value));
+        let event: PhoneEvent = serde_json::from_value(value)
+            .unwrap_or_else(|e| panic!("event {name} does not decode: {e}: {data}"));
+        assert_eq!(event.name(), name, "the SSE name matches the data's type");
+        Some(event)
     }
 
     /// Whether the broker ends the stream within `within`: `Ok` when it does, `Err` with
@@ -45,11 +62,11 @@ impl PhoneEvents {
     }
 
     /// The next push within `within`, skipping withdrawals; panics if none comes.
-    pub async fn next_push(&mut self, within: Duration) -> Value {
+    pub async fn next_push(&mut self, within: Duration) -> PhonePush {
         loop {
             match self.next(within).await {
-                Some((name, event)) if name == "push" => return event,
-                Some(_) => continue,
+                Some(PhoneEvent::Push(push)) => return push,
+                Some(PhoneEvent::Withdrawn { .. }) => continue,
                 None => panic!("no push within {within:?}"),
             }
         }
@@ -59,31 +76,19 @@ impl PhoneEvents {
 impl Phone {
     /// Becomes the scenario's phone `phone_id` through the QA provisioning endpoint.
     pub async fn provision(broker: &Broker, phone_id: &str) -> Phone {
-        let (status, p) = broker
-            .post(&format!("/qa/phones/{phone_id}/provision"), json!({}))
-            .await;
-        assert_eq!(status, 200, "{p}");
-        let accounts = p["accounts"]
-            .as_array()
-            .expect("accounts")
-            .iter()
-            .map(|a| {
-                (
-                    a["username"].as_str().unwrap().to_owned(),
-                    a["device_id"].as_str().unwrap().to_owned(),
-                    a["secret_hex"].as_str().unwrap().to_owned(),
-                )
-            })
+        let p: PhoneProvision = broker
+            .post_as(&format!("/qa/phones/{phone_id}/provision"), &json!({}))
+            .await
+            .ok();
+        let accounts = p
+            .accounts
+            .into_iter()
+            .map(|a| (a.username, a.device_id, a.secret_hex))
             .collect();
-        Phone::new(
-            broker,
-            p["phone_id"].as_str().unwrap(),
-            p["phone_token"].as_str().unwrap(),
-            accounts,
-        )
+        Phone::new(broker, &p.phone_id, &p.phone_token, accounts).await
     }
 
-    pub fn new(
+    pub async fn new(
         broker: &Broker,
         id: &str,
         token: &str,
@@ -95,6 +100,7 @@ impl Phone {
             accounts,
             http: reqwest::Client::new(),
             base: broker.url.clone(),
+            contract: broker.contract().await,
         }
     }
 
@@ -109,6 +115,7 @@ impl Phone {
         assert_eq!(resp.status(), 200, "event stream refused");
         PhoneEvents {
             stream: EventStream::new(resp),
+            contract: self.contract.clone(),
         }
     }
 
@@ -122,52 +129,76 @@ impl Phone {
     }
 
     /// What the phone computes for `push` with `pin` (the same OCRA suite as the card).
-    pub fn response(&self, push: &Value, pin: &str) -> String {
-        let username = push["username"].as_str().expect("username");
-        dsc_plus_response(
-            self.key_of(username),
-            pin,
-            push["challenge"].as_str().expect("challenge"),
-        )
+    pub fn response(&self, push: &PhonePush, pin: &str) -> String {
+        dsc_plus_response(self.key_of(&push.username), pin, &push.challenge)
+    }
+
+    /// Sends `request` with the phone's token; the answer checked against the document.
+    async fn exchange(
+        &self,
+        method: &str,
+        path: &str,
+        request: reqwest::RequestBuilder,
+    ) -> (u16, Value) {
+        let resp = request
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("the broker answers");
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.unwrap_or_default();
+        let body: Option<Value> = serde_json::from_slice(&bytes).ok();
+        self.contract.check(method, path, status, body.as_ref());
+        (status, body.unwrap_or(Value::Null))
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let resp = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .expect("POST");
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        let request = self.http.post(format!("{}{path}", self.base)).json(&body);
+        self.exchange("POST", path, request).await
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        let resp = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .expect("GET");
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
+        let request = self.http.get(format!("{}{path}", self.base));
+        self.exchange("GET", path, request).await
     }
 
-    pub async fn approve(&self, push: &Value, pin: &str, picked: Option<u64>) -> (u16, Value) {
-        let id = push["push_id"].as_str().expect("push id");
-        let body =
-            json!({ "response": self.response(push, pin), "picked": picked, "method": "pin" });
-        self.post(&format!("/v1/phone/pushes/{id}/approve"), body)
+    /// `POST path` with the phone's token and a typed body, decoded.
+    pub async fn post_as<T: DeserializeOwned + Serialize>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Reply<T> {
+        let (status, body) = self.post(path, json!(body)).await;
+        decode(status, body)
+    }
+
+    /// `GET path` with the phone's token, decoded.
+    pub async fn get_as<T: DeserializeOwned + Serialize>(&self, path: &str) -> Reply<T> {
+        let (status, body) = self.get(path).await;
+        decode(status, body)
+    }
+
+    pub async fn approve(
+        &self,
+        push: &PhonePush,
+        pin: &str,
+        picked: Option<u8>,
+    ) -> Reply<PushApproved> {
+        let body = ApproveRequest {
+            response: self.response(push, pin),
+            picked,
+            method: "pin".into(),
+        };
+        self.post_as(&format!("/v1/phone/pushes/{}/approve", push.push_id), &body)
             .await
     }
 
-    pub async fn deny(&self, push: &Value) -> (u16, Value) {
-        let id = push["push_id"].as_str().expect("push id");
-        self.post(&format!("/v1/phone/pushes/{id}/deny"), json!({}))
-            .await
+    pub async fn deny(&self, push: &PhonePush) -> Reply<PushDenied> {
+        self.post_as(
+            &format!("/v1/phone/pushes/{}/deny", push.push_id),
+            &json!({}),
+        )
+        .await
     }
 
     /// K1 from scratch: a new phone for `username`, PIN security.
@@ -178,40 +209,41 @@ impl Phone {
         number: &str,
         pin: &str,
     ) -> Phone {
-        let (status, started) = broker.start_activation(username, password, number).await;
-        assert_eq!(status, 200, "{started}");
+        let ActivationStep::CodeSent(started) = broker
+            .start_activation(username, password, number)
+            .await
+            .ok()
+        else {
+            panic!("{username} has no device to answer first: the code goes out at once");
+        };
         let code = broker.last_sms_code(number).await;
-        let (status, done) = broker
-            .post(
+        let done: Activated = broker
+            .post_as(
                 "/v1/phone/activation/finish",
-                json!({ "activation_id": started["activation_id"], "code": code, "security": "pin", "pin": pin }),
+                &ActivationFinishRequest {
+                    activation_id: started.activation_id,
+                    code,
+                    security: "pin".into(),
+                    pin: pin.into(),
+                },
             )
-            .await;
-        assert_eq!(status, 200, "{done}");
-        let account = (
-            username.to_owned(),
-            done["device_id"].as_str().unwrap().to_owned(),
-            done["secret_hex"].as_str().unwrap().to_owned(),
-        );
-        Phone::new(
-            broker,
-            done["phone_id"].as_str().unwrap(),
-            done["phone_token"].as_str().unwrap(),
-            vec![account],
-        )
+            .await
+            .ok();
+        let token = done.phone_token.expect("a new phone gets its token");
+        let account = (username.to_owned(), done.device_id, done.secret_hex);
+        Phone::new(broker, &done.phone_id, &token, vec![account]).await
     }
 }
 
 impl Broker {
     /// The 6-digit code in the newest text message to `number` (the SMS outbox).
     pub async fn last_sms_code(&self, number: &str) -> String {
-        let (_, body) = self.get(&format!("/qa/sms?number={number}")).await;
-        let last = body["messages"]
-            .as_array()
-            .and_then(|m| m.last())
-            .cloned()
+        let outbox: SmsOutbox = self.get_as(&format!("/qa/sms?number={number}")).await.ok();
+        let text = outbox
+            .messages
+            .last()
+            .map(|m| m.body.clone())
             .unwrap_or_default();
-        let text = last["body"].as_str().unwrap_or_default();
         text.split(|c: char| !c.is_ascii_digit())
             .find(|w| w.len() == 6)
             .unwrap_or_else(|| panic!("no code in {text:?}"))
@@ -224,26 +256,31 @@ impl Broker {
         username: &str,
         password: &str,
         number: &str,
-    ) -> (u16, Value) {
-        let body = json!({ "username": username, "password": password, "phone_number": number });
-        self.post("/v1/phone/activation/start", body).await
+    ) -> Reply<ActivationStep> {
+        let body = ActivationStartRequest {
+            username: username.into(),
+            password: password.into(),
+            phone_number: number.into(),
+        };
+        self.post_as("/v1/phone/activation/start", &body).await
     }
 
-    pub async fn wait(&self, ticket: &str, timeout_ms: u64) -> (u16, Value) {
-        self.post(
-            "/v1/login/wait",
-            json!({ "ticket": ticket, "timeout_ms": timeout_ms }),
-        )
-        .await
+    pub async fn wait(&self, ticket: &str, timeout_ms: u64) -> Reply<PushWait> {
+        let body = WaitRequest {
+            ticket: ticket.into(),
+            timeout_ms: Some(timeout_ms),
+        };
+        self.post_as("/v1/login/wait", &body).await
     }
 
     pub async fn fault(&self, device_id: Option<&str>, mode: &str, delay_ms: u64) {
-        let (status, body) = self
-            .post(
-                "/qa/faults",
-                json!({ "device_id": device_id, "mode": mode, "delay_ms": delay_ms }),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
+        let body = FaultRequest {
+            device_id: device_id.map(str::to_owned),
+            mode: mode.into(),
+            delay_ms,
+        };
+        self.post_as::<portcullis_api::FaultList>("/qa/faults", &body)
+            .await
+            .ok();
     }
 }

@@ -6,10 +6,11 @@
 //! An activation is `start` → (`verify`) → `finish`, linked by its id; its stage is
 //! stored as [`ActivationStage`].
 
-use super::login::{phone_expected_response, usable};
-use super::{locked_out, random_hex, record_failure, token_hash, Broker, BrokerResult};
-use crate::error::BrokerError;
+use super::factor::{self, challenge::expected_response};
+use super::{locked_out, random_hex, record_failure, token_hash, usable, Broker, BrokerResult};
+use crate::error::{BrokerError, WrongStage};
 use crate::rules::challenge::responses_match;
+use crate::rules::device::{self, Transition};
 use crate::rules::ibkey::{
     enrolment_check, mask_phone_number, numeric_code, validate_phone_number, validate_pin,
     EnrolmentCheck, UnlockMethod, ACTIVATION_CODE_LIFETIME, ACTIVATION_CODE_TRIES,
@@ -17,60 +18,13 @@ use crate::rules::ibkey::{
 };
 use crate::rules::{ChallengeCode, Timestamp};
 use crate::store::ibkey::{self as phone_store, Activation, ActivationStage};
-use crate::store::{self, DeviceRow, StoreResult};
+use crate::store::{self, DeviceRow, StoreError, StoreResult};
+use portcullis_api::{
+    Activated, ActivationStep, CodeSent, DeviceKind, DeviceStatus, SecondFactorMethod,
+    VerifyDevice, VerifyMethod,
+};
 use rusqlite::Transaction;
-use serde::Serialize;
 use subtle::ConstantTimeEq;
-
-/// What `activation/start` answers: the code is on its way, or the active device must
-/// answer first.
-#[derive(Debug, Serialize)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum ActivationStep {
-    CodeSent(CodeSent),
-    VerifyDevice(VerifyDevice),
-}
-
-/// K1: the activation code went by SMS to `masked_number`.
-#[derive(Debug, Serialize)]
-pub struct CodeSent {
-    pub activation_id: String,
-    pub masked_number: String,
-    pub expires_in_seconds: i64,
-}
-
-/// K1 vs D5: no code yet; the user's active device answers first (`activation/verify`).
-#[derive(Debug, Serialize)]
-pub struct VerifyDevice {
-    pub activation_id: String,
-    pub device_id: String,
-    pub device_kind: String,
-    #[serde(flatten)]
-    pub method: VerifyMethod,
-    pub expires_in_seconds: i64,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(tag = "method", rename_all = "snake_case")]
-pub enum VerifyMethod {
-    /// A DSC+ (C2) or IB Key (its Authenticate screen, K3) answers this code.
-    Challenge { challenge: String },
-    /// A code went to the number of the user's SMS device (D3).
-    Sms { masked_number: String },
-}
-
-/// What a phone keeps after activation (in its keyring): never logged.
-#[derive(Serialize)]
-pub struct Activated {
-    pub phone_id: String,
-    /// Only for a newly registered phone; Add user keeps the phone's token.
-    pub phone_token: Option<String>,
-    pub username: String,
-    pub device_id: String,
-    pub secret_hex: String,
-    pub suite: &'static str,
-    pub security: &'static str,
-}
 
 /// What the active device was asked at `activation/start`.
 enum Asked {
@@ -79,8 +33,8 @@ enum Asked {
     Code(String),
 }
 
-const VERIFY_FIRST: &str = "Confirm this activation with your active Secure Login device first.";
-const NOT_VERIFYING: &str = "This activation is not waiting for a device's response.";
+const VERIFY_FIRST: WrongStage = WrongStage::AwaitingDevice;
+const NOT_VERIFYING: WrongStage = WrongStage::NotVerifying;
 
 impl Broker {
     /// K1 (and K5 with `phone_token`): username, password and mobile number. A bad
@@ -95,30 +49,24 @@ impl Broker {
         phone_number: &str,
     ) -> BrokerResult<ActivationStep> {
         let number = validate_phone_number(phone_number)
-            .map_err(|e| BrokerError::InvalidPhoneNumber(e.to_string()))?
+            .map_err(BrokerError::InvalidPhoneNumber)?
             .to_owned();
         let (name, password_ok) = self.check_password(username, password)?;
         self.transact(|tx, now, _| {
             let phone_id = match phone_token {
-                Some(token) => match self.phone_of(tx, token)? {
-                    Some(id) => Some(id),
-                    None => return Ok(Err(BrokerError::UnknownPhone)),
-                },
+                Some(token) => Some(self.known_phone(tx, token)?),
                 None => None,
             };
-            let user = match Broker::password_gate(tx, now, &name, password_ok)? {
-                Ok(user) => user,
-                Err(e) => return Ok(Err(e)),
-            };
+            let user = Broker::password_gate(tx, now, &name, password_ok)?;
             // Last used first (D6), as the login offers them.
             let devices: Vec<DeviceRow> = store::devices_of(tx, &user.username)?
                 .into_iter()
                 .filter(usable)
                 .collect();
-            let ib_keys = || devices.iter().filter(|d| d.kind == "ib_key");
+            let ib_keys = || devices.iter().filter(|d| d.kind == DeviceKind::IbKey);
             if let Some(phone_id) = &phone_id {
                 if ib_keys().any(|d| d.phone_id.as_deref() == Some(phone_id)) {
-                    return Ok(Err(BrokerError::AlreadyAdded));
+                    return Err(BrokerError::AlreadyAdded);
                 }
             }
             let on_record = numbers_on_record(tx, &devices)?.contains(&number);
@@ -142,16 +90,16 @@ impl Broker {
                     };
                     phone_store::insert_activation(tx, &id, &activation)?;
                     let sent = send_activation_code(tx, &id, &activation, &code, now)?;
-                    Ok(Ok(ActivationStep::CodeSent(sent)))
+                    Ok(ActivationStep::CodeSent(sent))
                 }
                 EnrolmentCheck::VerifyDevice => {
                     // A device that answers a challenge if there is one, else SMS.
                     let Some(device) = devices
                         .iter()
-                        .find(|d| d.kind != "sms")
+                        .find(|d| d.kind.method() != SecondFactorMethod::Sms)
                         .or_else(|| devices.first())
                     else {
-                        return Ok(Err(BrokerError::LoginFailed));
+                        return Err(BrokerError::LoginFailed);
                     };
                     let (stage, method) = verification(tx, device, now)?;
                     activation.stage = stage;
@@ -168,13 +116,13 @@ impl Broker {
                         "activation_needs_device",
                         &detail,
                     )?;
-                    Ok(Ok(ActivationStep::VerifyDevice(VerifyDevice {
+                    Ok(ActivationStep::VerifyDevice(VerifyDevice {
                         activation_id: id,
                         device_id: device.id.clone(),
-                        device_kind: device.kind.clone(),
+                        device_kind: device.kind,
                         method,
                         expires_in_seconds: ACTIVATION_VERIFY_LIFETIME.0 / 1000,
-                    })))
+                    }))
                 }
             }
         })
@@ -194,17 +142,17 @@ impl Broker {
         }
         self.transact(|tx, now, _| {
             let Some(activation) = phone_store::activation(tx, activation_id)? else {
-                return Ok(Err(BrokerError::ActivationOver(
+                return Err(BrokerError::ActivationOver(
                     "This activation is over. Start again.",
-                )));
+                ));
             };
             if !self.same_phone(tx, &activation, phone_token)? {
-                return Ok(Err(BrokerError::UnknownPhone));
+                return Err(BrokerError::UnknownPhone);
             }
             // What was asked: a challenge for the device, or a code to its number.
             let (device_id, asked) = match &activation.stage {
                 ActivationStage::CodeSent { .. } => {
-                    return Ok(Err(BrokerError::WrongStage(NOT_VERIFYING)))
+                    return Err(BrokerError::WrongStage(NOT_VERIFYING))
                 }
                 ActivationStage::VerifyChallenge {
                     device_id,
@@ -221,19 +169,17 @@ impl Broker {
             let username = activation.username.clone();
             let username = username.as_str();
             if now >= activation.issued_at.plus(ACTIVATION_VERIFY_LIFETIME) {
-                return Ok(Err(BrokerError::ActivationOver(
+                return Err(BrokerError::ActivationOver(
                     "The code to confirm with your device has expired. Start again.",
-                )));
+                ));
             }
-            if let Some(refused) = locked_out(tx, username, now)? {
-                return Ok(refused);
-            }
+            locked_out(tx, username, now)?;
             let Some(device) = store::find_device(tx, &device_id)?.filter(usable) else {
-                return Ok(Err(BrokerError::LoginFailed));
+                return Err(BrokerError::LoginFailed);
             };
             let correct = match &asked {
                 Asked::Challenge(challenge) => {
-                    responses_match(&phone_expected_response(&device, challenge)?, response)
+                    responses_match(&expected_response(&device, challenge)?, response)
                 }
                 // Only the code's hash is kept; compared as hashes.
                 Asked::Code(code_hash) => responses_match(code_hash, &token_hash(response)),
@@ -241,7 +187,7 @@ impl Broker {
             if !correct {
                 // L4 (decision): a wrong second factor is a failed attempt.
                 record_failure(tx, username, now, "activation_verify_failed")?;
-                return Ok(Err(BrokerError::LoginFailed));
+                return Err(BrokerError::LoginFailed);
             }
             let code = numeric_code(&mut rand::thread_rng(), 6);
             let next = Activation {
@@ -262,7 +208,7 @@ impl Broker {
                 &detail,
             )?;
             let sent = send_activation_code(tx, activation_id, &next, &code, now)?;
-            Ok(Ok(ActivationStep::CodeSent(sent)))
+            Ok(ActivationStep::CodeSent(sent))
         })
     }
 
@@ -279,30 +225,30 @@ impl Broker {
         let method = UnlockMethod::parse(security).ok_or_else(|| {
             BrokerError::BadRequest("security is \"pin\" or \"biometric\".".into())
         })?;
-        validate_pin(pin).map_err(|e| BrokerError::InvalidPin(e.to_string()))?;
+        validate_pin(pin).map_err(BrokerError::InvalidPin)?;
         self.transact(|tx, now, _| {
             let Some(activation) = phone_store::activation(tx, activation_id)? else {
-                return Ok(Err(BrokerError::ActivationOver(
+                return Err(BrokerError::ActivationOver(
                     "This activation is over. Start again.",
-                )));
+                ));
             };
             let phone_matches = self.same_phone(tx, &activation, phone_token)?;
             if !phone_matches {
-                return Ok(Err(BrokerError::UnknownPhone));
+                return Err(BrokerError::UnknownPhone);
             }
             let ActivationStage::CodeSent { code_hash } = &activation.stage else {
-                return Ok(Err(BrokerError::WrongStage(VERIFY_FIRST)));
+                return Err(BrokerError::WrongStage(VERIFY_FIRST));
             };
             if now >= activation.issued_at.plus(ACTIVATION_CODE_LIFETIME) {
                 phone_store::delete_activation(tx, activation_id)?;
-                return Ok(Err(BrokerError::ActivationOver(
+                return Err(BrokerError::ActivationOver(
                     "The activation code has expired. Start again.",
-                )));
+                ));
             }
             // L4: a lock taken since the password step stops the enrolment too.
-            if let Some(refused) = locked_out(tx, &activation.username, now)? {
+            if let Err(refused) = locked_out(tx, &activation.username, now) {
                 phone_store::delete_activation(tx, activation_id)?;
-                return Ok(refused);
+                return Err(refused);
             }
             if !bool::from(token_hash(code).as_bytes().ct_eq(code_hash.as_bytes())) {
                 let tries = activation.tries + 1;
@@ -315,14 +261,14 @@ impl Broker {
                         "activation_failed",
                         "too many wrong codes",
                     )?;
-                    return Ok(Err(BrokerError::ActivationOver(
+                    return Err(BrokerError::ActivationOver(
                         "Too many wrong codes. Start the activation again.",
-                    )));
+                    ));
                 }
                 phone_store::count_activation_try(tx, activation_id)?;
-                return Ok(Err(BrokerError::InvalidCode {
+                return Err(BrokerError::InvalidCode {
                     tries_left: ACTIVATION_CODE_TRIES - tries,
-                }));
+                });
             }
             phone_store::delete_activation(tx, activation_id)?;
 
@@ -341,20 +287,21 @@ impl Broker {
                     (id, Some(token))
                 }
             };
-            // One IB Key per user: an earlier one (another phone) stops; D3: so does SMS.
-            phone_store::set_status_of_kind(tx, &activation.username, "ib_key", "inactive")?;
-            let sms_removed =
-                phone_store::set_status_of_kind(tx, &activation.username, "sms", "removed")?;
+            // One IB Key per user: an earlier one (another phone) is kept inactive; D3:
+            // SMS is removed.
+            let username = activation.username.as_str();
+            change_all(tx, username, DeviceKind::IbKey, Transition::Deactivate)?;
+            let sms_removed = change_all(tx, username, DeviceKind::Sms, Transition::Remove)?;
             let device = DeviceRow {
                 id: format!("IBK-{}", random_hex(4).to_uppercase()),
-                kind: "ib_key".into(),
+                kind: DeviceKind::IbKey,
                 owner: activation.username.clone(),
                 secret_hex: random_hex(32),
                 pin_sha1_hex: hex::encode(ocra::hash_pin(ocra::HashAlgorithm::Sha1, pin)),
-                status: "active".into(),
+                status: lifecycle(device::issue(DeviceKind::IbKey))?,
                 last_used_at: None,
                 phone_id: Some(phone_id.clone()),
-                security: Some(method.as_str().into()),
+                security: Some(method),
                 phone_number: None,
             };
             store::insert_device(tx, &device)?;
@@ -369,15 +316,15 @@ impl Broker {
                 "ib_key_activated",
                 &detail,
             )?;
-            Ok(Ok(Activated {
+            Ok(Activated {
                 phone_id,
                 phone_token,
                 username: activation.username,
                 device_id: device.id,
                 secret_hex: device.secret_hex,
-                suite: crate::rules::DSC_PLUS_SUITE,
-                security: method.as_str(),
-            }))
+                suite: crate::rules::DSC_PLUS_SUITE.into(),
+                security: method.as_str().into(),
+            })
         })
     }
 
@@ -417,9 +364,14 @@ fn verification(
     tx: &Transaction<'_>,
     device: &DeviceRow,
     now: Timestamp,
-) -> StoreResult<(ActivationStage, VerifyMethod)> {
-    match &device.phone_number {
-        Some(number) if device.kind == "sms" => {
+) -> BrokerResult<(ActivationStage, VerifyMethod)> {
+    match device.kind.method() {
+        SecondFactorMethod::Sms => {
+            let Some(number) = &device.phone_number else {
+                return Err(
+                    StoreError::Corrupt(format!("SMS device {} has no number", device.id)).into(),
+                );
+            };
             let code = numeric_code(&mut rand::thread_rng(), 6);
             phone_store::send_sms(
                 tx,
@@ -440,7 +392,8 @@ fn verification(
                 },
             ))
         }
-        Some(_) | None => {
+        // The DSC+ answers on the card (C2), IB Key on its Authenticate screen (K3).
+        SecondFactorMethod::Challenge | SecondFactorMethod::Push => {
             let challenge = ChallengeCode::generate(&mut rand::thread_rng());
             Ok((
                 ActivationStage::VerifyChallenge {
@@ -452,7 +405,29 @@ fn verification(
                 },
             ))
         }
+        SecondFactorMethod::IndexCard | SecondFactorMethod::TemporaryPasscode => {
+            Err(factor::not_served(device.kind))
+        }
     }
+}
+
+/// Every device of `username` of `kind` that is active takes `transition` (the rules
+/// say to which status); how many did.
+fn change_all(
+    tx: &Transaction<'_>,
+    username: &str,
+    kind: DeviceKind,
+    transition: Transition,
+) -> StoreResult<usize> {
+    let from = DeviceStatus::Active;
+    let to = lifecycle(device::transition(kind, from, transition))?;
+    store::set_status_of_kind(tx, username, kind, from, to)
+}
+
+/// A status change the broker makes only where the rules allow it: refused, it is a
+/// bug, and the transaction rolls back.
+fn lifecycle(change: Result<DeviceStatus, device::IllegalTransition>) -> StoreResult<DeviceStatus> {
+    change.map_err(|e| StoreError::Corrupt(format!("device lifecycle: {e}")))
 }
 
 /// K1: the activation code by SMS to the activation's number.

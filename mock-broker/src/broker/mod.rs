@@ -2,26 +2,33 @@
 //!
 //! This is where a login's steps meet — password, device choice, challenge, push, SMS —
 //! linked by a ticket, but not where they are decided: lockout, challenge, push and
-//! username policy live in `crate::rules`. Every method is synchronous and runs one
-//! store transaction; the HTTP layer calls it from a blocking task. What other parties
-//! must hear of (a push for a phone, an answered push for a waiting desktop) leaves as a
-//! [`BrokerEvent`] after the transaction commits.
+//! username policy live in `crate::rules`. Each second factor is a module of `factor`
+//! (challenge, push, SMS), chosen by the device kind's method. Every method is
+//! synchronous and runs one store transaction that answers one `BrokerResult`: a domain
+//! error commits what it recorded (a failed attempt), a store error rolls back. The
+//! HTTP layer calls it from a blocking task. What other parties must hear of (a push
+//! for a phone, an answered push for a waiting desktop) leaves as a [`BrokerEvent`]
+//! after the transaction commits.
 
 mod activation;
+mod factor;
 mod login;
 mod phone;
 mod qa;
 
-pub use activation::{Activated, ActivationStep, CodeSent, VerifyDevice, VerifyMethod};
-pub use login::{DeviceChoice, DeviceOption, LoginStep, Method, PushWait, SecondFactor};
-pub use phone::{PhoneAccess, PhonePush};
-pub use qa::{
-    ClockInfo, DeviceInfo, DeviceProvision, LockoutInfo, PhoneAccount, PhoneProvision, PushInfo,
-    SettingsInfo,
+// The wire types the broker answers with are the api crate's.
+pub use portcullis_api::{
+    Activated, ActivationStep, ClockInfo, CodeSent, DeviceChoice, DeviceInfo, DeviceOption,
+    DeviceProvision, LockoutInfo, LoginStep, Method, NewSession, PhoneAccess, PhoneAccount,
+    PhoneProvision, PhonePush, PushInfo, PushWait, SecondFactor, SessionInfo, SettingsInfo,
+    VerifyDevice, VerifyMethod,
 };
+
+use portcullis_api::Channel;
 
 use crate::error::BrokerError;
 use crate::password::{Argon2Settings, HashLimits, Passwords};
+use crate::rules::ibkey::{FaultMode, PushDelivery};
 use crate::rules::session::{SessionPolicy, SessionStatus};
 use crate::rules::{Duration, LockStatus, Lockout, Timestamp, Username, UsernameError};
 use crate::scenario::Scenario;
@@ -74,11 +81,22 @@ pub enum Delivery {
 }
 
 impl Delivery {
-    pub fn as_str(self) -> &'static str {
+    /// K4: how a push goes out under `fault` (none: at once).
+    pub fn under(fault: Option<&store::ibkey::Fault>) -> Delivery {
+        match fault.map(|f| (f.mode, f.delay_ms)) {
+            None => Delivery::Now,
+            Some((FaultMode::Drop, _)) => Delivery::Dropped,
+            Some((FaultMode::Delay, ms)) => Delivery::Delayed { ms },
+            Some((FaultMode::Offline, _)) => Delivery::Held,
+        }
+    }
+
+    /// What the store records of it: a delay is the network's, the push is sent.
+    pub fn recorded(self) -> PushDelivery {
         match self {
-            Delivery::Now | Delivery::Delayed { .. } => "sent",
-            Delivery::Dropped => "dropped",
-            Delivery::Held => "held",
+            Delivery::Now | Delivery::Delayed { .. } => PushDelivery::Sent,
+            Delivery::Dropped => PushDelivery::Dropped,
+            Delivery::Held => PushDelivery::Held,
         }
     }
 }
@@ -97,25 +115,6 @@ pub enum BrokerEvent {
     /// Phone tokens were replaced (a phone provisioned again, a reset): event streams
     /// opened with a token that no longer names its phone end.
     PhoneTokensChanged,
-}
-
-#[derive(Debug, Serialize)]
-pub struct NewSession {
-    pub token: String,
-    pub session: SessionInfo,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SessionInfo {
-    pub username: String,
-    pub full_name: String,
-    pub account: String,
-    pub device_id: Option<String>,
-    pub device_kind: Option<String>,
-    pub logged_in_at: String,
-    /// Issue 6: the sooner of the idle end and the daily end, if nothing happens.
-    pub expires_at: String,
-    pub idle_timeout_seconds: i64,
 }
 
 pub struct Broker {
@@ -201,22 +200,26 @@ impl Broker {
         self.events.subscribe()
     }
 
-    /// Runs one transaction whose domain outcome may be an error that must still be
-    /// committed (a failed attempt is recorded, then reported). Events the closure
-    /// collects are sent once the transaction has committed.
+    /// Runs one transaction. A domain error is committed with whatever the closure
+    /// wrote before it (a failed attempt is recorded, then reported); a store error
+    /// rolls everything back. Events the closure collects are sent once the
+    /// transaction has committed.
     fn transact<T>(
         &self,
-        f: impl FnOnce(&Transaction<'_>, Timestamp, &mut Events) -> StoreResult<BrokerResult<T>>,
+        f: impl FnOnce(&Transaction<'_>, Timestamp, &mut Events) -> BrokerResult<T>,
     ) -> BrokerResult<T> {
         let mut events = Vec::new();
-        let out = self
-            .store
-            .write(|tx| -> StoreResult<BrokerResult<T>> { f(tx, self.clock.now(), &mut events) })?;
+        let outcome = self.store.write(|tx| -> StoreResult<BrokerResult<T>> {
+            match f(tx, self.clock.now(), &mut events) {
+                Err(BrokerError::Store(e)) => Err(e),
+                outcome => Ok(outcome),
+            }
+        })?;
         for event in events {
             // No subscriber is fine: nobody is waiting.
             let _ = self.events.send(event);
         }
-        out
+        outcome
     }
 
     fn number_matching(&self, tx: &Transaction<'_>) -> StoreResult<bool> {
@@ -233,17 +236,14 @@ impl Broker {
         now: Timestamp,
         name: &Username,
         password_ok: bool,
-    ) -> StoreResult<BrokerResult<store::UserRow>> {
+    ) -> BrokerResult<store::UserRow> {
         let username = name.as_str();
-        let mut lockout = store::lockout(tx, username)?;
-        if let LockStatus::Locked { .. } = lockout.status(now) {
-            return refuse_locked(tx, username, &mut lockout, now);
-        }
+        locked_out(tx, username, now)?;
         match (password_ok, store::find_user(tx, username)?) {
-            (true, Some(user)) => Ok(Ok(user)),
+            (true, Some(user)) => Ok(user),
             (true, None) | (false, _) => {
                 record_failure(tx, username, now, "invalid_credentials")?;
-                Ok(Err(BrokerError::InvalidCredentials))
+                Err(BrokerError::InvalidCredentials)
             }
         }
     }
@@ -287,11 +287,7 @@ impl Broker {
     /// The session for `token`, without counting as activity (the desktop polls it).
     pub fn session(&self, token: &str) -> BrokerResult<SessionInfo> {
         self.transact(|tx, now, _| {
-            let hash = token_hash(token);
-            let session = match self.live_session(tx, &hash, now)? {
-                Ok(session) => session,
-                Err(e) => return Ok(Err(e)),
-            };
+            let session = self.live_session(tx, &token_hash(token), now)?;
             self.describe_session(tx, &session, now)
         })
     }
@@ -300,10 +296,7 @@ impl Broker {
     pub fn keepalive(&self, token: &str) -> BrokerResult<SessionInfo> {
         self.transact(|tx, now, _| {
             let hash = token_hash(token);
-            let mut session = match self.live_session(tx, &hash, now)? {
-                Ok(session) => session,
-                Err(e) => return Ok(Err(e)),
-            };
+            let mut session = self.live_session(tx, &hash, now)?;
             store::touch_session(tx, &hash, now)?;
             session.last_active_at = now;
             self.describe_session(tx, &session, now)
@@ -313,13 +306,10 @@ impl Broker {
     pub fn logout(&self, token: &str) -> BrokerResult<()> {
         self.transact(|tx, now, _| {
             let hash = token_hash(token);
-            let session = match self.live_session(tx, &hash, now)? {
-                Ok(session) => session,
-                Err(e) => return Ok(Err(e)),
-            };
+            let session = self.live_session(tx, &hash, now)?;
             store::end_session(tx, &hash, now, None)?;
             store::audit(tx, now, Some(&session.username), "logout", "")?;
-            Ok(Ok(()))
+            Ok(())
         })
     }
 
@@ -331,20 +321,20 @@ impl Broker {
         tx: &Transaction<'_>,
         hash: &str,
         now: Timestamp,
-    ) -> StoreResult<BrokerResult<store::SessionRow>> {
+    ) -> BrokerResult<store::SessionRow> {
         let Some(session) = store::session(tx, hash)? else {
-            return Ok(Err(BrokerError::InvalidSession));
+            return Err(BrokerError::InvalidSession);
         };
         match session.state {
             store::SessionState::Open => {}
-            store::SessionState::LoggedOut => return Ok(Err(BrokerError::InvalidSession)),
-            store::SessionState::Expired(why) => return Ok(Err(BrokerError::SessionExpired(why))),
+            store::SessionState::LoggedOut => return Err(BrokerError::InvalidSession),
+            store::SessionState::Expired(why) => return Err(BrokerError::SessionExpired(why)),
         }
         match self
             .sessions
             .status(session.created_at, session.last_active_at, now)
         {
-            SessionStatus::Live { .. } => Ok(Ok(session)),
+            SessionStatus::Live { .. } => Ok(session),
             SessionStatus::Ended { why, at } => {
                 store::end_session(tx, hash, at, Some(why))?;
                 store::audit(
@@ -354,7 +344,7 @@ impl Broker {
                     "session_expired",
                     &format!("{} at {}", why.as_str(), at.rfc3339()),
                 )?;
-                Ok(Err(BrokerError::SessionExpired(why)))
+                Err(BrokerError::SessionExpired(why))
             }
         }
     }
@@ -364,21 +354,21 @@ impl Broker {
         tx: &Transaction<'_>,
         session: &store::SessionRow,
         now: Timestamp,
-    ) -> StoreResult<BrokerResult<SessionInfo>> {
+    ) -> BrokerResult<SessionInfo> {
         let Some(user) = store::find_user(tx, &session.username)? else {
-            return Ok(Err(BrokerError::InvalidSession));
+            return Err(BrokerError::InvalidSession);
         };
         let device = match &session.device_id {
             Some(id) => store::find_device(tx, id)?,
             None => None,
         };
-        Ok(Ok(session_info(
+        Ok(session_info(
             &self.sessions,
             &user,
             device.as_ref(),
             session,
             now,
-        )))
+        ))
     }
 }
 
@@ -407,34 +397,38 @@ fn record_failure(
     Ok(status)
 }
 
-/// L4/L5: an attempt during the lock is refused — and is itself a failure.
-fn refuse_locked<T>(
+/// L4/L5: an attempt during the lock is refused — and is itself a failure. Answers
+/// the refusal, to be returned as the error that commits the count.
+fn refuse_locked(
     tx: &Transaction<'_>,
     username: &str,
     lockout: &mut Lockout,
     now: Timestamp,
-) -> StoreResult<BrokerResult<T>> {
+) -> StoreResult<BrokerError> {
     let status = lockout.record_failure(now);
     store::save_lockout(tx, username, lockout)?;
     store::audit(tx, now, Some(username), "refused_locked", &describe(status))?;
-    match status {
-        LockStatus::Locked { until } => Ok(Err(BrokerError::Locked { until })),
+    Ok(match status {
+        LockStatus::Locked { until } => BrokerError::Locked { until },
         // A failure never unlocks; answer safely all the same.
-        LockStatus::Open { .. } => Ok(Err(BrokerError::InvalidCredentials)),
+        LockStatus::Open { .. } => BrokerError::InvalidCredentials,
+    })
+}
+
+/// L4: `Ok` while `username` is not locked; otherwise the attempt is refused, and
+/// counted (the error commits the count).
+fn locked_out(tx: &Transaction<'_>, username: &str, now: Timestamp) -> BrokerResult<()> {
+    let mut lockout = store::lockout(tx, username)?;
+    match lockout.status(now) {
+        LockStatus::Locked { .. } => Err(refuse_locked(tx, username, &mut lockout, now)?),
+        LockStatus::Open { .. } => Ok(()),
     }
 }
 
-/// L4: whether `username` is locked now; if so the attempt is refused and counted.
-fn locked_out<T>(
-    tx: &Transaction<'_>,
-    username: &str,
-    now: Timestamp,
-) -> StoreResult<Option<BrokerResult<T>>> {
-    let mut lockout = store::lockout(tx, username)?;
-    match lockout.status(now) {
-        LockStatus::Locked { .. } => Ok(Some(refuse_locked(tx, username, &mut lockout, now)?)),
-        LockStatus::Open { .. } => Ok(None),
-    }
+/// A device that can answer a login's second factor now: active (D5), of a kind whose
+/// method this broker serves.
+fn usable(d: &store::DeviceRow) -> bool {
+    factor::serves(d.kind, d.status)
 }
 
 fn describe(status: LockStatus) -> String {
@@ -463,7 +457,8 @@ fn session_info(
         full_name: user.full_name.clone(),
         account: user.account.clone(),
         device_id: device.map(|d| d.id.clone()),
-        device_kind: device.map(|d| d.kind.clone()),
+        device_kind: device.map(|d| d.kind),
+        channel: session.channel,
         logged_in_at: session.created_at.rfc3339(),
         expires_at: expires_at.rfc3339(),
         idle_timeout_seconds: policy.idle.0 / 1000,
@@ -480,11 +475,12 @@ fn open_session(
     policy: &SessionPolicy,
     user: &store::UserRow,
     device: Option<&store::DeviceRow>,
+    channel: Channel,
     now: Timestamp,
-) -> StoreResult<BrokerResult<NewSession>> {
+) -> BrokerResult<NewSession> {
     let mut lockout = store::lockout(tx, &user.username)?;
     if let LockStatus::Locked { .. } = lockout.status(now) {
-        return refuse_locked(tx, &user.username, &mut lockout, now);
+        return Err(refuse_locked(tx, &user.username, &mut lockout, now)?);
     }
     lockout.record_success();
     store::save_lockout(tx, &user.username, &lockout)?;
@@ -495,6 +491,7 @@ fn open_session(
     let row = store::SessionRow {
         username: user.username.clone(),
         device_id: device.map(|d| d.id.clone()),
+        channel,
         created_at: now,
         last_active_at: now,
         state: store::SessionState::Open,
@@ -505,8 +502,60 @@ fn open_session(
         |d| format!("device {}", d.id),
     );
     store::audit(tx, now, Some(&user.username), "login_success", &via)?;
-    Ok(Ok(NewSession {
+    Ok(NewSession {
         token,
         session: session_info(policy, user, device, &row, now),
-    }))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreError;
+
+    fn broker() -> Broker {
+        let cheap = Argon2Settings {
+            memory_kib: 8,
+            iterations: 1,
+            parallelism: 1,
+        };
+        Broker::open(None, Scenario::demo(), cheap).unwrap()
+    }
+
+    fn audited(broker: &Broker, event: &str) -> bool {
+        broker
+            .audit(None, 1000)
+            .unwrap()
+            .iter()
+            .any(|e| e.event == event)
+    }
+
+    #[test]
+    fn l4_a_domain_error_commits_what_it_recorded() {
+        let b = broker();
+        let out: BrokerResult<()> = b.transact(|tx, now, _| {
+            store::audit(tx, now, None, "recorded_then_refused", "")?;
+            Err(BrokerError::LoginFailed)
+        });
+        assert!(matches!(out, Err(BrokerError::LoginFailed)));
+        assert!(
+            audited(&b, "recorded_then_refused"),
+            "a failed attempt is recorded even though the answer is an error"
+        );
+    }
+
+    #[test]
+    fn a_store_error_rolls_back() {
+        let b = broker();
+        let out: BrokerResult<()> = b.transact(|tx, now, events| {
+            store::audit(tx, now, None, "written_then_failed", "")?;
+            events.push(BrokerEvent::LoginChanged);
+            Err(StoreError::Corrupt("disk on fire".into()).into())
+        });
+        assert!(matches!(out, Err(BrokerError::Store(_))));
+        assert!(
+            !audited(&b, "written_then_failed"),
+            "a store failure leaves the state as it was"
+        );
+    }
 }

@@ -6,57 +6,17 @@
 //! carries the OCRA response to the push's challenge, computed from the device's key
 //! and PIN, so the broker checks possession rather than trusting a flag.
 
-use super::login::phone_expected_response;
-use super::{record_failure, token_hash, Broker, BrokerEvent, BrokerResult, Clock};
+use super::factor::challenge::expected_response;
+use super::factor::push::{held_by, notice};
+use super::{record_failure, token_hash, Broker, BrokerEvent, BrokerResult};
 use crate::error::BrokerError;
 use crate::rules::challenge::responses_match;
-use crate::rules::ibkey::{PushFailure, PushState, UnlockMethod};
+use crate::rules::ibkey::{FaultMode, PushDelivery, PushFailure, PushState, UnlockMethod};
 use crate::rules::Timestamp;
 use crate::store::ibkey::{self as phone_store, PushRow};
 use crate::store::{self, DeviceRow};
+use portcullis_api::{PhoneAccess, PhonePush};
 use rusqlite::Transaction;
-use serde::Serialize;
-
-/// What the phone is told of a login request.
-#[derive(Debug, Clone, Serialize)]
-pub struct PhonePush {
-    pub push_id: String,
-    pub phone_id: String,
-    pub username: String,
-    pub device_id: String,
-    /// The question the approval's OCRA response answers.
-    pub challenge: String,
-    /// Number matching: the three numbers to pick from.
-    pub number_choices: Option<Vec<u8>>,
-    pub expires_at: String,
-    pub expires_in_seconds: i64,
-    /// Real (not simulated) time of sending, for measuring delivery latency.
-    pub sent_unix_ms: i64,
-}
-
-pub(super) fn notice(push: &PushRow, now: Timestamp) -> PhonePush {
-    PhonePush {
-        push_id: push.id.clone(),
-        phone_id: push.phone_id.clone(),
-        username: push.username.clone(),
-        device_id: push.device_id.clone(),
-        challenge: push.challenge.clone(),
-        number_choices: push.number_choices.clone(),
-        expires_at: push.expires_at.rfc3339(),
-        expires_in_seconds: ((push.expires_at.0 - now.0).max(0) + 999) / 1000,
-        sent_unix_ms: Clock::real_now().0,
-    }
-}
-
-#[derive(Debug, Serialize)]
-pub struct PhoneAccess {
-    pub username: String,
-    pub device_id: String,
-    pub method: Option<&'static str>,
-    pub authenticated_at: Option<String>,
-    pub trading_access_until: Option<String>,
-    pub trading_access: bool,
-}
 
 impl Broker {
     /// The phone behind a token.
@@ -68,20 +28,29 @@ impl Broker {
         Ok(phone_store::phone_by_token(tx, &token_hash(phone_token))?.map(|(id, _)| id))
     }
 
+    /// The phone behind a token, which must name one.
+    pub(super) fn known_phone(
+        &self,
+        tx: &Transaction<'_>,
+        phone_token: &str,
+    ) -> BrokerResult<String> {
+        self.phone_of(tx, phone_token)?
+            .ok_or(BrokerError::UnknownPhone)
+    }
+
     /// The requests waiting on this phone (K4: not the dropped or held ones).
     pub fn phone_pushes(&self, phone_token: &str) -> BrokerResult<Vec<PhonePush>> {
         self.transact(|tx, now, _| {
-            let Some(phone_id) = self.phone_of(tx, phone_token)? else {
-                return Ok(Err(BrokerError::UnknownPhone));
-            };
+            let phone_id = self.known_phone(tx, phone_token)?;
             let pushes = phone_store::pending_pushes_of_phone(tx, &phone_id)?
                 .into_iter()
                 .filter(|p| {
-                    p.state.at(p.expires_at, now) == PushState::Pending && p.delivery == "sent"
+                    p.state.at(p.expires_at, now) == PushState::Pending
+                        && p.delivery == PushDelivery::Sent
                 })
                 .map(|p| notice(&p, now))
                 .collect();
-            Ok(Ok(pushes))
+            Ok(pushes)
         })
     }
 
@@ -98,17 +67,17 @@ impl Broker {
             let mut released = Vec::new();
             for push in phone_store::pushes_of(tx, None)? {
                 let live = push.state.at(push.expires_at, now) == PushState::Pending;
-                if !live || push.delivery != "held" {
+                if !live || push.delivery != PushDelivery::Held {
                     continue;
                 }
                 let offline = phone_store::fault_for(tx, &push.device_id)?
-                    .is_some_and(|f| f.mode == "offline");
+                    .is_some_and(|f| f.mode == FaultMode::Offline);
                 if !offline {
-                    phone_store::set_push_delivery(tx, &push.id, "sent")?;
+                    phone_store::set_push_delivery(tx, &push.id, PushDelivery::Sent)?;
                     released.push(notice(&push, now));
                 }
             }
-            Ok(Ok(released))
+            Ok(released)
         })
     }
 
@@ -127,11 +96,8 @@ impl Broker {
         let method = UnlockMethod::parse(method)
             .ok_or_else(|| BrokerError::BadRequest("method is \"pin\" or \"biometric\".".into()))?;
         self.transact(|tx, now, events| {
-            let (push, device) = match self.answerable(tx, phone_token, push_id, now)? {
-                Ok(found) => found,
-                Err(e) => return Ok(Err(e)),
-            };
-            let expected = phone_expected_response(&device, &push.challenge)?;
+            let (push, device) = self.answerable(tx, phone_token, push_id, now)?;
+            let expected = expected_response(&device, &push.challenge)?;
             // The push's own lifetime (K6) was checked above; here only the value.
             let correct = responses_match(&expected, response);
             let number_ok = push.number_shown.is_none() || push.number_shown == picked;
@@ -152,7 +118,7 @@ impl Broker {
                     }
                 };
                 record_failure(tx, &push.username, now, event)?;
-                return Ok(Err(answer));
+                return Err(answer);
             }
             phone_store::set_push_state(tx, &push.id, PushState::Approved, now)?;
             phone_store::record_access(tx, &device.id, method, now)?;
@@ -163,21 +129,18 @@ impl Broker {
                 "push_approved",
                 &format!("push {} by {}", push.id, method.as_str()),
             )?;
-            Ok(Ok(()))
+            Ok(())
         })
     }
 
     /// K6: "I'm not logging in": Login failed, a failed attempt.
     pub fn deny_push(&self, phone_token: &str, push_id: &str) -> BrokerResult<()> {
         self.transact(|tx, now, events| {
-            let (push, _device) = match self.answerable(tx, phone_token, push_id, now)? {
-                Ok(found) => found,
-                Err(e) => return Ok(Err(e)),
-            };
+            let (push, _device) = self.answerable(tx, phone_token, push_id, now)?;
             phone_store::set_push_state(tx, &push.id, PushState::Denied, now)?;
             record_failure(tx, &push.username, now, "push_denied")?;
             events.push(BrokerEvent::LoginChanged);
-            Ok(Ok(()))
+            Ok(())
         })
     }
 
@@ -188,43 +151,35 @@ impl Broker {
         phone_token: &str,
         push_id: &str,
         now: Timestamp,
-    ) -> crate::store::StoreResult<BrokerResult<(PushRow, DeviceRow)>> {
-        let Some(phone_id) = self.phone_of(tx, phone_token)? else {
-            return Ok(Err(BrokerError::UnknownPhone));
-        };
+    ) -> BrokerResult<(PushRow, DeviceRow)> {
+        let phone_id = self.known_phone(tx, phone_token)?;
         // K6: bound to its login's phone: another phone's push is "not found" here.
         let Some(push) = phone_store::push(tx, push_id)?.filter(|p| p.phone_id == phone_id) else {
-            return Ok(Err(BrokerError::NotFound(format!("push {push_id}"))));
+            return Err(BrokerError::NotFound(format!("push {push_id}")));
         };
         match push.state.at(push.expires_at, now) {
             PushState::Pending => {}
-            PushState::Expired => return Ok(Err(BrokerError::PushExpired)),
-            PushState::Withdrawn => return Ok(Err(BrokerError::NoPendingLogin)),
+            PushState::Expired => return Err(BrokerError::PushExpired),
+            PushState::Withdrawn => return Err(BrokerError::NoPendingLogin),
             PushState::Approved
             | PushState::Denied
             | PushState::Failed(_)
-            | PushState::Completed => return Ok(Err(BrokerError::PushAnswered)),
+            | PushState::Completed => return Err(BrokerError::PushAnswered),
         }
-        let device = store::find_device(tx, &push.device_id)?
-            .filter(|d| d.status == "active" && d.phone_id.as_deref() == Some(phone_id.as_str()));
+        let device = store::find_device(tx, &push.device_id)?.filter(|d| held_by(d, &phone_id));
         let Some(device) = device else {
-            return Ok(Err(BrokerError::NotFound(format!("push {push_id}"))));
+            return Err(BrokerError::NotFound(format!("push {push_id}")));
         };
-        Ok(Ok((push, device)))
+        Ok((push, device))
     }
 
     /// K7: for each user on this phone, whether the phone still grants trading access.
     pub fn phone_access(&self, phone_token: &str) -> BrokerResult<Vec<PhoneAccess>> {
         self.transact(|tx, now, _| {
-            let Some(phone_id) = self.phone_of(tx, phone_token)? else {
-                return Ok(Err(BrokerError::UnknownPhone));
-            };
+            let phone_id = self.known_phone(tx, phone_token)?;
             let mut out = Vec::new();
             for device in store::all_devices(tx)? {
-                if device.kind != "ib_key"
-                    || device.status != "active"
-                    || device.phone_id.as_deref() != Some(&phone_id)
-                {
+                if !held_by(&device, &phone_id) {
                     continue;
                 }
                 let access = phone_store::access(tx, &device.id)?;
@@ -232,13 +187,13 @@ impl Broker {
                 out.push(PhoneAccess {
                     username: device.owner.clone(),
                     device_id: device.id.clone(),
-                    method: access.map(|(m, _)| m.as_str()),
+                    method: access.map(|(m, _)| m.as_str().to_owned()),
                     authenticated_at: access.map(|(_, at)| at.rfc3339()),
                     trading_access_until: until.map(Timestamp::rfc3339),
                     trading_access: until.is_some_and(|u| now < u),
                 });
             }
-            Ok(Ok(out))
+            Ok(out)
         })
     }
 }

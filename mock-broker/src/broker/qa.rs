@@ -2,86 +2,21 @@
 //! device and phone provisioning for the simulators, the SMS outbox, K4's faults, and
 //! number matching. The server exposes them only with `--qa`.
 
+use super::factor::push::held_by;
 use super::{
     Broker, BrokerEvent, BrokerResult, Clock, CLOCK_OFFSET_KEY, NUMBER_MATCHING_KEY,
     SCENARIO_LOADED_KEY,
 };
 use crate::error::BrokerError;
+use crate::rules::ibkey::{FaultMode, UnlockMethod};
 use crate::rules::{Duration, LockStatus, Timestamp, Username, DSC_PLUS_SUITE};
 use crate::store::ibkey::{self as phone_store, Fault, Sms, ALL_DEVICES};
 use crate::store::{self, StoreError, StoreResult};
-use serde::Serialize;
+use portcullis_api::{
+    ClockInfo, DeviceInfo, DeviceProvision, LockoutInfo, PhoneAccount, PhoneProvision, PushInfo,
+    SettingsInfo,
+};
 use std::sync::atomic::Ordering;
-
-#[derive(Debug, Serialize)]
-pub struct ClockInfo {
-    pub now: String,
-    pub now_ms: i64,
-    pub offset_ms: i64,
-}
-
-#[derive(Debug, Serialize)]
-pub struct LockoutInfo {
-    pub username: String,
-    pub locked: bool,
-    pub locked_until: Option<String>,
-    pub failures_in_window: usize,
-}
-
-#[derive(Debug, Serialize)]
-pub struct DeviceInfo {
-    pub id: String,
-    pub kind: String,
-    pub owner: String,
-    pub status: String,
-    pub phone_id: Option<String>,
-}
-
-/// What a card simulator receives once, in demo/QA mode: its key. Never logged.
-#[derive(Serialize)]
-pub struct DeviceProvision {
-    pub id: String,
-    pub kind: String,
-    pub owner: String,
-    pub suite: &'static str,
-    pub secret_hex: String,
-}
-
-/// What a phone simulator receives to become a scenario's phone: a fresh token and
-/// the keys of the users on it. For biometric users, the PIN hash the phone keeps
-/// behind the biometrics (K1). Never logged.
-#[derive(Serialize)]
-pub struct PhoneProvision {
-    pub phone_id: String,
-    pub phone_token: String,
-    pub accounts: Vec<PhoneAccount>,
-}
-
-#[derive(Serialize)]
-pub struct PhoneAccount {
-    pub username: String,
-    pub device_id: String,
-    pub suite: &'static str,
-    pub secret_hex: String,
-    pub security: String,
-    pub pin_sha1_hex: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct PushInfo {
-    pub push_id: String,
-    pub username: String,
-    pub device_id: String,
-    pub state: &'static str,
-    pub delivery: String,
-    pub number_shown: Option<u8>,
-    pub expires_at: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct SettingsInfo {
-    pub number_matching: bool,
-}
 
 impl Broker {
     pub fn clock(&self) -> ClockInfo {
@@ -177,17 +112,18 @@ impl Broker {
                     tx,
                     &store::DeviceRow {
                         id: d.id.clone(),
-                        kind: d.kind.as_str().to_owned(),
+                        kind: d.kind,
                         owner: d.owner.clone(),
                         secret_hex: d.secret.to_ascii_lowercase(),
                         pin_sha1_hex: hex::encode(ocra::hash_pin(
                             ocra::HashAlgorithm::Sha1,
                             &d.pin,
                         )),
-                        status: d.status.as_str().to_owned(),
+                        status: d.status,
                         last_used_at: None,
                         phone_id: d.phone.clone(),
-                        security: d.security.clone(),
+                        // Checked when the scenario was read.
+                        security: d.security.as_deref().and_then(UnlockMethod::parse),
                         phone_number: d.phone_number.clone(),
                     },
                 )?;
@@ -228,7 +164,7 @@ impl Broker {
                     failures_in_window,
                 },
             };
-            Ok(Ok(info))
+            Ok(info)
         })
     }
 
@@ -246,7 +182,7 @@ impl Broker {
                 "lock_lifted",
                 &format!("by {operator}"),
             )?;
-            Ok(Ok(()))
+            Ok(())
         })?;
         self.lockout(username)
     }
@@ -279,7 +215,7 @@ impl Broker {
     pub fn provision(&self, device_id: &str) -> BrokerResult<DeviceProvision> {
         self.transact(|tx, now, _| {
             let Some(d) = store::find_device(tx, device_id)? else {
-                return Ok(Err(BrokerError::NotFound(format!("device {device_id}"))));
+                return Err(BrokerError::NotFound(format!("device {device_id}")));
             };
             store::audit(
                 tx,
@@ -288,13 +224,13 @@ impl Broker {
                 "device_provisioned",
                 &format!("device {}", d.id),
             )?;
-            Ok(Ok(DeviceProvision {
+            Ok(DeviceProvision {
                 id: d.id,
                 kind: d.kind,
                 owner: d.owner,
-                suite: DSC_PLUS_SUITE,
+                suite: DSC_PLUS_SUITE.into(),
                 secret_hex: d.secret_hex,
-            }))
+            })
         })
     }
 
@@ -303,29 +239,25 @@ impl Broker {
     pub fn provision_phone(&self, phone_id: &str) -> BrokerResult<PhoneProvision> {
         self.transact(|tx, now, events| {
             if !phone_store::phone_exists(tx, phone_id)? {
-                return Ok(Err(BrokerError::NotFound(format!("phone {phone_id}"))));
+                return Err(BrokerError::NotFound(format!("phone {phone_id}")));
             }
             let token = format!("pct_{}", super::random_hex(32));
-            tx.execute(
-                "UPDATE phones SET token_hash = ?2 WHERE id = ?1",
-                rusqlite::params![phone_id, super::token_hash(&token)],
-            )?;
+            phone_store::set_phone_token(tx, phone_id, &super::token_hash(&token))?;
             let accounts = store::all_devices(tx)?
                 .into_iter()
-                .filter(|d| {
-                    d.kind == "ib_key"
-                        && d.status == "active"
-                        && d.phone_id.as_deref() == Some(phone_id)
-                })
+                .filter(|d| held_by(d, phone_id))
                 .map(|d| {
-                    let security = d.security.clone().unwrap_or_else(|| "pin".into());
+                    let security = d.security.unwrap_or(UnlockMethod::Pin);
                     PhoneAccount {
                         username: d.owner,
                         device_id: d.id,
-                        suite: DSC_PLUS_SUITE,
+                        suite: DSC_PLUS_SUITE.into(),
                         secret_hex: d.secret_hex,
-                        pin_sha1_hex: (security == "biometric").then_some(d.pin_sha1_hex),
-                        security,
+                        pin_sha1_hex: match security {
+                            UnlockMethod::Biometric => Some(d.pin_sha1_hex),
+                            UnlockMethod::Pin => None,
+                        },
+                        security: security.as_str().to_owned(),
                     }
                 })
                 .collect();
@@ -338,11 +270,11 @@ impl Broker {
             )?;
             // The old token's event streams end (once this commits).
             events.push(BrokerEvent::PhoneTokensChanged);
-            Ok(Ok(PhoneProvision {
+            Ok(PhoneProvision {
                 phone_id: phone_id.to_owned(),
                 phone_token: token,
                 accounts,
-            }))
+            })
         })
     }
 
@@ -359,15 +291,16 @@ impl Broker {
         mode: &str,
         delay_ms: u64,
     ) -> BrokerResult<Vec<Fault>> {
-        if !matches!(mode, "none" | "drop" | "delay" | "offline") {
-            return Err(BrokerError::BadRequest(
-                "mode is none, drop, delay or offline.".into(),
-            ));
-        }
+        let mode = match mode {
+            "none" => None,
+            other => Some(FaultMode::parse(other).ok_or_else(|| {
+                BrokerError::BadRequest("mode is none, drop, delay or offline.".into())
+            })?),
+        };
         let faults = self.transact(|tx, now, events| {
             let target = device_id.unwrap_or(ALL_DEVICES);
             if target != ALL_DEVICES && store::find_device(tx, target)?.is_none() {
-                return Ok(Err(BrokerError::NotFound(format!("device {target}"))));
+                return Err(BrokerError::NotFound(format!("device {target}")));
             }
             phone_store::set_fault(tx, target, mode, delay_ms)?;
             store::audit(
@@ -375,10 +308,13 @@ impl Broker {
                 now,
                 None,
                 "fault_set",
-                &format!("{target}: {mode} {delay_ms} ms"),
+                &format!(
+                    "{target}: {} {delay_ms} ms",
+                    mode.map_or("none", FaultMode::as_str)
+                ),
             )?;
             events.push(BrokerEvent::FaultsChanged);
-            Ok(Ok(phone_store::faults(tx)?))
+            Ok(phone_store::faults(tx)?)
         })?;
         Ok(faults)
     }
@@ -412,16 +348,16 @@ impl Broker {
             let pushes = phone_store::pushes_of(tx, username)?
                 .into_iter()
                 .map(|p| PushInfo {
-                    state: p.state.at(p.expires_at, now).as_str(),
+                    state: p.state.at(p.expires_at, now).as_str().into(),
                     push_id: p.id,
                     username: p.username,
                     device_id: p.device_id,
-                    delivery: p.delivery,
+                    delivery: p.delivery.as_str().to_owned(),
                     number_shown: p.number_shown,
                     expires_at: p.expires_at.rfc3339(),
                 })
                 .collect();
-            Ok(Ok(pushes))
+            Ok(pushes)
         })
     }
 }

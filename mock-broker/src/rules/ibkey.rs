@@ -106,6 +106,65 @@ impl PushState {
     }
 }
 
+/// K4: what became of a push on its way to the phone, as recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushDelivery {
+    /// Sent (perhaps late: a delay is the network's, not a state).
+    Sent,
+    /// Lost on the way: the phone never hears of it.
+    Dropped,
+    /// The phone is offline: held until it is back, while the push lives.
+    Held,
+}
+
+impl PushDelivery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PushDelivery::Sent => "sent",
+            PushDelivery::Dropped => "dropped",
+            PushDelivery::Held => "held",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<PushDelivery> {
+        [
+            PushDelivery::Sent,
+            PushDelivery::Dropped,
+            PushDelivery::Held,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == text)
+    }
+}
+
+/// K4: how notifications fail, as QA simulates it for a device or for all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultMode {
+    /// Notifications are lost.
+    Drop,
+    /// Notifications arrive late (by the fault's delay).
+    Delay,
+    /// The phone is offline: notifications wait until it is back.
+    Offline,
+}
+
+impl FaultMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaultMode::Drop => "drop",
+            FaultMode::Delay => "delay",
+            FaultMode::Offline => "offline",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<FaultMode> {
+        [FaultMode::Drop, FaultMode::Delay, FaultMode::Offline]
+            .into_iter()
+            .find(|m| m.as_str() == text)
+    }
+}
+
 /// K1 vs D5: what IB Key activation needs before its code is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EnrolmentCheck {

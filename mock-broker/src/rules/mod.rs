@@ -5,6 +5,7 @@
 //! the result. The rule ids (L1, C4, …) are those of `SLS-RULES.md`.
 
 pub mod challenge;
+pub mod device;
 pub mod ibkey;
 pub mod lockout;
 pub mod session;

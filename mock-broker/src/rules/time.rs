@@ -22,6 +22,9 @@ impl Duration {
     pub const fn hours(h: i64) -> Self {
         Duration::minutes(h * 60)
     }
+    pub const fn days(d: i64) -> Self {
+        Duration::hours(d * 24)
+    }
 }
 
 impl Timestamp {

@@ -1,13 +1,12 @@
 //! The desktop's endpoints: `/v1/login…`, `/v1/session…`, `/v1/logout`.
 
-use super::{bearer, blocking, ApiError, ApiJson, AppState};
-use crate::broker::PushWait;
+use super::{blocking, ApiError, ApiJson, AppState, SessionToken};
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::json;
+use portcullis_api::{
+    DeviceRequest, Empty, LoggedOut, LoginCancelled, LoginRequest, LoginStep, PushWait,
+    ResponseRequest, SessionInfo, SessionOpened, TicketRequest, WaitRequest,
+};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -17,84 +16,69 @@ const DEFAULT_WAIT: Duration = Duration::from_secs(25);
 /// Expiry is a matter of time passing, which no event announces: look this often.
 const EXPIRY_CHECK: Duration = Duration::from_millis(500);
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct LoginRequest {
-    username: String,
-    password: String,
-    /// D6: skip the device choice.
-    #[serde(default)]
-    device_id: Option<String>,
-}
-
+/// The password step (L1–L5): a session, a device choice (D6) or a second factor (D5).
+#[utoipa::path(post, path = "/v1/login", tag = "login", request_body = LoginRequest,
+    responses((status = 200, body = LoginStep)))]
 pub(super) async fn password(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<LoginRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<LoginStep>, ApiError> {
     let step = blocking(&state, move |b| {
-        b.login_password(&req.username, &req.password, req.device_id.as_deref())
+        b.login_password(
+            &req.username,
+            &req.password,
+            req.device_id.as_deref(),
+            req.channel,
+        )
     })
     .await?;
-    Ok(Json(step).into_response())
+    Ok(Json(step))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct TicketRequest {
-    ticket: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct DeviceRequest {
-    ticket: String,
-    device_id: String,
-}
-
-/// D6.
+/// D6: the chosen device's second factor.
+#[utoipa::path(post, path = "/v1/login/device", tag = "login", request_body = DeviceRequest,
+    responses((status = 200, body = LoginStep)))]
 pub(super) async fn device(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<DeviceRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<LoginStep>, ApiError> {
     let step = blocking(&state, move |b| {
         b.choose_device(&req.ticket, &req.device_id)
     })
     .await?;
-    Ok(Json(step).into_response())
+    Ok(Json(step))
 }
 
-/// K3.
+/// K3: the push is withdrawn; a challenge instead.
+#[utoipa::path(post, path = "/v1/login/fallback", tag = "login", request_body = TicketRequest,
+    responses((status = 200, body = LoginStep)))]
 pub(super) async fn fallback(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<TicketRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<LoginStep>, ApiError> {
     let step = blocking(&state, move |b| b.push_fallback(&req.ticket)).await?;
-    Ok(Json(step).into_response())
+    Ok(Json(step))
 }
 
-/// "Send again".
+/// "Send again": a new push.
+#[utoipa::path(post, path = "/v1/login/resend", tag = "login", request_body = TicketRequest,
+    responses((status = 200, body = LoginStep)))]
 pub(super) async fn resend(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<TicketRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<LoginStep>, ApiError> {
     let step = blocking(&state, move |b| b.push_resend(&req.ticket)).await?;
-    Ok(Json(step).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct WaitRequest {
-    ticket: String,
-    #[serde(default)]
-    timeout_ms: Option<u64>,
+    Ok(Json(step))
 }
 
 /// K2: long-polls the push of a login. Answers as soon as the phone answers (an event
 /// wakes it), when the push expires, or after `timeout_ms` with `pending`.
+#[utoipa::path(post, path = "/v1/login/wait", tag = "login", request_body = WaitRequest,
+    responses((status = 200, body = PushWait)))]
 pub(super) async fn wait(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<WaitRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<PushWait>, ApiError> {
     let mut changes = state.broker.subscribe();
     let timeout = req
         .timeout_ms
@@ -106,9 +90,7 @@ pub(super) async fn wait(
         let status = blocking(&state, move |b| b.push_status(&ticket)).await?;
         match status {
             PushWait::Pending { .. } if Instant::now() < deadline => {}
-            PushWait::Pending { .. } | PushWait::Authenticated(_) => {
-                return Ok(Json(status).into_response())
-            }
+            PushWait::Pending { .. } | PushWait::Authenticated(_) => return Ok(Json(status)),
         }
         tokio::select! {
             _ = changes.recv() => {}
@@ -118,59 +100,62 @@ pub(super) async fn wait(
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct ResponseRequest {
-    ticket: String,
-    response: String,
-}
-
+/// A challenge's response or the SMS code.
+#[utoipa::path(post, path = "/v1/login/response", tag = "login", request_body = ResponseRequest,
+    responses((status = 200, body = SessionOpened)))]
 pub(super) async fn response(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<ResponseRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<SessionOpened>, ApiError> {
     let session = blocking(&state, move |b| {
         b.login_response(&req.ticket, &req.response)
     })
     .await?;
-    Ok(Json(
-        json!({ "status": "authenticated", "token": session.token, "session": session.session }),
-    )
-    .into_response())
+    Ok(Json(SessionOpened::Authenticated(session)))
 }
 
+/// The login ends here; a push still out is withdrawn.
+#[utoipa::path(post, path = "/v1/login/cancel", tag = "login", request_body = TicketRequest,
+    responses((status = 200, body = LoginCancelled)))]
 pub(super) async fn cancel(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<TicketRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<LoginCancelled>, ApiError> {
     blocking(&state, move |b| b.cancel_login(&req.ticket)).await?;
-    Ok(Json(json!({ "status": "cancelled" })).into_response())
+    Ok(Json(LoginCancelled::Cancelled))
 }
 
+/// The session; reading it is not activity.
+#[utoipa::path(get, path = "/v1/session", tag = "login",
+    security(("session_token" = [])),
+    responses((status = 200, body = SessionInfo)))]
 pub(super) async fn session(
     State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let token = bearer(&headers)?;
+    SessionToken(token): SessionToken,
+) -> Result<Json<SessionInfo>, ApiError> {
     let info = blocking(&state, move |b| b.session(&token)).await?;
-    Ok(Json(info).into_response())
+    Ok(Json(info))
 }
 
 /// Issue 6: activity from the desktop; the idle limit counts again from now.
+#[utoipa::path(post, path = "/v1/session/keepalive", tag = "login",
+    security(("session_token" = [])), request_body = Empty,
+    responses((status = 200, body = SessionInfo)))]
 pub(super) async fn keepalive(
     State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let token = bearer(&headers)?;
+    SessionToken(token): SessionToken,
+) -> Result<Json<SessionInfo>, ApiError> {
     let info = blocking(&state, move |b| b.keepalive(&token)).await?;
-    Ok(Json(info).into_response())
+    Ok(Json(info))
 }
 
+#[utoipa::path(post, path = "/v1/logout", tag = "login",
+    security(("session_token" = [])), request_body = Empty,
+    responses((status = 200, body = LoggedOut)))]
 pub(super) async fn logout(
     State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let token = bearer(&headers)?;
+    SessionToken(token): SessionToken,
+) -> Result<Json<LoggedOut>, ApiError> {
     blocking(&state, move |b| b.logout(&token)).await?;
-    Ok(Json(json!({ "status": "logged_out" })).into_response())
+    Ok(Json(LoggedOut::LoggedOut))
 }

@@ -4,32 +4,40 @@
 //! a code before any handler runs, and change nothing; so do requests from callers who
 //! may not drive the broker (`edge`). Connections are accepted, capped and timed out
 //! in `listen`.
+//!
+//! The wire's types are `portcullis_api`'s; each route is registered together with its
+//! OpenAPI operation (`openapi`), and tokens are read by extractors (`token`).
 
 use crate::broker::Broker;
-use crate::error::{BrokerError, BUSY_RETRY_AFTER_SECONDS};
-use crate::rules::ibkey::PushFailure;
+use crate::error::{BrokerError, WrongStage, BUSY_RETRY_AFTER_SECONDS};
+use crate::rules::ibkey::{PhoneNumberError, PinError, PushFailure};
+use crate::rules::session::SessionEnd;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{middleware, Json, Router};
+use axum::{middleware, Extension, Json, Router};
+use portcullis_api::{ErrorBody, ErrorCode, ErrorReason, Health};
 use serde::de::DeserializeOwned;
-use serde_json::json;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::broadcast;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 mod edge;
 mod listen;
 mod login;
+pub mod openapi;
 mod phone;
 mod qa;
+mod token;
 
 pub use edge::{EdgePolicy, QaToken, QA_TOKEN_HEADER};
 pub use listen::ConnectionLimits;
-pub use phone::PhoneEvent;
+pub use portcullis_api::PhoneEvent;
+pub use token::{PhoneToken, SessionToken};
 
 /// Requests are small; anything larger is refused with `body_too_large`.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -40,7 +48,7 @@ pub struct AppState {
     /// QA controls answer only when the broker was started with `--qa`.
     pub qa: bool,
     /// What phones hear, after K4's faults.
-    pub phone_events: broadcast::Sender<phone::PhoneEvent>,
+    pub phone_events: broadcast::Sender<PhoneEvent>,
     /// Who may drive the broker: `Host`, `Origin`, the QA token.
     pub edge: EdgePolicy,
 }
@@ -64,58 +72,68 @@ impl AppState {
     }
 }
 
-/// The router, testable without a socket.
+/// The router, testable without a socket. Every route is registered with its OpenAPI
+/// operation (`routes!`), so the document served at `/openapi.json` is the router's.
 pub fn app(state: AppState) -> Router {
-    let mut router = Router::new()
-        .route("/health", get(health))
-        .route("/v1/login", post(login::password))
-        .route("/v1/login/device", post(login::device))
-        .route("/v1/login/fallback", post(login::fallback))
-        .route("/v1/login/resend", post(login::resend))
-        .route("/v1/login/wait", post(login::wait))
-        .route("/v1/login/response", post(login::response))
-        .route("/v1/login/cancel", post(login::cancel))
-        .route("/v1/session", get(login::session))
-        .route("/v1/session/keepalive", post(login::keepalive))
-        .route("/v1/logout", post(login::logout))
-        .route("/v1/phone/activation/start", post(phone::activation_start))
-        .route(
-            "/v1/phone/activation/verify",
-            post(phone::activation_verify),
-        )
-        .route(
-            "/v1/phone/activation/finish",
-            post(phone::activation_finish),
-        )
-        .route("/v1/phone/events", get(phone::events))
-        .route("/v1/phone/pushes", get(phone::pushes))
-        .route("/v1/phone/pushes/{id}/approve", post(phone::approve))
-        .route("/v1/phone/pushes/{id}/deny", post(phone::deny))
-        .route("/v1/phone/access", get(phone::access));
-    if state.qa {
-        router = router
-            .route("/qa/clock", get(qa::clock))
-            .route("/qa/clock/advance", post(qa::clock_advance))
-            .route("/qa/clock/set", post(qa::clock_set))
-            .route("/qa/reset", post(qa::reset))
-            .route("/qa/users/{username}/lockout", get(qa::lockout))
-            .route("/qa/users/{username}/unlock", post(qa::unlock))
-            .route("/qa/audit", get(qa::audit))
-            .route("/qa/devices", get(qa::devices))
-            .route("/qa/devices/{id}/provision", post(qa::provision))
-            .route("/qa/phones/{id}/provision", post(qa::provision_phone))
-            .route("/qa/sms", get(qa::sms))
-            .route("/qa/faults", get(qa::faults).post(qa::set_fault))
-            .route("/qa/settings", get(qa::settings).post(qa::set_settings))
-            .route("/qa/pushes", get(qa::pushes));
-    }
+    let (router, mut document) = routes(state.qa).split_for_parts();
+    openapi::finish(&mut document);
     router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(Extension(Arc::new(document)))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Last, so it runs first, for every route and the fallbacks alike.
         .layer(middleware::from_fn_with_state(state.clone(), edge::guard))
         .with_state(state)
+}
+
+/// The OpenAPI 3.1 document of a broker started with (`qa`) or without `--qa`.
+pub fn openapi(qa: bool) -> utoipa::openapi::OpenApi {
+    let mut document = routes(qa).into_openapi();
+    openapi::finish(&mut document);
+    document
+}
+
+fn routes(qa: bool) -> OpenApiRouter<AppState> {
+    let router = OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(health))
+        .routes(routes!(openapi::document))
+        .routes(routes!(login::password))
+        .routes(routes!(login::device))
+        .routes(routes!(login::fallback))
+        .routes(routes!(login::resend))
+        .routes(routes!(login::wait))
+        .routes(routes!(login::response))
+        .routes(routes!(login::cancel))
+        .routes(routes!(login::session))
+        .routes(routes!(login::keepalive))
+        .routes(routes!(login::logout))
+        .routes(routes!(phone::activation_start))
+        .routes(routes!(phone::activation_verify))
+        .routes(routes!(phone::activation_finish))
+        .routes(routes!(phone::events))
+        .routes(routes!(phone::pushes))
+        .routes(routes!(phone::approve))
+        .routes(routes!(phone::deny))
+        .routes(routes!(phone::access));
+    if !qa {
+        return router;
+    }
+    router
+        .routes(routes!(qa::clock))
+        .routes(routes!(qa::clock_advance))
+        .routes(routes!(qa::clock_set))
+        .routes(routes!(qa::reset))
+        .routes(routes!(qa::lockout))
+        .routes(routes!(qa::unlock))
+        .routes(routes!(qa::audit))
+        .routes(routes!(qa::devices))
+        .routes(routes!(qa::provision))
+        .routes(routes!(qa::provision_phone))
+        .routes(routes!(qa::sms))
+        .routes(routes!(qa::faults, qa::set_fault))
+        .routes(routes!(qa::settings, qa::set_settings))
+        .routes(routes!(qa::pushes))
 }
 
 /// Serves until `shutdown` resolves, on a listener the caller bound (port 0 in tests),
@@ -140,45 +158,98 @@ pub async fn run_with_limits(
 
 // ---- errors -----------------------------------------------------------------------
 
+/// An error answer: the status (from the code, in [`status_of`]), the body, and for
+/// `busy` when to try again.
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
-    message: String,
-    extra: Option<serde_json::Value>,
+    body: ErrorBody,
     /// Seconds, sent as `Retry-After` (with `busy`).
     retry_after: Option<u32>,
 }
 
-fn status_of(err: &BrokerError) -> StatusCode {
+impl ApiError {
+    /// An error that did not come from the broker (the edge, axum's rejections).
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: status_of(code),
+            body: ErrorBody::new(code, message),
+            retry_after: None,
+        }
+    }
+}
+
+/// The one place each code gets its HTTP status.
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::BadCharacter
+        | ErrorCode::MissingField
+        | ErrorCode::BadRequest
+        | ErrorCode::InvalidJson
+        | ErrorCode::InvalidQuery
+        | ErrorCode::InvalidPhoneNumber
+        | ErrorCode::InvalidPin => StatusCode::BAD_REQUEST,
+        ErrorCode::InvalidCredentials
+        | ErrorCode::LoginFailed
+        | ErrorCode::InvalidSession
+        | ErrorCode::SessionExpired
+        | ErrorCode::PushDenied
+        | ErrorCode::NumberMismatch
+        | ErrorCode::InvalidCode
+        | ErrorCode::UnknownPhone
+        | ErrorCode::QaTokenRequired => StatusCode::UNAUTHORIZED,
+        ErrorCode::ForbiddenOrigin | ErrorCode::ForbiddenHost => StatusCode::FORBIDDEN,
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::NoPendingLogin
+        | ErrorCode::WrongStage
+        | ErrorCode::PushAlreadyAnswered
+        | ErrorCode::AlreadyAdded => StatusCode::CONFLICT,
+        ErrorCode::ChallengeExpired
+        | ErrorCode::LoginExpired
+        | ErrorCode::PushExpired
+        | ErrorCode::ActivationOver => StatusCode::GONE,
+        ErrorCode::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode::InvalidField => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::Locked => StatusCode::LOCKED,
+        ErrorCode::Busy | ErrorCode::Internal => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+/// The one place a broker error becomes a code, and what the code carries besides.
+fn error_code(err: &BrokerError) -> ErrorCode {
     match err {
-        BrokerError::MissingField(_) | BrokerError::BadRequest(_) | BrokerError::BadCharacter => {
-            StatusCode::BAD_REQUEST
-        }
-        BrokerError::InvalidCredentials
-        | BrokerError::LoginFailed
-        | BrokerError::PushFailed(_)
-        | BrokerError::InvalidSession
-        | BrokerError::SessionExpired(_) => StatusCode::UNAUTHORIZED,
-        BrokerError::Locked { .. } => StatusCode::LOCKED,
-        BrokerError::ChallengeExpired => StatusCode::GONE,
-        BrokerError::NoPendingLogin => StatusCode::CONFLICT,
-        BrokerError::NotFound(_) => StatusCode::NOT_FOUND,
-        BrokerError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
-        BrokerError::LoginExpired | BrokerError::PushExpired | BrokerError::ActivationOver(_) => {
-            StatusCode::GONE
-        }
-        BrokerError::WrongStage(_) | BrokerError::PushAnswered | BrokerError::AlreadyAdded => {
-            StatusCode::CONFLICT
-        }
-        BrokerError::PushDenied
-        | BrokerError::NumberMismatch
-        | BrokerError::InvalidCode { .. }
-        | BrokerError::UnknownPhone => StatusCode::UNAUTHORIZED,
-        BrokerError::InvalidPhoneNumber(_) | BrokerError::InvalidPin(_) => StatusCode::BAD_REQUEST,
-        BrokerError::Busy => StatusCode::SERVICE_UNAVAILABLE,
-        BrokerError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        BrokerError::ForbiddenOrigin | BrokerError::ForbiddenHost => StatusCode::FORBIDDEN,
-        BrokerError::QaTokenRequired => StatusCode::UNAUTHORIZED,
+        BrokerError::MissingField(_) => ErrorCode::MissingField,
+        BrokerError::BadRequest(_) => ErrorCode::BadRequest,
+        BrokerError::BadCharacter => ErrorCode::BadCharacter,
+        BrokerError::InvalidCredentials => ErrorCode::InvalidCredentials,
+        BrokerError::Locked { .. } => ErrorCode::Locked,
+        // A phone's wrong answer has the code of a wrong response typed on the desktop
+        // (L6); `reason` says which.
+        BrokerError::LoginFailed | BrokerError::PushFailed(_) => ErrorCode::LoginFailed,
+        BrokerError::ChallengeExpired => ErrorCode::ChallengeExpired,
+        BrokerError::NoPendingLogin => ErrorCode::NoPendingLogin,
+        BrokerError::InvalidSession => ErrorCode::InvalidSession,
+        BrokerError::SessionExpired(_) => ErrorCode::SessionExpired,
+        BrokerError::LoginExpired => ErrorCode::LoginExpired,
+        BrokerError::WrongStage(_) => ErrorCode::WrongStage,
+        BrokerError::PushDenied => ErrorCode::PushDenied,
+        BrokerError::PushExpired => ErrorCode::PushExpired,
+        BrokerError::PushAnswered => ErrorCode::PushAlreadyAnswered,
+        BrokerError::NumberMismatch => ErrorCode::NumberMismatch,
+        BrokerError::InvalidPhoneNumber(_) => ErrorCode::InvalidPhoneNumber,
+        BrokerError::InvalidPin(_) => ErrorCode::InvalidPin,
+        BrokerError::InvalidCode { .. } => ErrorCode::InvalidCode,
+        BrokerError::ActivationOver(_) => ErrorCode::ActivationOver,
+        BrokerError::AlreadyAdded => ErrorCode::AlreadyAdded,
+        BrokerError::UnknownPhone => ErrorCode::UnknownPhone,
+        BrokerError::NotFound(_) => ErrorCode::NotFound,
+        BrokerError::Store(_) => ErrorCode::Internal,
+        BrokerError::Busy => ErrorCode::Busy,
+        BrokerError::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+        BrokerError::ForbiddenOrigin => ErrorCode::ForbiddenOrigin,
+        BrokerError::ForbiddenHost => ErrorCode::ForbiddenHost,
+        BrokerError::QaTokenRequired => ErrorCode::QaTokenRequired,
     }
 }
 
@@ -188,23 +259,72 @@ const LOGIN_FAILED_HINTS: [&str; 2] = [
     "Security card and device responses have no spaces between characters.",
 ];
 
+fn hints() -> Option<Vec<String>> {
+    Some(LOGIN_FAILED_HINTS.map(String::from).to_vec())
+}
+
+fn push_failure_reason(why: PushFailure) -> ErrorReason {
+    match why {
+        PushFailure::WrongResponse => ErrorReason::WrongResponse,
+        PushFailure::NumberMismatch => ErrorReason::NumberMismatch,
+    }
+}
+
+fn session_end_reason(why: SessionEnd) -> ErrorReason {
+    match why {
+        SessionEnd::Idle => ErrorReason::Idle,
+        SessionEnd::DailyEnd => ErrorReason::DailyEnd,
+    }
+}
+
+fn phone_number_reason(why: &PhoneNumberError) -> ErrorReason {
+    match why {
+        PhoneNumberError::NotDigits => ErrorReason::NotDigits,
+        PhoneNumberError::TrunkPrefix => ErrorReason::TrunkPrefix,
+        PhoneNumberError::Length => ErrorReason::Length,
+    }
+}
+
+fn pin_reason(why: &PinError) -> ErrorReason {
+    match why {
+        PinError::Length => ErrorReason::Length,
+        PinError::Characters => ErrorReason::Characters,
+    }
+}
+
+fn stage_reason(stage: WrongStage) -> ErrorReason {
+    match stage {
+        WrongStage::NotPushing => ErrorReason::NotPushing,
+        WrongStage::PushApproved => ErrorReason::PushApproved,
+        WrongStage::NotTyped => ErrorReason::NotTyped,
+        WrongStage::AwaitingDevice => ErrorReason::AwaitingDevice,
+        WrongStage::NotVerifying => ErrorReason::NotVerifying,
+    }
+}
+
 impl From<BrokerError> for ApiError {
     fn from(err: BrokerError) -> Self {
         if let BrokerError::Store(cause) = &err {
             // The cause goes to the log; the client gets the code and a plain message.
             tracing::error!(%cause, "store failure");
         }
-        let extra = match &err {
-            BrokerError::Locked { until } => Some(json!({ "locked_until": until.rfc3339() })),
-            BrokerError::LoginFailed => Some(json!({ "hints": LOGIN_FAILED_HINTS })),
-            BrokerError::PushFailed(why @ PushFailure::WrongResponse) => {
-                Some(json!({ "reason": why.as_str(), "hints": LOGIN_FAILED_HINTS }))
+        let mut body = ErrorBody::new(error_code(&err), err.message());
+        let mut retry_after = None;
+        match &err {
+            BrokerError::Locked { until } => body.locked_until = Some(until.rfc3339()),
+            BrokerError::LoginFailed => body.hints = hints(),
+            BrokerError::PushFailed(why) => {
+                body.reason = Some(push_failure_reason(*why));
+                if *why == PushFailure::WrongResponse {
+                    body.hints = hints();
+                }
             }
-            BrokerError::PushFailed(why @ PushFailure::NumberMismatch) => {
-                Some(json!({ "reason": why.as_str() }))
-            }
-            BrokerError::SessionExpired(why) => Some(json!({ "reason": why.as_str() })),
-            BrokerError::InvalidCode { tries_left } => Some(json!({ "tries_left": tries_left })),
+            BrokerError::SessionExpired(why) => body.reason = Some(session_end_reason(*why)),
+            BrokerError::InvalidCode { tries_left } => body.tries_left = Some(*tries_left),
+            BrokerError::InvalidPhoneNumber(why) => body.reason = Some(phone_number_reason(why)),
+            BrokerError::InvalidPin(why) => body.reason = Some(pin_reason(why)),
+            BrokerError::WrongStage(stage) => body.reason = Some(stage_reason(*stage)),
+            BrokerError::Busy => retry_after = Some(BUSY_RETRY_AFTER_SECONDS),
             BrokerError::MissingField(_)
             | BrokerError::BadRequest(_)
             | BrokerError::BadCharacter
@@ -215,59 +335,21 @@ impl From<BrokerError> for ApiError {
             | BrokerError::NotFound(_)
             | BrokerError::Store(_)
             | BrokerError::LoginExpired
-            | BrokerError::WrongStage(_)
             | BrokerError::PushDenied
             | BrokerError::PushExpired
             | BrokerError::PushAnswered
             | BrokerError::NumberMismatch
-            | BrokerError::InvalidPhoneNumber(_)
-            | BrokerError::InvalidPin(_)
             | BrokerError::ActivationOver(_)
             | BrokerError::AlreadyAdded
             | BrokerError::UnknownPhone
-            | BrokerError::Busy
             | BrokerError::UnsupportedMediaType
             | BrokerError::ForbiddenOrigin
             | BrokerError::ForbiddenHost
-            | BrokerError::QaTokenRequired => None,
-        };
-        let retry_after = match &err {
-            BrokerError::Busy => Some(BUSY_RETRY_AFTER_SECONDS),
-            BrokerError::MissingField(_)
-            | BrokerError::BadRequest(_)
-            | BrokerError::BadCharacter
-            | BrokerError::InvalidCredentials
-            | BrokerError::Locked { .. }
-            | BrokerError::LoginFailed
-            | BrokerError::ChallengeExpired
-            | BrokerError::NoPendingLogin
-            | BrokerError::LoginExpired
-            | BrokerError::WrongStage(_)
-            | BrokerError::PushDenied
-            | BrokerError::PushExpired
-            | BrokerError::PushAnswered
-            | BrokerError::NumberMismatch
-            | BrokerError::InvalidPhoneNumber(_)
-            | BrokerError::InvalidPin(_)
-            | BrokerError::InvalidCode { .. }
-            | BrokerError::ActivationOver(_)
-            | BrokerError::AlreadyAdded
-            | BrokerError::UnknownPhone
-            | BrokerError::InvalidSession
-            | BrokerError::NotFound(_)
-            | BrokerError::Store(_)
-            | BrokerError::UnsupportedMediaType
-            | BrokerError::ForbiddenOrigin
-            | BrokerError::ForbiddenHost
-            | BrokerError::QaTokenRequired
-            | BrokerError::PushFailed(_)
-            | BrokerError::SessionExpired(_) => None,
-        };
+            | BrokerError::QaTokenRequired => {}
+        }
         ApiError {
-            status: status_of(&err),
-            code: err.code(),
-            message: err.message(),
-            extra,
+            status: status_of(body.code),
+            body,
             retry_after,
         }
     }
@@ -278,21 +360,21 @@ impl From<JsonRejection> for ApiError {
     #[allow(clippy::wildcard_enum_match_arm)]
     fn from(rejection: JsonRejection) -> Self {
         let code = match &rejection {
-            JsonRejection::JsonDataError(_) => "invalid_field",
-            JsonRejection::JsonSyntaxError(_) => "invalid_json",
-            JsonRejection::MissingJsonContentType(_) => "unsupported_media_type",
+            JsonRejection::JsonDataError(_) => ErrorCode::InvalidField,
+            JsonRejection::JsonSyntaxError(_) => ErrorCode::InvalidJson,
+            JsonRejection::MissingJsonContentType(_) => ErrorCode::UnsupportedMediaType,
             JsonRejection::BytesRejection(_)
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE =>
             {
-                "body_too_large"
+                ErrorCode::BodyTooLarge
             }
-            _ => "bad_request",
+            _ => ErrorCode::BadRequest,
         };
         ApiError {
+            // axum's own status, as before: it agrees with `status_of` for every code
+            // above.
             status: rejection.status(),
-            code,
-            message: rejection.body_text(),
-            extra: None,
+            body: ErrorBody::new(code, rejection.body_text()),
             retry_after: None,
         }
     }
@@ -300,13 +382,7 @@ impl From<JsonRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({ "code": self.code, "message": self.message });
-        if let (Some(serde_json::Value::Object(extra)), Some(obj)) =
-            (self.extra, body.as_object_mut())
-        {
-            obj.extend(extra);
-        }
-        let mut response = (self.status, Json(body)).into_response();
+        let mut response = (self.status, Json(self.body)).into_response();
         if let Some(seconds) = self.retry_after {
             response
                 .headers_mut()
@@ -329,23 +405,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 }
 
 async fn not_found() -> ApiError {
-    ApiError {
-        status: StatusCode::NOT_FOUND,
-        code: "not_found",
-        message: "No such endpoint.".into(),
-        extra: None,
-        retry_after: None,
-    }
+    ApiError::new(ErrorCode::NotFound, "No such endpoint.")
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError {
-        status: StatusCode::METHOD_NOT_ALLOWED,
-        code: "method_not_allowed",
-        message: "Method not allowed.".into(),
-        extra: None,
-        retry_after: None,
-    }
+    ApiError::new(ErrorCode::MethodNotAllowed, "Method not allowed.")
 }
 
 /// Runs a broker call on a blocking task (Argon2 and SQLite block).
@@ -358,26 +422,17 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .await
         .map_err(|e| {
             tracing::error!(cause = %e, "broker task failed");
-            ApiError {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                code: "internal",
-                message: "The broker could not complete the request.".into(),
-                extra: None,
-                retry_after: None,
-            }
+            ApiError::new(
+                ErrorCode::Internal,
+                "The broker could not complete the request.",
+            )
         })?
         .map_err(ApiError::from)
 }
 
-pub(crate) fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
-    headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_owned)
-        .ok_or_else(|| BrokerError::InvalidSession.into())
-}
-
-async fn health() -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok" }))
+/// Whether the broker is up.
+#[utoipa::path(get, path = "/health", tag = "broker",
+    responses((status = 200, body = Health)))]
+async fn health() -> Json<Health> {
+    Json(Health::Ok)
 }

@@ -7,45 +7,23 @@
 //! A stream belongs to the token that opened it: once that token stops naming its
 //! phone (the phone was provisioned again, or the broker reset), the stream ends.
 
-use super::{bearer, blocking, ApiError, ApiJson, AppState};
-use crate::broker::{Broker, BrokerEvent, Delivery, PhonePush};
+use super::{blocking, ApiError, ApiJson, AppState, PhoneToken};
+use crate::broker::{Broker, BrokerEvent, Delivery};
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use portcullis_api::{
+    Activated, ActivationFinishRequest, ActivationStartRequest, ActivationStep,
+    ActivationVerifyRequest, ApproveRequest, Empty, PhoneAccessList, PhoneEvent, PhonePush,
+    PhonePushes, PushApproved, PushDenied,
+};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::StreamExt;
-
-/// What a phone's event stream carries.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum PhoneEvent {
-    Push(PhonePush),
-    Withdrawn { phone_id: String, push_id: String },
-}
-
-impl PhoneEvent {
-    fn phone_id(&self) -> &str {
-        match self {
-            PhoneEvent::Push(p) => &p.phone_id,
-            PhoneEvent::Withdrawn { phone_id, .. } => phone_id,
-        }
-    }
-
-    fn name(&self) -> &'static str {
-        match self {
-            PhoneEvent::Push(_) => "push",
-            PhoneEvent::Withdrawn { .. } => "withdrawn",
-        }
-    }
-}
 
 /// K4: turns broker events into what phones hear.
 pub(super) fn spawn_delivery(broker: Arc<Broker>, phones: broadcast::Sender<PhoneEvent>) {
@@ -96,11 +74,14 @@ pub(super) fn spawn_delivery(broker: Arc<Broker>, phones: broadcast::Sender<Phon
 /// The phone's event stream (SSE): first the requests already waiting, then each new
 /// one and each withdrawal. A phone may see a request twice; the id tells. The stream
 /// ends when its token no longer names the phone.
+#[utoipa::path(get, path = "/v1/phone/events", tag = "phone",
+    security(("phone_token" = [])),
+    responses((status = 200, description = "Server-sent events named `push` or `withdrawn`; \
+        each event's data is a PhoneEvent", content_type = "text/event-stream", body = PhoneEvent)))]
 pub(super) async fn events(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    PhoneToken(token): PhoneToken,
 ) -> Result<Response, ApiError> {
-    let token = bearer(&headers)?;
     // Subscribe before reading what is waiting, so nothing falls between the two.
     let live = state.phone_events.subscribe();
     let changes = state.broker.subscribe();
@@ -189,129 +170,120 @@ impl StreamOf {
     }
 }
 
+/// Requests waiting on this phone.
+#[utoipa::path(get, path = "/v1/phone/pushes", tag = "phone",
+    security(("phone_token" = [])),
+    responses((status = 200, body = PhonePushes)))]
 pub(super) async fn pushes(
     State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let token = bearer(&headers)?;
+    PhoneToken(token): PhoneToken,
+) -> Result<Json<PhonePushes>, ApiError> {
     let pushes = blocking(&state, move |b| b.phone_pushes(&token)).await?;
-    Ok(Json(json!({ "pushes": pushes })).into_response())
+    Ok(Json(PhonePushes { pushes }))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct ApproveRequest {
-    response: String,
-    /// Number matching: the number the user picked.
-    #[serde(default)]
-    picked: Option<u8>,
-    /// `pin` or `biometric` (K7).
-    method: String,
-}
-
+/// K2: the phone approves, with the OCRA response to the push's challenge.
+#[utoipa::path(post, path = "/v1/phone/pushes/{id}/approve", tag = "phone",
+    security(("phone_token" = [])),
+    params(("id" = String, Path, description = "The push's id")),
+    request_body = ApproveRequest,
+    responses((status = 200, body = PushApproved)))]
 pub(super) async fn approve(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    PhoneToken(token): PhoneToken,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<ApproveRequest>,
-) -> Result<Response, ApiError> {
-    let token = bearer(&headers)?;
+) -> Result<Json<PushApproved>, ApiError> {
     blocking(&state, move |b| {
         b.approve_push(&token, &id, &req.response, req.picked, &req.method)
     })
     .await?;
-    Ok(Json(json!({ "status": "approved" })).into_response())
+    Ok(Json(PushApproved::Approved))
 }
 
+/// K6: *I'm not logging in*.
+#[utoipa::path(post, path = "/v1/phone/pushes/{id}/deny", tag = "phone",
+    security(("phone_token" = [])),
+    params(("id" = String, Path, description = "The push's id")),
+    request_body = Empty,
+    responses((status = 200, body = PushDenied)))]
 pub(super) async fn deny(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    PhoneToken(token): PhoneToken,
     Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let token = bearer(&headers)?;
+) -> Result<Json<PushDenied>, ApiError> {
     blocking(&state, move |b| b.deny_push(&token, &id)).await?;
-    Ok(Json(json!({ "status": "denied" })).into_response())
+    Ok(Json(PushDenied::Denied))
 }
 
+/// K7: the accounts on this phone and their trading access.
+#[utoipa::path(get, path = "/v1/phone/access", tag = "phone",
+    security(("phone_token" = [])),
+    responses((status = 200, body = PhoneAccessList)))]
 pub(super) async fn access(
     State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let token = bearer(&headers)?;
-    let access = blocking(&state, move |b| b.phone_access(&token)).await?;
-    Ok(Json(json!({ "accounts": access })).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct ActivationStartRequest {
-    username: String,
-    password: String,
-    phone_number: String,
-}
-
-fn optional_bearer(headers: &HeaderMap) -> Option<String> {
-    bearer(headers).ok()
+    PhoneToken(token): PhoneToken,
+) -> Result<Json<PhoneAccessList>, ApiError> {
+    let accounts = blocking(&state, move |b| b.phone_access(&token)).await?;
+    Ok(Json(PhoneAccessList { accounts }))
 }
 
 /// K1 (K5 with the phone's token).
+#[utoipa::path(post, path = "/v1/phone/activation/start", tag = "phone",
+    security((), ("phone_token" = [])),
+    request_body = ActivationStartRequest,
+    responses((status = 200, body = ActivationStep)))]
 pub(super) async fn activation_start(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    token: Option<PhoneToken>,
     ApiJson(req): ApiJson<ActivationStartRequest>,
-) -> Result<Response, ApiError> {
-    let token = optional_bearer(&headers);
+) -> Result<Json<ActivationStep>, ApiError> {
     let started = blocking(&state, move |b| {
         b.activation_start(
-            token.as_deref(),
+            token.as_ref().map(|PhoneToken(t)| t.as_str()),
             &req.username,
             &req.password,
             &req.phone_number,
         )
     })
     .await?;
-    Ok(Json(started).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct ActivationVerifyRequest {
-    activation_id: String,
-    response: String,
+    Ok(Json(started))
 }
 
 /// K1 vs D5: the user's active device answers before the activation code goes out.
+#[utoipa::path(post, path = "/v1/phone/activation/verify", tag = "phone",
+    security((), ("phone_token" = [])),
+    request_body = ActivationVerifyRequest,
+    responses((status = 200, body = ActivationStep)))]
 pub(super) async fn activation_verify(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    token: Option<PhoneToken>,
     ApiJson(req): ApiJson<ActivationVerifyRequest>,
-) -> Result<Response, ApiError> {
-    let token = optional_bearer(&headers);
+) -> Result<Json<ActivationStep>, ApiError> {
     let sent = blocking(&state, move |b| {
-        b.activation_verify(token.as_deref(), &req.activation_id, &req.response)
+        b.activation_verify(
+            token.as_ref().map(|PhoneToken(t)| t.as_str()),
+            &req.activation_id,
+            &req.response,
+        )
     })
     .await?;
-    Ok(Json(sent).into_response())
+    Ok(Json(sent))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct ActivationFinishRequest {
-    activation_id: String,
-    code: String,
-    security: String,
-    pin: String,
-}
-
+/// K1: the code and the security element; the phone's keys, once.
+#[utoipa::path(post, path = "/v1/phone/activation/finish", tag = "phone",
+    security((), ("phone_token" = [])),
+    request_body = ActivationFinishRequest,
+    responses((status = 200, body = Activated)))]
 pub(super) async fn activation_finish(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    token: Option<PhoneToken>,
     ApiJson(req): ApiJson<ActivationFinishRequest>,
-) -> Result<Response, ApiError> {
-    let token = optional_bearer(&headers);
+) -> Result<Json<Activated>, ApiError> {
     let done = blocking(&state, move |b| {
         b.activation_finish(
-            token.as_deref(),
+            token.as_ref().map(|PhoneToken(t)| t.as_str()),
             &req.activation_id,
             &req.code,
             &req.security,
@@ -319,5 +291,5 @@ pub(super) async fn activation_finish(
         )
     })
     .await?;
-    Ok(Json(done).into_response())
+    Ok(Json(done))
 }

@@ -1,194 +1,226 @@
-//! The QA endpoints under `/qa` (routed only with `--qa`).
+//! The QA endpoints under `/qa` (routed, and documented, only with `--qa`).
 
 use super::{blocking, ApiError, ApiJson, AppState};
 use crate::rules::{Duration, Timestamp};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::json;
+use portcullis_api::{
+    AdvanceRequest, AuditEvent, AuditLog, AuditQuery, ClockInfo, DeviceList, DeviceProvision,
+    ErrorCode, FaultInfo, FaultList, FaultRequest, LockoutInfo, PhoneProvision, PushList,
+    PushQuery, ResetDone, SetClockRequest, SettingsInfo, SettingsRequest, SmsMessage, SmsOutbox,
+    SmsQuery,
+};
 
-pub(super) async fn clock(State(state): State<AppState>) -> Json<crate::broker::ClockInfo> {
+#[utoipa::path(get, path = "/qa/clock", tag = "qa", security(("qa_token" = [])),
+    responses((status = 200, body = ClockInfo)))]
+pub(super) async fn clock(State(state): State<AppState>) -> Json<ClockInfo> {
     Json(state.broker.clock())
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct AdvanceRequest {
-    seconds: i64,
-}
-
+/// Moves the simulated clock forward (never back).
+#[utoipa::path(post, path = "/qa/clock/advance", tag = "qa", security(("qa_token" = [])),
+    request_body = AdvanceRequest, responses((status = 200, body = ClockInfo)))]
 pub(super) async fn clock_advance(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<AdvanceRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<ClockInfo>, ApiError> {
     let info = blocking(&state, move |b| {
         b.advance_clock(Duration::seconds(req.seconds))
     })
     .await?;
-    Ok(Json(info).into_response())
+    Ok(Json(info))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct SetClockRequest {
-    unix_seconds: i64,
-}
-
+#[utoipa::path(post, path = "/qa/clock/set", tag = "qa", security(("qa_token" = [])),
+    request_body = SetClockRequest, responses((status = 200, body = ClockInfo)))]
 pub(super) async fn clock_set(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<SetClockRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<ClockInfo>, ApiError> {
     let info = blocking(&state, move |b| {
         b.set_clock(Timestamp::from_unix_seconds(req.unix_seconds))
     })
     .await?;
-    Ok(Json(info).into_response())
+    Ok(Json(info))
 }
 
-pub(super) async fn reset(State(state): State<AppState>) -> Result<Response, ApiError> {
+/// Back to the scenario: users, devices, no locks or sessions, the clock at real time.
+#[utoipa::path(post, path = "/qa/reset", tag = "qa", security(("qa_token" = [])),
+    responses((status = 200, body = ResetDone)))]
+pub(super) async fn reset(State(state): State<AppState>) -> Result<Json<ResetDone>, ApiError> {
     blocking(&state, |b| b.reset()).await?;
-    Ok(Json(json!({ "status": "reset" })).into_response())
+    Ok(Json(ResetDone::Reset))
 }
 
+#[utoipa::path(get, path = "/qa/users/{username}/lockout", tag = "qa",
+    security(("qa_token" = [])), params(("username" = String, Path)),
+    responses((status = 200, body = LockoutInfo)))]
 pub(super) async fn lockout(
     State(state): State<AppState>,
     Path(username): Path<String>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<LockoutInfo>, ApiError> {
     let info = blocking(&state, move |b| b.lockout(&username)).await?;
-    Ok(Json(info).into_response())
+    Ok(Json(info))
 }
 
+/// L5: Client Services lifts the lock (audited).
+#[utoipa::path(post, path = "/qa/users/{username}/unlock", tag = "qa",
+    security(("qa_token" = [])), params(("username" = String, Path)),
+    responses((status = 200, body = LockoutInfo)))]
 pub(super) async fn unlock(
     State(state): State<AppState>,
     Path(username): Path<String>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<LockoutInfo>, ApiError> {
     let info = blocking(&state, move |b| b.unlock(&username, "client services (QA)")).await?;
-    Ok(Json(info).into_response())
+    Ok(Json(info))
 }
 
 fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
-    q.map(|Query(v)| v).map_err(|e| ApiError {
-        status: StatusCode::BAD_REQUEST,
-        code: "invalid_query",
-        message: e.body_text(),
-        extra: None,
-        retry_after: None,
-    })
+    q.map(|Query(v)| v)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidQuery, e.body_text()))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct AuditQuery {
-    username: Option<String>,
-    limit: Option<u32>,
-}
-
+#[utoipa::path(get, path = "/qa/audit", tag = "qa", security(("qa_token" = [])),
+    params(AuditQuery), responses((status = 200, body = AuditLog)))]
 pub(super) async fn audit(
     State(state): State<AppState>,
     q: Result<Query<AuditQuery>, QueryRejection>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<AuditLog>, ApiError> {
     let q = query(q)?;
     let limit = q.limit.unwrap_or(200).min(10_000);
     let events = blocking(&state, move |b| b.audit(q.username.as_deref(), limit)).await?;
-    Ok(Json(json!({ "events": events })).into_response())
+    Ok(Json(AuditLog {
+        events: events
+            .into_iter()
+            .map(|e| AuditEvent {
+                id: e.id,
+                at: e.at,
+                at_ms: e.at_ms,
+                username: e.username,
+                event: e.event,
+                detail: e.detail,
+            })
+            .collect(),
+    }))
 }
 
-pub(super) async fn devices(State(state): State<AppState>) -> Result<Response, ApiError> {
+#[utoipa::path(get, path = "/qa/devices", tag = "qa", security(("qa_token" = [])),
+    responses((status = 200, body = DeviceList)))]
+pub(super) async fn devices(State(state): State<AppState>) -> Result<Json<DeviceList>, ApiError> {
     let devices = blocking(&state, |b| b.devices()).await?;
-    Ok(Json(json!({ "devices": devices })).into_response())
+    Ok(Json(DeviceList { devices }))
 }
 
+/// A card simulator's key (audited, the key not logged).
+#[utoipa::path(post, path = "/qa/devices/{id}/provision", tag = "qa",
+    security(("qa_token" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = DeviceProvision)))]
 pub(super) async fn provision(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<DeviceProvision>, ApiError> {
     let provision = blocking(&state, move |b| b.provision(&id)).await?;
-    Ok(Json(provision).into_response())
+    Ok(Json(provision))
 }
 
+/// A fresh phone token and the keys of its users; the old token stops at once.
+#[utoipa::path(post, path = "/qa/phones/{id}/provision", tag = "qa",
+    security(("qa_token" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = PhoneProvision)))]
 pub(super) async fn provision_phone(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<PhoneProvision>, ApiError> {
     let provision = blocking(&state, move |b| b.provision_phone(&id)).await?;
-    Ok(Json(provision).into_response())
+    Ok(Json(provision))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct SmsQuery {
-    number: Option<String>,
-}
-
+/// The simulated SMS outbox.
+#[utoipa::path(get, path = "/qa/sms", tag = "qa", security(("qa_token" = [])),
+    params(SmsQuery), responses((status = 200, body = SmsOutbox)))]
 pub(super) async fn sms(
     State(state): State<AppState>,
     q: Result<Query<SmsQuery>, QueryRejection>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<SmsOutbox>, ApiError> {
     let q = query(q)?;
     let messages = blocking(&state, move |b| b.sms(q.number.as_deref())).await?;
-    Ok(Json(json!({ "messages": messages })).into_response())
+    Ok(Json(SmsOutbox {
+        messages: messages
+            .into_iter()
+            .map(|m| SmsMessage {
+                id: m.id,
+                at: m.at,
+                number: m.number,
+                body: m.body,
+            })
+            .collect(),
+    }))
 }
 
-pub(super) async fn faults(State(state): State<AppState>) -> Result<Response, ApiError> {
+fn fault_list(faults: Vec<crate::store::ibkey::Fault>) -> FaultList {
+    FaultList {
+        faults: faults
+            .into_iter()
+            .map(|f| FaultInfo {
+                target: f.target,
+                mode: f.mode.as_str().into(),
+                delay_ms: f.delay_ms,
+            })
+            .collect(),
+    }
+}
+
+/// K4: the faults in force.
+#[utoipa::path(get, path = "/qa/faults", tag = "qa", security(("qa_token" = [])),
+    responses((status = 200, body = FaultList)))]
+pub(super) async fn faults(State(state): State<AppState>) -> Result<Json<FaultList>, ApiError> {
     let faults = blocking(&state, |b| b.faults()).await?;
-    Ok(Json(json!({ "faults": faults })).into_response())
+    Ok(Json(fault_list(faults)))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct FaultRequest {
-    /// One device, or every device when absent.
-    #[serde(default)]
-    device_id: Option<String>,
-    mode: String,
-    #[serde(default)]
-    delay_ms: u64,
-}
-
+/// K4: `drop` loses the push; `delay` sends it late; `offline` holds it until lifted.
+#[utoipa::path(post, path = "/qa/faults", tag = "qa", security(("qa_token" = [])),
+    request_body = FaultRequest, responses((status = 200, body = FaultList)))]
 pub(super) async fn set_fault(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<FaultRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<FaultList>, ApiError> {
     let faults = blocking(&state, move |b| {
         b.set_fault(req.device_id.as_deref(), &req.mode, req.delay_ms)
     })
     .await?;
-    Ok(Json(json!({ "faults": faults })).into_response())
+    Ok(Json(fault_list(faults)))
 }
 
-pub(super) async fn settings(State(state): State<AppState>) -> Result<Response, ApiError> {
+#[utoipa::path(get, path = "/qa/settings", tag = "qa", security(("qa_token" = [])),
+    responses((status = 200, body = SettingsInfo)))]
+pub(super) async fn settings(
+    State(state): State<AppState>,
+) -> Result<Json<SettingsInfo>, ApiError> {
     let settings = blocking(&state, |b| b.settings()).await?;
-    Ok(Json(settings).into_response())
+    Ok(Json(settings))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct SettingsRequest {
-    number_matching: bool,
-}
-
+/// Number matching on or off.
+#[utoipa::path(post, path = "/qa/settings", tag = "qa", security(("qa_token" = [])),
+    request_body = SettingsRequest, responses((status = 200, body = SettingsInfo)))]
 pub(super) async fn set_settings(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<SettingsRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<SettingsInfo>, ApiError> {
     let settings = blocking(&state, move |b| b.set_number_matching(req.number_matching)).await?;
-    Ok(Json(settings).into_response())
+    Ok(Json(settings))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct PushQuery {
-    username: Option<String>,
-}
-
+/// Every push and its state at the broker's now.
+#[utoipa::path(get, path = "/qa/pushes", tag = "qa", security(("qa_token" = [])),
+    params(PushQuery), responses((status = 200, body = PushList)))]
 pub(super) async fn pushes(
     State(state): State<AppState>,
     q: Result<Query<PushQuery>, QueryRejection>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<PushList>, ApiError> {
     let q = query(q)?;
     let pushes = blocking(&state, move |b| b.pushes(q.username.as_deref())).await?;
-    Ok(Json(json!({ "pushes": pushes })).into_response())
+    Ok(Json(PushList { pushes }))
 }

@@ -2,7 +2,7 @@
 //! fault table, and K7's phone access times.
 
 use super::{StoreError, StoreResult};
-use crate::rules::ibkey::{PushState, UnlockMethod};
+use crate::rules::ibkey::{FaultMode, PushDelivery, PushState, UnlockMethod};
 use crate::rules::Timestamp;
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
@@ -46,24 +46,20 @@ pub fn phone_number(tx: &Transaction<'_>, id: &str) -> StoreResult<Option<String
         .optional()?)
 }
 
+/// A phone's token changes: the old one stops naming it.
+pub fn set_phone_token(tx: &Transaction<'_>, id: &str, token_hash: &str) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE phones SET token_hash = ?2 WHERE id = ?1",
+        params![id, token_hash],
+    )?;
+    Ok(())
+}
+
 pub fn phone_exists(tx: &Transaction<'_>, id: &str) -> StoreResult<bool> {
     Ok(tx
         .query_row("SELECT 1 FROM phones WHERE id = ?1", [id], |_| Ok(()))
         .optional()?
         .is_some())
-}
-
-/// Devices whose owner is `username`, of `kind`, set to `status`.
-pub fn set_status_of_kind(
-    tx: &Transaction<'_>,
-    username: &str,
-    kind: &str,
-    status: &str,
-) -> StoreResult<usize> {
-    Ok(tx.execute(
-        "UPDATE devices SET status = ?3 WHERE owner = ?1 AND kind = ?2 AND status = 'active'",
-        params![username, kind, status],
-    )?)
 }
 
 // ---- pushes -----------------------------------------------------------------------
@@ -81,7 +77,7 @@ pub struct PushRow {
     pub issued_at: Timestamp,
     pub expires_at: Timestamp,
     pub state: PushState,
-    pub delivery: String,
+    pub delivery: PushDelivery,
 }
 
 pub fn insert_push(tx: &Transaction<'_>, p: &PushRow) -> StoreResult<()> {
@@ -105,7 +101,7 @@ pub fn insert_push(tx: &Transaction<'_>, p: &PushRow) -> StoreResult<()> {
             p.issued_at.0,
             p.expires_at.0,
             p.state.as_str(),
-            p.delivery
+            p.delivery.as_str()
         ],
     )?;
     Ok(())
@@ -115,9 +111,12 @@ const PUSH_COLUMNS: &str =
     "id, ticket_hash, username, device_id, phone_id, challenge, number_shown,
      number_choices, issued_at, expires_at, state, delivery";
 
-fn push_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(PushRow, String)> {
+/// A push row, with its state and delivery columns still as text (read by
+/// [`with_state`]).
+fn push_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(PushRow, String, String)> {
     let choices: Option<String> = r.get(7)?;
     let state: String = r.get(10)?;
+    let delivery: String = r.get(11)?;
     Ok((
         PushRow {
             id: r.get(0)?,
@@ -131,15 +130,18 @@ fn push_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(PushRow, String)> {
             issued_at: Timestamp(r.get(8)?),
             expires_at: Timestamp(r.get(9)?),
             state: PushState::Pending,
-            delivery: r.get(11)?,
+            delivery: PushDelivery::Sent,
         },
         state,
+        delivery,
     ))
 }
 
-fn with_state((mut row, state): (PushRow, String)) -> StoreResult<PushRow> {
+fn with_state((mut row, state, delivery): (PushRow, String, String)) -> StoreResult<PushRow> {
     row.state = PushState::parse(&state)
         .ok_or_else(|| StoreError::Corrupt(format!("push {} state {state}", row.id)))?;
+    row.delivery = PushDelivery::parse(&delivery)
+        .ok_or_else(|| StoreError::Corrupt(format!("push {} delivery {delivery}", row.id)))?;
     Ok(row)
 }
 
@@ -184,10 +186,14 @@ pub fn set_push_state(
     Ok(())
 }
 
-pub fn set_push_delivery(tx: &Transaction<'_>, id: &str, delivery: &str) -> StoreResult<()> {
+pub fn set_push_delivery(
+    tx: &Transaction<'_>,
+    id: &str,
+    delivery: PushDelivery,
+) -> StoreResult<()> {
     tx.execute(
         "UPDATE pushes SET delivery = ?2 WHERE id = ?1",
-        params![id, delivery],
+        params![id, delivery.as_str()],
     )?;
     Ok(())
 }
@@ -375,19 +381,29 @@ pub const ALL_DEVICES: &str = "*";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Fault {
     pub target: String,
-    pub mode: String,
+    pub mode: FaultMode,
     pub delay_ms: u64,
 }
 
-pub fn set_fault(tx: &Transaction<'_>, target: &str, mode: &str, delay_ms: u64) -> StoreResult<()> {
-    if mode == "none" {
+/// Sets the fault for `target`; `None` clears it.
+pub fn set_fault(
+    tx: &Transaction<'_>,
+    target: &str,
+    mode: Option<FaultMode>,
+    delay_ms: u64,
+) -> StoreResult<()> {
+    let Some(mode) = mode else {
         tx.execute("DELETE FROM faults WHERE target = ?1", [target])?;
         return Ok(());
-    }
+    };
     tx.execute(
         "INSERT INTO faults (target, mode, delay_ms) VALUES (?1, ?2, ?3)
          ON CONFLICT(target) DO UPDATE SET mode = excluded.mode, delay_ms = excluded.delay_ms",
-        params![target, mode, i64::try_from(delay_ms).unwrap_or(i64::MAX)],
+        params![
+            target,
+            mode.as_str(),
+            i64::try_from(delay_ms).unwrap_or(i64::MAX)
+        ],
     )?;
     Ok(())
 }
@@ -395,13 +411,23 @@ pub fn set_fault(tx: &Transaction<'_>, target: &str, mode: &str, delay_ms: u64) 
 pub fn faults(tx: &Transaction<'_>) -> StoreResult<Vec<Fault>> {
     let mut stmt = tx.prepare("SELECT target, mode, delay_ms FROM faults ORDER BY target")?;
     let rows = stmt.query_map([], |r| {
-        Ok(Fault {
-            target: r.get(0)?,
-            mode: r.get(1)?,
-            delay_ms: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
-        })
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.map(|row| {
+        let (target, mode, delay_ms) = row?;
+        let mode = FaultMode::parse(&mode)
+            .ok_or_else(|| StoreError::Corrupt(format!("fault for {target}: mode {mode}")))?;
+        Ok(Fault {
+            target,
+            mode,
+            delay_ms: u64::try_from(delay_ms).unwrap_or(0),
+        })
+    })
+    .collect()
 }
 
 /// The fault for one device: its own, else the one for all devices.

@@ -4,6 +4,7 @@
 use super::{StoreError, StoreResult};
 use crate::rules::session::SessionEnd;
 use crate::rules::Timestamp;
+use portcullis_api::Channel;
 use rusqlite::{params, OptionalExtension, Transaction};
 
 // ---- pending logins (tickets) -----------------------------------------------------
@@ -29,6 +30,8 @@ pub enum Stage {
 
 pub struct PendingLogin {
     pub username: String,
+    /// Where the login came from; its session keeps it.
+    pub channel: Channel,
     /// When the password step passed: the ticket's whole life counts from here.
     pub created_at: Timestamp,
     pub stage: Stage,
@@ -58,9 +61,9 @@ pub fn insert_pending(
 ) -> StoreResult<()> {
     let (stage, device_id, code, push_id) = stage_columns(&p.stage);
     tx.execute(
-        "INSERT INTO pending_logins (ticket_hash, username, created_at, stage, device_id, code, push_id, issued_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![ticket_hash, p.username, p.created_at.0, stage, device_id, code, push_id, p.issued_at.0],
+        "INSERT INTO pending_logins (ticket_hash, username, created_at, stage, device_id, code, push_id, issued_at, channel)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![ticket_hash, p.username, p.created_at.0, stage, device_id, code, push_id, p.issued_at.0, p.channel.as_str()],
     )?;
     Ok(())
 }
@@ -83,7 +86,7 @@ pub fn set_stage(
 pub fn pending(tx: &Transaction<'_>, ticket_hash: &str) -> StoreResult<Option<PendingLogin>> {
     let row = tx
         .query_row(
-            "SELECT username, created_at, stage, device_id, code, push_id, issued_at
+            "SELECT username, created_at, stage, device_id, code, push_id, issued_at, channel
              FROM pending_logins WHERE ticket_hash = ?1",
             [ticket_hash],
             |r| {
@@ -95,11 +98,13 @@ pub fn pending(tx: &Transaction<'_>, ticket_hash: &str) -> StoreResult<Option<Pe
                     r.get::<_, Option<String>>(4)?,
                     r.get::<_, Option<String>>(5)?,
                     r.get::<_, i64>(6)?,
+                    r.get::<_, String>(7)?,
                 ))
             },
         )
         .optional()?;
-    let Some((username, created_at, stage, device_id, code, push_id, issued_at)) = row else {
+    let Some((username, created_at, stage, device_id, code, push_id, issued_at, channel)) = row
+    else {
         return Ok(None);
     };
     let corrupt = || StoreError::Corrupt(format!("pending login of {username} in stage {stage}"));
@@ -116,8 +121,10 @@ pub fn pending(tx: &Transaction<'_>, ticket_hash: &str) -> StoreResult<Option<Pe
         },
         _ => return Err(corrupt()),
     };
+    let channel = Channel::parse(&channel).ok_or_else(corrupt)?;
     Ok(Some(PendingLogin {
         username,
+        channel,
         created_at: Timestamp(created_at),
         stage,
         issued_at: Timestamp(issued_at),
@@ -158,6 +165,8 @@ pub enum SessionState {
 pub struct SessionRow {
     pub username: String,
     pub device_id: Option<String>,
+    /// The channel of the login that opened it.
+    pub channel: Channel,
     pub created_at: Timestamp,
     /// The last keepalive (or the login): the idle limit counts from here.
     pub last_active_at: Timestamp,
@@ -166,14 +175,15 @@ pub struct SessionRow {
 
 pub fn insert_session(tx: &Transaction<'_>, token_hash: &str, s: &SessionRow) -> StoreResult<()> {
     tx.execute(
-        "INSERT INTO sessions (token_hash, username, device_id, created_at, last_active_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO sessions (token_hash, username, device_id, created_at, last_active_at, channel)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
             token_hash,
             s.username,
             s.device_id,
             s.created_at.0,
-            s.last_active_at.0
+            s.last_active_at.0,
+            s.channel.as_str()
         ],
     )?;
     Ok(())
@@ -183,7 +193,7 @@ pub fn insert_session(tx: &Transaction<'_>, token_hash: &str, s: &SessionRow) ->
 pub fn session(tx: &Transaction<'_>, token_hash: &str) -> StoreResult<Option<SessionRow>> {
     let row = tx
         .query_row(
-            "SELECT username, device_id, created_at, last_active_at, ended_at, end_reason
+            "SELECT username, device_id, created_at, last_active_at, ended_at, end_reason, channel
              FROM sessions WHERE token_hash = ?1",
             [token_hash],
             |r| {
@@ -194,11 +204,13 @@ pub fn session(tx: &Transaction<'_>, token_hash: &str) -> StoreResult<Option<Ses
                     r.get::<_, Option<i64>>(3)?,
                     r.get::<_, Option<i64>>(4)?,
                     r.get::<_, Option<String>>(5)?,
+                    r.get::<_, String>(6)?,
                 ))
             },
         )
         .optional()?;
-    let Some((username, device_id, created_at, last_active_at, ended_at, reason)) = row else {
+    let Some((username, device_id, created_at, last_active_at, ended_at, reason, channel)) = row
+    else {
         return Ok(None);
     };
     let state = match (ended_at, reason.as_deref()) {
@@ -210,9 +222,12 @@ pub fn session(tx: &Transaction<'_>, token_hash: &str) -> StoreResult<Option<Ses
             })?)
         }
     };
+    let channel = Channel::parse(&channel)
+        .ok_or_else(|| StoreError::Corrupt(format!("session of {username} on {channel:?}")))?;
     Ok(Some(SessionRow {
         username,
         device_id,
+        channel,
         created_at: Timestamp(created_at),
         last_active_at: Timestamp(last_active_at.unwrap_or(created_at)),
         state,

@@ -4,7 +4,9 @@
 //! either the state before a request or the state after it. The schema's migrations
 //! live here, beside the queries that read it; `PRAGMA user_version` says which ran.
 
+use crate::rules::ibkey::UnlockMethod;
 use crate::rules::{Lockout, Timestamp};
+use portcullis_api::{DeviceKind, DeviceStatus};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -131,6 +133,11 @@ ALTER TABLE sessions ADD COLUMN end_reason TEXT;
 ALTER TABLE activations ADD COLUMN stage TEXT NOT NULL DEFAULT 'code_sent';
 ALTER TABLE activations ADD COLUMN device_id TEXT;
 ALTER TABLE activations ADD COLUMN challenge TEXT;
+"#,
+    r#"
+-- Issue 7. A login says where it comes from ('trading' or 'portal'); its session keeps it.
+ALTER TABLE pending_logins ADD COLUMN channel TEXT NOT NULL DEFAULT 'trading';
+ALTER TABLE sessions ADD COLUMN channel TEXT NOT NULL DEFAULT 'trading';
 "#,
 ];
 
@@ -347,16 +354,16 @@ pub fn find_user(tx: &Transaction<'_>, username: &str) -> StoreResult<Option<Use
 #[derive(Clone)]
 pub struct DeviceRow {
     pub id: String,
-    pub kind: String,
+    pub kind: DeviceKind,
     pub owner: String,
     pub secret_hex: String,
     pub pin_sha1_hex: String,
-    pub status: String,
+    pub status: DeviceStatus,
     pub last_used_at: Option<Timestamp>,
     /// IB Key: the phone that holds it.
     pub phone_id: Option<String>,
-    /// IB Key: `pin` or `biometric` (K1's security element).
-    pub security: Option<String>,
+    /// IB Key: K1's security element.
+    pub security: Option<UnlockMethod>,
     /// SMS: where codes go (D3).
     pub phone_number: Option<String>,
 }
@@ -379,33 +386,54 @@ pub fn insert_device(tx: &Transaction<'_>, d: &DeviceRow) -> StoreResult<()> {
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             d.id,
-            d.kind,
+            d.kind.as_str(),
             d.owner,
             d.secret_hex,
             d.pin_sha1_hex,
-            d.status,
+            d.status.as_str(),
             d.last_used_at.map(|t| t.0),
             d.phone_id,
-            d.security,
+            d.security.map(UnlockMethod::as_str),
             d.phone_number
         ],
     )?;
     Ok(())
 }
 
-fn device_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
-    Ok(DeviceRow {
-        id: r.get(0)?,
-        kind: r.get(1)?,
+/// The one place device kinds and statuses meet their column text (the contract's
+/// names, `DeviceKind::as_str`); anything else in those columns is corrupt.
+fn device_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoreResult<DeviceRow>> {
+    let id: String = r.get(0)?;
+    let kind: String = r.get(1)?;
+    let status: String = r.get(5)?;
+    let security: Option<String> = r.get(8)?;
+    let corrupt =
+        |what: &str, text: &str| StoreError::Corrupt(format!("device {id} {what} {text:?}"));
+    let Some(kind) = DeviceKind::parse(&kind) else {
+        return Ok(Err(corrupt("kind", &kind)));
+    };
+    let Some(status) = DeviceStatus::parse(&status) else {
+        return Ok(Err(corrupt("status", &status)));
+    };
+    let security = match security {
+        None => None,
+        Some(text) => match UnlockMethod::parse(&text) {
+            Some(method) => Some(method),
+            None => return Ok(Err(corrupt("security", &text))),
+        },
+    };
+    Ok(Ok(DeviceRow {
+        kind,
         owner: r.get(2)?,
         secret_hex: r.get(3)?,
         pin_sha1_hex: r.get(4)?,
-        status: r.get(5)?,
+        status,
         last_used_at: r.get::<_, Option<i64>>(6)?.map(Timestamp),
         phone_id: r.get(7)?,
-        security: r.get(8)?,
+        security,
         phone_number: r.get(9)?,
-    })
+        id,
+    }))
 }
 
 const DEVICE_COLUMNS: &str =
@@ -417,23 +445,38 @@ pub fn devices_of(tx: &Transaction<'_>, owner: &str) -> StoreResult<Vec<DeviceRo
         "SELECT {DEVICE_COLUMNS} FROM devices WHERE owner = ?1 ORDER BY last_used_at DESC, id"
     ))?;
     let rows = stmt.query_map([owner], device_from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.map(|r| r?).collect()
 }
 
 pub fn all_devices(tx: &Transaction<'_>) -> StoreResult<Vec<DeviceRow>> {
     let mut stmt = tx.prepare(&format!("SELECT {DEVICE_COLUMNS} FROM devices ORDER BY id"))?;
     let rows = stmt.query_map([], device_from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    rows.map(|r| r?).collect()
 }
 
 pub fn find_device(tx: &Transaction<'_>, id: &str) -> StoreResult<Option<DeviceRow>> {
-    Ok(tx
-        .query_row(
-            &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1"),
-            [id],
-            device_from_row,
-        )
-        .optional()?)
+    tx.query_row(
+        &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1"),
+        [id],
+        device_from_row,
+    )
+    .optional()?
+    .transpose()
+}
+
+/// The devices of `username` of `kind` in status `from` move to `to` (the caller has
+/// asked `rules::device` that the change is legal); how many moved.
+pub fn set_status_of_kind(
+    tx: &Transaction<'_>,
+    username: &str,
+    kind: DeviceKind,
+    from: DeviceStatus,
+    to: DeviceStatus,
+) -> StoreResult<usize> {
+    Ok(tx.execute(
+        "UPDATE devices SET status = ?4 WHERE owner = ?1 AND kind = ?2 AND status = ?3",
+        params![username, kind.as_str(), from.as_str(), to.as_str()],
+    )?)
 }
 
 pub fn touch_device(tx: &Transaction<'_>, id: &str, at: Timestamp) -> StoreResult<()> {
@@ -552,6 +595,58 @@ mod tests {
         assert!(size < 120, "ten thousand refused attempts: {size} bytes");
         let read = store.write(|tx| lockout(tx, "blake")).unwrap();
         assert_eq!(read.failures_counted(), 10_010);
+    }
+
+    #[test]
+    fn d1_device_kinds_and_statuses_round_trip_and_a_stray_name_is_corrupt() {
+        let store = Store::open(None).unwrap();
+        let device = |id: &str, kind: DeviceKind, status: DeviceStatus| DeviceRow {
+            id: id.into(),
+            kind,
+            owner: "avery".into(),
+            secret_hex: String::new(),
+            pin_sha1_hex: String::new(),
+            status,
+            last_used_at: None,
+            phone_id: None,
+            security: Some(UnlockMethod::Biometric),
+            phone_number: None,
+        };
+        store
+            .write(|tx| -> StoreResult<()> {
+                tx.execute_batch(
+                    "INSERT INTO entities VALUES ('e', 'E', 'U1', 0, '{}');
+                     INSERT INTO users VALUES ('avery', 'Avery', 'x', 'e', 1);",
+                )?;
+                for (i, kind) in DeviceKind::ALL.into_iter().enumerate() {
+                    let status = DeviceStatus::ALL[i % DeviceStatus::ALL.len()];
+                    insert_device(tx, &device(&format!("D{i}"), kind, status))?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        let read = store.write(|tx| devices_of(tx, "avery")).unwrap();
+        assert_eq!(read.len(), DeviceKind::ALL.len());
+        for d in &read {
+            let i: usize = d.id[1..].parse().unwrap();
+            assert_eq!(d.kind, DeviceKind::ALL[i], "the kind comes back as written");
+            assert_eq!(d.status, DeviceStatus::ALL[i % DeviceStatus::ALL.len()]);
+            assert_eq!(d.security, Some(UnlockMethod::Biometric));
+        }
+        store
+            .write(|tx| -> StoreResult<usize> {
+                Ok(tx.execute("UPDATE devices SET kind = 'ib-key' WHERE id = 'D0'", [])?)
+            })
+            .unwrap();
+        let err = store.write(|tx| find_device(tx, "D0")).unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Corrupt(why) if why.contains("ib-key")),
+            "a kind the contract does not name is corrupt data, not a new kind: {err}"
+        );
+        assert!(matches!(
+            store.write(|tx| devices_of(tx, "avery")),
+            Err(StoreError::Corrupt(_))
+        ));
     }
 
     #[cfg(unix)]

@@ -2,13 +2,23 @@
 //! was out still holds (L4), and the wait says which way the phone refused (K6).
 
 use super::ibkey::{password, start, ticket, DANA_PIN, SOON};
-use portcullis_tests::Broker;
-use serde_json::{json, Value};
+use portcullis_api::{
+    DeviceRequest, ErrorCode, ErrorReason, LoginCancelled, LoginStep, Method, PushDenied,
+    SettingsInfo, TicketRequest,
+};
+use portcullis_tests::{Broker, Opened, Reply, StepExt};
+use serde_json::json;
 
 const DANA_KEY: &str = "IBK-10000001";
 
-async fn post_ticket(b: &Broker, path: &str, step: &Value) -> (u16, Value) {
-    b.post(path, json!({ "ticket": ticket(step) })).await
+async fn post_ticket(b: &Broker, path: &str, step: &LoginStep) -> Reply<LoginStep> {
+    b.post_as(
+        path,
+        &TicketRequest {
+            ticket: ticket(step).to_owned(),
+        },
+    )
+    .await
 }
 
 #[tokio::test]
@@ -18,35 +28,35 @@ async fn l4_a_push_approved_after_the_lock_does_not_log_in() {
     let step = password(&b, "dana").await;
     let push = events.next_push(SOON).await;
     for _ in 0..10 {
-        assert_eq!(b.login("dana", "wrong").await.0, 401);
+        assert_eq!(b.login("dana", "wrong").await.status, 401);
     }
-    assert_eq!(b.lockout("dana").await["locked"], true);
+    assert!(b.lockout_info("dana").await.locked);
 
-    assert_eq!(phone.approve(&push, DANA_PIN, None).await.0, 200);
-    let (status, refused) = b.wait(ticket(&step), 5_000).await;
+    assert_eq!(phone.approve(&push, DANA_PIN, None).await.status, 200);
+    let refused = b.wait(ticket(&step), 5_000).await.err();
     assert_eq!(
-        (status, refused["code"].as_str()),
-        (423, Some("locked")),
-        "L4: a locked user is refused on every path that completes a login: {refused}"
+        (refused.status, refused.code),
+        (423, ErrorCode::Locked),
+        "L4: a locked user is refused on every path that completes a login: {refused:?}"
     );
-    assert!(refused["locked_until"].is_string(), "{refused}");
-    let lock = b.lockout("dana").await;
+    assert!(refused.locked_until.is_some(), "{refused:?}");
+    let lock = b.lockout_info("dana").await;
     assert_eq!(
-        (&lock["locked"], &lock["failures_in_window"]),
-        (&json!(true), &json!(11)),
+        (lock.locked, lock.failures_in_window),
+        (true, 11),
         "L4: the lock stays and the refused attempt counts"
     );
-    let (status, again) = b.wait(ticket(&step), 200).await;
+    let again = b.wait(ticket(&step), 200).await.err();
     assert_eq!(
-        (status, again["code"].as_str()),
-        (409, Some("no_pending_login")),
-        "the refused login is over: {again}"
+        (again.status, again.code),
+        (409, ErrorCode::NoPendingLogin),
+        "the refused login is over"
     );
     assert!(
-        !b.audit()
+        !b.audit_events()
             .await
             .iter()
-            .any(|e| e["event"] == "login_success"),
+            .any(|e| e.event == "login_success"),
         "no session opened"
     );
 }
@@ -57,33 +67,33 @@ async fn k2_an_approved_push_refuses_fallback_and_resend() {
     let mut events = phone.events().await;
     let step = password(&b, "dana").await;
     let push = events.next_push(SOON).await;
-    assert_eq!(phone.approve(&push, DANA_PIN, None).await.0, 200);
+    assert_eq!(phone.approve(&push, DANA_PIN, None).await.status, 200);
 
     for path in ["/v1/login/fallback", "/v1/login/resend"] {
-        let (status, body) = post_ticket(&b, path, &step).await;
+        let e = post_ticket(&b, path, &step).await.err();
         assert_eq!(
-            (status, body["code"].as_str()),
-            (409, Some("wrong_stage")),
-            "K2: once approved, the login proceeds ({path}): {body}"
+            (e.status, e.code, e.reason),
+            (409, ErrorCode::WrongStage, Some(ErrorReason::PushApproved)),
+            "K2: once approved, the login proceeds ({path})"
         );
     }
-    let (status, body) = b
-        .post(
+    let e = b
+        .post_as::<LoginStep>(
             "/v1/login/device",
-            json!({ "ticket": ticket(&step), "device_id": DANA_KEY }),
+            &DeviceRequest {
+                ticket: ticket(&step).to_owned(),
+                device_id: DANA_KEY.into(),
+            },
         )
-        .await;
+        .await
+        .err();
     assert_eq!(
-        (status, body["code"].as_str()),
-        (409, Some("wrong_stage")),
-        "K2: no device choice after an approval: {body}"
+        (e.status, e.code, e.reason),
+        (409, ErrorCode::WrongStage, Some(ErrorReason::PushApproved)),
+        "K2: no device choice after an approval"
     );
-    let (status, done) = b.wait(ticket(&step), 2_000).await;
-    assert_eq!(
-        (status, done["status"].as_str()),
-        (200, Some("authenticated"))
-    );
-    assert_eq!(done["session"]["device_id"], DANA_KEY);
+    let done = b.wait(ticket(&step), 2_000).await.ok();
+    assert_eq!(done.opened().session.device_id.as_deref(), Some(DANA_KEY));
 }
 
 #[tokio::test]
@@ -97,25 +107,40 @@ async fn k2_an_approval_racing_a_fallback_never_strands_the_login() {
             phone.approve(&push, DANA_PIN, None),
             post_ticket(&b, "/v1/login/fallback", &step)
         );
-        match (approved.0, fallback.0) {
+        match (approved.status, fallback.status) {
             (200, 409) => {
-                assert_eq!(fallback.1["code"], "wrong_stage", "round {round}");
-                let (status, done) = b.wait(ticket(&step), 2_000).await;
                 assert_eq!(
-                    (status, done["status"].as_str()),
-                    (200, Some("authenticated")),
-                    "round {round}: the approval logs in"
+                    fallback.code(),
+                    Some(ErrorCode::WrongStage),
+                    "round {round}"
                 );
+                let done = b.wait(ticket(&step), 2_000).await;
+                assert!(done.is_ok(), "round {round}: the approval logs in");
+                done.ok().opened();
             }
             (409, 200) => {
-                assert_eq!(approved.1["code"], "no_pending_login", "round {round}");
-                assert_eq!(fallback.1["method"], "challenge", "round {round}");
-                b.post("/v1/login/cancel", json!({ "ticket": ticket(&step) }))
-                    .await;
+                assert_eq!(
+                    approved.code(),
+                    Some(ErrorCode::NoPendingLogin),
+                    "round {round}"
+                );
+                let fallback = fallback.ok();
+                assert!(
+                    matches!(fallback.factor().method, Method::Challenge { .. }),
+                    "round {round}"
+                );
+                b.post_as::<LoginCancelled>(
+                    "/v1/login/cancel",
+                    &TicketRequest {
+                        ticket: ticket(&step).to_owned(),
+                    },
+                )
+                .await
+                .ok();
             }
             other => panic!(
-                "round {round}: exactly one of approve and fallback wins, got {other:?}: {} / {}",
-                approved.1, fallback.1
+                "round {round}: exactly one of approve and fallback wins, got {other:?}: \
+                 {approved:?} / {fallback:?}"
             ),
         }
     }
@@ -128,57 +153,66 @@ async fn k6_the_wait_tells_a_denial_from_a_wrong_response_and_a_wrong_number() {
 
     let step = password(&b, "dana").await;
     let push = events.next_push(SOON).await;
-    assert_eq!(phone.deny(&push).await.1["status"], "denied");
-    let (status, denied) = b.wait(ticket(&step), 2_000).await;
+    assert_eq!(phone.deny(&push).await.ok(), PushDenied::Denied);
+    let denied = b.wait(ticket(&step), 2_000).await.err();
     assert_eq!(
-        (status, denied["code"].as_str(), denied["reason"].as_str()),
-        (401, Some("push_denied"), None),
-        "{denied}"
+        (denied.status, denied.code, denied.reason),
+        (401, ErrorCode::PushDenied, None),
+        "{denied:?}"
     );
 
     let step = password(&b, "dana").await;
     let push = events.next_push(SOON).await;
-    let (status, on_phone) = phone.approve(&push, "0000", None).await;
+    let on_phone = phone.approve(&push, "0000", None).await.err();
     assert_eq!(
-        (status, on_phone["code"].as_str()),
-        (401, Some("login_failed"))
+        (on_phone.status, on_phone.code),
+        (401, ErrorCode::LoginFailed)
     );
-    let (status, wrong) = b.wait(ticket(&step), 2_000).await;
+    let wrong = b.wait(ticket(&step), 2_000).await.err();
     assert_eq!(
-        (status, wrong["code"].as_str(), wrong["reason"].as_str()),
-        (401, Some("login_failed"), Some("wrong_response")),
-        "a wrong response on the phone is not a denial: {wrong}"
-    );
-    assert!(wrong["hints"].is_array(), "L6: with the hints: {wrong}");
-
-    b.post("/qa/settings", json!({ "number_matching": true }))
-        .await;
-    let step = password(&b, "dana").await;
-    let shown = step["number_match"].as_u64().expect("number shown");
-    let push = events.next_push(SOON).await;
-    let wrong_pick = push["number_choices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(Value::as_u64)
-        .find(|c| *c != shown);
-    let (status, on_phone) = phone.approve(&push, DANA_PIN, wrong_pick).await;
-    assert_eq!(
-        (status, on_phone["code"].as_str()),
-        (401, Some("number_mismatch"))
-    );
-    let (status, mismatch) = b.wait(ticket(&step), 2_000).await;
-    assert_eq!(
+        (wrong.status, wrong.code, wrong.reason),
         (
-            status,
-            mismatch["code"].as_str(),
-            mismatch["reason"].as_str()
+            401,
+            ErrorCode::LoginFailed,
+            Some(ErrorReason::WrongResponse)
         ),
-        (401, Some("login_failed"), Some("number_mismatch")),
-        "{mismatch}"
+        "a wrong response on the phone is not a denial"
+    );
+    assert!(wrong.hints.is_some(), "L6: with the hints: {wrong:?}");
+
+    b.post_as::<SettingsInfo>("/qa/settings", &json!({ "number_matching": true }))
+        .await
+        .ok();
+    let step = password(&b, "dana").await;
+    let Method::Push {
+        number_match: Some(shown),
+    } = step.factor().method
+    else {
+        panic!("a number is shown: {step:?}");
+    };
+    let push = events.next_push(SOON).await;
+    let wrong_pick = push
+        .number_choices
+        .clone()
+        .expect("choices")
+        .into_iter()
+        .find(|c| *c != shown);
+    let on_phone = phone.approve(&push, DANA_PIN, wrong_pick).await.err();
+    assert_eq!(
+        (on_phone.status, on_phone.code),
+        (401, ErrorCode::NumberMismatch)
+    );
+    let mismatch = b.wait(ticket(&step), 2_000).await.err();
+    assert_eq!(
+        (mismatch.status, mismatch.code, mismatch.reason),
+        (
+            401,
+            ErrorCode::LoginFailed,
+            Some(ErrorReason::NumberMismatch)
+        ),
     );
     assert_eq!(
-        b.lockout("dana").await["failures_in_window"],
+        b.lockout_info("dana").await.failures_in_window,
         3,
         "L4/K6: each of the three counts once"
     );

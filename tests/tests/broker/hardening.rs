@@ -3,8 +3,11 @@
 //! tokens, the state folder's modes, and who may drive a broker (JSON-only POSTs,
 //! `Origin`, `Host`, the QA token, `--qa` beyond loopback).
 
+use portcullis_api::{
+    ClockInfo, DeviceList, ErrorBody, ErrorCode, Health, LoginStep, PhonePushes, ResetDone,
+};
 use portcullis_tests::phone::Phone;
-use portcullis_tests::{binary, eventually, Broker, BrokerOptions, QA_TOKEN_ENV};
+use portcullis_tests::{binary, decode, eventually, Broker, BrokerOptions, QA_TOKEN_ENV};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -40,17 +43,21 @@ async fn closed_within(stream: &mut TcpStream, deadline: Duration) -> Option<Dur
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn hardening_bounded_password_hashing_keeps_memory_under_100_mib() {
     let b = Broker::start().await;
+    // A fresh connection per login: a kept-alive one left idle between bursts may be
+    // closed by the broker's header timeout just as the next burst reuses it, and
+    // that race belongs to the client's pool, not to the bound under test.
     let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(256)
+        .pool_max_idle_per_host(0)
         .build()
         .unwrap();
     let url = format!("{}/v1/login", b.url);
+    let contract = b.contract().await;
     let at_start = b.rss_kib();
     let (mut peaks, mut busy, mut refused) = (Vec::new(), 0, 0);
     for burst in 0..10 {
         let mut logins = tokio::task::JoinSet::new();
         for i in 0..200 {
-            let (http, url) = (http.clone(), url.clone());
+            let (http, url, contract) = (http.clone(), url.clone(), contract.clone());
             logins.spawn(async move {
                 let body = json!({ "username": format!("nobody{burst}x{i}"), "password": "wrong" });
                 let resp = http.post(url).json(&body).send().await.expect("POST");
@@ -60,7 +67,10 @@ async fn hardening_bounded_password_hashing_keeps_memory_under_100_mib() {
                     .get("retry-after")
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.parse::<u64>().ok());
-                let body: Value = resp.json().await.unwrap_or(Value::Null);
+                let body: Option<Value> = resp.json().await.ok();
+                contract.check("POST", "/v1/login", status, body.as_ref());
+                let body: ErrorBody = serde_json::from_value(body.unwrap_or_default())
+                    .expect("a wrong password answers an error body");
                 (status, retry_after, body)
             });
         }
@@ -72,11 +82,11 @@ async fn hardening_bounded_password_hashing_keeps_memory_under_100_mib() {
                     let (status, retry_after, body) = done.expect("a login").expect("task");
                     match status {
                         401 => {
-                            assert_eq!(body["code"], "invalid_credentials", "{body}");
+                            assert_eq!(body.code, ErrorCode::InvalidCredentials, "{body}");
                             refused += 1;
                         }
                         503 => {
-                            assert_eq!(body["code"], "busy", "the only 5xx is busy: {body}");
+                            assert_eq!(body.code, ErrorCode::Busy, "the only 5xx is busy: {body}");
                             assert!(
                                 retry_after.is_some_and(|s| s >= 1),
                                 "busy says when to retry: {retry_after:?}"
@@ -134,6 +144,8 @@ async fn hardening_a_thousand_idle_sockets_do_not_starve_health() {
         .await
         .expect("/health answers within 5 s beside 1,100 idle sockets");
     assert_eq!(resp.status(), 200);
+    let health: Health = resp.json().await.expect("the health answer");
+    assert_eq!(health, Health::Ok);
     drop(idle);
 }
 
@@ -157,7 +169,7 @@ async fn hardening_slowloris_headers_are_cut_off() {
     let mut silent = TcpStream::connect(host_port(&b)).await.unwrap();
     assert!(closed_within(&mut silent, SOON).await.is_some());
     // The broker still answers whole requests.
-    assert_eq!(b.get("/health").await.0, 200);
+    assert_eq!(b.get_as::<Health>("/health").await.ok(), Health::Ok);
 }
 
 #[tokio::test]
@@ -179,7 +191,7 @@ async fn hardening_a_stalled_body_is_cut_off_by_the_idle_timeout() {
         closed_within(&mut stalled, SOON).await.is_some(),
         "a request whose body stops coming is closed once the connection is idle"
     );
-    assert_eq!(b.login("blake", "Trade2026").await.0, 200);
+    assert_eq!(b.login("blake", "Trade2026").await.status, 200);
 }
 
 // ---- item 8: the lockout record stays small while locked -------------------------
@@ -191,16 +203,13 @@ async fn l4_lockout_record_stays_small_while_locked() {
         b.login("blake", "wrong").await;
     }
     for _ in 0..100 {
-        assert_eq!(b.login("blake", "Trade2026").await.0, 423);
+        assert_eq!(b.login("blake", "Trade2026").await.status, 423);
     }
-    let state = b.lockout("blake").await;
+    let state = b.lockout_info("blake").await;
     assert_eq!(
-        (
-            state["locked"].as_bool(),
-            state["failures_in_window"].as_u64()
-        ),
-        (Some(true), Some(110)),
-        "L4: every refused attempt still counts: {state}"
+        (state.locked, state.failures_in_window),
+        (true, 110),
+        "L4: every refused attempt still counts: {state:?}"
     );
     let db = rusqlite::Connection::open_with_flags(
         b.state_dir().join("broker.sqlite3"),
@@ -230,20 +239,16 @@ async fn hardening_rotating_a_phone_token_ends_its_event_stream() {
     let new = Phone::provision(&b, "demo-phone").await;
     let mut new_events = new.events().await;
     // The next push goes out at once, while the old stream might still be open.
-    let (status, step) = b.login("dana", "Trade2026").await;
-    assert_eq!(status, 200, "{step}");
+    b.login("dana", "Trade2026").await.ok();
     let ended = old_events.ended_within(SOON).await;
     assert_eq!(
         ended,
         Ok(()),
         "the old token's stream ends, without the next push"
     );
-    assert_eq!(new_events.next_push(SOON).await["username"], "dana");
-    let (status, body) = old.get("/v1/phone/pushes").await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (401, Some("unknown_phone"))
-    );
+    assert_eq!(new_events.next_push(SOON).await.username, "dana");
+    let e = old.get_as::<PhonePushes>("/v1/phone/pushes").await.err();
+    assert_eq!((e.status, e.code), (401, ErrorCode::UnknownPhone));
 }
 
 #[tokio::test]
@@ -251,7 +256,10 @@ async fn hardening_reset_ends_phone_event_streams() {
     let b = Broker::start().await;
     let phone = Phone::provision(&b, "demo-phone").await;
     let mut events = phone.events().await;
-    assert_eq!(b.post("/qa/reset", json!({})).await.0, 200);
+    assert_eq!(
+        b.post_as::<ResetDone>("/qa/reset", &json!({})).await.ok(),
+        ResetDone::Reset
+    );
     assert_eq!(
         events.ended_within(SOON).await,
         Ok(()),
@@ -267,7 +275,7 @@ async fn hardening_state_folder_is_0700_and_its_files_0600() {
     use std::os::unix::fs::PermissionsExt;
     let b = Broker::start().await;
     // A login writes: the WAL and its index exist.
-    assert_eq!(b.login("blake", "Trade2026").await.0, 200);
+    assert_eq!(b.login("blake", "Trade2026").await.status, 200);
     let dir = b.state_dir();
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&dir), 0o700, "{}", dir.display());
@@ -291,60 +299,63 @@ async fn hardening_posts_must_be_json() {
     let b = Broker::start().await;
     b.advance(3600).await;
     let (status, body) = b.post_raw("/qa/reset", "text/plain", b"{}".to_vec()).await;
+    let e = decode::<ResetDone>(status, body).err();
+    assert_eq!((e.status, e.code), (415, ErrorCode::UnsupportedMediaType));
+    let path = "/qa/users/blake/unlock";
+    let (status, body) = b
+        .exchange("POST", path, b.http.post(format!("{}{path}", b.url)))
+        .await;
     assert_eq!(
-        (status, body["code"].as_str()),
-        (415, Some("unsupported_media_type")),
-        "{body}"
+        decode::<ResetDone>(status, body).err().status,
+        415,
+        "a POST without a content type"
     );
-    let bare = b
-        .http
-        .post(format!("{}/qa/users/blake/unlock", b.url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bare.status(), 415, "a POST without a content type");
-    let offset = b.get("/qa/clock").await.1["offset_ms"].as_i64().unwrap();
+    let offset = b.get_as::<ClockInfo>("/qa/clock").await.ok().offset_ms;
     assert!(offset >= 3_600_000, "nothing was reset: offset {offset}");
-    assert_eq!(b.post("/qa/reset", json!({})).await.0, 200);
+    b.post_as::<ResetDone>("/qa/reset", &json!({})).await.ok();
 }
 
 #[tokio::test]
 async fn hardening_a_foreign_origin_is_forbidden() {
     let b = Broker::start().await;
     for origin in ["http://evil.example", "null", "http://127.0.0.1:1"] {
-        let resp = b
+        let request = b
             .http
             .post(format!("{}/v1/login", b.url))
             .header("origin", origin)
-            .json(&json!({ "username": "blake", "password": "wrong" }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 403, "{origin}");
-        let body: Value = resp.json().await.unwrap();
-        assert_eq!(body["code"], "forbidden_origin", "{origin}");
-        let read = b
+            .json(&json!({ "username": "blake", "password": "wrong" }));
+        let (status, body) = b.exchange("POST", "/v1/login", request).await;
+        let e = decode::<LoginStep>(status, body).err();
+        assert_eq!(
+            (e.status, e.code),
+            (403, ErrorCode::ForbiddenOrigin),
+            "{origin}"
+        );
+        let request = b
             .http
             .get(format!("{}/qa/devices", b.url))
-            .header("origin", origin)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(read.status(), 403, "{origin} reads nothing either");
+            .header("origin", origin);
+        let (status, body) = b.exchange("GET", "/qa/devices", request).await;
+        assert_eq!(
+            decode::<DeviceList>(status, body).err().code,
+            ErrorCode::ForbiddenOrigin,
+            "{origin} reads nothing either"
+        );
     }
     assert_eq!(
-        b.lockout("blake").await["failures_in_window"],
+        b.lockout_info("blake").await.failures_in_window,
         0,
         "refused before anything counted"
     );
-    let own = b
+    let request = b
         .http
         .get(format!("{}/qa/clock", b.url))
-        .header("origin", &b.url)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(own.status(), 200, "the broker's own origin is fine");
+        .header("origin", &b.url);
+    let (status, body) = b.exchange("GET", "/qa/clock", request).await;
+    assert!(
+        decode::<ClockInfo>(status, body).is_ok(),
+        "the broker's own origin is fine"
+    );
 }
 
 #[tokio::test]
@@ -352,12 +363,13 @@ async fn hardening_a_foreign_host_is_forbidden() {
     let b = Broker::start().await;
     let port = b.url.rsplit(':').next().unwrap().to_owned();
     let host = |h: String| {
-        let (http, url) = (b.http.clone(), format!("{}/qa/devices", b.url));
-        async move {
-            let resp = http.get(url).header("host", &h).send().await.unwrap();
-            let status = resp.status().as_u16();
-            let body: Value = resp.json().await.unwrap_or(Value::Null);
-            (status, body["code"].as_str().map(str::to_owned))
+        let request = b
+            .http
+            .get(format!("{}/qa/devices", b.url))
+            .header("host", h);
+        async {
+            let (status, body) = b.exchange("GET", "/qa/devices", request).await;
+            (status, decode::<DeviceList>(status, body).code())
         }
     };
     for foreign in [
@@ -367,7 +379,7 @@ async fn hardening_a_foreign_host_is_forbidden() {
     ] {
         assert_eq!(
             host(foreign.clone()).await,
-            (403, Some("forbidden_host".to_owned())),
+            (403, Some(ErrorCode::ForbiddenHost)),
             "DNS rebinding: {foreign}"
         );
     }
@@ -386,34 +398,29 @@ async fn hardening_qa_token_is_required_when_set() {
     let b = BrokerOptions::qa().env(QA_TOKEN_ENV, token).start().await;
     let bare = reqwest::Client::new();
     let url = format!("{}/qa/clock", b.url);
-    let resp = bare.get(&url).send().await.unwrap();
-    assert_eq!(resp.status(), 401);
-    let body: Value = resp.json().await.unwrap();
-    assert_eq!(body["code"], "qa_token_required");
-    let wrong = bare
-        .get(&url)
-        .header("x-qa-token", "qa-token-for-the-test")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(wrong.status(), 401, "a wrong token");
-    let reset = bare
-        .post(format!("{}/qa/reset", b.url))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reset.status(), 401, "no reset without the token");
-    let right = bare
-        .get(&url)
-        .header("x-qa-token", token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(right.status(), 200);
+    let clock = |request: reqwest::RequestBuilder| async {
+        let (status, body) = b.exchange("GET", "/qa/clock", request).await;
+        decode::<ClockInfo>(status, body)
+    };
+    let e = clock(bare.get(&url)).await.err();
+    assert_eq!((e.status, e.code), (401, ErrorCode::QaTokenRequired));
+    let wrong = clock(bare.get(&url).header("x-qa-token", "qa-token-for-the-test")).await;
+    assert_eq!(wrong.status, 401, "a wrong token");
+    let (status, body) = b
+        .exchange(
+            "POST",
+            "/qa/reset",
+            bare.post(format!("{}/qa/reset", b.url)).json(&json!({})),
+        )
+        .await;
+    assert_eq!(
+        decode::<ResetDone>(status, body).code(),
+        Some(ErrorCode::QaTokenRequired),
+        "no reset without the token"
+    );
+    clock(bare.get(&url).header("x-qa-token", token)).await.ok();
     // The login endpoints need no token.
-    let (status, _) = b.login("blake", "Trade2026").await;
-    assert_eq!(status, 200);
+    b.login("blake", "Trade2026").await.ok();
 }
 
 /// A child process killed on drop, even when the test fails first.

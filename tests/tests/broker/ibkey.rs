@@ -1,9 +1,14 @@
 //! The IB Key push over HTTP — K2–K4, K6, K7, D6 and number matching — with a phone on
 //! its event stream.
 
+use portcullis_api::{
+    ApproveRequest, DeviceKind, DeviceRequest, ErrorCode, ErrorReason, LoginStep, Method,
+    PhoneAccessList, PhoneEvent, PhonePushes, PushApproved, PushList, PushWait, SettingsInfo,
+    TicketRequest,
+};
 use portcullis_tests::phone::Phone;
-use portcullis_tests::Broker;
-use serde_json::{json, Value};
+use portcullis_tests::{Broker, Opened, StepExt};
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 const DANA_KEY: &str = "IBK-10000001";
@@ -18,14 +23,37 @@ pub(crate) async fn start() -> (Broker, Phone) {
 }
 
 /// Logs in with the password; returns the step (a push for dana).
-pub(crate) async fn password(b: &Broker, user: &str) -> Value {
-    let (status, step) = b.login(user, "Trade2026").await;
-    assert_eq!(status, 200, "{step}");
-    step
+pub(crate) async fn password(b: &Broker, user: &str) -> LoginStep {
+    b.login(user, "Trade2026").await.ok()
 }
 
-pub(crate) fn ticket(step: &Value) -> &str {
-    step["ticket"].as_str().expect("ticket")
+pub(crate) fn ticket(step: &LoginStep) -> &str {
+    step.ticket().expect("ticket")
+}
+
+/// frank picks his IB Key (D6).
+async fn choose_frank_key(b: &Broker, frank: &LoginStep) -> LoginStep {
+    b.post_as(
+        "/v1/login/device",
+        &DeviceRequest {
+            ticket: ticket(frank).to_owned(),
+            device_id: "IBK-10000002".into(),
+        },
+    )
+    .await
+    .ok()
+}
+
+#[track_caller]
+fn authenticated(wait: PushWait) {
+    wait.opened();
+}
+
+fn shown_number(step: &LoginStep) -> Option<u8> {
+    match step.factor().method {
+        Method::Push { number_match } => number_match,
+        Method::Challenge { .. } | Method::Sms { .. } => panic!("expected a push: {step:?}"),
+    }
 }
 
 #[tokio::test]
@@ -33,41 +61,38 @@ async fn k2_approval_on_the_phone_lets_the_waiting_desktop_in() {
     let (b, phone) = start().await;
     let mut events = phone.events().await;
     let step = password(&b, "dana").await;
-    assert_eq!(
-        (step["status"].as_str(), step["method"].as_str()),
-        (Some("second_factor"), Some("push")),
-        "{step}"
-    );
     assert!(
-        step.get("challenge").is_none(),
-        "the desktop does not see the push's challenge"
+        matches!(step.factor().method, Method::Push { .. }),
+        "{step:?}"
     );
     let push = events.next_push(SOON).await;
-    assert_eq!(push["username"], "dana");
+    assert_eq!(push.username, "dana");
 
     // The desktop is already waiting when the phone approves.
     let waiting = b.wait(ticket(&step), 20_000);
     let approving = async {
-        let (status, body) = phone.approve(&push, DANA_PIN, None).await;
-        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            phone.approve(&push, DANA_PIN, None).await.ok(),
+            PushApproved::Approved
+        );
     };
-    let ((status, outcome), ()) = tokio::join!(waiting, approving);
-    assert_eq!(status, 200, "{outcome}");
-    assert_eq!(outcome["status"], "authenticated");
-    assert_eq!(outcome["session"]["device_id"], DANA_KEY);
+    let (outcome, ()) = tokio::join!(waiting, approving);
+    let outcome = outcome.ok();
+    assert_eq!(
+        outcome.opened().session.device_id.as_deref(),
+        Some(DANA_KEY)
+    );
 }
 
 #[tokio::test]
 async fn k2_wait_without_an_answer_says_pending() {
     let (b, _phone) = start().await;
     let step = password(&b, "dana").await;
-    let (status, outcome) = b.wait(ticket(&step), 200).await;
-    assert_eq!(
-        (status, outcome["status"].as_str()),
-        (200, Some("pending")),
-        "{outcome}"
-    );
-    assert!(outcome["expires_in_seconds"].as_i64().unwrap() > 170);
+    let outcome = b.wait(ticket(&step), 200).await.ok();
+    let PushWait::Pending { expires_in_seconds } = outcome else {
+        panic!("pending: {outcome:?}");
+    };
+    assert!(expires_in_seconds > 170);
 }
 
 #[tokio::test]
@@ -76,19 +101,12 @@ async fn k6_denial_is_login_failed_and_a_failed_attempt() {
     let mut events = phone.events().await;
     let step = password(&b, "dana").await;
     let push = events.next_push(SOON).await;
-    assert_eq!(phone.deny(&push).await.0, 200);
-    let (status, outcome) = b.wait(ticket(&step), 5_000).await;
+    assert_eq!(phone.deny(&push).await.status, 200);
+    let outcome = b.wait(ticket(&step), 5_000).await.err();
+    assert_eq!((outcome.status, outcome.code), (401, ErrorCode::PushDenied));
+    assert!(outcome.message.starts_with("Login failed"));
     assert_eq!(
-        (status, outcome["code"].as_str()),
-        (401, Some("push_denied")),
-        "{outcome}"
-    );
-    assert!(outcome["message"]
-        .as_str()
-        .unwrap()
-        .starts_with("Login failed"));
-    assert_eq!(
-        b.lockout("dana").await["failures_in_window"],
+        b.lockout_info("dana").await.failures_in_window,
         1,
         "L4: a denial counts"
     );
@@ -101,14 +119,13 @@ async fn k6_push_expires_after_180_seconds() {
     let step = password(&b, "dana").await;
     let push = events.next_push(SOON).await;
     b.advance(180).await;
-    let (status, outcome) = b.wait(ticket(&step), 5_000).await;
+    let outcome = b.wait(ticket(&step), 5_000).await.err();
     assert_eq!(
-        (status, outcome["code"].as_str()),
-        (410, Some("push_expired")),
-        "{outcome}"
+        (outcome.status, outcome.code),
+        (410, ErrorCode::PushExpired)
     );
-    let (status, late) = phone.approve(&push, DANA_PIN, None).await;
-    assert_eq!((status, late["code"].as_str()), (410, Some("push_expired")));
+    let late = phone.approve(&push, DANA_PIN, None).await.err();
+    assert_eq!((late.status, late.code), (410, ErrorCode::PushExpired));
 }
 
 #[tokio::test]
@@ -118,11 +135,8 @@ async fn k6_push_answered_at_179_seconds_still_counts() {
     let step = password(&b, "dana").await;
     let push = events.next_push(SOON).await;
     b.advance(179).await;
-    assert_eq!(phone.approve(&push, DANA_PIN, None).await.0, 200);
-    assert_eq!(
-        b.wait(ticket(&step), 5_000).await.1["status"],
-        "authenticated"
-    );
+    assert_eq!(phone.approve(&push, DANA_PIN, None).await.status, 200);
+    authenticated(b.wait(ticket(&step), 5_000).await.ok());
 }
 
 #[tokio::test]
@@ -131,16 +145,16 @@ async fn k6_a_push_answers_once() {
     let mut events = phone.events().await;
     password(&b, "dana").await;
     let push = events.next_push(SOON).await;
-    assert_eq!(phone.approve(&push, DANA_PIN, None).await.0, 200);
-    let (status, again) = phone.approve(&push, DANA_PIN, None).await;
+    assert_eq!(phone.approve(&push, DANA_PIN, None).await.status, 200);
+    let again = phone.approve(&push, DANA_PIN, None).await.err();
     assert_eq!(
-        (status, again["code"].as_str()),
-        (409, Some("push_already_answered"))
+        (again.status, again.code),
+        (409, ErrorCode::PushAlreadyAnswered)
     );
-    let (status, deny) = phone.deny(&push).await;
+    let deny = phone.deny(&push).await.err();
     assert_eq!(
-        (status, deny["code"].as_str()),
-        (409, Some("push_already_answered"))
+        (deny.status, deny.code),
+        (409, ErrorCode::PushAlreadyAnswered)
     );
 }
 
@@ -150,21 +164,15 @@ async fn k6_approval_redeems_only_its_own_login() {
     let mut events = phone.events().await;
     let first = password(&b, "dana").await;
     let push = events.next_push(SOON).await;
-    assert_eq!(phone.approve(&push, DANA_PIN, None).await.0, 200);
+    assert_eq!(phone.approve(&push, DANA_PIN, None).await.status, 200);
     // Another login of frank's (same phone) cannot redeem dana's approval.
     let other = password(&b, "frank").await;
-    let (status, _) = b
-        .post(
-            "/v1/login/device",
-            json!({ "ticket": ticket(&other), "device_id": "IBK-10000002" }),
-        )
-        .await;
-    assert_eq!(status, 200);
-    assert_eq!(b.wait(ticket(&other), 200).await.1["status"], "pending");
-    assert_eq!(
-        b.wait(ticket(&first), 2_000).await.1["status"],
-        "authenticated"
-    );
+    choose_frank_key(&b, &other).await;
+    assert!(matches!(
+        b.wait(ticket(&other), 200).await.ok(),
+        PushWait::Pending { .. }
+    ));
+    authenticated(b.wait(ticket(&first), 2_000).await.ok());
 }
 
 #[tokio::test]
@@ -174,32 +182,35 @@ async fn k6_response_for_another_push_is_refused() {
     let dana = password(&b, "dana").await;
     let dana_push = events.next_push(SOON).await;
     let frank = password(&b, "frank").await;
-    b.post(
-        "/v1/login/device",
-        json!({ "ticket": ticket(&frank), "device_id": "IBK-10000002" }),
-    )
-    .await;
+    choose_frank_key(&b, &frank).await;
     let frank_push = events.next_push(SOON).await;
     // dana's answer (her key, her challenge) sent as the approval of frank's push.
-    let id = frank_push["push_id"].as_str().unwrap();
-    let body = json!({ "response": phone.response(&dana_push, DANA_PIN), "method": "pin" });
-    let (status, refused) = phone
-        .post(&format!("/v1/phone/pushes/{id}/approve"), body)
-        .await;
+    let body = ApproveRequest {
+        response: phone.response(&dana_push, DANA_PIN),
+        picked: None,
+        method: "pin".into(),
+    };
+    let refused = phone
+        .post_as::<PushApproved>(
+            &format!("/v1/phone/pushes/{}/approve", frank_push.push_id),
+            &body,
+        )
+        .await
+        .err();
     assert_eq!(
-        (status, refused["code"].as_str()),
-        (401, Some("login_failed")),
-        "{refused}"
+        (refused.status, refused.code),
+        (401, ErrorCode::LoginFailed)
     );
-    let refused = b.wait(ticket(&frank), 2_000).await.1;
+    let refused = b.wait(ticket(&frank), 2_000).await.err();
     assert_eq!(
-        (refused["code"].as_str(), refused["reason"].as_str()),
-        (Some("login_failed"), Some("wrong_response")),
-        "{refused}"
+        (refused.code, refused.reason),
+        (ErrorCode::LoginFailed, Some(ErrorReason::WrongResponse))
     );
-    assert_eq!(
-        b.wait(ticket(&dana), 200).await.1["status"],
-        "pending",
+    assert!(
+        matches!(
+            b.wait(ticket(&dana), 200).await.ok(),
+            PushWait::Pending { .. }
+        ),
         "dana's login is untouched"
     );
 }
@@ -211,18 +222,16 @@ async fn k6_another_phone_cannot_answer() {
     let stranger = Phone::activate(&b, "erin", "Trade2026", "7700900456", "4321").await;
     password(&b, "dana").await;
     let push = events.next_push(SOON).await;
-    let id = push["push_id"].as_str().unwrap();
     let forged = json!({ "response": "12345678", "method": "pin" });
-    let (status, body) = stranger
-        .post(&format!("/v1/phone/pushes/{id}/approve"), forged)
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (404, Some("not_found")),
-        "{body}"
-    );
-    let (status, _) = stranger.deny(&push).await;
-    assert_eq!(status, 404);
+    let e = stranger
+        .post_as::<PushApproved>(
+            &format!("/v1/phone/pushes/{}/approve", push.push_id),
+            &forged,
+        )
+        .await
+        .err();
+    assert_eq!((e.status, e.code), (404, ErrorCode::NotFound));
+    assert_eq!(stranger.deny(&push).await.status, 404);
 }
 
 #[tokio::test]
@@ -231,19 +240,14 @@ async fn k2_wrong_pin_on_the_phone_fails_the_login() {
     let mut events = phone.events().await;
     let step = password(&b, "dana").await;
     let push = events.next_push(SOON).await;
-    let (status, body) = phone.approve(&push, "0000", None).await;
+    let e = phone.approve(&push, "0000", None).await.err();
+    assert_eq!((e.status, e.code), (401, ErrorCode::LoginFailed));
+    let failed = b.wait(ticket(&step), 2_000).await.err();
     assert_eq!(
-        (status, body["code"].as_str()),
-        (401, Some("login_failed")),
-        "{body}"
+        (failed.code, failed.reason),
+        (ErrorCode::LoginFailed, Some(ErrorReason::WrongResponse))
     );
-    let failed = b.wait(ticket(&step), 2_000).await.1;
-    assert_eq!(
-        (failed["code"].as_str(), failed["reason"].as_str()),
-        (Some("login_failed"), Some("wrong_response")),
-        "{failed}"
-    );
-    assert_eq!(b.lockout("dana").await["failures_in_window"], 1);
+    assert_eq!(b.lockout_info("dana").await.failures_in_window, 1);
 }
 
 #[tokio::test]
@@ -252,28 +256,34 @@ async fn k3_fallback_withdraws_the_push_and_the_challenge_logs_in() {
     let mut events = phone.events().await;
     let step = password(&b, "dana").await;
     let push = events.next_push(SOON).await;
-    let (status, fallback) = b
-        .post("/v1/login/fallback", json!({ "ticket": ticket(&step) }))
-        .await;
-    assert_eq!(status, 200, "{fallback}");
-    assert_eq!(fallback["method"], "challenge");
-    let (name, withdrawn) = events.next(SOON).await.expect("withdrawal");
+    let fallback: LoginStep = b
+        .post_as(
+            "/v1/login/fallback",
+            &TicketRequest {
+                ticket: ticket(&step).to_owned(),
+            },
+        )
+        .await
+        .ok();
+    let challenge = fallback.challenge();
+    let withdrawn = events.next(SOON).await.expect("withdrawal");
     assert_eq!(
-        (name.as_str(), &withdrawn["push_id"]),
-        ("withdrawn", &push["push_id"])
+        withdrawn,
+        PhoneEvent::Withdrawn {
+            phone_id: phone.id.clone(),
+            push_id: push.push_id.clone()
+        }
     );
     assert_eq!(
-        phone.approve(&push, DANA_PIN, None).await.1["code"],
-        "no_pending_login",
+        phone.approve(&push, DANA_PIN, None).await.code(),
+        Some(ErrorCode::NoPendingLogin),
         "withdrawn"
     );
 
     // The phone's Authenticate screen: PIN + challenge → response.
-    let challenge = fallback["challenge"].as_str().unwrap();
     let response = portcullis_tests::dsc_plus_response(phone.key_of("dana"), DANA_PIN, challenge);
-    let (status, done) = b.respond(ticket(&step), &response).await;
-    assert_eq!(status, 200, "{done}");
-    assert_eq!(done["session"]["device_id"], DANA_KEY);
+    let done = b.respond(ticket(&step), &response).await.ok();
+    assert_eq!(done.opened().session.device_id.as_deref(), Some(DANA_KEY));
 }
 
 #[tokio::test]
@@ -283,22 +293,27 @@ async fn k6_send_again_after_expiry_sends_a_new_push() {
     let step = password(&b, "dana").await;
     let first = events.next_push(SOON).await;
     b.advance(181).await;
-    assert_eq!(b.wait(ticket(&step), 2_000).await.1["code"], "push_expired");
-    let (status, again) = b
-        .post("/v1/login/resend", json!({ "ticket": ticket(&step) }))
-        .await;
     assert_eq!(
-        (status, again["method"].as_str()),
-        (200, Some("push")),
-        "{again}"
+        b.wait(ticket(&step), 2_000).await.code(),
+        Some(ErrorCode::PushExpired)
+    );
+    let again: LoginStep = b
+        .post_as(
+            "/v1/login/resend",
+            &TicketRequest {
+                ticket: ticket(&step).to_owned(),
+            },
+        )
+        .await
+        .ok();
+    assert!(
+        matches!(again.factor().method, Method::Push { .. }),
+        "{again:?}"
     );
     let second = events.next_push(SOON).await;
-    assert_ne!(first["push_id"], second["push_id"]);
-    assert_eq!(phone.approve(&second, DANA_PIN, None).await.0, 200);
-    assert_eq!(
-        b.wait(ticket(&step), 2_000).await.1["status"],
-        "authenticated"
-    );
+    assert_ne!(first.push_id, second.push_id);
+    assert_eq!(phone.approve(&second, DANA_PIN, None).await.status, 200);
+    authenticated(b.wait(ticket(&step), 2_000).await.ok());
 }
 
 #[tokio::test]
@@ -309,24 +324,15 @@ async fn k4_dropped_push_never_reaches_the_phone() {
     password(&b, "dana").await;
     // Frank's device has no fault: his push is the first the phone hears.
     let frank = password(&b, "frank").await;
-    b.post(
-        "/v1/login/device",
-        json!({ "ticket": ticket(&frank), "device_id": "IBK-10000002" }),
-    )
-    .await;
+    choose_frank_key(&b, &frank).await;
     assert_eq!(
-        events.next_push(SOON).await["username"],
+        events.next_push(SOON).await.username,
         "frank",
         "dana's push was dropped"
     );
-    let (_, pending) = phone.get("/v1/phone/pushes").await;
-    let users: Vec<_> = pending["pushes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["username"].clone())
-        .collect();
-    assert_eq!(users, vec![json!("frank")]);
+    let pending: PhonePushes = phone.get_as("/v1/phone/pushes").await.ok();
+    let users: Vec<_> = pending.pushes.iter().map(|p| p.username.as_str()).collect();
+    assert_eq!(users, vec!["frank"]);
 }
 
 #[tokio::test]
@@ -334,10 +340,10 @@ async fn k4_fault_for_all_devices_drops_every_push() {
     let (b, phone) = start().await;
     b.fault(None, "drop", 0).await;
     password(&b, "dana").await;
-    let (_, pending) = phone.get("/v1/phone/pushes").await;
-    assert_eq!(pending["pushes"], json!([]));
-    let (_, pushes) = b.get("/qa/pushes?username=dana").await;
-    assert_eq!(pushes["pushes"][0]["delivery"], "dropped");
+    let pending: PhonePushes = phone.get_as("/v1/phone/pushes").await.ok();
+    assert!(pending.pushes.is_empty());
+    let pushes: PushList = b.get_as("/qa/pushes?username=dana").await.ok();
+    assert_eq!(pushes.pushes[0].delivery, "dropped");
 }
 
 #[tokio::test]
@@ -360,15 +366,12 @@ async fn k4_offline_phone_gets_the_push_when_back_online() {
     let mut events = phone.events().await;
     b.fault(Some(DANA_KEY), "offline", 0).await;
     let step = password(&b, "dana").await;
-    let (_, pending) = phone.get("/v1/phone/pushes").await;
-    assert_eq!(pending["pushes"], json!([]), "held while offline");
+    let pending: PhonePushes = phone.get_as("/v1/phone/pushes").await.ok();
+    assert!(pending.pushes.is_empty(), "held while offline");
     b.fault(Some(DANA_KEY), "none", 0).await;
     let push = events.next_push(SOON).await;
-    assert_eq!(phone.approve(&push, DANA_PIN, None).await.0, 200);
-    assert_eq!(
-        b.wait(ticket(&step), 2_000).await.1["status"],
-        "authenticated"
-    );
+    assert_eq!(phone.approve(&push, DANA_PIN, None).await.status, 200);
+    authenticated(b.wait(ticket(&step), 2_000).await.ok());
 }
 
 #[tokio::test]
@@ -376,32 +379,19 @@ async fn d6_several_devices_ask_which_and_default_to_the_last_used() {
     let (b, phone) = start().await;
     let mut events = phone.events().await;
     let step = password(&b, "frank").await;
-    assert_eq!(step["status"], "select_device", "{step}");
-    let kinds: Vec<_> = step["devices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["kind"].as_str().unwrap().to_owned())
-        .collect();
-    assert!(kinds.contains(&"ib_key".to_owned()) && kinds.contains(&"dsc_plus".to_owned()));
+    let kinds: Vec<DeviceKind> = step.choice().devices.iter().map(|d| d.kind).collect();
+    assert!(kinds.contains(&DeviceKind::IbKey) && kinds.contains(&DeviceKind::DscPlus));
 
-    let (status, push_step) = b
-        .post(
-            "/v1/login/device",
-            json!({ "ticket": ticket(&step), "device_id": "IBK-10000002" }),
-        )
-        .await;
-    assert_eq!((status, push_step["method"].as_str()), (200, Some("push")));
+    let push_step = choose_frank_key(&b, &step).await;
+    assert!(matches!(push_step.factor().method, Method::Push { .. }));
     let push = events.next_push(SOON).await;
-    assert_eq!(phone.approve(&push, FRANK_PIN, None).await.0, 200);
-    assert_eq!(
-        b.wait(ticket(&step), 2_000).await.1["status"],
-        "authenticated"
-    );
+    assert_eq!(phone.approve(&push, FRANK_PIN, None).await.status, 200);
+    authenticated(b.wait(ticket(&step), 2_000).await.ok());
 
     let next = password(&b, "frank").await;
     assert_eq!(
-        next["default_device_id"], "IBK-10000002",
+        next.choice().default_device_id,
+        "IBK-10000002",
         "D6: the last one used"
     );
 }
@@ -410,49 +400,37 @@ async fn d6_several_devices_ask_which_and_default_to_the_last_used() {
 async fn number_matching_right_pick_approves_and_wrong_pick_denies() {
     let (b, phone) = start().await;
     let mut events = phone.events().await;
-    let (status, _) = b
-        .post("/qa/settings", json!({ "number_matching": true }))
-        .await;
-    assert_eq!(status, 200);
+    b.post_as::<SettingsInfo>("/qa/settings", &json!({ "number_matching": true }))
+        .await
+        .ok();
 
     let step = password(&b, "dana").await;
-    let shown = step["number_match"]
-        .as_u64()
-        .expect("the desktop shows a number");
+    let shown = shown_number(&step).expect("the desktop shows a number");
     let push = events.next_push(SOON).await;
-    let choices: Vec<u64> = push["number_choices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_u64().unwrap())
-        .collect();
+    let choices = push.number_choices.clone().expect("choices");
     assert_eq!(choices.len(), 3);
     assert!(choices.contains(&shown));
-    assert_eq!(phone.approve(&push, DANA_PIN, Some(shown)).await.0, 200);
     assert_eq!(
-        b.wait(ticket(&step), 2_000).await.1["status"],
-        "authenticated"
+        phone.approve(&push, DANA_PIN, Some(shown)).await.status,
+        200
     );
+    authenticated(b.wait(ticket(&step), 2_000).await.ok());
 
     let step = password(&b, "dana").await;
-    let shown = step["number_match"].as_u64().unwrap();
+    let shown = shown_number(&step).expect("a number");
     let push = events.next_push(SOON).await;
-    let wrong = push["number_choices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_u64().unwrap())
+    let wrong = push
+        .number_choices
+        .clone()
+        .expect("choices")
+        .into_iter()
         .find(|c| *c != shown);
-    let (status, body) = phone.approve(&push, DANA_PIN, wrong).await;
+    let e = phone.approve(&push, DANA_PIN, wrong).await.err();
+    assert_eq!((e.status, e.code), (401, ErrorCode::NumberMismatch));
+    let failed = b.wait(ticket(&step), 2_000).await.err();
     assert_eq!(
-        (status, body["code"].as_str()),
-        (401, Some("number_mismatch"))
-    );
-    let failed = b.wait(ticket(&step), 2_000).await.1;
-    assert_eq!(
-        (failed["code"].as_str(), failed["reason"].as_str()),
-        (Some("login_failed"), Some("number_mismatch")),
-        "{failed}"
+        (failed.code, failed.reason),
+        (ErrorCode::LoginFailed, Some(ErrorReason::NumberMismatch))
     );
 }
 
@@ -460,7 +438,7 @@ async fn number_matching_right_pick_approves_and_wrong_pick_denies() {
 async fn number_matching_is_off_by_default() {
     let (b, _phone) = start().await;
     let step = password(&b, "dana").await;
-    assert!(step["number_match"].is_null());
+    assert_eq!(shown_number(&step), None);
 }
 
 #[tokio::test]
@@ -469,66 +447,60 @@ async fn k7_pin_grants_12_hours_of_trading_access_biometrics_30() {
     let mut events = phone.events().await;
     password(&b, "dana").await;
     let push = events.next_push(SOON).await;
-    assert_eq!(phone.approve(&push, DANA_PIN, None).await.0, 200);
+    assert_eq!(phone.approve(&push, DANA_PIN, None).await.status, 200);
     let frank = password(&b, "frank").await;
-    b.post(
-        "/v1/login/device",
-        json!({ "ticket": ticket(&frank), "device_id": "IBK-10000002" }),
-    )
-    .await;
+    choose_frank_key(&b, &frank).await;
     let push = events.next_push(SOON).await;
-    let body = json!({ "response": phone.response(&push, FRANK_PIN), "method": "biometric" });
+    let body = ApproveRequest {
+        response: phone.response(&push, FRANK_PIN),
+        picked: None,
+        method: "biometric".into(),
+    };
     assert_eq!(
         phone
-            .post(
-                &format!(
-                    "/v1/phone/pushes/{}/approve",
-                    push["push_id"].as_str().unwrap()
-                ),
-                body
-            )
+            .post_as::<PushApproved>(&format!("/v1/phone/pushes/{}/approve", push.push_id), &body)
             .await
-            .0,
+            .status,
         200
     );
 
-    let access = |v: &Value, user: &str| {
-        v["accounts"]
-            .as_array()
-            .unwrap()
+    let access = |v: &PhoneAccessList, user: &str| {
+        v.accounts
             .iter()
-            .find(|a| a["username"] == user)
-            .unwrap()["trading_access"]
-            .clone()
+            .find(|a| a.username == user)
+            .expect("the account")
+            .trading_access
     };
-    let (_, now) = phone.get("/v1/phone/access").await;
-    assert_eq!(
-        (access(&now, "dana"), access(&now, "frank")),
-        (json!(true), json!(true))
-    );
+    let now: PhoneAccessList = phone.get_as("/v1/phone/access").await.ok();
+    assert_eq!((access(&now, "dana"), access(&now, "frank")), (true, true));
     b.advance(12 * 3600).await;
-    let (_, later) = phone.get("/v1/phone/access").await;
+    let later: PhoneAccessList = phone.get_as("/v1/phone/access").await.ok();
     assert_eq!(
         (access(&later, "dana"), access(&later, "frank")),
-        (json!(false), json!(true)),
+        (false, true),
         "K7: PIN 12 h"
     );
     b.advance(18 * 3600).await;
-    let (_, latest) = phone.get("/v1/phone/access").await;
-    assert_eq!(
-        access(&latest, "frank"),
-        json!(false),
-        "K7: biometrics 30 h"
-    );
+    let latest: PhoneAccessList = phone.get_as("/v1/phone/access").await.ok();
+    assert!(!access(&latest, "frank"), "K7: biometrics 30 h");
 }
 
 #[tokio::test]
 async fn phone_endpoints_need_the_phone_token() {
     let b = Broker::start().await;
-    let stranger = Phone::new(&b, "nobody", "pct_nope", vec![]);
+    let stranger = Phone::new(&b, "nobody", "pct_nope", vec![]).await;
     assert_eq!(
-        stranger.get("/v1/phone/pushes").await.1["code"],
-        "unknown_phone"
+        stranger
+            .get_as::<PhonePushes>("/v1/phone/pushes")
+            .await
+            .code(),
+        Some(ErrorCode::UnknownPhone)
     );
-    assert_eq!(stranger.get("/v1/phone/access").await.0, 401);
+    assert_eq!(
+        stranger
+            .get_as::<PhoneAccessList>("/v1/phone/access")
+            .await
+            .status,
+        401
+    );
 }

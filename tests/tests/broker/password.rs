@@ -1,37 +1,36 @@
 //! L1–L3 over HTTP.
 
+use portcullis_api::{ErrorCode, LoginStep};
 use portcullis_tests::Broker;
 use std::time::Instant;
 
 #[tokio::test]
 async fn l1_upper_case_username_does_not_match() {
     let b = Broker::start().await;
-    let (status, body) = b.login("Blake", "Trade2026").await;
-    assert_eq!(status, 401, "{body}");
+    let e = b.login("Blake", "Trade2026").await.err();
     assert_eq!(
-        body["code"], "invalid_credentials",
+        (e.status, e.code),
+        (401, ErrorCode::InvalidCredentials),
         "L1: `Blake` is not `blake`"
     );
-    let (status, body) = b.login("blake", "Trade2026").await;
-    assert_eq!(
-        (status, body["status"].as_str()),
-        (200, Some("authenticated")),
-        "{body}"
+    let step = b.login("blake", "Trade2026").await.ok();
+    assert!(
+        matches!(step, LoginStep::Authenticated(_)),
+        "blake has no device: {step:?}"
     );
 }
 
 #[tokio::test]
 async fn l2_unknown_user_and_wrong_password_get_the_same_answer() {
     let b = Broker::start().await;
-    let (s1, wrong_password) = b.login("blake", "nope").await;
-    let (s2, unknown_user) = b.login("nobodyhere", "nope").await;
-    assert_eq!(s1, s2);
+    let wrong_password = b.login("blake", "nope").await.err();
+    let unknown_user = b.login("nobodyhere", "nope").await.err();
     assert_eq!(
         wrong_password, unknown_user,
-        "L2: no user enumeration by message"
+        "L2: no user enumeration by status or message"
     );
     assert_eq!(
-        wrong_password["message"],
+        wrong_password.message,
         "Invalid user name password combination"
     );
 }
@@ -47,13 +46,12 @@ async fn l2_unknown_user_takes_as_long_as_a_wrong_password() {
     for _ in 0..9 {
         for (user, times) in [("blake", &mut known), ("nosuchuser", &mut unknown)] {
             let t = Instant::now();
-            let (status, _) = b.login(user, "wrong-password").await;
-            assert_eq!(status, 401);
+            assert_eq!(b.login(user, "wrong-password").await.status, 401);
             times.push(t.elapsed().as_secs_f64());
         }
         // Keep blake below the lock: nine failures, then a success resets the count.
         if known.len() % 8 == 0 {
-            assert_eq!(b.login("blake", "Trade2026").await.0, 200);
+            assert_eq!(b.login("blake", "Trade2026").await.status, 200);
         }
     }
     let median = |v: &mut Vec<f64>| {
@@ -79,11 +77,14 @@ async fn l3_bad_character_is_refused_before_the_password_and_not_counted() {
         "blake\"",
         "blake:",
     ] {
-        let (status, body) = b.login(name, "Trade2026").await;
-        assert_eq!(status, 400, "{name:?}: {body}");
-        assert_eq!(body["code"], "bad_character");
-        assert_eq!(body["message"], "BAD CHARACTER");
+        let e = b.login(name, "Trade2026").await.err();
+        assert_eq!(
+            (e.status, e.code),
+            (400, ErrorCode::BadCharacter),
+            "{name:?}"
+        );
+        assert_eq!(e.message, "BAD CHARACTER");
     }
     // Not failed attempts: blake's count is untouched.
-    assert_eq!(b.lockout("blake").await["failures_in_window"], 0);
+    assert_eq!(b.lockout_info("blake").await.failures_in_window, 0);
 }

@@ -1,5 +1,6 @@
 //! The QA controls: present with --qa, absent (404) without.
 
+use portcullis_api::{ClockInfo, ErrorCode, ResetDone};
 use portcullis_tests::Broker;
 use serde_json::json;
 
@@ -12,9 +13,8 @@ async fn qa_controls_answer_404_without_the_flag() {
         "/qa/devices",
         "/qa/users/blake/lockout",
     ] {
-        let (status, body) = b.get(path).await;
-        assert_eq!(status, 404, "{path}");
-        assert_eq!(body["code"], "not_found");
+        let e = b.get_as::<ClockInfo>(path).await.err();
+        assert_eq!((e.status, e.code), (404, ErrorCode::NotFound), "{path}");
     }
     for path in [
         "/qa/reset",
@@ -22,32 +22,36 @@ async fn qa_controls_answer_404_without_the_flag() {
         "/qa/users/blake/unlock",
         "/qa/devices/DSCP-40211873/provision",
     ] {
-        assert_eq!(b.post(path, json!({ "seconds": 1 })).await.0, 404, "{path}");
+        let e = b
+            .post_as::<ClockInfo>(path, &json!({ "seconds": 1 }))
+            .await
+            .err();
+        assert_eq!((e.status, e.code), (404, ErrorCode::NotFound), "{path}");
     }
     // The login itself works without QA.
-    assert_eq!(b.login("blake", "Trade2026").await.0, 200);
+    assert_eq!(b.login("blake", "Trade2026").await.status, 200);
 }
 
 #[tokio::test]
 async fn qa_clock_reads_advances_and_sets() {
     let b = Broker::start().await;
-    let (_, before) = b.get("/qa/clock").await;
+    let before = b.get_as::<ClockInfo>("/qa/clock").await.ok();
     let after = b.advance(86_400).await;
-    let moved = after["now_ms"].as_i64().unwrap() - before["now_ms"].as_i64().unwrap();
+    let moved = after.now_ms - before.now_ms;
     assert!(
         (86_400_000..86_460_000).contains(&moved),
         "moved {moved} ms"
     );
-    let (status, set) = b
-        .post("/qa/clock/set", json!({ "unix_seconds": 2_000_000_000 }))
-        .await;
-    assert_eq!(status, 200);
-    assert!(
-        set["now"].as_str().unwrap().starts_with("2033-05-18"),
-        "{set}"
-    );
-    let (status, body) = b.post("/qa/clock/advance", json!({ "seconds": -5 })).await;
-    assert_eq!((status, body["code"].as_str()), (400, Some("bad_request")));
+    let set: ClockInfo = b
+        .post_as("/qa/clock/set", &json!({ "unix_seconds": 2_000_000_000 }))
+        .await
+        .ok();
+    assert!(set.now.starts_with("2033-05-18"), "{set:?}");
+    let e = b
+        .post_as::<ClockInfo>("/qa/clock/advance", &json!({ "seconds": -5 }))
+        .await
+        .err();
+    assert_eq!((e.status, e.code), (400, ErrorCode::BadRequest));
 }
 
 #[tokio::test]
@@ -57,11 +61,11 @@ async fn qa_reset_restores_the_scenario() {
         b.login("blake", "wrong").await;
     }
     b.advance(7200).await;
-    let (status, _) = b.post("/qa/reset", json!({})).await;
-    assert_eq!(status, 200);
-    assert_eq!(b.lockout("blake").await["locked"], false);
-    assert_eq!(b.get("/qa/clock").await.1["offset_ms"], 0);
-    assert_eq!(b.login("blake", "Trade2026").await.0, 200);
+    let reset: ResetDone = b.post_as("/qa/reset", &json!({})).await.ok();
+    assert_eq!(reset, ResetDone::Reset);
+    assert!(!b.lockout_info("blake").await.locked);
+    assert_eq!(b.get_as::<ClockInfo>("/qa/clock").await.ok().offset_ms, 0);
+    assert_eq!(b.login("blake", "Trade2026").await.status, 200);
 }
 
 #[tokio::test]
@@ -70,11 +74,8 @@ async fn every_auth_event_is_audited_without_secrets() {
     b.login("blake", "wrong-password-xyz").await;
     b.login("blake", "Trade2026").await;
     b.login("bad name", "x").await;
-    let events = b.audit().await;
-    let kinds: Vec<_> = events
-        .iter()
-        .map(|e| e["event"].as_str().unwrap().to_owned())
-        .collect();
+    let events = b.audit_events().await;
+    let kinds: Vec<_> = events.iter().map(|e| e.event.clone()).collect();
     for expected in ["invalid_credentials", "login_success", "bad_character"] {
         assert!(
             kinds.iter().any(|k| k == expected),
@@ -108,9 +109,9 @@ entity = "e"
     )
     .unwrap();
     let b = Broker::start_with(Some(&path), true).await;
-    assert_eq!(b.login("solo", "pw-solo-1").await.0, 200);
+    assert_eq!(b.login("solo", "pw-solo-1").await.status, 200);
     assert_eq!(
-        b.login("blake", "Trade2026").await.0,
+        b.login("blake", "Trade2026").await.status,
         401,
         "the demo users are not there"
     );

@@ -1,8 +1,9 @@
 //! Sessions end (issue 6): after the scenario's idle minutes without activity, and at
 //! its daily end (UTC), both on the broker's simulated clock.
 
-use portcullis_tests::Broker;
-use serde_json::{json, Value};
+use portcullis_api::{ClockInfo, ErrorCode, ErrorReason, LoggedOut, SessionInfo};
+use portcullis_tests::{Broker, Opened, Reply};
+use serde_json::json;
 
 /// 2030-01-15T10:00:00Z: far from the default daily end (23:45 UTC).
 const MORNING: i64 = 1_894_701_600;
@@ -10,71 +11,64 @@ const MORNING: i64 = 1_894_701_600;
 const LATE_EVENING: i64 = 1_894_748_400;
 
 async fn set_clock(b: &Broker, unix_seconds: i64) {
-    let (status, body) = b
-        .post("/qa/clock/set", json!({ "unix_seconds": unix_seconds }))
-        .await;
-    assert_eq!(status, 200, "{body}");
+    b.post_as::<ClockInfo>("/qa/clock/set", &json!({ "unix_seconds": unix_seconds }))
+        .await
+        .ok();
 }
 
 /// blake has no device: the password alone opens a session.
 async fn log_in(b: &Broker) -> String {
-    let (status, body) = b.login("blake", "Trade2026").await;
-    assert_eq!(status, 200, "{body}");
-    body["token"].as_str().expect("token").to_owned()
-}
-
-async fn keepalive(b: &Broker, token: &str) -> (u16, Value) {
-    let resp = b
-        .http
-        .post(format!("{}/v1/session/keepalive", b.url))
-        .bearer_auth(token)
-        .json(&json!({}))
-        .send()
+    b.login("blake", "Trade2026")
         .await
-        .expect("POST keepalive");
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
+        .ok()
+        .opened()
+        .token
+        .clone()
 }
 
-fn expired(answer: &(u16, Value)) -> (u16, Option<&str>, Option<&str>) {
-    (
-        answer.0,
-        answer.1["code"].as_str(),
-        answer.1["reason"].as_str(),
-    )
+async fn keepalive(b: &Broker, token: &str) -> Reply<SessionInfo> {
+    b.with_bearer(reqwest::Method::POST, "/v1/session/keepalive", token)
+        .await
 }
+
+#[track_caller]
+fn expired<T>(answer: Reply<T>) -> (u16, ErrorCode, Option<ErrorReason>) {
+    let e = answer.err();
+    (e.status, e.code, e.reason)
+}
+
+const IDLE: (u16, ErrorCode, Option<ErrorReason>) =
+    (401, ErrorCode::SessionExpired, Some(ErrorReason::Idle));
+const DAILY_END: (u16, ErrorCode, Option<ErrorReason>) =
+    (401, ErrorCode::SessionExpired, Some(ErrorReason::DailyEnd));
 
 #[tokio::test]
 async fn hardening_session_idle_timeout() {
     let b = Broker::start().await;
     set_clock(&b, MORNING).await;
     let token = log_in(&b).await;
-    let (status, session) = b.session(&token).await;
-    assert_eq!(status, 200, "{session}");
+    let session = b.session(&token).await.ok();
     assert_eq!(
-        (
-            session["expires_at"].as_str(),
-            session["idle_timeout_seconds"].as_i64()
-        ),
-        (Some("2030-01-15T10:30:00Z"), Some(1800)),
-        "{session}"
+        (session.expires_at.as_str(), session.idle_timeout_seconds),
+        ("2030-01-15T10:30:00Z", 1800),
+        "{session:?}"
     );
     b.advance(90 * 24 * 3600).await;
     assert_eq!(
-        expired(&b.session(&token).await),
-        (401, Some("session_expired"), Some("idle")),
+        expired(b.session(&token).await),
+        IDLE,
         "a session does not outlive 90 idle days"
     );
     assert_eq!(
-        expired(&keepalive(&b, &token).await),
-        (401, Some("session_expired"), Some("idle")),
+        expired(keepalive(&b, &token).await),
+        IDLE,
         "an ended session is not revived"
     );
-    let events = b.audit().await;
+    let events = b.audit_events().await;
     assert_eq!(
         events
             .iter()
-            .filter(|e| e["event"] == "session_expired")
+            .filter(|e| e.event == "session_expired")
             .count(),
         1,
         "audited once"
@@ -87,25 +81,24 @@ async fn hardening_session_keepalive_extends_the_idle_end_and_reading_does_not()
     set_clock(&b, MORNING).await;
     let token = log_in(&b).await;
     b.advance(29 * 60).await;
-    let (status, kept) = keepalive(&b, &token).await;
-    assert_eq!(status, 200, "{kept}");
-    assert_eq!(kept["expires_at"], "2030-01-15T10:59:00Z", "{kept}");
+    let kept = keepalive(&b, &token).await.ok();
+    assert_eq!(kept.expires_at, "2030-01-15T10:59:00Z", "{kept:?}");
     b.advance(2 * 60).await;
     assert_eq!(
-        b.session(&token).await.0,
+        b.session(&token).await.status,
         200,
         "alive at 31 minutes: the keepalive at 29 counted"
     );
     b.advance(27 * 60).await;
     assert_eq!(
-        b.session(&token).await.0,
+        b.session(&token).await.status,
         200,
         "29 minutes after the keepalive"
     );
     b.advance(2 * 60).await;
     assert_eq!(
-        expired(&b.session(&token).await),
-        (401, Some("session_expired"), Some("idle")),
+        expired(b.session(&token).await),
+        IDLE,
         "reading the session is not activity"
     );
 }
@@ -117,38 +110,26 @@ async fn hardening_session_daily_end_cuts_even_an_active_session() {
     let token = log_in(&b).await;
     for _ in 0..2 {
         b.advance(20 * 60).await;
-        assert_eq!(keepalive(&b, &token).await.0, 200);
+        assert_eq!(keepalive(&b, &token).await.status, 200);
     }
-    let (_, session) = b.session(&token).await;
+    let session = b.session(&token).await.ok();
     assert_eq!(
-        session["expires_at"], "2030-01-15T23:45:00Z",
-        "the daily end comes before the idle end: {session}"
+        session.expires_at, "2030-01-15T23:45:00Z",
+        "the daily end comes before the idle end: {session:?}"
     );
     b.advance(6 * 60).await;
-    assert_eq!(
-        expired(&keepalive(&b, &token).await),
-        (401, Some("session_expired"), Some("daily_end"))
-    );
-    assert_eq!(
-        expired(&b.session(&token).await),
-        (401, Some("session_expired"), Some("daily_end"))
-    );
-    let resp = b
-        .http
-        .post(format!("{}/v1/logout", b.url))
-        .bearer_auth(&token)
-        .json(&json!({}))
-        .send()
+    assert_eq!(expired(keepalive(&b, &token).await), DAILY_END);
+    assert_eq!(expired(b.session(&token).await), DAILY_END);
+    let out = b
+        .with_bearer::<LoggedOut>(reqwest::Method::POST, "/v1/logout", &token)
         .await
-        .unwrap();
-    assert_eq!(resp.status(), 401);
-    let body: Value = resp.json().await.unwrap();
-    assert_eq!(body["code"], "session_expired");
+        .err();
+    assert_eq!((out.status, out.code), (401, ErrorCode::SessionExpired));
 
     let fresh = log_in(&b).await;
-    let (_, session) = b.session(&fresh).await;
+    let session = b.session(&fresh).await.ok();
     assert_eq!(
-        session["expires_at"], "2030-01-16T00:16:00Z",
+        session.expires_at, "2030-01-16T00:16:00Z",
         "a login after the daily end lives until the idle end (and the next day's end)"
     );
 }
@@ -177,25 +158,25 @@ daily_end_utc = "10:20"
     .unwrap();
     let b = Broker::start_with(Some(&path), true).await;
     set_clock(&b, MORNING).await;
-    let (status, body) = b.login("solo", "pw-solo-1").await;
-    assert_eq!(status, 200, "{body}");
+    let step = b.login("solo", "pw-solo-1").await.ok();
+    let opened = step.opened();
     assert_eq!(
         (
-            body["session"]["expires_at"].as_str(),
-            body["session"]["idle_timeout_seconds"].as_i64()
+            opened.session.expires_at.as_str(),
+            opened.session.idle_timeout_seconds
         ),
-        (Some("2030-01-15T10:05:00Z"), Some(300)),
-        "the login answer says when the session ends: {body}"
+        ("2030-01-15T10:05:00Z", 300),
+        "the login answer says when the session ends: {step:?}"
     );
-    let token = body["token"].as_str().unwrap().to_owned();
+    let token = opened.token.clone();
     for _ in 0..4 {
         b.advance(4 * 60).await;
-        assert_eq!(keepalive(&b, &token).await.0, 200);
+        assert_eq!(keepalive(&b, &token).await.status, 200);
     }
     b.advance(4 * 60).await;
     assert_eq!(
-        expired(&b.session(&token).await),
-        (401, Some("session_expired"), Some("daily_end")),
+        expired(b.session(&token).await),
+        DAILY_END,
         "10:20 UTC: the scenario's daily end"
     );
 }

@@ -1,6 +1,7 @@
 //! Malformed requests get a 4xx with a code, never a 500, and change nothing.
 
-use portcullis_tests::Broker;
+use portcullis_api::{Channel, ErrorCode, LoginRequest, LoginStep, SessionInfo};
+use portcullis_tests::{decode, Broker, Opened};
 
 #[tokio::test]
 async fn malformed_requests_get_4xx_codes_and_change_nothing() {
@@ -55,15 +56,12 @@ async fn malformed_requests_get_4xx_codes_and_change_nothing() {
     ];
     for (content_type, body, status, code) in cases {
         let (got, answer) = b.post_raw("/v1/login", content_type, body).await;
-        assert_eq!(
-            (got, answer["code"].as_str()),
-            (status, Some(code)),
-            "{answer}"
-        );
-        assert!(answer["message"].is_string());
+        let e = decode::<LoginStep>(got, answer).err();
+        assert_eq!((e.status, e.code.as_str()), (status, code), "{e:?}");
+        assert!(!e.message.is_empty());
     }
     assert_eq!(
-        b.lockout("blake").await["failures_in_window"],
+        b.lockout_info("blake").await.failures_in_window,
         0,
         "nothing counted"
     );
@@ -72,49 +70,81 @@ async fn malformed_requests_get_4xx_codes_and_change_nothing() {
 #[tokio::test]
 async fn unknown_paths_and_methods_answer_with_codes() {
     let b = Broker::start().await;
-    let (status, body) = b.get("/v1/nothing").await;
-    assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
-    let (status, body) = b.get("/v1/login").await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (405, Some("method_not_allowed"))
-    );
+    let e = b.get_as::<SessionInfo>("/v1/nothing").await.err();
+    assert_eq!((e.status, e.code), (404, ErrorCode::NotFound));
+    let e = b.get_as::<SessionInfo>("/v1/login").await.err();
+    assert_eq!((e.status, e.code), (405, ErrorCode::MethodNotAllowed));
 }
 
 #[tokio::test]
 async fn session_needs_a_live_token() {
     let b = Broker::start().await;
-    let resp = b
-        .http
-        .get(format!("{}/v1/session", b.url))
-        .bearer_auth("pcs_nope")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 401);
-    let (_, body) = b.login("blake", "Trade2026").await;
-    let token = body["token"].as_str().unwrap();
-    let out = b
-        .http
-        .post(format!("{}/v1/logout", b.url))
-        .bearer_auth(token)
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(out.status(), 200);
-    let after = b
-        .http
-        .get(format!("{}/v1/session", b.url))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(after.status(), 401, "logged out sessions are gone");
+    let e = b.session("pcs_nope").await.err();
+    assert_eq!((e.status, e.code), (401, ErrorCode::InvalidSession));
+    let step = b.login("blake", "Trade2026").await.ok();
+    let token = &step.opened().token;
+    assert_eq!(b.logout(token).await, 200);
+    let e = b.session(token).await.err();
+    assert_eq!(
+        (e.status, e.code),
+        (401, ErrorCode::InvalidSession),
+        "logged out sessions are gone"
+    );
 }
 
 #[tokio::test]
 async fn the_broker_listens_on_loopback_by_default() {
     let b = Broker::start().await;
     assert!(b.url.starts_with("http://127.0.0.1:"), "{}", b.url);
+}
+
+#[tokio::test]
+async fn a_login_keeps_its_channel_in_its_session() {
+    let b = Broker::start().await;
+    let step = b.login("blake", "Trade2026").await.ok();
+    assert_eq!(
+        step.opened().session.channel,
+        Channel::Trading,
+        "no channel said: the trading workstation"
+    );
+    let step = b
+        .login_with(&LoginRequest {
+            username: "blake".into(),
+            password: "Trade2026".into(),
+            device_id: None,
+            channel: Channel::Portal,
+        })
+        .await
+        .ok();
+    assert_eq!(step.opened().session.channel, Channel::Portal);
+    let session = b.session(&step.opened().token).await.ok();
+    assert_eq!(session.channel, Channel::Portal, "kept with the session");
+    let (status, answer) = b
+        .post(
+            "/v1/login",
+            serde_json::json!({ "username": "blake", "password": "Trade2026", "channel": "web" }),
+        )
+        .await;
+    let e = decode::<LoginStep>(status, answer).err();
+    assert_eq!((e.status, e.code), (422, ErrorCode::InvalidField));
+}
+
+#[tokio::test]
+async fn a_channel_goes_through_the_second_factor() {
+    let b = Broker::start().await;
+    let step = b
+        .login_with(&LoginRequest {
+            username: "avery".into(),
+            password: "Trade2026".into(),
+            device_id: None,
+            channel: Channel::Portal,
+        })
+        .await
+        .ok();
+    use portcullis_tests::StepExt;
+    let response = b
+        .card_response("DSCP-40211873", "1234", step.challenge())
+        .await;
+    let opened = b.respond(&step.factor().ticket, &response).await.ok();
+    assert_eq!(opened.opened().session.channel, Channel::Portal);
 }

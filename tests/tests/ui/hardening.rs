@@ -38,6 +38,7 @@ async fn approve_on_phone(app: &Desktop, username: &str, pin: &str) {
     .await;
     app.click("phone-request-item").await;
     app.type_into("phone-approve-pin", pin).await;
+    app.assert_accessible("phone: login request").await;
     app.click("phone-approve").await;
 }
 
@@ -54,6 +55,7 @@ async fn hardening_reset_demo_keeps_the_phone_simulator_working() {
     app.click("menu-reset-demo").await;
     app.wait_attr("demo-notice", "data-code", "demo_reset")
         .await;
+    app.assert_accessible("login: demo reset").await;
     let after = eventually("a fresh identity in the keyring", DEADLINE, || async {
         keyring_lookup("portcullis.phone", "identity").filter(|now| *now != before)
     })
@@ -97,6 +99,7 @@ async fn hardening_lost_login_server_reconnects_and_clears_the_stale_error() {
         })
         .await;
     assert!(!said.contains("broker"), "trader wording: {said}");
+    app.assert_accessible("login: login server lost").await;
     // The pause grows: 4 s means three attempts failed.
     let status = app
         .wait_text("broker-status-text", "back off to 4 s", |t| {
@@ -160,6 +163,8 @@ async fn hardening_frozen_login_server_is_slow_within_2s_and_fails_within_10s() 
         t.eq_ignore_ascii_case("retry")
     })
     .await;
+    app.assert_accessible("login: push wait, login server frozen")
+        .await;
 
     line.set(LineMode::Pass);
     app.wait_attr("broker-status", "data-state", "ready").await;
@@ -247,6 +252,7 @@ async fn hardening_push_screen_after_expiry_stops_promising_and_focus_follows() 
     );
     app.wait_text("push-heading", "say it expired", |t| t.contains("expired"))
         .await;
+    app.assert_accessible("login: push expired").await;
     eventually("focus on Send again", DEADLINE, || async {
         (focused_testid(&app).await.as_deref() == Some("push-send-again")).then_some(())
     })
@@ -265,6 +271,7 @@ async fn hardening_phone_notice_is_cleared_on_later_screens() {
     app.wait_attr("phone-notice", "data-code", "demo").await;
     app.click("phone-open-authenticate").await;
     wait_hidden(&app, "phone-notice", "the notice of an earlier screen").await;
+    app.assert_accessible("phone: Authenticate").await;
     app.quit().await;
 }
 
@@ -286,6 +293,8 @@ async fn hardening_lock_message_gives_local_time_and_bad_character_a_hint() {
         })
         .await;
     assert!(text.chars().any(|c| c.is_ascii_digit()), "{text}");
+    app.assert_accessible("login: locked, with local time")
+        .await;
     app.wait_text("login-error", "keep UTC", |t| t.contains("UTC"))
         .await;
 
@@ -299,6 +308,8 @@ async fn hardening_lock_message_gives_local_time_and_bad_character_a_hint() {
             || t.contains("Letters and digits only, no spaces")
     })
     .await;
+    app.assert_accessible("login: BAD CHARACTER with its hint")
+        .await;
     app.quit().await;
 }
 
@@ -314,6 +325,7 @@ async fn hardening_challenge_names_the_device_and_auto_resend_does_not_wrap() {
         t.contains("Digital Security Card+") && t.contains("DSCP-40211873")
     })
     .await;
+    app.assert_accessible("login: DSC+ challenge").await;
     let kept = app
         .client
         .execute(

@@ -16,6 +16,8 @@ async fn open_request_on_phone(app: &Desktop, username: &str) {
     })
     .await;
     app.click("phone-request-item").await;
+    app.find("phone-approve-pin").await;
+    app.assert_accessible("phone: login request").await;
 }
 
 /// Item 3: a denial and a wrong response on the phone are told apart on the desktop,
@@ -37,6 +39,7 @@ async fn hardening_push_denial_and_wrong_response_are_told_apart() {
         t.contains("denied on the phone")
     })
     .await;
+    app.assert_accessible("login: push denied").await;
 
     app.click("push-send-again").await;
     open_request_on_phone(&app, "dana").await;
@@ -84,6 +87,7 @@ async fn hardening_phone_activation_verifies_the_active_device_first() {
             t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit())
         })
         .await;
+    app.assert_accessible("phone: confirm it is you").await;
     let response = broker.card_response(AVERY_CARD, "1234", &challenge).await;
     app.type_into("phone-verify-response", &response).await;
     app.click("phone-verify-submit").await;
@@ -154,6 +158,7 @@ async fn hardening_idle_session_returns_to_the_login_window() {
         t.contains("without activity")
     })
     .await;
+    app.assert_accessible("login: session ended").await;
     app.quit().await;
 }
 
@@ -174,6 +179,7 @@ async fn hardening_refused_phone_token_offers_re_pairing() {
     app.switch_to_page("phone.html").await;
     app.wait_attr("phone-refused-text", "data-code", "unknown_phone")
         .await;
+    app.assert_accessible("phone: pair again").await;
     app.click("phone-repair").await;
     app.wait_text("phone-accounts", "list dana again", |t| t.contains("dana"))
         .await;

@@ -14,9 +14,12 @@ pub(super) async fn set_up_phone(app: &Desktop) {
     app.click("menu-devices").await;
     app.click("menu-open-phone").await;
     app.switch_to_page("phone.html").await;
+    app.find("phone-use-demo").await;
+    app.assert_accessible("phone: not set up").await;
     app.click("phone-use-demo").await;
     app.wait_text("phone-accounts", "list dana", |t| t.contains("dana"))
         .await;
+    app.assert_accessible("phone: home").await;
     app.switch_to_login().await;
 }
 
@@ -32,6 +35,7 @@ pub(super) async fn logged_in_as(app: &Desktop, username: &str, device: &str) {
         .await;
     app.wait_text("session-device", "name the device", |t| t.contains(device))
         .await;
+    app.assert_accessible("main: session").await;
 }
 
 #[tokio::test]
@@ -48,14 +52,17 @@ async fn k2_push_approved_in_the_phone_window_logs_the_desktop_in() {
     .await;
     app.wait_text("push-countdown", "count down", |t| t.contains("expires in"))
         .await;
+    app.assert_accessible("login: push wait").await;
 
     app.switch_to_page("phone.html").await;
     app.wait_text("phone-requests", "show dana's request", |t| {
         t.contains("Login request for dana")
     })
     .await;
+    app.assert_accessible("phone: home with a request").await;
     app.click("phone-request-item").await;
     app.type_into("phone-approve-pin", DANA_PIN).await;
+    app.assert_accessible("phone: login request").await;
     portcullis_tests::desktop::screenshot("push-and-phone.png");
     app.click("phone-approve").await;
 
@@ -88,6 +95,8 @@ async fn k3_k4_dropped_push_fallback_through_the_authenticate_screen() {
         |t| t.contains("Authenticate"),
     )
     .await;
+    app.assert_accessible("login: IB Key challenge (fallback)")
+        .await;
 
     app.switch_to_page("phone.html").await;
     assert!(
@@ -112,6 +121,8 @@ async fn k3_k4_dropped_push_fallback_through_the_authenticate_screen() {
             t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit())
         })
         .await;
+    app.assert_accessible("phone: Authenticate with a passcode")
+        .await;
 
     app.switch_to_login().await;
     app.type_into("response-input", &response).await;
@@ -135,6 +146,7 @@ async fn k6_expired_push_shows_a_message_and_send_again_sends_another() {
         .await;
     app.wait_text("push-message", "explain", |t| t.contains("expired"))
         .await;
+    app.assert_accessible("login: push expired").await;
     app.click("push-send-again").await;
     app.wait_text("push-countdown", "count down again", |t| {
         t.contains("expires in 3:00") || t.contains("expires in 2:5")
@@ -205,6 +217,8 @@ async fn k2_incoming_push_raises_a_desktop_notification_that_opens_the_request()
     app.switch_to_page("phone.html").await;
     app.wait_text("phone-request-user", "show dana's request", |t| t == "dana")
         .await;
+    app.assert_accessible("phone: request opened from a notification")
+        .await;
     app.quit().await;
 }
 
@@ -221,6 +235,7 @@ async fn d6_several_devices_offer_a_choice() {
         })
         .await;
     assert!(options.contains("DSCP-40377620"), "{options}");
+    app.assert_accessible("login: device choice").await;
     app.find("device-select")
         .await
         .select_by_value("IBK-10000002")
@@ -278,6 +293,8 @@ async fn k6_auto_resend_sends_again_by_itself_up_to_the_limit() {
         |t| t.eq_ignore_ascii_case("send again"),
     )
     .await;
+    app.assert_accessible("login: push expired after resends")
+        .await;
     let (_, pushes) = broker.get("/qa/pushes?username=dana").await;
     assert_eq!(
         pushes["pushes"].as_array().map_or(0, Vec::len),
@@ -299,6 +316,8 @@ async fn k1_activation_in_the_phone_window_then_a_push_for_the_new_user() {
     app.click("menu-open-phone").await;
     app.switch_to_page("phone.html").await;
     app.click("phone-activate-start").await;
+    app.find("phone-activate-username").await;
+    app.assert_accessible("phone: activate").await;
     app.type_into("phone-activate-username", "erin").await;
     app.type_into("phone-activate-password", "Trade2026").await;
     app.type_into("phone-activate-number", "07700900456").await;
@@ -309,6 +328,7 @@ async fn k1_activation_in_the_phone_window_then_a_push_for_the_new_user() {
         t.contains("leading 0")
     })
     .await;
+    app.assert_accessible("phone: activate, wrong number").await;
 
     app.type_into("phone-activate-number", "7700900456").await;
     app.click("phone-activation-send").await;
@@ -322,11 +342,13 @@ async fn k1_activation_in_the_phone_window_then_a_push_for_the_new_user() {
         .find(|w| w.len() == 6)
         .expect("a code")
         .to_owned();
+    app.assert_accessible("phone: activation code").await;
     app.type_into("phone-activation-code", &code).await;
     app.type_into("phone-activation-pin", "4321").await;
     app.click("phone-activation-finish").await;
     app.wait_text("phone-accounts", "list erin", |t| t.contains("erin"))
         .await;
+    app.assert_accessible("phone: home after activation").await;
     let kept = portcullis_tests::desktop::keyring_lookup("portcullis.phone", "identity")
         .unwrap_or_default();
     assert!(
@@ -354,6 +376,8 @@ async fn k1_activation_in_the_phone_window_then_a_push_for_the_new_user() {
         t.contains("Trading access until")
     })
     .await;
+    app.assert_accessible("phone: home with trading access")
+        .await;
     app.quit().await;
 }
 
@@ -375,6 +399,8 @@ async fn number_matching_wrong_pick_denies_and_the_desktop_offers_send_again() {
     let shown = app
         .wait_text("push-number", "show the number to pick", |t| t.len() == 2)
         .await;
+    app.assert_accessible("login: push wait with a number")
+        .await;
 
     app.switch_to_page("phone.html").await;
     app.wait_text("phone-requests", "show dana's request", |t| {
@@ -394,6 +420,8 @@ async fn number_matching_wrong_pick_denies_and_the_desktop_offers_send_again() {
         .await
         .expect("number buttons");
     assert_eq!(buttons.len(), 3, "three numbers to pick from");
+    app.assert_accessible("phone: request with number matching")
+        .await;
     let mut picked_wrong = false;
     for button in buttons {
         if button.attr("data-number").await.ok().flatten().as_deref() != Some(shown.as_str()) {
@@ -407,6 +435,7 @@ async fn number_matching_wrong_pick_denies_and_the_desktop_offers_send_again() {
     app.click("phone-approve").await;
     app.wait_attr("phone-error", "data-code", "number_mismatch")
         .await;
+    app.assert_accessible("phone: wrong number picked").await;
 
     // Item 3: a wrong pick is told apart from a denial.
     app.switch_to_login().await;
@@ -422,6 +451,8 @@ async fn number_matching_wrong_pick_denies_and_the_desktop_offers_send_again() {
         t.eq_ignore_ascii_case("send again")
     })
     .await;
+    app.assert_accessible("login: push refused, wrong number")
+        .await;
     app.quit().await;
 }
 
@@ -440,6 +471,7 @@ async fn d3_sms_code_from_the_outbox_logs_in() {
         t.eq_ignore_ascii_case("code")
     })
     .await;
+    app.assert_accessible("login: SMS code").await;
     let code = broker.last_sms_code("7700900456").await;
     app.type_into("response-input", &code).await;
     app.click("response-ok").await;

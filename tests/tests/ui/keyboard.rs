@@ -19,6 +19,7 @@ async fn enter_submits_and_escape_cancels_the_challenge() {
         .await;
     app.wait_text("challenge-code", "show the challenge", |t| t.len() == 6)
         .await;
+    app.assert_accessible("login: DSC+ challenge").await;
 
     app.find("response-input")
         .await
@@ -105,6 +106,7 @@ async fn demo_reset_from_the_menu_clears_locks() {
     app.click("menu-reset-demo").await;
     app.wait_attr("demo-notice", "data-code", "demo_reset")
         .await;
+    app.assert_accessible("login: demo reset").await;
     assert_eq!(
         broker.lockout("casey").await["locked"],
         false,

@@ -8,6 +8,7 @@ const AVERY_CARD: &str = "DSCP-40211873";
 
 async fn log_in_password(app: &Desktop, username: &str, password: &str) {
     app.wait_attr("broker-status", "data-state", "ready").await;
+    app.assert_accessible("login: user name and password").await;
     app.type_into("username", username).await;
     app.type_into("password", password).await;
     app.click("login-button").await;
@@ -28,9 +29,11 @@ async fn use_card(app: &Desktop, pin: &str, challenge: &str) -> String {
         .await
         .expect("choose avery's card");
     app.wait_attr("card-device", "data-ready", "true").await;
+    app.assert_accessible("card: off").await;
     app.click("card-press").await;
     app.wait_text("card-display", "show PIN>", |t| t.starts_with("PIN>"))
         .await;
+    app.assert_accessible("card: PIN>").await;
     for d in pin.chars() {
         app.click(&format!("card-key-{d}")).await;
     }
@@ -43,10 +46,13 @@ async fn use_card(app: &Desktop, pin: &str, challenge: &str) -> String {
         app.click(&format!("card-key-{d}")).await;
     }
     app.click("card-key-ok").await;
-    app.wait_text("card-display", "show an 8-digit response", |t| {
-        t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit())
-    })
-    .await
+    let response = app
+        .wait_text("card-display", "show an 8-digit response", |t| {
+            t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit())
+        })
+        .await;
+    app.assert_accessible("card: response").await;
+    response
 }
 
 #[tokio::test]
@@ -61,6 +67,7 @@ async fn c2_dsc_plus_login_reading_the_challenge_into_the_card() {
             t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit())
         })
         .await;
+    app.assert_accessible("login: DSC+ challenge").await;
 
     let response = use_card(&app, "1234", &challenge).await;
     assert_eq!(
@@ -96,6 +103,7 @@ async fn c2_dsc_plus_login_reading_the_challenge_into_the_card() {
         t.ends_with("UTC")
     })
     .await;
+    app.assert_accessible("main: session").await;
     app.quit().await;
 }
 
@@ -122,6 +130,8 @@ async fn l6_wrong_response_shows_login_failed_with_hints() {
         text.contains("upper case") && text.contains("no spaces"),
         "L6 hints: {text}"
     );
+    app.assert_accessible("login: Login failed with hints")
+        .await;
     app.quit().await;
 }
 
@@ -152,6 +162,7 @@ async fn l4_l5_ten_wrong_passwords_lock_and_clock_travel_unlocks() {
         .wait_text("login-error", "say when it lifts", |t| t.contains("UTC"))
         .await;
     assert!(text.contains("Client Services"), "L5: {text}");
+    app.assert_accessible("login: locked").await;
 
     broker.advance(24 * 3600).await;
     log_in_password(&app, "blake", "Trade2026").await;
@@ -162,6 +173,7 @@ async fn l4_l5_ten_wrong_passwords_lock_and_clock_travel_unlocks() {
         t.contains("password only")
     })
     .await;
+    app.assert_accessible("main: password-only session").await;
     app.quit().await;
 }
 
@@ -178,12 +190,14 @@ async fn l3_username_with_a_space_shows_bad_character_and_l1_hints_capitals_and_
         t.starts_with("BAD CHARACTER")
     })
     .await;
+    app.assert_accessible("login: BAD CHARACTER").await;
 
     app.type_into("username", "Blake").await;
     app.wait_text("username-case-hint", "appear", |t| {
         t.contains("case-sensitive")
     })
     .await;
+    app.assert_accessible("login: capitals hint").await;
     app.quit().await;
 }
 
@@ -209,6 +223,8 @@ async fn unreachable_broker_gives_a_message_and_retry() {
         t.eq_ignore_ascii_case("retry")
     })
     .await;
+    app.assert_accessible("login: login server unreachable")
+        .await;
     app.quit().await;
 }
 

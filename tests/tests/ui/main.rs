@@ -9,6 +9,7 @@ use tokio::sync::{Mutex, MutexGuard};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
 
+mod accessibility;
 mod capabilities;
 mod hardening;
 mod hardening_contract;

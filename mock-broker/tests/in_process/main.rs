@@ -1,0 +1,11 @@
+//! The broker's rules and wire, in process: `server::app` driven with
+//! `tower::ServiceExt::oneshot` over an in-memory store, no socket and no child
+//! process, so each test takes milliseconds. What only a real process shows (ports,
+//! `kill -9`, SSE streams, connection limits) stays in `tests/tests/broker`.
+//!
+//! One binary, a module per topic, the shared helper in `util`.
+
+mod devices;
+mod rules;
+mod util;
+mod wire;

@@ -1,0 +1,173 @@
+//! A broker in process: the demo scenario, an in-memory store, cheap Argon2, QA on.
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use mock_broker::broker::Broker;
+use mock_broker::password::Argon2Settings;
+use mock_broker::scenario::Scenario;
+use mock_broker::server::{app, AppState};
+use serde_json::Value;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+/// Every demo user's password.
+pub const PASSWORD: &str = "Trade2026";
+
+pub struct TestBroker {
+    router: Router,
+}
+
+/// What the broker answered: the status and the JSON body (`Null` when empty).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Answer {
+    /// The error code, or "" for an answer without one.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or_default()
+    }
+
+    pub fn str(&self, field: &str) -> &str {
+        self.body[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("no string {field:?} in {}", self.body))
+    }
+}
+
+impl TestBroker {
+    /// The demo scenario. Needs a tokio runtime (the push delivery task starts).
+    pub fn demo() -> TestBroker {
+        TestBroker::with(Scenario::demo())
+    }
+
+    pub fn with(scenario: Scenario) -> TestBroker {
+        // The smallest Argon2 the crate takes: the rules do not care about its cost.
+        let cheap = Argon2Settings {
+            memory_kib: 8,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let broker = Broker::open(None, scenario, cheap).expect("an in-memory broker opens");
+        TestBroker {
+            router: app(AppState::new(Arc::new(broker), true)),
+        }
+    }
+
+    /// Sends `request` as it is (no Host added: the caller decides).
+    pub async fn send(&self, request: Request<Body>) -> Answer {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router always answers");
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("a body")
+            .to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                panic!(
+                    "{status}: not JSON ({e}): {}",
+                    String::from_utf8_lossy(&bytes)
+                )
+            })
+        };
+        Answer { status, body }
+    }
+
+    /// A request as the desktop sends it: loopback `Host`, JSON.
+    pub fn request(method: Method, path: &str, body: Option<&Value>) -> Request<Body> {
+        let builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "127.0.0.1");
+        match body {
+            Some(json) => builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json.to_string())),
+            None => builder.body(Body::empty()),
+        }
+        .expect("a valid request")
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.send(TestBroker::request(Method::POST, path, Some(&body)))
+            .await
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(TestBroker::request(Method::GET, path, None))
+            .await
+    }
+
+    /// The password step.
+    pub async fn login(&self, username: &str, password: &str) -> Answer {
+        self.post(
+            "/v1/login",
+            serde_json::json!({ "username": username, "password": password }),
+        )
+        .await
+    }
+
+    /// L4: the consecutive failures counted against `username` now.
+    pub async fn failures(&self, username: &str) -> u64 {
+        let info = self.get(&format!("/qa/users/{username}/lockout")).await;
+        assert_eq!(info.status, StatusCode::OK, "{info:?}");
+        info.body["failures_in_window"]
+            .as_u64()
+            .expect("a failure count")
+    }
+
+    /// The newest SMS to `number` (D3, K1), its 6-digit code.
+    pub async fn last_code_to(&self, number: &str) -> String {
+        let outbox = self.get(&format!("/qa/sms?number={number}")).await;
+        let body = outbox.body["messages"]
+            .as_array()
+            .and_then(|all| all.last())
+            .expect("an SMS")["body"]
+            .as_str()
+            .expect("a body")
+            .to_owned();
+        body.split(|c: char| !c.is_ascii_digit())
+            .find(|w| w.len() == 6)
+            .unwrap_or_else(|| panic!("no code in {body:?}"))
+            .to_owned()
+    }
+
+    /// The device `id` as QA lists it.
+    pub async fn device(&self, id: &str) -> Value {
+        let all = self.get("/qa/devices").await;
+        all.body["devices"]
+            .as_array()
+            .and_then(|d| d.iter().find(|d| d["id"] == id))
+            .unwrap_or_else(|| panic!("no device {id} in {}", all.body))
+            .clone()
+    }
+}
+
+/// C3: what a DSC+ with `secret_hex` and `pin` shows for `challenge`.
+pub fn card_response(secret_hex: &str, pin: &str, challenge: &str) -> String {
+    let key = hex::decode(secret_hex).expect("hex");
+    let pin = ocra::hash_pin(ocra::HashAlgorithm::Sha1, pin);
+    mock_broker::rules::challenge::ocra_response(
+        &key,
+        &pin,
+        &mock_broker::rules::ChallengeCode::from_stored(challenge.to_owned()),
+    )
+    .expect("the DSC+ suite computes")
+}
+
+/// avery's card in the demo scenario.
+pub const AVERY_SECRET: &str = "3132333435363738393031323334353637383930313233343536373839303132";
+pub const AVERY_PIN: &str = "1234";
