@@ -9,7 +9,7 @@
 
 use crate::error::Error;
 use crate::sse::EventStream;
-use crate::wire::{
+use portcullis_api::{
     Activated, ActivationFinishRequest, ActivationStartRequest, ActivationStep,
     ActivationVerifyRequest, ApproveRequest, Channel, DeviceInfo, DeviceList, DeviceProvision,
     DeviceRequest, Empty, LoginRequest, LoginStep, NewSession, PhoneAccessList, PhoneProvision,

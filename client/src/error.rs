@@ -4,7 +4,7 @@
 //! slowly `broker_timeout`. The desktop app sends this same value across IPC, so
 //! messages the client writes itself speak of "the login server", as traders do.
 
-use crate::wire::{ErrorBody, ErrorReason};
+use portcullis_api::{ErrorBody, ErrorReason};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error)]

@@ -1,5 +1,5 @@
 //! Portcullis's client side without Tauri: the broker's HTTP API as a client uses it
-//! ([`BrokerClient`], typed on the contract's wire types), its event stream ([`sse`]),
+//! ([`BrokerClient`], typed on the contract's wire types, `portcullis-api`), its event stream ([`sse`]),
 //! the DSC+ arithmetic ([`card`]) and the IB Key phone simulator's core ([`phone`]:
 //! listening, approving, activating). The desktop app (`src-tauri`) wraps these in
 //! thin commands; the end-to-end tests reuse them.
@@ -11,7 +11,6 @@ pub mod card;
 pub mod error;
 pub mod phone;
 pub mod sse;
-pub mod wire;
 
 pub use broker::{BrokerClient, REQUEST_DEADLINE, WAIT_POLL};
 pub use error::{Error, ErrorDetails};

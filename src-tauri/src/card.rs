@@ -7,7 +7,7 @@ use crate::keychain;
 use crate::link::Line;
 use crate::windows;
 use portcullis_client::card;
-use portcullis_client::wire::{DeviceInfo, DeviceKind};
+use portcullis_api::{DeviceInfo, DeviceKind};
 use serde::Serialize;
 use tauri::{AppHandle, State};
 

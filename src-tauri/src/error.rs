@@ -4,7 +4,7 @@
 //! app writes itself speak of "the login server", as traders do.
 
 pub use portcullis_client::Error as AppError;
-use portcullis_client::wire::ErrorReason;
+use portcullis_api::ErrorReason;
 
 /// The desktop keyring could not be used.
 pub fn keyring(cause: impl std::fmt::Display) -> AppError {

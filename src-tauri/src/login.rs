@@ -8,7 +8,7 @@ use crate::keychain;
 use crate::link::Line;
 use crate::session::Session;
 use crate::windows;
-use portcullis_client::wire::{
+use portcullis_api::{
     DeviceChoice, LoginStep, NewSession, PushWait, SecondFactor, SessionInfo,
 };
 use serde::Serialize;

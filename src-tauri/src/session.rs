@@ -7,7 +7,7 @@
 use crate::error::{self, AppError};
 use crate::link::Line;
 use crate::windows;
-use portcullis_client::wire::{ErrorReason, SessionInfo};
+use portcullis_api::{ErrorReason, SessionInfo};
 use serde::Serialize;
 use std::sync::{Mutex, MutexGuard};
 use tauri::{AppHandle, Manager, State};

@@ -4,7 +4,7 @@
 
 use super::PhoneSim;
 use crate::backoff;
-use crate::wire::PhoneEvent;
+use portcullis_api::PhoneEvent;
 
 pub(super) async fn listen(phone: PhoneSim, token: String) {
     let mut failures = 0u32;

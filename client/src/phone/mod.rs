@@ -16,7 +16,7 @@ pub use account::{PhoneAccount, PhoneIdentity};
 
 use crate::broker::BrokerClient;
 use crate::error::Error;
-use crate::wire::{
+use portcullis_api::{
     ActivationFinishRequest, ActivationStartRequest, ActivationStep, ActivationVerifyRequest,
     ApproveRequest, PhoneAccessList, PhoneEvent, PhonePush, SmsOutbox, VerifyDevice, VerifyMethod,
 };

@@ -3,7 +3,7 @@
 use crate::error::AppError;
 use crate::windows;
 use portcullis_client::phone::{PhoneSim, PhoneStatus, Repaired};
-use portcullis_client::wire::{ActivationStep, PhoneAccessList, SmsOutbox};
+use portcullis_api::{ActivationStep, PhoneAccessList, SmsOutbox};
 use tauri::{AppHandle, State};
 
 #[tauri::command]

@@ -12,7 +12,7 @@ use crate::link::Line;
 use crate::notifications;
 use crate::windows;
 use portcullis_client::phone::{PhoneHost, PhoneIdentity, PhoneSim};
-use portcullis_client::wire::PhonePush;
+use portcullis_api::PhonePush;
 use portcullis_client::BrokerClient;
 use tauri::{AppHandle, Emitter, Manager};
 
