@@ -22,10 +22,10 @@ const COMMANDS: &[&str] = &[
     "demo_reset",
     "open_card_window",
     "open_phone_window",
+    "take_session_end",
     // main window
     "current_session",
     "session_keepalive",
-    "take_session_end",
     "logout",
     // card window
     "card_devices",

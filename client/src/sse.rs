@@ -81,7 +81,11 @@ mod tests {
                 data: "{\"a\":1}".into()
             })
         );
-        assert_eq!(take_block(&mut buf), None, "half a block waits for the rest");
+        assert_eq!(
+            take_block(&mut buf),
+            None,
+            "half a block waits for the rest"
+        );
         assert_eq!(buf, b"event: with");
     }
 

@@ -6,8 +6,8 @@ use crate::error::AppError;
 use crate::keychain;
 use crate::link::Line;
 use crate::windows;
-use portcullis_client::card;
 use portcullis_api::{DeviceInfo, DeviceKind};
+use portcullis_client::card;
 use serde::Serialize;
 use tauri::{AppHandle, State};
 
@@ -60,7 +60,11 @@ pub async fn card_load(line: State<'_, Line>, device_id: String) -> Result<CardL
 
 /// C2: what the card shows for the PIN typed and the challenge.
 #[tauri::command]
-pub fn card_response(device_id: String, pin: String, challenge: String) -> Result<String, AppError> {
+pub fn card_response(
+    device_id: String,
+    pin: String,
+    challenge: String,
+) -> Result<String, AppError> {
     let key = keychain::card_key(&device_id)?.ok_or_else(|| {
         AppError::new(
             "card_not_loaded",

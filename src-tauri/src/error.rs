@@ -3,8 +3,8 @@
 //! UI branches on `code`; the broker's own codes pass through unchanged. Messages the
 //! app writes itself speak of "the login server", as traders do.
 
-pub use portcullis_client::Error as AppError;
 use portcullis_api::ErrorReason;
+pub use portcullis_client::Error as AppError;
 
 /// The desktop keyring could not be used.
 pub fn keyring(cause: impl std::fmt::Display) -> AppError {

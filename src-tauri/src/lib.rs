@@ -69,10 +69,10 @@ pub fn run() {
             demo::demo_reset,
             card::open_card_window,
             phone::commands::open_phone_window,
+            session::take_session_end,
             // main window
             session::current_session,
             session::session_keepalive,
-            session::take_session_end,
             session::logout,
             // card window
             card::card_devices,

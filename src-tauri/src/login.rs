@@ -8,9 +8,7 @@ use crate::keychain;
 use crate::link::Line;
 use crate::session::Session;
 use crate::windows;
-use portcullis_api::{
-    DeviceChoice, LoginStep, NewSession, PushWait, SecondFactor, SessionInfo,
-};
+use portcullis_api::{DeviceChoice, LoginStep, NewSession, PushWait, SecondFactor, SessionInfo};
 use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
 
@@ -73,7 +71,10 @@ pub async fn choose_device(
     ticket: String,
     device_id: String,
 ) -> Result<LoginAnswer, AppError> {
-    step(&app, line.client()?.choose_device(&ticket, &device_id).await?)
+    step(
+        &app,
+        line.client()?.choose_device(&ticket, &device_id).await?,
+    )
 }
 
 /// K3: "Click here if you do not receive the notification".
@@ -110,9 +111,7 @@ pub async fn wait_push(
         .map_err(error::push_outcome)?;
     match outcome {
         PushWait::Authenticated(new) => logged_in(&app, new),
-        PushWait::Pending { expires_in_seconds } => {
-            Ok(LoginAnswer::Pending { expires_in_seconds })
-        }
+        PushWait::Pending { expires_in_seconds } => Ok(LoginAnswer::Pending { expires_in_seconds }),
     }
 }
 

@@ -117,7 +117,9 @@ mod tests {
 
     #[test]
     fn k2_biometrics_answer_as_the_pin_behind_them() {
-        let typed = account("pin", None).response(Some("1234"), "123456").unwrap();
+        let typed = account("pin", None)
+            .response(Some("1234"), "123456")
+            .unwrap();
         let face = account("biometric", Some("1234"))
             .response(None, "123456")
             .unwrap();

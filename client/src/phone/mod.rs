@@ -10,17 +10,15 @@
 //! phone again at once (issue 6, item 12).
 
 mod account;
+mod activation;
 mod listen;
 
 pub use account::{PhoneAccount, PhoneIdentity};
 
 use crate::broker::BrokerClient;
 use crate::error::Error;
-use portcullis_api::{
-    ActivationFinishRequest, ActivationStartRequest, ActivationStep, ActivationVerifyRequest,
-    ApproveRequest, PhoneAccessList, PhoneEvent, PhonePush, SmsOutbox, VerifyDevice, VerifyMethod,
-};
-use account::masked_tail;
+use activation::Activation;
+use portcullis_api::{ApproveRequest, PhoneAccessList, PhoneEvent, PhonePush};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -40,16 +38,6 @@ pub trait PhoneHost: Send + Sync + 'static {
     fn waiting(&self, push_ids: &[String]);
     /// What the phone shows changed (the desktop redraws its window).
     fn changed(&self);
-}
-
-/// An activation under way (K1): its id, the number typed, and — while the user's
-/// current second factor is being checked first — where its SMS code went.
-#[derive(Clone)]
-struct Activation {
-    id: String,
-    number: String,
-    /// The masked number on record a verification code went to (`method: sms`).
-    verify_sms_to: Option<String>,
 }
 
 /// The phone: cheap to clone, every clone the same phone.
@@ -78,18 +66,24 @@ struct Inner {
 #[serde(untagged)]
 pub enum PhoneStatus {
     /// `configured` is false: no identity yet; `activation` says one is under way.
-    NotSetUp { configured: bool, activation: bool },
-    /// `configured` is true.
-    SetUp {
+    NotSetUp {
         configured: bool,
-        phone_id: String,
-        number: Option<String>,
-        accounts: Vec<AccountSummary>,
-        incoming: Vec<PhonePush>,
-        /// A request opened from its notification (once).
-        opened: Option<String>,
-        refused: Option<Error>,
+        activation: bool,
     },
+    SetUp(Box<PhoneSetUp>),
+}
+
+/// A phone that is set up, as its window shows it; `configured` is true.
+#[derive(Debug, Clone, Serialize)]
+pub struct PhoneSetUp {
+    pub configured: bool,
+    pub phone_id: String,
+    pub number: Option<String>,
+    pub accounts: Vec<AccountSummary>,
+    pub incoming: Vec<PhonePush>,
+    /// A request opened from its notification (once).
+    pub opened: Option<String>,
+    pub refused: Option<Error>,
 }
 
 /// A user on the phone, without its key.
@@ -172,7 +166,7 @@ impl PhoneSim {
                 activation: lock(&self.inner.activation).is_some(),
             };
         };
-        PhoneStatus::SetUp {
+        PhoneStatus::SetUp(Box::new(PhoneSetUp {
             configured: true,
             phone_id: id.phone_id,
             number: id.number,
@@ -188,7 +182,7 @@ impl PhoneSim {
             incoming: lock(&self.inner.incoming).values().cloned().collect(),
             opened: lock(&self.inner.opened).take(),
             refused: lock(&self.inner.refused).clone(),
-        }
+        }))
     }
 
     /// The request `push_id` was opened from its notification: the window shows it.
@@ -354,155 +348,6 @@ impl PhoneSim {
         Ok(())
     }
 
-    // ---- activation (K1, K5) ----
-
-    /// K1 (K5 when this phone is already set up). The answer's `status` says what
-    /// comes next: `code_sent` (an activation code went by SMS) or `verify_device`
-    /// (item 4: the user's active second factor first).
-    pub async fn activation_start(
-        &self,
-        username: &str,
-        password: &str,
-        phone_number: &str,
-    ) -> Result<ActivationStep, Error> {
-        let body = ActivationStartRequest {
-            username: username.to_owned(),
-            password: password.to_owned(),
-            phone_number: phone_number.to_owned(),
-        };
-        let token = self.token();
-        let client = self.host().client()?;
-        let started = client.activation_start(token.as_deref(), &body).await?;
-        let (id, verify_sms_to) = match &started {
-            ActivationStep::CodeSent(sent) => (sent.activation_id.clone(), None),
-            ActivationStep::VerifyDevice(VerifyDevice {
-                activation_id,
-                method,
-                ..
-            }) => (
-                activation_id.clone(),
-                match method {
-                    VerifyMethod::Sms { masked_number } => Some(masked_number.clone()),
-                    VerifyMethod::Challenge { .. } => None,
-                },
-            ),
-        };
-        *lock(&self.inner.activation) = Some(Activation {
-            id,
-            number: phone_number.to_owned(),
-            verify_sms_to,
-        });
-        Ok(started)
-    }
-
-    fn activation(&self) -> Result<Activation, Error> {
-        lock(&self.inner.activation)
-            .clone()
-            .ok_or_else(|| Error::new("activation_over", "Start the activation first."))
-    }
-
-    /// Item 4: the response of the user's active device (or the SMS code sent to the
-    /// number on record); answers like `start`'s `code_sent`. A wrong one ends the
-    /// activation (start again).
-    pub async fn activation_verify(&self, response: &str) -> Result<ActivationStep, Error> {
-        let activation = self.activation()?;
-        let body = ActivationVerifyRequest {
-            activation_id: activation.id,
-            response: response.trim().to_owned(),
-        };
-        let token = self.token();
-        let client = self.host().client()?;
-        match client.activation_verify(token.as_deref(), &body).await {
-            Ok(sent) => {
-                if let Some(a) = lock(&self.inner.activation).as_mut() {
-                    a.verify_sms_to = None;
-                }
-                Ok(sent)
-            }
-            Err(e) => {
-                if !e.is_connection() {
-                    *lock(&self.inner.activation) = None;
-                }
-                Err(e)
-            }
-        }
-    }
-
-    /// The phone's text messages (the broker's simulated SMS outbox, demo/QA only).
-    /// While a verification code went to the number on record, that number's messages.
-    pub async fn messages(&self) -> Result<SmsOutbox, Error> {
-        let activation = lock(&self.inner.activation).clone();
-        if let Some(masked) = activation.as_ref().and_then(|a| a.verify_sms_to.clone()) {
-            let tail = masked_tail(&masked);
-            let mut all = self.host().client()?.sms(None).await.map_err(qa_off)?;
-            all.messages.retain(|m| m.number.ends_with(&tail));
-            return Ok(all);
-        }
-        let number = activation
-            .map(|a| a.number)
-            .or_else(|| lock(&self.inner.identity).as_ref().and_then(|i| i.number.clone()));
-        let Some(number) = number else {
-            return Ok(SmsOutbox { messages: vec![] });
-        };
-        self.host()
-            .client()?
-            .sms(Some(&number))
-            .await
-            .map_err(qa_off)
-    }
-
-    /// K1's last step (K5: a user added to this phone): the code from the SMS, and how
-    /// the user will authenticate. The phone keeps its key and starts listening.
-    pub async fn activation_finish(
-        &self,
-        code: &str,
-        security: &str,
-        pin: &str,
-    ) -> Result<(), Error> {
-        let activation = self.activation()?;
-        let body = ActivationFinishRequest {
-            activation_id: activation.id,
-            code: code.to_owned(),
-            security: security.to_owned(),
-            pin: pin.to_owned(),
-        };
-        let token = self.token();
-        let client = self.host().client()?;
-        let done = client.activation_finish(token.as_deref(), &body).await?;
-        let account = PhoneAccount {
-            username: done.username,
-            device_id: done.device_id,
-            secret_hex: done.secret_hex,
-            pin_sha1_hex: (security == "biometric")
-                .then(|| hex::encode(ocra::hash_pin(ocra::HashAlgorithm::Sha1, pin))),
-            security: security.to_owned(),
-        };
-        let existing = lock(&self.inner.identity).clone();
-        let identity = match (existing, done.phone_token) {
-            (Some(mut existing), None) => {
-                existing.accounts.retain(|a| a.username != account.username);
-                existing.accounts.push(account);
-                existing
-            }
-            (_, Some(new_token)) => PhoneIdentity {
-                phone_id: done.phone_id,
-                token: new_token,
-                number: Some(activation.number),
-                accounts: vec![account],
-            },
-            (None, None) => {
-                return Err(Error::new(
-                    "phone",
-                    "The login server did not register this phone.",
-                ))
-            }
-        };
-        self.save(identity)?;
-        *lock(&self.inner.activation) = None;
-        self.listen();
-        Ok(())
-    }
-
     // ---- answering (K2, K3, K6, K7) ----
 
     /// K2: approve with the PIN typed, or (None) with biometrics and the PIN behind
@@ -548,7 +393,9 @@ impl PhoneSim {
         challenge: &str,
     ) -> Result<String, Error> {
         let identity = self.identity()?;
-        let (response, _) = identity.account(username)?.response(pin, challenge.trim())?;
+        let (response, _) = identity
+            .account(username)?
+            .response(pin, challenge.trim())?;
         Ok(response)
     }
 
@@ -560,5 +407,83 @@ impl PhoneSim {
             .phone_access(&identity.token)
             .await
             .map_err(|e| self.watch_refusal(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A phone with no broker and nothing around it.
+    struct Alone;
+
+    impl PhoneHost for Alone {
+        fn client(&self) -> Result<BrokerClient, Error> {
+            Err(Error::broker_unreachable("no broker in this test"))
+        }
+        fn keep(&self, _: Option<&PhoneIdentity>) -> Result<(), Error> {
+            Ok(())
+        }
+        fn requested(&self, _: &PhonePush) {}
+        fn waiting(&self, _: &[String]) {}
+        fn changed(&self) {}
+    }
+
+    fn identity() -> PhoneIdentity {
+        PhoneIdentity {
+            phone_id: "demo-phone".into(),
+            token: "secret-token".into(),
+            number: None,
+            accounts: vec![PhoneAccount {
+                username: "dana".into(),
+                device_id: "IBK-1".into(),
+                secret_hex: "31".repeat(32),
+                security: "pin".into(),
+                pin_sha1_hex: None,
+            }],
+        }
+    }
+
+    #[tokio::test]
+    async fn the_phone_window_sees_its_status_without_keys_or_token() {
+        let runtime = tokio::runtime::Handle::current();
+        let fresh = PhoneSim::new(Alone, runtime.clone(), None);
+        assert_eq!(
+            serde_json::to_value(fresh.status()).unwrap(),
+            json!({ "configured": false, "activation": false })
+        );
+        let set_up = PhoneSim::new(Alone, runtime, Some(identity()));
+        let status = serde_json::to_value(set_up.status()).unwrap();
+        assert_eq!(
+            status,
+            json!({
+                "configured": true,
+                "phone_id": "demo-phone",
+                "number": null,
+                "accounts": [{ "username": "dana", "device_id": "IBK-1", "security": "pin" }],
+                "incoming": [],
+                "opened": null,
+                "refused": null,
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn k3_authenticate_needs_no_broker_and_a_stranger_is_refused() {
+        let phone = PhoneSim::new(Alone, tokio::runtime::Handle::current(), Some(identity()));
+        let passcode = phone
+            .authenticate("dana", Some("1234"), " 123456 ")
+            .unwrap();
+        assert_eq!(passcode.len(), 8, "the DSC+ suite's eight digits");
+        assert_eq!(
+            phone
+                .authenticate("erin", Some("1234"), "123456")
+                .unwrap_err()
+                .code,
+            "phone"
+        );
+        let not_waiting = phone.approve("push-1", Some("1234"), None).await;
+        assert_eq!(not_waiting.unwrap_err().code, "no_pending_login");
     }
 }

@@ -2,8 +2,8 @@
 
 use crate::error::AppError;
 use crate::windows;
-use portcullis_client::phone::{PhoneSim, PhoneStatus, Repaired};
 use portcullis_api::{ActivationStep, PhoneAccessList, SmsOutbox};
+use portcullis_client::phone::{PhoneSim, PhoneStatus, Repaired};
 use tauri::{AppHandle, State};
 
 #[tauri::command]

@@ -11,8 +11,8 @@ use crate::keychain;
 use crate::link::Line;
 use crate::notifications;
 use crate::windows;
-use portcullis_client::phone::{PhoneHost, PhoneIdentity, PhoneSim};
 use portcullis_api::PhonePush;
+use portcullis_client::phone::{PhoneHost, PhoneIdentity, PhoneSim};
 use portcullis_client::BrokerClient;
 use tauri::{AppHandle, Emitter, Manager};
 
