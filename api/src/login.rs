@@ -193,6 +193,7 @@ pub enum Health {
 /// A `POST` with nothing to say sends `{}`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Empty {}
 
 impl LoginStep {

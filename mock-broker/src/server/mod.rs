@@ -18,7 +18,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{middleware, Extension, Json, Router};
 use portcullis_api::{ErrorBody, ErrorCode, ErrorReason, Health};
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -401,6 +402,37 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let Json(value) = Json::<T>::from_request(req, state).await?;
         Ok(ApiJson(value))
+    }
+}
+
+/// The body of a `POST` with nothing to say: exactly `{}`. Not `[]` or `null` (a
+/// derived struct would take a sequence), and no fields, so a caller who thinks the
+/// endpoint reads something hears that it does not. Taken through [`ApiJson`]: not
+/// JSON is `invalid_json`, anything but `{}` is `invalid_field`.
+pub struct NoFields;
+
+impl<'de> Deserialize<'de> for NoFields {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EmptyObject;
+
+        impl<'de> Visitor<'de> for EmptyObject {
+            type Value = NoFields;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an empty object, {}")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NoFields, A::Error> {
+                match map.next_key::<String>()? {
+                    None => Ok(NoFields),
+                    Some(field) => Err(serde::de::Error::custom(format_args!(
+                        "unknown field `{field}`: this endpoint takes {{}}"
+                    ))),
+                }
+            }
+        }
+
+        deserializer.deserialize_map(EmptyObject)
     }
 }
 

@@ -6,6 +6,7 @@
 //! One binary, a module per topic, the shared helper in `util`.
 
 mod devices;
+mod hardening;
 mod rules;
 mod util;
 mod wire;

@@ -1,0 +1,127 @@
+//! Regressions from checking the broker from outside against the README: each test
+//! names what was wrong and holds the fix.
+
+use crate::util::{Answer, TestBroker, PASSWORD};
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use serde_json::json;
+
+/// A `POST` of `body` as it is, JSON by its content type, with a bearer if given.
+async fn post_raw(b: &TestBroker, path: &str, body: &str, bearer: Option<&str>) -> Answer {
+    let mut request = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(header::HOST, "127.0.0.1")
+        .header(header::CONTENT_TYPE, "application/json");
+    if let Some(token) = bearer {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    b.send(request.body(Body::from(body.to_owned())).unwrap())
+        .await
+}
+
+/// A session for blake (no device: password only).
+async fn blake_session(b: &TestBroker) -> String {
+    let opened = b.login("blake", PASSWORD).await;
+    assert_eq!(opened.str("status"), "authenticated", "{opened:?}");
+    opened.str("token").to_owned()
+}
+
+/// The demo phone's token, from QA provisioning.
+async fn phone_token(b: &TestBroker) -> String {
+    let provision = b.post("/qa/phones/demo-phone/provision", json!({})).await;
+    assert_eq!(provision.status, StatusCode::OK, "{provision:?}");
+    provision.str("phone_token").to_owned()
+}
+
+/// What each refused body must answer: not JSON is `invalid_json`, anything but `{}`
+/// (fields, an array, null) is `invalid_field`.
+const NOT_EMPTY: [(&str, StatusCode, &str); 6] = [
+    ("not json", StatusCode::BAD_REQUEST, "invalid_json"),
+    ("", StatusCode::BAD_REQUEST, "invalid_json"),
+    ("{} {}", StatusCode::BAD_REQUEST, "invalid_json"),
+    (
+        r#"{"x":1}"#,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+    ),
+    ("[]", StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+    ("null", StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+];
+
+#[tokio::test]
+async fn hardening_bodyless_posts_take_exactly_an_empty_object() {
+    let b = TestBroker::demo();
+    let session = blake_session(&b).await;
+    // Something for reset to undo, and a lock for unlock to lift.
+    for _ in 0..mock_broker::rules::LOCKOUT_THRESHOLD {
+        b.login("casey", "wrong").await;
+    }
+    assert!(b.failures("casey").await > 0);
+    let phone = phone_token(&b).await;
+    let pushed = b.login("dana", PASSWORD).await;
+    assert_eq!(pushed.str("method"), "push", "{pushed:?}");
+    let push_id = b.get("/qa/pushes?username=dana").await.body["pushes"][0]["push_id"]
+        .as_str()
+        .expect("a push")
+        .to_owned();
+
+    let deny = format!("/v1/phone/pushes/{push_id}/deny");
+    let routes: [(&str, Option<&str>); 7] = [
+        ("/v1/session/keepalive", Some(&session)),
+        ("/v1/logout", Some(&session)),
+        (&deny, Some(&phone)),
+        ("/qa/reset", None),
+        ("/qa/users/casey/unlock", None),
+        ("/qa/devices/DSCP-40211873/provision", None),
+        ("/qa/phones/demo-phone/provision", None),
+    ];
+    for (path, bearer) in routes {
+        for (body, status, code) in NOT_EMPTY {
+            let answer = post_raw(&b, path, body, bearer).await;
+            assert_eq!(
+                (answer.status, answer.code()),
+                (status, code),
+                "{path} with {body:?}: an endpoint that reads nothing takes {{}} only: {answer:?}"
+            );
+        }
+    }
+
+    // Nothing changed: the session lives, the push waits, the lock and the phone's
+    // token stand, and nothing was reset or provisioned.
+    let info = b
+        .send(
+            Request::builder()
+                .uri("/v1/session")
+                .header(header::HOST, "127.0.0.1")
+                .header(header::AUTHORIZATION, format!("Bearer {session}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(info.status, StatusCode::OK, "the session lives: {info:?}");
+    let pushes = b.get("/qa/pushes?username=dana").await;
+    assert_eq!(pushes.body["pushes"][0]["state"], "pending", "{pushes:?}");
+    assert!(b.failures("casey").await > 0, "not reset, not unlocked");
+    let audit = b.get("/qa/audit?limit=1000").await;
+    let events: Vec<&str> = audit.body["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["event"].as_str())
+        .collect();
+    for event in ["lock_lifted", "device_provisioned", "logout"] {
+        assert!(!events.contains(&event), "{event} in {events:?}");
+    }
+    // The broker's own reset at start, the test's own provisioning.
+    for event in ["reset", "phone_provisioned"] {
+        let times = events.iter().filter(|e| **e == event).count();
+        assert_eq!(times, 1, "{event} in {events:?}");
+    }
+
+    // And `{}` is served.
+    for (path, bearer) in routes {
+        let answer = post_raw(&b, path, "{}", bearer).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}: {answer:?}");
+    }
+}
