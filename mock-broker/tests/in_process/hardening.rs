@@ -125,3 +125,37 @@ async fn hardening_bodyless_posts_take_exactly_an_empty_object() {
         assert_eq!(answer.status, StatusCode::OK, "{path}: {answer:?}");
     }
 }
+
+#[tokio::test]
+async fn hardening_phone_endpoints_without_a_token_answer_unknown_phone() {
+    let b = TestBroker::demo();
+    let bare = |method: Method, path: &str, body: Option<&str>| {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "127.0.0.1");
+        match body {
+            Some(body) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_owned())),
+            None => request.body(Body::empty()),
+        }
+        .unwrap()
+    };
+    let approve = r#"{"response":"00000000","method":"pin"}"#;
+    for request in [
+        bare(Method::GET, "/v1/phone/events", None),
+        bare(Method::GET, "/v1/phone/pushes", None),
+        bare(Method::GET, "/v1/phone/access", None),
+        bare(Method::POST, "/v1/phone/pushes/push-x/approve", Some(approve)),
+        bare(Method::POST, "/v1/phone/pushes/push-x/deny", Some("{}")),
+    ] {
+        let path = request.uri().to_string();
+        let answer = b.send(request).await;
+        assert_eq!(
+            (answer.status, answer.code()),
+            (StatusCode::UNAUTHORIZED, "unknown_phone"),
+            "{path}: a phone without its token is an unknown phone, not a session: {answer:?}"
+        );
+    }
+}
