@@ -29,7 +29,13 @@ impl Broker {
     }
 
     /// Moves the simulated clock so that it reads `target`; persisted and audited.
+    /// Never before 1970: no broker ran then, and the rules' arithmetic assumes it.
     pub fn set_clock(&self, target: Timestamp) -> BrokerResult<ClockInfo> {
+        if target.0 < 0 {
+            return Err(BrokerError::BadRequest(
+                "The clock cannot be set before 1970 (unix_seconds is 0 or more).".into(),
+            ));
+        }
         let offset = target.0.saturating_sub(Clock::real_now().0);
         self.store.write(|tx| -> StoreResult<()> {
             store::meta_set(tx, CLOCK_OFFSET_KEY, &offset.to_string())?;

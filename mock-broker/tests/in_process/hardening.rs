@@ -159,3 +159,23 @@ async fn hardening_phone_endpoints_without_a_token_answer_unknown_phone() {
         );
     }
 }
+
+#[tokio::test]
+async fn hardening_the_clock_is_never_set_before_1970() {
+    let b = TestBroker::demo();
+    let before = b.get("/qa/clock").await;
+    let refused = b.post("/qa/clock/set", json!({ "unix_seconds": -5 })).await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (StatusCode::BAD_REQUEST, "bad_request"),
+        "{refused:?}"
+    );
+    let after = b.get("/qa/clock").await;
+    assert_eq!(
+        before.body["offset_ms"], after.body["offset_ms"],
+        "a refused set leaves the clock where it was"
+    );
+    let epoch = b.post("/qa/clock/set", json!({ "unix_seconds": 0 })).await;
+    assert_eq!(epoch.status, StatusCode::OK, "{epoch:?}");
+    assert_eq!(epoch.str("now"), "1970-01-01T00:00:00Z");
+}
