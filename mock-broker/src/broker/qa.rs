@@ -13,8 +13,8 @@ use crate::rules::{Duration, LockStatus, Timestamp, Username, DSC_PLUS_SUITE};
 use crate::store::ibkey::{self as phone_store, Fault, Sms, ALL_DEVICES};
 use crate::store::{self, StoreError, StoreResult};
 use portcullis_api::{
-    ClockInfo, DeviceInfo, DeviceProvision, LockoutInfo, PhoneAccount, PhoneProvision, PushInfo,
-    SettingsInfo,
+    ClockInfo, DeviceInfo, DeviceKind, DeviceProvision, LockoutInfo, PhoneAccount, PhoneProvision,
+    PushInfo, SettingsInfo,
 };
 use std::sync::atomic::Ordering;
 
@@ -223,6 +223,12 @@ impl Broker {
             let Some(d) = store::find_device(tx, device_id)? else {
                 return Err(BrokerError::NotFound(format!("device {device_id}")));
             };
+            if d.kind == DeviceKind::Sms {
+                // D3: the codes go to the number on record; there is no key to hand out.
+                return Err(BrokerError::BadRequest(
+                    "SMS devices have no key; their codes go to the outbox.".into(),
+                ));
+            }
             store::audit(
                 tx,
                 now,

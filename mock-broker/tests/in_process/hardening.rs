@@ -147,7 +147,11 @@ async fn hardening_phone_endpoints_without_a_token_answer_unknown_phone() {
         bare(Method::GET, "/v1/phone/events", None),
         bare(Method::GET, "/v1/phone/pushes", None),
         bare(Method::GET, "/v1/phone/access", None),
-        bare(Method::POST, "/v1/phone/pushes/push-x/approve", Some(approve)),
+        bare(
+            Method::POST,
+            "/v1/phone/pushes/push-x/approve",
+            Some(approve),
+        ),
         bare(Method::POST, "/v1/phone/pushes/push-x/deny", Some("{}")),
     ] {
         let path = request.uri().to_string();
@@ -178,4 +182,36 @@ async fn hardening_the_clock_is_never_set_before_1970() {
     let epoch = b.post("/qa/clock/set", json!({ "unix_seconds": 0 })).await;
     assert_eq!(epoch.status, StatusCode::OK, "{epoch:?}");
     assert_eq!(epoch.str("now"), "1970-01-01T00:00:00Z");
+}
+
+#[tokio::test]
+async fn hardening_sms_devices_have_no_key_to_provision() {
+    let b = TestBroker::demo();
+    let refused = b.post("/qa/devices/SMS-erin/provision", json!({})).await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (StatusCode::BAD_REQUEST, "bad_request"),
+        "D3: an SMS device's codes go to the outbox; there is no key: {refused:?}"
+    );
+    assert_eq!(
+        refused.str("message"),
+        "SMS devices have no key; their codes go to the outbox."
+    );
+    let audit = b.get("/qa/audit?username=erin").await;
+    assert!(
+        !audit.body["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .any(|e| e["event"] == "device_provisioned"),
+        "nothing was handed out, so nothing is audited: {audit:?}"
+    );
+    let card = b
+        .post("/qa/devices/DSCP-40211873/provision", json!({}))
+        .await;
+    assert_eq!(
+        card.status,
+        StatusCode::OK,
+        "a card still provisions: {card:?}"
+    );
 }
