@@ -314,6 +314,12 @@ impl Broker {
             if target != ALL_DEVICES && store::find_device(tx, target)?.is_none() {
                 return Err(BrokerError::NotFound(format!("device {target}")));
             }
+            if device_id.is_none() && mode.is_none() {
+                // `none` for all lifts every fault, each device's own too.
+                for fault in phone_store::faults(tx)? {
+                    phone_store::set_fault(tx, &fault.target, None, 0)?;
+                }
+            }
             phone_store::set_fault(tx, target, mode, delay_ms)?;
             store::audit(
                 tx,

@@ -215,3 +215,44 @@ async fn hardening_sms_devices_have_no_key_to_provision() {
         "a card still provisions: {card:?}"
     );
 }
+
+#[tokio::test]
+async fn k4_none_for_all_devices_lifts_every_fault() {
+    let b = TestBroker::demo();
+    for fault in [
+        json!({ "device_id": "IBK-10000001", "mode": "drop" }),
+        json!({ "device_id": "IBK-10000002", "mode": "offline" }),
+        json!({ "mode": "delay", "delay_ms": 500 }),
+    ] {
+        let set = b.post("/qa/faults", fault).await;
+        assert_eq!(set.status, StatusCode::OK, "{set:?}");
+    }
+    let cleared = b.post("/qa/faults", json!({ "mode": "none" })).await;
+    assert_eq!(cleared.status, StatusCode::OK, "{cleared:?}");
+    assert_eq!(
+        cleared.body["faults"],
+        json!([]),
+        "K4: `none` without a device is for all devices, their own faults included"
+    );
+    assert_eq!(b.get("/qa/faults").await.body["faults"], json!([]));
+
+    // One device's `none` still lifts only its own.
+    b.post(
+        "/qa/faults",
+        json!({ "device_id": "IBK-10000001", "mode": "drop" }),
+    )
+    .await;
+    b.post(
+        "/qa/faults",
+        json!({ "device_id": "IBK-10000002", "mode": "drop" }),
+    )
+    .await;
+    let one = b
+        .post(
+            "/qa/faults",
+            json!({ "device_id": "IBK-10000001", "mode": "none" }),
+        )
+        .await;
+    assert_eq!(one.body["faults"][0]["target"], "IBK-10000002", "{one:?}");
+    assert_eq!(one.body["faults"].as_array().map(Vec::len), Some(1));
+}
