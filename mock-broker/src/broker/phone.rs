@@ -97,6 +97,18 @@ impl Broker {
             .ok_or_else(|| BrokerError::BadRequest("method is \"pin\" or \"biometric\".".into()))?;
         self.transact(|tx, now, events| {
             let (push, device) = self.answerable(tx, phone_token, push_id, now)?;
+            // K7: biometrics grant the longer access, so only an IB Key set up with
+            // them may claim them; one with biometrics may still be opened by its PIN.
+            let security = device.security.unwrap_or(UnlockMethod::Pin);
+            match (method, security) {
+                (UnlockMethod::Biometric, UnlockMethod::Pin) => {
+                    return Err(BrokerError::BadRequest(
+                        "This IB Key unlocks with its PIN.".into(),
+                    ));
+                }
+                (UnlockMethod::Pin, UnlockMethod::Pin | UnlockMethod::Biometric)
+                | (UnlockMethod::Biometric, UnlockMethod::Biometric) => {}
+            }
             let expected = expected_response(&device, &push.challenge)?;
             // The push's own lifetime (K6) was checked above; here only the value.
             let correct = responses_match(&expected, response);

@@ -256,3 +256,112 @@ async fn k4_none_for_all_devices_lifts_every_fault() {
     assert_eq!(one.body["faults"][0]["target"], "IBK-10000002", "{one:?}");
     assert_eq!(one.body["faults"].as_array().map(Vec::len), Some(1));
 }
+
+/// The push waiting for `username`, as the phone sees it.
+async fn waiting_push(b: &TestBroker, phone: &str, username: &str) -> serde_json::Value {
+    let pushes = b
+        .send(
+            Request::builder()
+                .uri("/v1/phone/pushes")
+                .header(header::HOST, "127.0.0.1")
+                .header(header::AUTHORIZATION, format!("Bearer {phone}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    pushes.body["pushes"]
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["username"] == username))
+        .unwrap_or_else(|| panic!("no push for {username}: {pushes:?}"))
+        .clone()
+}
+
+async fn approve(
+    b: &TestBroker,
+    phone: &str,
+    push: &serde_json::Value,
+    secret: &str,
+    pin: &str,
+    method: &str,
+) -> Answer {
+    let response = crate::util::card_response(
+        secret,
+        pin,
+        push["challenge"].as_str().expect("a challenge"),
+    );
+    let body = json!({ "response": response, "method": method }).to_string();
+    let path = format!(
+        "/v1/phone/pushes/{}/approve",
+        push["push_id"].as_str().expect("an id")
+    );
+    post_raw(b, &path, &body, Some(phone)).await
+}
+
+const DANA_SECRET: &str = "5f2e8c1a9b3d47e6a0c4f18d2b7e39a65c0d1e2f3a4b5c6d7e8f90a1b2c3d4e5";
+const DANA_PIN: &str = "2580";
+const FRANK_SECRET: &str = "0a1b2c3d4e5f60718293a4b5c6d7e8f9102132435465768798a9bacbdcedfe0f";
+const FRANK_PIN: &str = "1357";
+
+#[tokio::test]
+async fn k7_a_pin_only_ib_key_cannot_claim_biometrics() {
+    let b = TestBroker::demo();
+    let phone = phone_token(&b).await;
+    let step = b.login("dana", PASSWORD).await;
+    assert_eq!(step.str("method"), "push", "{step:?}");
+    let push = waiting_push(&b, &phone, "dana").await;
+
+    let claimed = approve(&b, &phone, &push, DANA_SECRET, DANA_PIN, "biometric").await;
+    assert_eq!(
+        (claimed.status, claimed.code()),
+        (StatusCode::BAD_REQUEST, "bad_request"),
+        "K7: dana's IB Key is PIN-only; biometrics would grant 30 h: {claimed:?}"
+    );
+    assert_eq!(claimed.str("message"), "This IB Key unlocks with its PIN.");
+    let pushes = b.get("/qa/pushes?username=dana").await;
+    assert_eq!(
+        pushes.body["pushes"][0]["state"], "pending",
+        "nothing changed: {pushes:?}"
+    );
+    assert_eq!(b.failures("dana").await, 0, "not a failed attempt");
+    let access = b
+        .send(
+            Request::builder()
+                .uri("/v1/phone/access")
+                .header(header::HOST, "127.0.0.1")
+                .header(header::AUTHORIZATION, format!("Bearer {phone}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let dana = access.body["accounts"]
+        .as_array()
+        .and_then(|a| a.iter().find(|a| a["username"] == "dana"))
+        .expect("dana on the phone")
+        .clone();
+    assert_eq!(dana["trading_access"], false, "{access:?}");
+
+    let by_pin = approve(&b, &phone, &push, DANA_SECRET, DANA_PIN, "pin").await;
+    assert_eq!(
+        by_pin.status,
+        StatusCode::OK,
+        "the PIN still approves: {by_pin:?}"
+    );
+}
+
+#[tokio::test]
+async fn k7_a_biometric_ib_key_approves_with_either() {
+    for method in ["pin", "biometric"] {
+        let b = TestBroker::demo();
+        let phone = phone_token(&b).await;
+        let step = b
+            .post(
+                "/v1/login",
+                json!({ "username": "frank", "password": PASSWORD, "device_id": "IBK-10000002" }),
+            )
+            .await;
+        assert_eq!(step.str("method"), "push", "{step:?}");
+        let push = waiting_push(&b, &phone, "frank").await;
+        let approved = approve(&b, &phone, &push, FRANK_SECRET, FRANK_PIN, method).await;
+        assert_eq!(approved.status, StatusCode::OK, "{method}: {approved:?}");
+    }
+}
