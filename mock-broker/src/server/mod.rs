@@ -79,6 +79,8 @@ pub fn app(state: AppState) -> Router {
     let (router, mut document) = routes(state.qa).split_for_parts();
     openapi::finish(&mut document);
     router
+        // Routed requests only: a path not served is `not_found`, whatever it sends.
+        .route_layer(middleware::from_fn(edge::json_only))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(Extension(Arc::new(document)))

@@ -365,3 +365,38 @@ async fn k7_a_biometric_ib_key_approves_with_either() {
         assert_eq!(approved.status, StatusCode::OK, "{method}: {approved:?}");
     }
 }
+
+#[tokio::test]
+async fn hardening_qa_routes_without_qa_are_404_whatever_the_content_type() {
+    let scenario = mock_broker::scenario::Scenario::demo();
+    let b = TestBroker::with_qa(scenario, false);
+    let bare = |path: &str, content_type: Option<&str>| {
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::HOST, "127.0.0.1");
+        if let Some(content_type) = content_type {
+            request = request.header(header::CONTENT_TYPE, content_type);
+        }
+        request.body(Body::from("{}")).unwrap()
+    };
+    for content_type in [None, Some("text/plain"), Some("application/json")] {
+        for path in ["/qa/reset", "/qa/users/casey/unlock", "/v1/nothing-here"] {
+            let answer = b.send(bare(path, content_type)).await;
+            assert_eq!(
+                (answer.status, answer.code()),
+                (StatusCode::NOT_FOUND, "not_found"),
+                "{path} ({content_type:?}): no such endpoint without --qa: {answer:?}"
+            );
+        }
+    }
+    // A served route still wants JSON.
+    for content_type in [None, Some("text/plain")] {
+        let answer = b.send(bare("/v1/logout", content_type)).await;
+        assert_eq!(
+            (answer.status, answer.code()),
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            "{content_type:?}: {answer:?}"
+        );
+    }
+}

@@ -46,6 +46,11 @@ impl TestBroker {
     }
 
     pub fn with(scenario: Scenario) -> TestBroker {
+        TestBroker::with_qa(scenario, true)
+    }
+
+    /// `scenario`, with QA controls (`--qa`) or without.
+    pub fn with_qa(scenario: Scenario, qa: bool) -> TestBroker {
         // The smallest Argon2 the crate takes: the rules do not care about its cost.
         let cheap = Argon2Settings {
             memory_kib: 8,
@@ -54,7 +59,7 @@ impl TestBroker {
         };
         let broker = Broker::open(None, scenario, cheap).expect("an in-memory broker opens");
         TestBroker {
-            router: app(AppState::new(Arc::new(broker), true)),
+            router: app(AppState::new(Arc::new(broker), qa)),
         }
     }
 
