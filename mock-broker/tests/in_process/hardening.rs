@@ -400,3 +400,178 @@ async fn hardening_qa_routes_without_qa_are_404_whatever_the_content_type() {
         );
     }
 }
+
+/// 14 minutes into a login: its ticket has one minute left.
+const A_MINUTE_BEFORE_THE_TICKET_ENDS: u64 = 14 * 60;
+
+async fn advance(b: &TestBroker, seconds: u64) {
+    let moved = b
+        .post("/qa/clock/advance", json!({ "seconds": seconds }))
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{moved:?}");
+}
+
+/// `step` expires when its login's ticket does, `ends_at` (and not later).
+fn ends_with_the_ticket(step: &Answer, ends_at: &str, what: &str) {
+    assert_eq!(step.status, StatusCode::OK, "{what}: {step:?}");
+    assert_eq!(
+        step.body["expires_in_seconds"], 60,
+        "{what} issued a minute before the ticket ends lives that minute: {step:?}"
+    );
+    assert_eq!(step.str("expires_at"), ends_at, "{what}: {step:?}");
+}
+
+/// The clock's reading `seconds` from now, as the wire writes times.
+async fn clock_in(b: &TestBroker, seconds: i64) -> String {
+    let now = b.get("/qa/clock").await.body["now_ms"]
+        .as_i64()
+        .expect("now_ms");
+    mock_broker::rules::Timestamp(now - now.rem_euclid(1000) + seconds * 1000).rfc3339()
+}
+
+#[tokio::test]
+async fn hardening_no_second_factor_outlives_its_login_ticket() {
+    let b = TestBroker::demo();
+    let phone = phone_token(&b).await;
+    // On a whole second (noon, a day away from the daily end), so the ticket's end
+    // and the clock read 14 minutes on fall in the same second.
+    let noon = b
+        .post("/qa/clock/set", json!({ "unix_seconds": 1_893_672_000 }))
+        .await;
+    assert_eq!(noon.status, StatusCode::OK, "{noon:?}");
+    let avery = b.login("avery", PASSWORD).await;
+    let erin = b.login("erin", PASSWORD).await;
+    let dana = b.login("dana", PASSWORD).await;
+    advance(&b, A_MINUTE_BEFORE_THE_TICKET_ENDS).await;
+    let ends_at = clock_in(&b, 60).await;
+
+    // C4: a DSC+ challenge (5 minutes of its own), issued again by D6's choice.
+    let challenge = b
+        .post(
+            "/v1/login/device",
+            json!({ "ticket": avery.str("ticket"), "device_id": "DSCP-40211873" }),
+        )
+        .await;
+    ends_with_the_ticket(&challenge, &ends_at, "a challenge");
+    // D3: an SMS code (5 minutes of its own).
+    let sms = b
+        .post(
+            "/v1/login/device",
+            json!({ "ticket": erin.str("ticket"), "device_id": "SMS-erin" }),
+        )
+        .await;
+    ends_with_the_ticket(&sms, &ends_at, "an SMS code");
+    // K6: a push (180 s of its own), on the desktop and on the phone.
+    let push = b
+        .post("/v1/login/resend", json!({ "ticket": dana.str("ticket") }))
+        .await;
+    ends_with_the_ticket(&push, &ends_at, "a push");
+    let on_phone = waiting_push(&b, &phone, "dana").await;
+    assert_eq!(on_phone["expires_in_seconds"], 60, "{on_phone}");
+    assert_eq!(on_phone["expires_at"], ends_at.as_str(), "{on_phone}");
+    let listed = b.get("/qa/pushes?username=dana").await;
+    let latest = listed.body["pushes"]
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["state"] == "pending"))
+        .expect("the new push")
+        .clone();
+    assert_eq!(latest["expires_at"], ends_at.as_str(), "{listed:?}");
+    // K3: the fallback's challenge, too.
+    let fallback = b
+        .post(
+            "/v1/login/fallback",
+            json!({ "ticket": dana.str("ticket") }),
+        )
+        .await;
+    ends_with_the_ticket(&fallback, &ends_at, "a fallback challenge");
+}
+
+#[tokio::test]
+async fn hardening_a_phone_cannot_answer_a_push_whose_login_has_expired() {
+    for answer in ["approve", "deny"] {
+        let b = TestBroker::demo();
+        let phone = phone_token(&b).await;
+        let dana = b.login("dana", PASSWORD).await;
+        advance(&b, A_MINUTE_BEFORE_THE_TICKET_ENDS).await;
+        let resent = b
+            .post("/v1/login/resend", json!({ "ticket": dana.str("ticket") }))
+            .await;
+        assert_eq!(resent.status, StatusCode::OK, "{resent:?}");
+        let push = waiting_push(&b, &phone, "dana").await;
+        // A minute after the ticket ended; the push itself was sent two minutes ago.
+        advance(&b, 120).await;
+
+        let late = match answer {
+            "approve" => approve(&b, &phone, &push, DANA_SECRET, DANA_PIN, "pin").await,
+            _ => {
+                let path = format!(
+                    "/v1/phone/pushes/{}/deny",
+                    push["push_id"].as_str().unwrap()
+                );
+                post_raw(&b, &path, "{}", Some(&phone)).await
+            }
+        };
+        assert_eq!(
+            (late.status, late.code()),
+            (StatusCode::GONE, "push_expired"),
+            "{answer}: the login is over, so is its push: {late:?}"
+        );
+        let listed = b.get("/qa/pushes?username=dana").await;
+        let state = listed.body["pushes"]
+            .as_array()
+            .and_then(|all| all.iter().find(|p| p["push_id"] == push["push_id"]))
+            .expect("the push")["state"]
+            .clone();
+        assert_eq!(
+            state, "expired",
+            "{answer}: not approved nor denied: {listed:?}"
+        );
+        assert_eq!(b.failures("dana").await, 0, "{answer}: nothing counted");
+        let access = b
+            .send(
+                Request::builder()
+                    .uri("/v1/phone/access")
+                    .header(header::HOST, "127.0.0.1")
+                    .header(header::AUTHORIZATION, format!("Bearer {phone}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert!(
+            access.body["accounts"]
+                .as_array()
+                .expect("accounts")
+                .iter()
+                .all(|a| a["trading_access"] == false),
+            "{answer}: no trading access from an expired login: {access:?}"
+        );
+        let wait = b
+            .post(
+                "/v1/login/wait",
+                json!({ "ticket": dana.str("ticket"), "timeout_ms": 0 }),
+            )
+            .await;
+        assert_eq!(wait.code(), "login_expired", "{wait:?}");
+    }
+}
+
+#[tokio::test]
+async fn hardening_a_push_sent_a_minute_before_the_ticket_ends_can_still_be_approved() {
+    let b = TestBroker::demo();
+    let phone = phone_token(&b).await;
+    let dana = b.login("dana", PASSWORD).await;
+    advance(&b, A_MINUTE_BEFORE_THE_TICKET_ENDS).await;
+    b.post("/v1/login/resend", json!({ "ticket": dana.str("ticket") }))
+        .await;
+    let push = waiting_push(&b, &phone, "dana").await;
+    advance(&b, 30).await;
+    let approved = approve(&b, &phone, &push, DANA_SECRET, DANA_PIN, "pin").await;
+    assert_eq!(approved.status, StatusCode::OK, "{approved:?}");
+    let wait = b
+        .post(
+            "/v1/login/wait",
+            json!({ "ticket": dana.str("ticket"), "timeout_ms": 0 }),
+        )
+        .await;
+    assert_eq!(wait.str("status"), "authenticated", "{wait:?}");
+}

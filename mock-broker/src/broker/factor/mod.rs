@@ -12,11 +12,12 @@ pub(super) mod challenge;
 pub(super) mod push;
 pub(super) mod sms;
 
-use super::{BrokerResult, Events, Method, SecondFactor};
+use super::{token_hash, BrokerResult, Events, Method, SecondFactor};
 use crate::error::BrokerError;
 use crate::rules::device::serves_logins;
-use crate::rules::Timestamp;
-use crate::store::DeviceRow;
+use crate::rules::ibkey::LOGIN_TICKET_LIFETIME;
+use crate::rules::{Duration, Timestamp};
+use crate::store::{self, DeviceRow};
 use portcullis_api::{DeviceKind, DeviceStatus, SecondFactorMethod};
 use rusqlite::Transaction;
 
@@ -80,6 +81,23 @@ fn step(
         expires_at: expires.rfc3339(),
         expires_in_seconds: seconds_left(expires, now),
     }
+}
+
+/// When a factor issued `now` for `ticket`'s login, living `lifetime`, expires: never
+/// after the ticket's own end (15 minutes from the password step), so no challenge,
+/// code or push issued late in a login outlives it.
+fn expiry(
+    tx: &Transaction<'_>,
+    ticket: &str,
+    now: Timestamp,
+    lifetime: Duration,
+) -> BrokerResult<Timestamp> {
+    let Some(pending) = store::pending(tx, &token_hash(ticket))? else {
+        return Err(BrokerError::NoPendingLogin);
+    };
+    Ok(now
+        .plus(lifetime)
+        .min(pending.created_at.plus(LOGIN_TICKET_LIFETIME)))
 }
 
 /// Whole seconds from `now` to `until`, rounded up (0 once past).
