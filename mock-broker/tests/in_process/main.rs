@@ -5,7 +5,9 @@
 //!
 //! One binary, a module per topic, the shared helper in `util`.
 
+mod cards;
 mod devices;
 mod rules;
+mod temporary;
 mod util;
 mod wire;
