@@ -374,3 +374,19 @@ async fn hugo_messages(b: &TestBroker, grid: &[String]) -> Vec<String> {
         .map(|m| m["kind"].as_str().unwrap().to_owned())
         .collect()
 }
+
+#[tokio::test]
+async fn t2_a_trading_login_open_across_day_2_is_refused_when_answered() {
+    let b = TestBroker::demo();
+    let code = issue(&b, "avery").await.str("passcode").to_owned();
+    b.advance(2 * DAY - MINUTE).await;
+    let step = b.login_on("avery", "trading").await;
+    assert_eq!(step.str("method"), "temporary_passcode", "{step:?}");
+    b.advance(2 * MINUTE).await;
+    let late = b.respond(step.str("ticket"), &code).await;
+    assert_eq!(
+        late.code(),
+        "use_client_portal",
+        "T2: the boundary holds for a login already under way: {late:?}"
+    );
+}
