@@ -8,6 +8,7 @@ use super::{
     SCENARIO_LOADED_KEY,
 };
 use crate::error::BrokerError;
+use crate::rules::card::Grid;
 use crate::rules::ibkey::{FaultMode, UnlockMethod};
 use crate::rules::{Duration, LockStatus, Timestamp, Username, DSC_PLUS_SUITE};
 use crate::store::ibkey::{self as phone_store, Fault, Sms, ALL_DEVICES};
@@ -113,6 +114,8 @@ impl Broker {
                     now,
                 )?;
             }
+            // Scenario dates count back from the clock at load (T2, T3, T5).
+            let days_ago = |days: Option<i64>| days.map(|n| now.minus(Duration::days(n)));
             for d in &self.scenario.devices {
                 store::insert_device(
                     tx,
@@ -131,8 +134,17 @@ impl Broker {
                         // Checked when the scenario was read.
                         security: d.security.as_deref().and_then(UnlockMethod::parse),
                         phone_number: d.phone_number.clone(),
+                        grid: d.card_grid().map(|g| g.stored().to_owned()),
+                        passcode_hash: d.passcode.as_deref().map(super::token_hash),
+                        activated_at: days_ago(d.issued_days_ago.or(d.activated_days_ago)),
+                        shipped_at: days_ago(d.shipped_days_ago),
+                        auto_activated: false,
                     },
                 )?;
+                if d.kind == DeviceKind::TemporaryPasscode {
+                    // T1: the passcode counts until a permanent device serves again.
+                    store::set_passcode_spent(tx, &d.owner, true)?;
+                }
             }
             let matching = if self.scenario.settings.number_matching {
                 "1"
@@ -203,18 +215,17 @@ impl Broker {
             .write(|tx| store::audit_tail(tx, username, limit))?)
     }
 
+    /// Every device, after what the clock has settled (T2, T3, T5).
     pub fn devices(&self) -> BrokerResult<Vec<DeviceInfo>> {
-        let rows = self.store.write(store::all_devices)?;
-        Ok(rows
-            .into_iter()
-            .map(|d| DeviceInfo {
-                id: d.id,
-                kind: d.kind,
-                owner: d.owner,
-                status: d.status,
-                phone_id: d.phone_id,
-            })
-            .collect())
+        self.transact(|tx, now, _| {
+            for username in store::all_usernames(tx)? {
+                super::access::settle(tx, &username, now)?;
+            }
+            Ok(store::all_devices(tx)?
+                .into_iter()
+                .map(super::access::device_info)
+                .collect())
+        })
     }
 
     /// Hands a device's key to a simulator (demo/QA only); audited without the key.
@@ -236,12 +247,23 @@ impl Broker {
                 "device_provisioned",
                 &format!("device {}", d.id),
             )?;
+            // D7: a card simulator gets the grid; the others the OCRA key.
+            let grid = d
+                .grid
+                .as_deref()
+                .and_then(Grid::from_stored)
+                .map(|g| g.codes());
+            let suite = match grid {
+                Some(_) => String::new(),
+                None => DSC_PLUS_SUITE.into(),
+            };
             Ok(DeviceProvision {
                 id: d.id,
                 kind: d.kind,
                 owner: d.owner,
-                suite: DSC_PLUS_SUITE.into(),
+                suite,
                 secret_hex: d.secret_hex,
+                grid,
             })
         })
     }

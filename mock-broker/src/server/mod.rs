@@ -32,6 +32,7 @@ mod listen;
 mod login;
 pub mod openapi;
 mod phone;
+mod portal;
 mod qa;
 mod token;
 
@@ -111,6 +112,9 @@ fn routes(qa: bool) -> OpenApiRouter<AppState> {
         .routes(routes!(login::session))
         .routes(routes!(login::keepalive))
         .routes(routes!(login::logout))
+        .routes(routes!(portal::online_card))
+        .routes(routes!(portal::online_card_activate))
+        .routes(routes!(portal::messages))
         .routes(routes!(phone::activation_start))
         .routes(routes!(phone::activation_verify))
         .routes(routes!(phone::activation_finish))
@@ -137,6 +141,8 @@ fn routes(qa: bool) -> OpenApiRouter<AppState> {
         .routes(routes!(qa::faults, qa::set_fault))
         .routes(routes!(qa::settings, qa::set_settings))
         .routes(routes!(qa::pushes))
+        .routes(routes!(qa::temporary_passcode))
+        .routes(routes!(qa::activate))
 }
 
 /// Serves until `shutdown` resolves, on a listener the caller bound (port 0 in tests),
@@ -200,13 +206,19 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::InvalidCode
         | ErrorCode::UnknownPhone
         | ErrorCode::QaTokenRequired => StatusCode::UNAUTHORIZED,
-        ErrorCode::ForbiddenOrigin | ErrorCode::ForbiddenHost => StatusCode::FORBIDDEN,
+        ErrorCode::ForbiddenOrigin
+        | ErrorCode::ForbiddenHost
+        | ErrorCode::UseClientPortal
+        | ErrorCode::TemporaryAccessExpired
+        | ErrorCode::NoActiveDevice
+        | ErrorCode::NotPermitted => StatusCode::FORBIDDEN,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ErrorCode::NoPendingLogin
         | ErrorCode::WrongStage
         | ErrorCode::PushAlreadyAnswered
-        | ErrorCode::AlreadyAdded => StatusCode::CONFLICT,
+        | ErrorCode::AlreadyAdded
+        | ErrorCode::ConsecutivePasscode => StatusCode::CONFLICT,
         ErrorCode::ChallengeExpired
         | ErrorCode::LoginExpired
         | ErrorCode::PushExpired
@@ -246,6 +258,11 @@ fn error_code(err: &BrokerError) -> ErrorCode {
         BrokerError::ActivationOver(_) => ErrorCode::ActivationOver,
         BrokerError::AlreadyAdded => ErrorCode::AlreadyAdded,
         BrokerError::UnknownPhone => ErrorCode::UnknownPhone,
+        BrokerError::UseClientPortal => ErrorCode::UseClientPortal,
+        BrokerError::TemporaryAccessExpired => ErrorCode::TemporaryAccessExpired,
+        BrokerError::NoActiveDevice => ErrorCode::NoActiveDevice,
+        BrokerError::NotPermitted(_) => ErrorCode::NotPermitted,
+        BrokerError::ConsecutivePasscode => ErrorCode::ConsecutivePasscode,
         BrokerError::NotFound(_) => ErrorCode::NotFound,
         BrokerError::Store(_) => ErrorCode::Internal,
         BrokerError::Busy => ErrorCode::Busy,
@@ -277,6 +294,7 @@ fn session_end_reason(why: SessionEnd) -> ErrorReason {
     match why {
         SessionEnd::Idle => ErrorReason::Idle,
         SessionEnd::DailyEnd => ErrorReason::DailyEnd,
+        SessionEnd::DeviceEnded => ErrorReason::DeviceEnded,
     }
 }
 
@@ -336,6 +354,11 @@ impl From<BrokerError> for ApiError {
             | BrokerError::NoPendingLogin
             | BrokerError::InvalidSession
             | BrokerError::NotFound(_)
+            | BrokerError::UseClientPortal
+            | BrokerError::TemporaryAccessExpired
+            | BrokerError::NoActiveDevice
+            | BrokerError::NotPermitted(_)
+            | BrokerError::ConsecutivePasscode
             | BrokerError::Store(_)
             | BrokerError::LoginExpired
             | BrokerError::PushDenied

@@ -6,10 +6,10 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use portcullis_api::{
-    AdvanceRequest, AuditEvent, AuditLog, AuditQuery, ClockInfo, DeviceList, DeviceProvision,
-    Empty, ErrorCode, FaultInfo, FaultList, FaultRequest, LockoutInfo, PhoneProvision, PushList,
-    PushQuery, ResetDone, SetClockRequest, SettingsInfo, SettingsRequest, SmsMessage, SmsOutbox,
-    SmsQuery,
+    AdvanceRequest, AuditEvent, AuditLog, AuditQuery, ClockInfo, DeviceInfo, DeviceList,
+    DeviceProvision, Empty, ErrorCode, FaultInfo, FaultList, FaultRequest, LockoutInfo,
+    PhoneProvision, PushList, PushQuery, ResetDone, SetClockRequest, SettingsInfo, SettingsRequest,
+    SmsMessage, SmsOutbox, SmsQuery, TemporaryPasscodeIssued,
 };
 
 #[utoipa::path(get, path = "/qa/clock", tag = "qa", security(("qa_token" = [])),
@@ -229,4 +229,38 @@ pub(super) async fn pushes(
     let q = query(q)?;
     let pushes = blocking(&state, move |b| b.pushes(q.username.as_deref())).await?;
     Ok(Json(PushList { pushes }))
+}
+
+/// T1: Client Services issues a temporary passcode (audited; shown this once). 409
+/// `consecutive_passcode` until a permanent device is reactivated.
+#[utoipa::path(post, path = "/qa/users/{username}/temporary-passcode", tag = "qa",
+    security(("qa_token" = [])), params(("username" = String, Path)), request_body = Empty,
+    responses((status = 200, body = TemporaryPasscodeIssued)))]
+pub(super) async fn temporary_passcode(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    ApiJson(NoFields): ApiJson<NoFields>,
+) -> Result<Json<TemporaryPasscodeIssued>, ApiError> {
+    let issued = blocking(&state, move |b| {
+        b.issue_temporary_passcode(&username, "client services (QA)")
+    })
+    .await?;
+    Ok(Json(issued))
+}
+
+/// Case 10: a shipped replacement activated, or a kept device reactivated, by hand
+/// (audited). T4: the temporary passcode and the online card stop at once.
+#[utoipa::path(post, path = "/qa/devices/{id}/activate", tag = "qa",
+    security(("qa_token" = [])), params(("id" = String, Path)), request_body = Empty,
+    responses((status = 200, body = DeviceInfo)))]
+pub(super) async fn activate(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(NoFields): ApiJson<NoFields>,
+) -> Result<Json<DeviceInfo>, ApiError> {
+    let device = blocking(&state, move |b| {
+        b.activate_device(&id, "client services (QA)")
+    })
+    .await?;
+    Ok(Json(device))
 }
