@@ -73,6 +73,17 @@ pub enum ErrorCode {
     AlreadyAdded,
     /// 401: the phone token is not known.
     UnknownPhone,
+    /// 403, T2: a trading login with a temporary passcode past its 2 days.
+    UseClientPortal,
+    /// 403, T2/T3: the temporary passcode or online card has expired or was voided (T4).
+    TemporaryAccessExpired,
+    /// 403, D5: the user's devices are all lost, on their way or inactive.
+    NoActiveDevice,
+    /// 403: the session may not do this (T2: a portal session past day 2 obtains the
+    /// online card only; T3: the card is obtained on the portal with a passcode).
+    NotPermitted,
+    /// 409, T1: no consecutive temporary passcodes.
+    ConsecutivePasscode,
     /// 404: no such endpoint, or no such thing.
     NotFound,
     /// 405.
@@ -116,6 +127,11 @@ impl ErrorCode {
             ErrorCode::ActivationOver => "activation_over",
             ErrorCode::AlreadyAdded => "already_added",
             ErrorCode::UnknownPhone => "unknown_phone",
+            ErrorCode::UseClientPortal => "use_client_portal",
+            ErrorCode::TemporaryAccessExpired => "temporary_access_expired",
+            ErrorCode::NoActiveDevice => "no_active_device",
+            ErrorCode::NotPermitted => "not_permitted",
+            ErrorCode::ConsecutivePasscode => "consecutive_passcode",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Internal => "internal",
@@ -139,6 +155,9 @@ pub enum ErrorReason {
     Idle,
     /// `session_expired`: the daily end passed.
     DailyEnd,
+    /// `session_expired` (T4): the temporary device the session came through was voided
+    /// or expired.
+    DeviceEnded,
     /// `login_failed` from a push: the phone's OCRA response was wrong.
     WrongResponse,
     /// `login_failed` from a push: the phone picked another number.

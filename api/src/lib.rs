@@ -6,12 +6,17 @@
 //! With the `openapi` feature every type derives a utoipa schema, from which the
 //! broker builds the OpenAPI document it serves at `GET /openapi.json`.
 
+pub mod access;
 pub mod device;
 pub mod error;
 pub mod login;
 pub mod phone;
 pub mod qa;
 
+pub use access::{
+    LimitRow, MessageKind, MessageList, OnlineCardActivateRequest, OnlineCardActivated,
+    OnlineCardOffer, SessionRestriction, TemporaryPasscodeIssued, UserMessage, WithdrawalLimits,
+};
 pub use device::{Channel, DeviceKind, DeviceStatus, Protection, SecondFactorMethod};
 pub use error::{ErrorBody, ErrorCode, ErrorReason};
 pub use login::{

@@ -1,6 +1,7 @@
 //! The desktop's side of the wire: the login's steps (L1–L6, D5, D6, C1–C4, K2, K3,
 //! D3), linked by a ticket, and the session they open.
 
+use crate::access::{SessionRestriction, WithdrawalLimits};
 use crate::device::{Channel, DeviceKind};
 use serde::{Deserialize, Serialize};
 
@@ -120,12 +121,18 @@ pub enum Method {
     Push { number_match: Option<u8> },
     /// D3: a code went by text message.
     Sms { masked_number: String },
+    /// D7/T3: type the card's codes at these two indexes (00–99) together, no spaces.
+    IndexCard { indexes: Vec<u8> },
+    /// T1/T2: type the temporary passcode (upper case, case-sensitive).
+    TemporaryPasscode {},
 }
 
 /// What a desktop waiting on a push learns (`POST /v1/login/wait`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
+// One answer per request, moved once: boxing the session would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum PushWait {
     Pending { expires_in_seconds: i64 },
     Authenticated(NewSession),
@@ -164,6 +171,11 @@ pub struct SessionInfo {
     /// Issue 6: the sooner of the idle end and the daily end, if nothing happens.
     pub expires_at: String,
     pub idle_timeout_seconds: i64,
+    /// D2: the user's withdrawal limits now.
+    pub limits: WithdrawalLimits,
+    /// T2: what this session is limited to; null when it is not.
+    #[serde(default)]
+    pub restriction: Option<SessionRestriction>,
 }
 
 /// `POST /v1/login/cancel`: `{"status":"cancelled"}`.
@@ -193,6 +205,7 @@ pub enum Health {
 /// A `POST` with nothing to say sends `{}`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Empty {}
 
 impl LoginStep {
@@ -211,7 +224,10 @@ impl SecondFactor {
     pub fn challenge(&self) -> Option<&str> {
         match &self.method {
             Method::Challenge { challenge } => Some(challenge),
-            Method::Push { .. } | Method::Sms { .. } => None,
+            Method::Push { .. }
+            | Method::Sms { .. }
+            | Method::IndexCard { .. }
+            | Method::TemporaryPasscode {} => None,
         }
     }
 }

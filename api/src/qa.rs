@@ -85,6 +85,18 @@ pub struct DeviceInfo {
     pub owner: String,
     pub status: DeviceStatus,
     pub phone_id: Option<String>,
+    /// T5: when a shipped device left the warehouse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipped_at: Option<String>,
+    /// T5: when a shipped device activates itself, unless activated by hand first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_activates_at: Option<String>,
+    /// T1, T3: when a temporary device was issued or activated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activated_at: Option<String>,
+    /// T2, T3: when a temporary device stops working.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
 }
 
 /// `GET /qa/devices`.
@@ -101,8 +113,13 @@ pub struct DeviceProvision {
     pub id: String,
     pub kind: DeviceKind,
     pub owner: String,
+    /// The OCRA suite; empty for a Security Code Card.
     pub suite: String,
+    /// The OCRA key; empty for a Security Code Card.
     pub secret_hex: String,
+    /// D7: a Security Code Card's 100 codes (index `i` at `grid[i]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grid: Option<Vec<String>>,
 }
 
 /// `POST /qa/phones/{id}/provision`: a fresh token and the keys of the users on the

@@ -14,6 +14,13 @@ fn session() -> SessionInfo {
         logged_in_at: "2026-01-01T00:00:00Z".into(),
         expires_at: "2026-01-01T00:30:00Z".into(),
         idle_timeout_seconds: 1800,
+        limits: WithdrawalLimits {
+            row: LimitRow::DscPlus,
+            device_kind: Some(DeviceKind::DscPlus),
+            per_day_usd: None,
+            per_5_business_days_usd: None,
+        },
+        restriction: None,
     }
 }
 

@@ -76,6 +76,21 @@ pub enum BrokerError {
     /// Issue 6: the session passed its idle end or the daily end.
     #[error("session expired: {0:?}")]
     SessionExpired(SessionEnd),
+    /// T2: a trading login with a temporary passcode past its 2 days.
+    #[error("use the client portal")]
+    UseClientPortal,
+    /// T2, T3: the temporary passcode or online card expired or was voided (T4).
+    #[error("temporary access expired")]
+    TemporaryAccessExpired,
+    /// D5: every device of the user is lost, on its way or inactive.
+    #[error("no active device")]
+    NoActiveDevice,
+    /// The session may not do this (T2, T3).
+    #[error("not permitted: {0}")]
+    NotPermitted(&'static str),
+    /// T1: no consecutive temporary passcodes.
+    #[error("consecutive temporary passcode")]
+    ConsecutivePasscode,
     #[error("not found: {0}")]
     NotFound(String),
     #[error(transparent)]
@@ -164,6 +179,11 @@ impl BrokerError {
             BrokerError::ActivationOver(_) => "activation_over",
             BrokerError::AlreadyAdded => "already_added",
             BrokerError::UnknownPhone => "unknown_phone",
+            BrokerError::UseClientPortal => "use_client_portal",
+            BrokerError::TemporaryAccessExpired => "temporary_access_expired",
+            BrokerError::NoActiveDevice => "no_active_device",
+            BrokerError::NotPermitted(_) => "not_permitted",
+            BrokerError::ConsecutivePasscode => "consecutive_passcode",
             BrokerError::NotFound(_) => "not_found",
             BrokerError::Store(_) => "internal",
             BrokerError::Busy => "busy",
@@ -200,6 +220,11 @@ impl BrokerError {
             BrokerError::SessionExpired(SessionEnd::DailyEnd) => {
                 "Your session ended at the daily cut-off. Please log in again.".into()
             }
+            BrokerError::SessionExpired(SessionEnd::DeviceEnded) => {
+                "Your session ended: the temporary passcode or online security code card it \
+                 used no longer works."
+                    .into()
+            }
             BrokerError::LoginExpired => "This login has expired. Please log in again.".into(),
             BrokerError::WrongStage(stage) => stage.message().into(),
             BrokerError::PushDenied => "Login failed: the request was denied on the phone.".into(),
@@ -224,6 +249,28 @@ impl BrokerError {
             BrokerError::ActivationOver(why) => (*why).into(),
             BrokerError::AlreadyAdded => "This user name is already on this phone.".into(),
             BrokerError::UnknownPhone => "This phone is not registered. Activate IB Key again.".into(),
+            BrokerError::UseClientPortal => {
+                "Your temporary passcode no longer gives access to the trading platform. \
+                 Log in to the Client Portal with it to print or save your online security \
+                 code card."
+                    .into()
+            }
+            BrokerError::TemporaryAccessExpired => {
+                "Your temporary access has expired. Please contact your regional Client \
+                 Services Center for assistance."
+                    .into()
+            }
+            BrokerError::NoActiveDevice => {
+                "None of your Secure Login devices is active. Please contact your regional \
+                 Client Services Center for assistance."
+                    .into()
+            }
+            BrokerError::NotPermitted(why) => (*why).into(),
+            BrokerError::ConsecutivePasscode => {
+                "Consecutive temporary passcodes are not issued: this user has had one and \
+                 has not reactivated a permanent device since."
+                    .into()
+            }
             BrokerError::NotFound(what) => format!("Not found: {what}"),
             BrokerError::Store(_) => "The broker could not complete the request.".into(),
             BrokerError::Busy => {

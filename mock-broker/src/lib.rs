@@ -5,10 +5,12 @@
 //! - [`broker`]: one login step per method, one transaction each, every event audited.
 //! - [`store`]: SQLite, migrations beside the queries.
 //! - [`server`]: axum; errors become `{"code", "message"}` in one place.
+//! - [`operator`]: Client Services' actions against a running broker (the CLI's).
 //! - [`scenario`]: the TOML files a broker starts from, and the built-in demo.
 
 pub mod broker;
 pub mod error;
+pub mod operator;
 pub mod password;
 pub mod rules;
 pub mod scenario;

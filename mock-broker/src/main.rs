@@ -14,7 +14,7 @@ use std::time::Duration;
 
 /// The environment variable a `--qa` broker reads its QA token from (never a flag: the
 /// command line is visible to every local user).
-const QA_TOKEN_ENV: &str = "MOCK_BROKER_QA_TOKEN";
+const QA_TOKEN_ENV: &str = mock_broker::operator::QA_TOKEN_ENV;
 /// Descriptors kept back from the connection cap: the database, its WAL, stdio, epoll.
 const RESERVED_DESCRIPTORS: u64 = 64;
 
@@ -35,6 +35,28 @@ enum Command {
     Serve(ServeArgs),
     /// Compute an OCRA (RFC 6287) value; prints it as the last line.
     Ocra(OcraArgs),
+    /// Client Services' actions against a running `--qa` broker (audited there).
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+}
+
+#[derive(Subcommand)]
+enum OperatorCommand {
+    /// T1: issue a temporary passcode; prints it (shown this once) as the last line.
+    TempPasscode {
+        /// The user name (lower case).
+        username: String,
+        /// The broker, e.g. http://127.0.0.1:8080 (its X-QA-Token from MOCK_BROKER_QA_TOKEN).
+        #[arg(long)]
+        url: String,
+    },
+    /// Activate a shipped replacement or reactivate a kept device (T4: temporary access
+    /// ends).
+    Activate {
+        device_id: String,
+        #[arg(long)]
+        url: String,
+    },
 }
 
 #[derive(Args)]
@@ -111,6 +133,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve(args),
+        Command::Operator(action) => operator(action),
         Command::Ocra(args) => match ocra_value(&args) {
             Ok(value) => {
                 println!("{value}");
@@ -121,6 +144,39 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+    }
+}
+
+fn operator(action: OperatorCommand) -> ExitCode {
+    use mock_broker::operator;
+    let outcome =
+        match action {
+            OperatorCommand::TempPasscode { username, url } => {
+                operator::temp_passcode(&url, &username).map(|issued| {
+                    println!(
+                    "temporary passcode for {} ({}): full access until {}, Client Portal until {}",
+                    issued.username, issued.device_id, issued.full_access_until, issued.portal_until
+                );
+                    println!("{}", issued.passcode);
+                })
+            }
+            OperatorCommand::Activate { device_id, url } => operator::activate(&url, &device_id)
+                .map(|d| {
+                    println!(
+                        "{} ({}) of {}: {}",
+                        d.id,
+                        d.kind.as_str(),
+                        d.owner,
+                        d.status.as_str()
+                    );
+                }),
+        };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -4,8 +4,11 @@
 //! bad characters (L3), DSC+ below the equity floor (D4), dangling references — so a
 //! QA engineer learns of a typo at start-up, not from a strange login later.
 
+use crate::rules::card::Grid;
+use crate::rules::device::is_physical;
 use crate::rules::ibkey::{validate_phone_number, validate_pin, UnlockMethod};
 use crate::rules::session::{DailyEnd, SessionPolicy, DEFAULT_DAILY_END_UTC, DEFAULT_IDLE_MINUTES};
+use crate::rules::temporary::valid_passcode;
 use crate::rules::{Duration, Username};
 use portcullis_api::{DeviceKind, DeviceStatus};
 use serde::Deserialize;
@@ -146,6 +149,36 @@ pub struct Device {
     /// SMS: the number codes go to.
     #[serde(default)]
     pub phone_number: Option<String>,
+    /// D7, T3: a card's 100 three-digit codes, index 00 first…
+    #[serde(default)]
+    pub grid: Option<Vec<String>>,
+    /// …or a seed they are derived from (the same seed, the same card).
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// T1: a temporary passcode (upper-case letters and digits).
+    #[serde(default)]
+    pub passcode: Option<String>,
+    /// T1, T2: the passcode was issued this many days before the broker's clock at load.
+    #[serde(default)]
+    pub issued_days_ago: Option<i64>,
+    /// T3: the online card was activated this many days before the clock at load.
+    #[serde(default)]
+    pub activated_days_ago: Option<i64>,
+    /// T5: `status = "shipped"`: it left the warehouse this many days before the clock
+    /// at load (it activates itself 21 days after).
+    #[serde(default)]
+    pub shipped_days_ago: Option<i64>,
+}
+
+impl Device {
+    /// D7, T3: the card's grid, from `grid` or `seed` (checked when read).
+    pub fn card_grid(&self) -> Option<Grid> {
+        match (&self.grid, self.seed) {
+            (Some(codes), _) => Grid::from_codes(codes).ok(),
+            (None, Some(seed)) => Some(Grid::from_seed(seed)),
+            (None, None) => None,
+        }
+    }
 }
 
 impl std::fmt::Debug for Device {
@@ -246,17 +279,49 @@ impl Scenario {
             };
             match d.status {
                 DeviceStatus::Active | DeviceStatus::Inactive => {}
-                DeviceStatus::Ordered
-                | DeviceStatus::Shipped
+                // T5: a replacement on its way; R2: the device it replaces.
+                DeviceStatus::Shipped | DeviceStatus::Lost if is_physical(d.kind) => {}
+                DeviceStatus::Shipped
                 | DeviceStatus::Lost
+                | DeviceStatus::Ordered
                 | DeviceStatus::Returned
                 | DeviceStatus::Removed => {
                     return bad(format!(
-                        "device {:?}: status {:?} is not one a scenario starts from (active or inactive)",
+                        "device {:?}: status {:?} is not one a scenario starts from (active, inactive; shipped or lost for a physical device)",
                         d.id,
                         d.status.as_str()
                     ));
                 }
+            }
+            if (d.status == DeviceStatus::Shipped) != d.shipped_days_ago.is_some() {
+                return bad(format!(
+                    "device {:?}: a shipped device gives shipped_days_ago, and only it",
+                    d.id
+                ));
+            }
+            let days_ok = |days: Option<i64>| days.is_some_and(|n| (0..=3650).contains(&n));
+            if d.shipped_days_ago.is_some() && !days_ok(d.shipped_days_ago) {
+                return bad(format!("device {:?}: shipped_days_ago is 0 to 3650", d.id));
+            }
+            let is_card = matches!(
+                d.kind,
+                DeviceKind::SecurityCodeCard | DeviceKind::OnlineSecurityCodeCard
+            );
+            if !is_card && (d.grid.is_some() || d.seed.is_some()) {
+                return bad(format!("device {:?}: only cards have a grid or seed", d.id));
+            }
+            let is_passcode = d.kind == DeviceKind::TemporaryPasscode;
+            if !is_passcode && (d.passcode.is_some() || d.issued_days_ago.is_some()) {
+                return bad(format!(
+                    "device {:?}: only a temporary_passcode has passcode and issued_days_ago",
+                    d.id
+                ));
+            }
+            if d.kind != DeviceKind::OnlineSecurityCodeCard && d.activated_days_ago.is_some() {
+                return bad(format!(
+                    "device {:?}: only an online_security_code_card has activated_days_ago",
+                    d.id
+                ));
             }
             let secret_ok = matches!(hex::decode(&d.secret), Ok(key) if key.len() >= 16);
             match d.kind {
@@ -311,19 +376,52 @@ impl Scenario {
                     validate_phone_number(number)
                         .map_err(|e| ScenarioError::Invalid(format!("device {:?}: {e}", d.id)))?;
                 }
-                // D1 names them; this broker does not serve them as a second factor yet.
-                DeviceKind::Platinum
-                | DeviceKind::Gold
-                | DeviceKind::Dsc
-                | DeviceKind::SecurityCodeCard
-                | DeviceKind::OnlineSecurityCodeCard
-                | DeviceKind::TemporaryPasscode => {
-                    return bad(format!(
-                        "device {:?}: kind {:?} ({}) is not served by this broker yet; use dsc_plus, ib_key or sms",
-                        d.id,
-                        d.kind.as_str(),
-                        d.kind.display_name()
-                    ));
+                // D1: legacy cards exist as records; they answer a challenge as a DSC+.
+                DeviceKind::Platinum | DeviceKind::Gold | DeviceKind::Dsc => {
+                    if !secret_ok {
+                        return bad(secret_too_short(&d.id));
+                    }
+                    if d.pin.len() != 4 || !d.pin.bytes().all(|b| b.is_ascii_digit()) {
+                        return bad(format!("device {:?}: a card's PIN is 4 digits", d.id));
+                    }
+                }
+                DeviceKind::SecurityCodeCard | DeviceKind::OnlineSecurityCodeCard => {
+                    match (&d.grid, d.seed) {
+                        (Some(codes), None) => {
+                            Grid::from_codes(codes).map_err(|e| {
+                                ScenarioError::Invalid(format!("device {:?}: {e}", d.id))
+                            })?;
+                        }
+                        (None, Some(_)) => {}
+                        (Some(_), Some(_)) | (None, None) => {
+                            return bad(format!(
+                                "device {:?}: a card gives its grid or a seed (one of them)",
+                                d.id
+                            ));
+                        }
+                    }
+                    if d.kind == DeviceKind::OnlineSecurityCodeCard
+                        && !days_ok(d.activated_days_ago)
+                    {
+                        return bad(format!(
+                            "device {:?}: an online card gives activated_days_ago (0 to 3650)",
+                            d.id
+                        ));
+                    }
+                }
+                DeviceKind::TemporaryPasscode => {
+                    if !d.passcode.as_deref().is_some_and(valid_passcode) {
+                        return bad(format!(
+                            "device {:?}: T1: a passcode is 6-16 upper-case letters and digits",
+                            d.id
+                        ));
+                    }
+                    if !days_ok(d.issued_days_ago) {
+                        return bad(format!(
+                            "device {:?}: a temporary passcode gives issued_days_ago (0 to 3650)",
+                            d.id
+                        ));
+                    }
                 }
             }
         }
@@ -392,12 +490,14 @@ mod tests {
     }
 
     #[test]
-    fn d1_scenario_names_every_kind_but_refuses_those_not_served_yet() {
-        let text = DEMO.replace("kind = \"dsc_plus\"", "kind = \"security_code_card\"");
+    fn d1_scenario_takes_legacy_kinds_and_checks_what_each_kind_needs() {
+        let text = DEMO.replacen("kind = \"dsc_plus\"", "kind = \"gold\"", 1);
+        assert!(Scenario::parse(&text).is_ok(), "D1: a legacy Gold card");
+        let text = DEMO.replacen("kind = \"dsc_plus\"", "kind = \"security_code_card\"", 1);
         let err = Scenario::parse(&text).unwrap_err().to_string();
         assert!(
-            err.contains("security_code_card") && err.contains("not served"),
-            "a kind the broker cannot serve is refused at start-up, by name: {err}"
+            err.contains("grid or a seed"),
+            "a card without a grid is refused at start-up: {err}"
         );
         let text = DEMO.replace("kind = \"dsc_plus\"", "kind = \"dsc-plus\"");
         assert!(
@@ -410,7 +510,9 @@ mod tests {
     fn scenario_devices_start_active_or_inactive() {
         let text = DEMO.replacen("status = \"active\"", "status = \"shipped\"", 1);
         let err = Scenario::parse(&text).unwrap_err().to_string();
-        assert!(err.contains("shipped"), "{err}");
+        assert!(err.contains("shipped_days_ago"), "{err}");
+        let text = DEMO.replacen("status = \"active\"", "status = \"returned\"", 1);
+        assert!(Scenario::parse(&text).is_err());
         let text = DEMO.replacen("status = \"active\"", "status = \"inactive\"", 1);
         assert!(Scenario::parse(&text).is_ok());
     }

@@ -137,7 +137,29 @@ impl Broker {
             contract: tokio::sync::OnceCell::new(),
         };
         broker.spawn();
+        if broker.qa {
+            broker.start_at_midday().await;
+        }
         broker
+    }
+
+    /// Sessions end every day at the scenario's daily end (23:45 UTC by default), so a
+    /// test that happened to run across it would see its session end. A broker with QA
+    /// controls starts its simulated clock at noon UTC tomorrow — inside a day whatever
+    /// the real time, and ahead of it, so the clock never runs backwards; a test that
+    /// needs another time sets it.
+    async fn start_at_midday(&self) {
+        const DAY: i64 = 86_400;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs();
+        let now = i64::try_from(now).expect("seconds fit");
+        let midday = (now.div_euclid(DAY) + 1) * DAY + DAY / 2;
+        let _: ClockInfo = self
+            .post_as("/qa/clock/set", &json!({ "unix_seconds": midday }))
+            .await
+            .ok();
     }
 
     /// The broker's state folder (the broker creates it on first start).

@@ -302,9 +302,11 @@ impl Broker {
                 last_used_at: None,
                 phone_id: Some(phone_id.clone()),
                 security: Some(method),
-                phone_number: None,
+                ..DeviceRow::bare("", DeviceKind::IbKey, "", DeviceStatus::Active)
             };
             store::insert_device(tx, &device)?;
+            // T4: a new permanent device ends temporary access.
+            super::access::permanent_serves_again(tx, &activation.username, &device.id, now)?;
             let detail = format!(
                 "device {} on {phone_id}; SMS devices removed: {sms_removed}",
                 device.id

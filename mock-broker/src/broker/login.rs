@@ -3,7 +3,8 @@
 //! (D3) — each step linked to the last by the login's ticket. How each factor is
 //! issued and checked is in `factor/`; this module only moves the login along.
 
-use super::factor::{self, challenge, push, seconds_left, sms};
+use super::access;
+use super::factor::{self, card, challenge, passcode, push, seconds_left, sms};
 use super::{
     locked_out, open_session, random_hex, record_failure, token_hash, usable, Broker, BrokerEvent,
     BrokerResult, NewSession,
@@ -30,17 +31,28 @@ impl Broker {
         let number_matching = self.store.write(|tx| self.number_matching(tx))?;
         self.transact(|tx, now, events| {
             let user = Broker::password_gate(tx, now, &name, password_ok)?;
+            access::settle(tx, &user.username, now)?;
             // Last used first (D6's default).
-            let devices: Vec<DeviceRow> = store::devices_of(tx, &user.username)?
-                .into_iter()
-                .filter(usable)
-                .collect();
+            let all = store::devices_of(tx, &user.username)?;
+            let devices: Vec<DeviceRow> = all.iter().filter(|d| usable(d)).cloned().collect();
             let chosen = match device_id {
                 Some(id) => Some(find_usable(&devices, id)?),
                 None if devices.len() == 1 => devices.first(),
                 None => None,
             };
             if devices.is_empty() {
+                // D5: devices that all stopped serving are no way around the second
+                // factor (T2, T3: temporary access over); R4: returned ones are.
+                if let Some(refusal) = access::refusal_without_device(&all) {
+                    store::audit(
+                        tx,
+                        now,
+                        Some(&user.username),
+                        "no_active_device",
+                        refusal.code(),
+                    )?;
+                    return Err(refusal);
+                }
                 let opened = open_session(tx, &self.sessions, &user, None, channel, now)?;
                 return Ok(LoginStep::Authenticated(opened));
             }
@@ -74,6 +86,7 @@ impl Broker {
                 device,
                 now,
                 number_matching,
+                channel,
                 events,
             )?;
             Ok(LoginStep::SecondFactor(step))
@@ -87,6 +100,7 @@ impl Broker {
             let pending = live_pending(tx, ticket, now)?;
             not_approved(tx, &pending.stage, now)?;
             locked_out(tx, &pending.username, now)?;
+            access::settle(tx, &pending.username, now)?;
             let devices = store::devices_of(tx, &pending.username)?;
             let device = find_usable(&devices, device_id)?;
             push::withdraw(tx, &pending.stage, now, events)?;
@@ -97,6 +111,7 @@ impl Broker {
                 device,
                 now,
                 number_matching,
+                pending.channel,
                 events,
             )?;
             Ok(LoginStep::SecondFactor(step))
@@ -132,6 +147,7 @@ impl Broker {
                 &device,
                 now,
                 number_matching,
+                pending.channel,
                 events,
             )?;
             Ok(LoginStep::SecondFactor(step))
@@ -208,6 +224,11 @@ impl Broker {
         }
         self.transact(|tx, now, _| {
             let pending = live_pending(tx, ticket, now)?;
+            // T4/T5: a void or expired temporary device ends this login here.
+            access::settle(tx, &pending.username, now)?;
+            let Some(pending) = store::pending(tx, &token_hash(ticket))? else {
+                return Err(BrokerError::NoPendingLogin);
+            };
             let (device_id, check) = match &pending.stage {
                 Stage::Challenge {
                     device_id,
@@ -227,6 +248,25 @@ impl Broker {
                     device_id.clone(),
                     sms::check(code_hash, response, pending.issued_at, now),
                 ),
+                Stage::IndexCard { device_id, indexes } => {
+                    let Some(device) = store::find_device(tx, device_id)? else {
+                        return Err(BrokerError::LoginFailed);
+                    };
+                    let check = card::check(&device, indexes, response, pending.issued_at, now)?;
+                    (device_id.clone(), check)
+                }
+                Stage::TemporaryPasscode { device_id } => {
+                    let Some(device) = store::find_device(tx, device_id)? else {
+                        return Err(BrokerError::LoginFailed);
+                    };
+                    // T2: the day-2 boundary may pass while the passcode is typed.
+                    if let Err(refused) = passcode::admit(tx, &device, pending.channel, now) {
+                        store::delete_pending(tx, &token_hash(ticket))?;
+                        return Err(refused);
+                    }
+                    let check = passcode::check(&device, response, pending.issued_at, now);
+                    (device_id.clone(), check)
+                }
                 Stage::SelectDevice | Stage::Push { .. } => {
                     return Err(BrokerError::WrongStage(WrongStage::NotTyped));
                 }

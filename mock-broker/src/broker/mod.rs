@@ -10,6 +10,7 @@
 //! for a phone, an answered push for a waiting desktop) leaves as a [`BrokerEvent`]
 //! after the transaction commits.
 
+mod access;
 mod activation;
 mod factor;
 mod login;
@@ -24,12 +25,12 @@ pub use portcullis_api::{
     VerifyDevice, VerifyMethod,
 };
 
-use portcullis_api::Channel;
+use portcullis_api::{Channel, SessionRestriction, WithdrawalLimits};
 
 use crate::error::BrokerError;
 use crate::password::{Argon2Settings, HashLimits, Passwords};
 use crate::rules::ibkey::{FaultMode, PushDelivery};
-use crate::rules::session::{SessionPolicy, SessionStatus};
+use crate::rules::session::{SessionEnd, SessionPolicy, SessionStatus};
 use crate::rules::{Duration, LockStatus, Lockout, Timestamp, Username, UsernameError};
 use crate::scenario::Scenario;
 use crate::store::{self, Store, StoreResult};
@@ -334,7 +335,28 @@ impl Broker {
             .sessions
             .status(session.created_at, session.last_active_at, now)
         {
-            SessionStatus::Live { .. } => Ok(session),
+            SessionStatus::Live { .. } => {
+                // T2–T5: what the clock settled may end a session through a temporary
+                // device (settling ends it in the store; this says so, once).
+                access::settle(tx, &session.username, now)?;
+                let device = match &session.device_id {
+                    Some(id) => store::find_device(tx, id)?,
+                    None => None,
+                };
+                if access::session_stands(device.as_ref(), session.channel, now) {
+                    return Ok(session);
+                }
+                let why = SessionEnd::DeviceEnded;
+                store::end_session(tx, hash, now, Some(why))?;
+                store::audit(
+                    tx,
+                    now,
+                    Some(&session.username),
+                    "session_expired",
+                    &format!("{} at {}", why.as_str(), now.rfc3339()),
+                )?;
+                Err(BrokerError::SessionExpired(why))
+            }
             SessionStatus::Ended { why, at } => {
                 store::end_session(tx, hash, at, Some(why))?;
                 store::audit(
@@ -362,11 +384,14 @@ impl Broker {
             Some(id) => store::find_device(tx, id)?,
             None => None,
         };
+        let limits = access::limits_of(tx, &user.username)?;
+        let restriction = access::restriction(device.as_ref(), session.channel, now);
         Ok(session_info(
             &self.sessions,
             &user,
             device.as_ref(),
             session,
+            (limits, restriction),
             now,
         ))
     }
@@ -445,6 +470,7 @@ fn session_info(
     user: &store::UserRow,
     device: Option<&store::DeviceRow>,
     session: &store::SessionRow,
+    (limits, restriction): (WithdrawalLimits, Option<SessionRestriction>),
     now: Timestamp,
 ) -> SessionInfo {
     let expires_at = match policy.status(session.created_at, session.last_active_at, now) {
@@ -462,6 +488,8 @@ fn session_info(
         logged_in_at: session.created_at.rfc3339(),
         expires_at: expires_at.rfc3339(),
         idle_timeout_seconds: policy.idle.0 / 1000,
+        limits,
+        restriction,
     }
 }
 
@@ -502,9 +530,13 @@ fn open_session(
         |d| format!("device {}", d.id),
     );
     store::audit(tx, now, Some(&user.username), "login_success", &via)?;
+    let access = (
+        access::limits_of(tx, &user.username)?,
+        access::restriction(device, channel, now),
+    );
     Ok(NewSession {
         token,
-        session: session_info(policy, user, device, &row, now),
+        session: session_info(policy, user, device, &row, access, now),
     })
 }
 

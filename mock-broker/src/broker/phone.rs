@@ -11,7 +11,9 @@ use super::factor::push::{held_by, notice};
 use super::{record_failure, token_hash, Broker, BrokerEvent, BrokerResult};
 use crate::error::BrokerError;
 use crate::rules::challenge::responses_match;
-use crate::rules::ibkey::{FaultMode, PushDelivery, PushFailure, PushState, UnlockMethod};
+use crate::rules::ibkey::{
+    FaultMode, PushDelivery, PushFailure, PushState, UnlockMethod, LOGIN_TICKET_LIFETIME,
+};
 use crate::rules::Timestamp;
 use crate::store::ibkey::{self as phone_store, PushRow};
 use crate::store::{self, DeviceRow};
@@ -97,6 +99,18 @@ impl Broker {
             .ok_or_else(|| BrokerError::BadRequest("method is \"pin\" or \"biometric\".".into()))?;
         self.transact(|tx, now, events| {
             let (push, device) = self.answerable(tx, phone_token, push_id, now)?;
+            // K7: biometrics grant the longer access, so only an IB Key set up with
+            // them may claim them; one with biometrics may still be opened by its PIN.
+            let security = device.security.unwrap_or(UnlockMethod::Pin);
+            match (method, security) {
+                (UnlockMethod::Biometric, UnlockMethod::Pin) => {
+                    return Err(BrokerError::BadRequest(
+                        "This IB Key unlocks with its PIN.".into(),
+                    ));
+                }
+                (UnlockMethod::Pin, UnlockMethod::Pin | UnlockMethod::Biometric)
+                | (UnlockMethod::Biometric, UnlockMethod::Biometric) => {}
+            }
             let expected = expected_response(&device, &push.challenge)?;
             // The push's own lifetime (K6) was checked above; here only the value.
             let correct = responses_match(&expected, response);
@@ -165,6 +179,12 @@ impl Broker {
             | PushState::Denied
             | PushState::Failed(_)
             | PushState::Completed => return Err(BrokerError::PushAnswered),
+        }
+        // A push lives no longer than its login (its expiry is capped at the ticket's
+        // end); a login that is over cannot be approved into a session either.
+        let login = store::pending(tx, &push.ticket_hash)?;
+        if login.is_none_or(|l| now >= l.created_at.plus(LOGIN_TICKET_LIFETIME)) {
+            return Err(BrokerError::PushExpired);
         }
         let device = store::find_device(tx, &push.device_id)?.filter(|d| held_by(d, &phone_id));
         let Some(device) = device else {

@@ -8,13 +8,14 @@ use super::{
     SCENARIO_LOADED_KEY,
 };
 use crate::error::BrokerError;
+use crate::rules::card::Grid;
 use crate::rules::ibkey::{FaultMode, UnlockMethod};
 use crate::rules::{Duration, LockStatus, Timestamp, Username, DSC_PLUS_SUITE};
 use crate::store::ibkey::{self as phone_store, Fault, Sms, ALL_DEVICES};
 use crate::store::{self, StoreError, StoreResult};
 use portcullis_api::{
-    ClockInfo, DeviceInfo, DeviceProvision, LockoutInfo, PhoneAccount, PhoneProvision, PushInfo,
-    SettingsInfo,
+    ClockInfo, DeviceInfo, DeviceKind, DeviceProvision, LockoutInfo, PhoneAccount, PhoneProvision,
+    PushInfo, SettingsInfo,
 };
 use std::sync::atomic::Ordering;
 
@@ -29,7 +30,13 @@ impl Broker {
     }
 
     /// Moves the simulated clock so that it reads `target`; persisted and audited.
+    /// Never before 1970: no broker ran then, and the rules' arithmetic assumes it.
     pub fn set_clock(&self, target: Timestamp) -> BrokerResult<ClockInfo> {
+        if target.0 < 0 {
+            return Err(BrokerError::BadRequest(
+                "The clock cannot be set before 1970 (unix_seconds is 0 or more).".into(),
+            ));
+        }
         let offset = target.0.saturating_sub(Clock::real_now().0);
         self.store.write(|tx| -> StoreResult<()> {
             store::meta_set(tx, CLOCK_OFFSET_KEY, &offset.to_string())?;
@@ -107,6 +114,8 @@ impl Broker {
                     now,
                 )?;
             }
+            // Scenario dates count back from the clock at load (T2, T3, T5).
+            let days_ago = |days: Option<i64>| days.map(|n| now.minus(Duration::days(n)));
             for d in &self.scenario.devices {
                 store::insert_device(
                     tx,
@@ -125,8 +134,17 @@ impl Broker {
                         // Checked when the scenario was read.
                         security: d.security.as_deref().and_then(UnlockMethod::parse),
                         phone_number: d.phone_number.clone(),
+                        grid: d.card_grid().map(|g| g.stored().to_owned()),
+                        passcode_hash: d.passcode.as_deref().map(super::token_hash),
+                        activated_at: days_ago(d.issued_days_ago.or(d.activated_days_ago)),
+                        shipped_at: days_ago(d.shipped_days_ago),
+                        auto_activated: false,
                     },
                 )?;
+                if d.kind == DeviceKind::TemporaryPasscode {
+                    // T1: the passcode counts until a permanent device serves again.
+                    store::set_passcode_spent(tx, &d.owner, true)?;
+                }
             }
             let matching = if self.scenario.settings.number_matching {
                 "1"
@@ -197,18 +215,17 @@ impl Broker {
             .write(|tx| store::audit_tail(tx, username, limit))?)
     }
 
+    /// Every device, after what the clock has settled (T2, T3, T5).
     pub fn devices(&self) -> BrokerResult<Vec<DeviceInfo>> {
-        let rows = self.store.write(store::all_devices)?;
-        Ok(rows
-            .into_iter()
-            .map(|d| DeviceInfo {
-                id: d.id,
-                kind: d.kind,
-                owner: d.owner,
-                status: d.status,
-                phone_id: d.phone_id,
-            })
-            .collect())
+        self.transact(|tx, now, _| {
+            for username in store::all_usernames(tx)? {
+                super::access::settle(tx, &username, now)?;
+            }
+            Ok(store::all_devices(tx)?
+                .into_iter()
+                .map(super::access::device_info)
+                .collect())
+        })
     }
 
     /// Hands a device's key to a simulator (demo/QA only); audited without the key.
@@ -217,6 +234,12 @@ impl Broker {
             let Some(d) = store::find_device(tx, device_id)? else {
                 return Err(BrokerError::NotFound(format!("device {device_id}")));
             };
+            if d.kind == DeviceKind::Sms {
+                // D3: the codes go to the number on record; there is no key to hand out.
+                return Err(BrokerError::BadRequest(
+                    "SMS devices have no key; their codes go to the outbox.".into(),
+                ));
+            }
             store::audit(
                 tx,
                 now,
@@ -224,12 +247,23 @@ impl Broker {
                 "device_provisioned",
                 &format!("device {}", d.id),
             )?;
+            // D7: a card simulator gets the grid; the others the OCRA key.
+            let grid = d
+                .grid
+                .as_deref()
+                .and_then(Grid::from_stored)
+                .map(|g| g.codes());
+            let suite = match grid {
+                Some(_) => String::new(),
+                None => DSC_PLUS_SUITE.into(),
+            };
             Ok(DeviceProvision {
                 id: d.id,
                 kind: d.kind,
                 owner: d.owner,
-                suite: DSC_PLUS_SUITE.into(),
+                suite,
                 secret_hex: d.secret_hex,
+                grid,
             })
         })
     }
@@ -301,6 +335,12 @@ impl Broker {
             let target = device_id.unwrap_or(ALL_DEVICES);
             if target != ALL_DEVICES && store::find_device(tx, target)?.is_none() {
                 return Err(BrokerError::NotFound(format!("device {target}")));
+            }
+            if device_id.is_none() && mode.is_none() {
+                // `none` for all lifts every fault, each device's own too.
+                for fault in phone_store::faults(tx)? {
+                    phone_store::set_fault(tx, &fault.target, None, 0)?;
+                }
             }
             phone_store::set_fault(tx, target, mode, delay_ms)?;
             store::audit(

@@ -4,11 +4,13 @@
 //! decision; the broker (`crate::broker`) loads state, asks these rules, and stores
 //! the result. The rule ids (L1, C4, …) are those of `SLS-RULES.md`.
 
+pub mod card;
 pub mod challenge;
 pub mod device;
 pub mod ibkey;
 pub mod lockout;
 pub mod session;
+pub mod temporary;
 pub mod time;
 pub mod username;
 

@@ -64,6 +64,8 @@ pub enum SessionEnd {
     Idle,
     /// The daily end passed.
     DailyEnd,
+    /// T4/T2/T3: the temporary device it came through was voided or expired.
+    DeviceEnded,
 }
 
 impl SessionEnd {
@@ -71,6 +73,7 @@ impl SessionEnd {
         match self {
             SessionEnd::Idle => "idle",
             SessionEnd::DailyEnd => "daily_end",
+            SessionEnd::DeviceEnded => "device_ended",
         }
     }
 
@@ -78,6 +81,7 @@ impl SessionEnd {
         match text {
             "idle" => Some(SessionEnd::Idle),
             "daily_end" => Some(SessionEnd::DailyEnd),
+            "device_ended" => Some(SessionEnd::DeviceEnded),
             _ => None,
         }
     }

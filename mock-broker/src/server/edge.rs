@@ -4,6 +4,10 @@
 //! 127.0.0.1 (a `Host` that is not a loopback name, unless the broker listens beyond
 //! loopback by explicit choice), nor a form or a `text/plain` beacon (every POST is
 //! JSON). With a QA token set, `/qa` answers only to requests that carry it.
+//!
+//! `guard` runs for every request, routed or not; `json_only` only for routed ones, so
+//! a path the broker does not serve (QA without `--qa`) is `not_found` whatever its
+//! content type.
 
 use super::{ApiError, AppState};
 use crate::error::BrokerError;
@@ -49,18 +53,21 @@ impl std::fmt::Debug for QaToken {
 }
 
 pub(super) async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    match admit(&state, req.method(), req.uri().path(), req.headers()) {
+    match admit(&state, req.uri().path(), req.headers()) {
         Ok(()) => next.run(req).await,
         Err(refused) => ApiError::from(refused).into_response(),
     }
 }
 
-fn admit(
-    state: &AppState,
-    method: &Method,
-    path: &str,
-    headers: &HeaderMap,
-) -> Result<(), BrokerError> {
+/// Every `POST` the broker serves is JSON (a route layer: unrouted paths skip it).
+pub(super) async fn json_only(req: Request, next: Next) -> Response {
+    if req.method() == Method::POST && !is_json(req.headers()) {
+        return ApiError::from(BrokerError::UnsupportedMediaType).into_response();
+    }
+    next.run(req).await
+}
+
+fn admit(state: &AppState, path: &str, headers: &HeaderMap) -> Result<(), BrokerError> {
     // A request without Host is no browser's; HTTP/1.1 clients all send one.
     let host = match headers.get(header::HOST) {
         Some(value) => Some(value.to_str().map_err(|_| BrokerError::ForbiddenHost)?),
@@ -88,9 +95,6 @@ fn admit(
                 return Err(BrokerError::QaTokenRequired);
             }
         }
-    }
-    if method == Method::POST && !is_json(headers) {
-        return Err(BrokerError::UnsupportedMediaType);
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! The desktop's endpoints: `/v1/login…`, `/v1/session…`, `/v1/logout`.
 
-use super::{blocking, ApiError, ApiJson, AppState, SessionToken};
+use super::{blocking, ApiError, ApiJson, AppState, NoFields, SessionToken};
 use axum::extract::State;
 use axum::Json;
 use portcullis_api::{
@@ -144,6 +144,7 @@ pub(super) async fn session(
 pub(super) async fn keepalive(
     State(state): State<AppState>,
     SessionToken(token): SessionToken,
+    ApiJson(NoFields): ApiJson<NoFields>,
 ) -> Result<Json<SessionInfo>, ApiError> {
     let info = blocking(&state, move |b| b.keepalive(&token)).await?;
     Ok(Json(info))
@@ -155,6 +156,7 @@ pub(super) async fn keepalive(
 pub(super) async fn logout(
     State(state): State<AppState>,
     SessionToken(token): SessionToken,
+    ApiJson(NoFields): ApiJson<NoFields>,
 ) -> Result<Json<LoggedOut>, ApiError> {
     blocking(&state, move |b| b.logout(&token)).await?;
     Ok(Json(LoggedOut::LoggedOut))

@@ -18,7 +18,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{middleware, Extension, Json, Router};
 use portcullis_api::{ErrorBody, ErrorCode, ErrorReason, Health};
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -31,6 +32,7 @@ mod listen;
 mod login;
 pub mod openapi;
 mod phone;
+mod portal;
 mod qa;
 mod token;
 
@@ -78,6 +80,8 @@ pub fn app(state: AppState) -> Router {
     let (router, mut document) = routes(state.qa).split_for_parts();
     openapi::finish(&mut document);
     router
+        // Routed requests only: a path not served is `not_found`, whatever it sends.
+        .route_layer(middleware::from_fn(edge::json_only))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(Extension(Arc::new(document)))
@@ -108,6 +112,9 @@ fn routes(qa: bool) -> OpenApiRouter<AppState> {
         .routes(routes!(login::session))
         .routes(routes!(login::keepalive))
         .routes(routes!(login::logout))
+        .routes(routes!(portal::online_card))
+        .routes(routes!(portal::online_card_activate))
+        .routes(routes!(portal::messages))
         .routes(routes!(phone::activation_start))
         .routes(routes!(phone::activation_verify))
         .routes(routes!(phone::activation_finish))
@@ -134,6 +141,8 @@ fn routes(qa: bool) -> OpenApiRouter<AppState> {
         .routes(routes!(qa::faults, qa::set_fault))
         .routes(routes!(qa::settings, qa::set_settings))
         .routes(routes!(qa::pushes))
+        .routes(routes!(qa::temporary_passcode))
+        .routes(routes!(qa::activate))
 }
 
 /// Serves until `shutdown` resolves, on a listener the caller bound (port 0 in tests),
@@ -197,13 +206,19 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::InvalidCode
         | ErrorCode::UnknownPhone
         | ErrorCode::QaTokenRequired => StatusCode::UNAUTHORIZED,
-        ErrorCode::ForbiddenOrigin | ErrorCode::ForbiddenHost => StatusCode::FORBIDDEN,
+        ErrorCode::ForbiddenOrigin
+        | ErrorCode::ForbiddenHost
+        | ErrorCode::UseClientPortal
+        | ErrorCode::TemporaryAccessExpired
+        | ErrorCode::NoActiveDevice
+        | ErrorCode::NotPermitted => StatusCode::FORBIDDEN,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ErrorCode::NoPendingLogin
         | ErrorCode::WrongStage
         | ErrorCode::PushAlreadyAnswered
-        | ErrorCode::AlreadyAdded => StatusCode::CONFLICT,
+        | ErrorCode::AlreadyAdded
+        | ErrorCode::ConsecutivePasscode => StatusCode::CONFLICT,
         ErrorCode::ChallengeExpired
         | ErrorCode::LoginExpired
         | ErrorCode::PushExpired
@@ -243,6 +258,11 @@ fn error_code(err: &BrokerError) -> ErrorCode {
         BrokerError::ActivationOver(_) => ErrorCode::ActivationOver,
         BrokerError::AlreadyAdded => ErrorCode::AlreadyAdded,
         BrokerError::UnknownPhone => ErrorCode::UnknownPhone,
+        BrokerError::UseClientPortal => ErrorCode::UseClientPortal,
+        BrokerError::TemporaryAccessExpired => ErrorCode::TemporaryAccessExpired,
+        BrokerError::NoActiveDevice => ErrorCode::NoActiveDevice,
+        BrokerError::NotPermitted(_) => ErrorCode::NotPermitted,
+        BrokerError::ConsecutivePasscode => ErrorCode::ConsecutivePasscode,
         BrokerError::NotFound(_) => ErrorCode::NotFound,
         BrokerError::Store(_) => ErrorCode::Internal,
         BrokerError::Busy => ErrorCode::Busy,
@@ -274,6 +294,7 @@ fn session_end_reason(why: SessionEnd) -> ErrorReason {
     match why {
         SessionEnd::Idle => ErrorReason::Idle,
         SessionEnd::DailyEnd => ErrorReason::DailyEnd,
+        SessionEnd::DeviceEnded => ErrorReason::DeviceEnded,
     }
 }
 
@@ -333,6 +354,11 @@ impl From<BrokerError> for ApiError {
             | BrokerError::NoPendingLogin
             | BrokerError::InvalidSession
             | BrokerError::NotFound(_)
+            | BrokerError::UseClientPortal
+            | BrokerError::TemporaryAccessExpired
+            | BrokerError::NoActiveDevice
+            | BrokerError::NotPermitted(_)
+            | BrokerError::ConsecutivePasscode
             | BrokerError::Store(_)
             | BrokerError::LoginExpired
             | BrokerError::PushDenied
@@ -401,6 +427,37 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let Json(value) = Json::<T>::from_request(req, state).await?;
         Ok(ApiJson(value))
+    }
+}
+
+/// The body of a `POST` with nothing to say: exactly `{}`. Not `[]` or `null` (a
+/// derived struct would take a sequence), and no fields, so a caller who thinks the
+/// endpoint reads something hears that it does not. Taken through [`ApiJson`]: not
+/// JSON is `invalid_json`, anything but `{}` is `invalid_field`.
+pub struct NoFields;
+
+impl<'de> Deserialize<'de> for NoFields {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EmptyObject;
+
+        impl<'de> Visitor<'de> for EmptyObject {
+            type Value = NoFields;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an empty object, {}")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NoFields, A::Error> {
+                match map.next_key::<String>()? {
+                    None => Ok(NoFields),
+                    Some(field) => Err(serde::de::Error::custom(format_args!(
+                        "unknown field `{field}`: this endpoint takes {{}}"
+                    ))),
+                }
+            }
+        }
+
+        deserializer.deserialize_map(EmptyObject)
     }
 }
 

@@ -31,6 +31,7 @@ const ERROR_RESPONSE: &str = "Error";
         (name = "broker", description = "The broker itself"),
         (name = "login", description = "The desktop's login and session"),
         (name = "phone", description = "IB Key on the phone"),
+        (name = "portal", description = "The Client Portal's online card and the user's messages"),
         (name = "qa", description = "QA controls: present only on a broker started with --qa"),
     )
 )]
@@ -137,6 +138,9 @@ mod tests {
         ("post", "/v1/phone/pushes/{id}/approve"),
         ("post", "/v1/phone/pushes/{id}/deny"),
         ("get", "/v1/phone/access"),
+        ("post", "/v1/portal/online-card"),
+        ("post", "/v1/portal/online-card/activate"),
+        ("get", "/v1/messages"),
     ];
 
     const QA_ROUTES: &[(&str, &str)] = &[
@@ -156,6 +160,8 @@ mod tests {
         ("get", "/qa/settings"),
         ("post", "/qa/settings"),
         ("get", "/qa/pushes"),
+        ("post", "/qa/users/{username}/temporary-passcode"),
+        ("post", "/qa/devices/{id}/activate"),
     ];
 
     fn operations(document: &utoipa::openapi::OpenApi) -> BTreeSet<(String, String)> {

@@ -7,7 +7,7 @@
 //! A stream belongs to the token that opened it: once that token stops naming its
 //! phone (the phone was provisioned again, or the broker reset), the stream ends.
 
-use super::{blocking, ApiError, ApiJson, AppState, PhoneToken};
+use super::{blocking, ApiError, ApiJson, AppState, NoFields, PhoneToken};
 use crate::broker::{Broker, BrokerEvent, Delivery};
 use axum::extract::{Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -211,6 +211,7 @@ pub(super) async fn deny(
     State(state): State<AppState>,
     PhoneToken(token): PhoneToken,
     Path(id): Path<String>,
+    ApiJson(NoFields): ApiJson<NoFields>,
 ) -> Result<Json<PushDenied>, ApiError> {
     blocking(&state, move |b| b.deny_push(&token, &id)).await?;
     Ok(Json(PushDenied::Denied))

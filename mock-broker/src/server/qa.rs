@@ -1,15 +1,15 @@
 //! The QA endpoints under `/qa` (routed, and documented, only with `--qa`).
 
-use super::{blocking, ApiError, ApiJson, AppState};
+use super::{blocking, ApiError, ApiJson, AppState, NoFields};
 use crate::rules::{Duration, Timestamp};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use portcullis_api::{
-    AdvanceRequest, AuditEvent, AuditLog, AuditQuery, ClockInfo, DeviceList, DeviceProvision,
-    ErrorCode, FaultInfo, FaultList, FaultRequest, LockoutInfo, PhoneProvision, PushList,
-    PushQuery, ResetDone, SetClockRequest, SettingsInfo, SettingsRequest, SmsMessage, SmsOutbox,
-    SmsQuery,
+    AdvanceRequest, AuditEvent, AuditLog, AuditQuery, ClockInfo, DeviceInfo, DeviceList,
+    DeviceProvision, Empty, ErrorCode, FaultInfo, FaultList, FaultRequest, LockoutInfo,
+    PhoneProvision, PushList, PushQuery, ResetDone, SetClockRequest, SettingsInfo, SettingsRequest,
+    SmsMessage, SmsOutbox, SmsQuery, TemporaryPasscodeIssued,
 };
 
 #[utoipa::path(get, path = "/qa/clock", tag = "qa", security(("qa_token" = [])),
@@ -47,8 +47,11 @@ pub(super) async fn clock_set(
 
 /// Back to the scenario: users, devices, no locks or sessions, the clock at real time.
 #[utoipa::path(post, path = "/qa/reset", tag = "qa", security(("qa_token" = [])),
-    responses((status = 200, body = ResetDone)))]
-pub(super) async fn reset(State(state): State<AppState>) -> Result<Json<ResetDone>, ApiError> {
+    request_body = Empty, responses((status = 200, body = ResetDone)))]
+pub(super) async fn reset(
+    State(state): State<AppState>,
+    ApiJson(NoFields): ApiJson<NoFields>,
+) -> Result<Json<ResetDone>, ApiError> {
     blocking(&state, |b| b.reset()).await?;
     Ok(Json(ResetDone::Reset))
 }
@@ -66,11 +69,12 @@ pub(super) async fn lockout(
 
 /// L5: Client Services lifts the lock (audited).
 #[utoipa::path(post, path = "/qa/users/{username}/unlock", tag = "qa",
-    security(("qa_token" = [])), params(("username" = String, Path)),
+    security(("qa_token" = [])), params(("username" = String, Path)), request_body = Empty,
     responses((status = 200, body = LockoutInfo)))]
 pub(super) async fn unlock(
     State(state): State<AppState>,
     Path(username): Path<String>,
+    ApiJson(NoFields): ApiJson<NoFields>,
 ) -> Result<Json<LockoutInfo>, ApiError> {
     let info = blocking(&state, move |b| b.unlock(&username, "client services (QA)")).await?;
     Ok(Json(info))
@@ -114,11 +118,12 @@ pub(super) async fn devices(State(state): State<AppState>) -> Result<Json<Device
 
 /// A card simulator's key (audited, the key not logged).
 #[utoipa::path(post, path = "/qa/devices/{id}/provision", tag = "qa",
-    security(("qa_token" = [])), params(("id" = String, Path)),
+    security(("qa_token" = [])), params(("id" = String, Path)), request_body = Empty,
     responses((status = 200, body = DeviceProvision)))]
 pub(super) async fn provision(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    ApiJson(NoFields): ApiJson<NoFields>,
 ) -> Result<Json<DeviceProvision>, ApiError> {
     let provision = blocking(&state, move |b| b.provision(&id)).await?;
     Ok(Json(provision))
@@ -126,11 +131,12 @@ pub(super) async fn provision(
 
 /// A fresh phone token and the keys of its users; the old token stops at once.
 #[utoipa::path(post, path = "/qa/phones/{id}/provision", tag = "qa",
-    security(("qa_token" = [])), params(("id" = String, Path)),
+    security(("qa_token" = [])), params(("id" = String, Path)), request_body = Empty,
     responses((status = 200, body = PhoneProvision)))]
 pub(super) async fn provision_phone(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    ApiJson(NoFields): ApiJson<NoFields>,
 ) -> Result<Json<PhoneProvision>, ApiError> {
     let provision = blocking(&state, move |b| b.provision_phone(&id)).await?;
     Ok(Json(provision))
@@ -223,4 +229,38 @@ pub(super) async fn pushes(
     let q = query(q)?;
     let pushes = blocking(&state, move |b| b.pushes(q.username.as_deref())).await?;
     Ok(Json(PushList { pushes }))
+}
+
+/// T1: Client Services issues a temporary passcode (audited; shown this once). 409
+/// `consecutive_passcode` until a permanent device is reactivated.
+#[utoipa::path(post, path = "/qa/users/{username}/temporary-passcode", tag = "qa",
+    security(("qa_token" = [])), params(("username" = String, Path)), request_body = Empty,
+    responses((status = 200, body = TemporaryPasscodeIssued)))]
+pub(super) async fn temporary_passcode(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    ApiJson(NoFields): ApiJson<NoFields>,
+) -> Result<Json<TemporaryPasscodeIssued>, ApiError> {
+    let issued = blocking(&state, move |b| {
+        b.issue_temporary_passcode(&username, "client services (QA)")
+    })
+    .await?;
+    Ok(Json(issued))
+}
+
+/// Case 10: a shipped replacement activated, or a kept device reactivated, by hand
+/// (audited). T4: the temporary passcode and the online card stop at once.
+#[utoipa::path(post, path = "/qa/devices/{id}/activate", tag = "qa",
+    security(("qa_token" = [])), params(("id" = String, Path)), request_body = Empty,
+    responses((status = 200, body = DeviceInfo)))]
+pub(super) async fn activate(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(NoFields): ApiJson<NoFields>,
+) -> Result<Json<DeviceInfo>, ApiError> {
+    let device = blocking(&state, move |b| {
+        b.activate_device(&id, "client services (QA)")
+    })
+    .await?;
+    Ok(Json(device))
 }

@@ -1,7 +1,8 @@
 //! The tokens a request carries in `Authorization: Bearer …`: a desktop's session
 //! token, a phone's token. Extractors, so a handler that needs one names it in its
-//! signature; a request without one is refused as before (`invalid_session`) and the
-//! broker decides whether the token is known.
+//! signature; a request without one is refused with the code of an unknown token of
+//! its kind (`invalid_session`, `unknown_phone`) and the broker decides whether the
+//! token is known.
 
 use super::ApiError;
 use crate::error::BrokerError;
@@ -31,8 +32,8 @@ impl<S: Send + Sync> FromRequestParts<S> for SessionToken {
     }
 }
 
-/// The token a phone got at activation. Without one, the answer is `invalid_session`,
-/// as it always was; an unknown one is the broker's `unknown_phone`.
+/// The token a phone got at activation. Without one, the answer is `unknown_phone`,
+/// as for a token the broker does not know: a phone is never told about sessions.
 pub struct PhoneToken(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for PhoneToken {
@@ -41,7 +42,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PhoneToken {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         bearer(parts)
             .map(PhoneToken)
-            .ok_or_else(|| BrokerError::InvalidSession.into())
+            .ok_or_else(|| BrokerError::UnknownPhone.into())
     }
 }
 

@@ -26,6 +26,24 @@ pub enum Stage {
         device_id: String,
         code_hash: String,
     },
+    /// D7, T3: two index numbers shown ("7,42").
+    IndexCard { device_id: String, indexes: String },
+    /// T1, T2: the temporary passcode awaited.
+    TemporaryPasscode { device_id: String },
+}
+
+impl Stage {
+    /// The device the stage waits on, if any.
+    pub fn device_id(&self) -> Option<&str> {
+        match self {
+            Stage::SelectDevice => None,
+            Stage::Challenge { device_id, .. }
+            | Stage::Push { device_id, .. }
+            | Stage::Sms { device_id, .. }
+            | Stage::IndexCard { device_id, .. }
+            | Stage::TemporaryPasscode { device_id } => Some(device_id),
+        }
+    }
 }
 
 pub struct PendingLogin {
@@ -51,6 +69,12 @@ fn stage_columns(stage: &Stage) -> (&'static str, Option<&str>, Option<&str>, Op
             device_id,
             code_hash,
         } => ("sms", Some(device_id), Some(code_hash), None),
+        Stage::IndexCard { device_id, indexes } => {
+            ("index_card", Some(device_id), Some(indexes), None)
+        }
+        Stage::TemporaryPasscode { device_id } => {
+            ("temporary_passcode", Some(device_id), None, None)
+        }
     }
 }
 
@@ -119,6 +143,10 @@ pub fn pending(tx: &Transaction<'_>, ticket_hash: &str) -> StoreResult<Option<Pe
             device_id,
             code_hash,
         },
+        ("index_card", Some(device_id), Some(indexes), _) => {
+            Stage::IndexCard { device_id, indexes }
+        }
+        ("temporary_passcode", Some(device_id), _, _) => Stage::TemporaryPasscode { device_id },
         _ => return Err(corrupt()),
     };
     let channel = Channel::parse(&channel).ok_or_else(corrupt)?;
@@ -129,6 +157,14 @@ pub fn pending(tx: &Transaction<'_>, ticket_hash: &str) -> StoreResult<Option<Pe
         stage,
         issued_at: Timestamp(issued_at),
     }))
+}
+
+/// T4: logins under way through a voided device end at once.
+pub fn drop_pending_on_device(tx: &Transaction<'_>, device_id: &str) -> StoreResult<usize> {
+    Ok(tx.execute(
+        "DELETE FROM pending_logins WHERE device_id = ?1",
+        [device_id],
+    )?)
 }
 
 /// C4/K6: the ticket is spent.
@@ -232,6 +268,18 @@ pub fn session(tx: &Transaction<'_>, token_hash: &str) -> StoreResult<Option<Ses
         last_active_at: Timestamp(last_active_at.unwrap_or(created_at)),
         state,
     }))
+}
+
+/// T4: open sessions through a voided or expired device end at `at`; how many.
+pub fn end_sessions_on_device(
+    tx: &Transaction<'_>,
+    device_id: &str,
+    at: Timestamp,
+) -> StoreResult<usize> {
+    Ok(tx.execute(
+        "UPDATE sessions SET ended_at = ?2, end_reason = ?3 WHERE device_id = ?1 AND ended_at IS NULL",
+        params![device_id, at.0, SessionEnd::DeviceEnded.as_str()],
+    )?)
 }
 
 /// Activity (issue 6): the idle limit counts again from `at`.

@@ -139,6 +139,26 @@ ALTER TABLE activations ADD COLUMN challenge TEXT;
 ALTER TABLE pending_logins ADD COLUMN channel TEXT NOT NULL DEFAULT 'trading';
 ALTER TABLE sessions ADD COLUMN channel TEXT NOT NULL DEFAULT 'trading';
 "#,
+    r#"
+-- Issue 8. Cards keep their grid (D7, T3: 300 digits); a temporary passcode its SHA-256
+-- (T1); temporary devices when they started (T2, T3), shipped ones when they left (T5).
+ALTER TABLE devices ADD COLUMN grid TEXT;
+ALTER TABLE devices ADD COLUMN passcode_hash TEXT;
+ALTER TABLE devices ADD COLUMN activated_at INTEGER;
+ALTER TABLE devices ADD COLUMN shipped_at INTEGER;
+-- T5: 1 once a shipped device activated itself (its notice stays in the messages).
+ALTER TABLE devices ADD COLUMN auto_activated INTEGER NOT NULL DEFAULT 0;
+-- T1: 1 from a temporary passcode until a permanent device is reactivated.
+ALTER TABLE users ADD COLUMN passcode_spent INTEGER NOT NULL DEFAULT 0;
+-- T3: an online card obtained on the portal, waiting for its activation.
+CREATE TABLE card_offers (
+    username TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL,
+    grid TEXT NOT NULL,
+    indexes TEXT NOT NULL,
+    issued_at INTEGER NOT NULL
+);
+"#,
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -292,7 +312,7 @@ pub fn clear_all(tx: &Transaction<'_>) -> StoreResult<()> {
     tx.execute_batch(
         "DELETE FROM pending_logins; DELETE FROM sessions; DELETE FROM lockouts;
          DELETE FROM pushes; DELETE FROM sms_outbox; DELETE FROM activations;
-         DELETE FROM faults; DELETE FROM phone_access; DELETE FROM phones;
+         DELETE FROM faults; DELETE FROM phone_access; DELETE FROM card_offers; DELETE FROM phones;
          DELETE FROM devices; DELETE FROM users; DELETE FROM entities; DELETE FROM audit;",
     )?;
     Ok(())
@@ -366,6 +386,40 @@ pub struct DeviceRow {
     pub security: Option<UnlockMethod>,
     /// SMS: where codes go (D3).
     pub phone_number: Option<String>,
+    /// D7, T3: a card's 300 digits.
+    pub grid: Option<String>,
+    /// T1: the temporary passcode's SHA-256.
+    pub passcode_hash: Option<String>,
+    /// T2, T3: when a temporary device was issued or activated.
+    pub activated_at: Option<Timestamp>,
+    /// T5: when a shipped device left.
+    pub shipped_at: Option<Timestamp>,
+    /// T5: it activated itself (not by hand).
+    pub auto_activated: bool,
+}
+
+impl DeviceRow {
+    /// A device with nothing but its identity and status; the rest is filled in by
+    /// the caller.
+    pub fn bare(id: &str, kind: DeviceKind, owner: &str, status: DeviceStatus) -> DeviceRow {
+        DeviceRow {
+            id: id.to_owned(),
+            kind,
+            owner: owner.to_owned(),
+            secret_hex: String::new(),
+            pin_sha1_hex: String::new(),
+            status,
+            last_used_at: None,
+            phone_id: None,
+            security: None,
+            phone_number: None,
+            grid: None,
+            passcode_hash: None,
+            activated_at: None,
+            shipped_at: None,
+            auto_activated: false,
+        }
+    }
 }
 
 impl std::fmt::Debug for DeviceRow {
@@ -382,8 +436,9 @@ impl std::fmt::Debug for DeviceRow {
 
 pub fn insert_device(tx: &Transaction<'_>, d: &DeviceRow) -> StoreResult<()> {
     tx.execute(
-        "INSERT INTO devices (id, kind, owner, secret_hex, pin_sha1_hex, status, last_used_at, phone_id, security, phone_number)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO devices (id, kind, owner, secret_hex, pin_sha1_hex, status, last_used_at, phone_id, security, phone_number,
+                              grid, passcode_hash, activated_at, shipped_at, auto_activated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         params![
             d.id,
             d.kind.as_str(),
@@ -394,7 +449,12 @@ pub fn insert_device(tx: &Transaction<'_>, d: &DeviceRow) -> StoreResult<()> {
             d.last_used_at.map(|t| t.0),
             d.phone_id,
             d.security.map(UnlockMethod::as_str),
-            d.phone_number
+            d.phone_number,
+            d.grid,
+            d.passcode_hash,
+            d.activated_at.map(|t| t.0),
+            d.shipped_at.map(|t| t.0),
+            d.auto_activated
         ],
     )?;
     Ok(())
@@ -432,12 +492,18 @@ fn device_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoreResult<Device
         phone_id: r.get(7)?,
         security,
         phone_number: r.get(9)?,
+        grid: r.get(10)?,
+        passcode_hash: r.get(11)?,
+        activated_at: r.get::<_, Option<i64>>(12)?.map(Timestamp),
+        shipped_at: r.get::<_, Option<i64>>(13)?.map(Timestamp),
+        auto_activated: r.get(14)?,
         id,
     }))
 }
 
 const DEVICE_COLUMNS: &str =
-    "id, kind, owner, secret_hex, pin_sha1_hex, status, last_used_at, phone_id, security, phone_number";
+    "id, kind, owner, secret_hex, pin_sha1_hex, status, last_used_at, phone_id, security, phone_number,
+     grid, passcode_hash, activated_at, shipped_at, auto_activated";
 
 /// Devices of one user, the last used first (D6's default choice).
 pub fn devices_of(tx: &Transaction<'_>, owner: &str) -> StoreResult<Vec<DeviceRow>> {
@@ -477,6 +543,91 @@ pub fn set_status_of_kind(
         "UPDATE devices SET status = ?4 WHERE owner = ?1 AND kind = ?2 AND status = ?3",
         params![username, kind.as_str(), from.as_str(), to.as_str()],
     )?)
+}
+
+/// One device's new status (the caller asked `rules::device` first).
+pub fn set_status(tx: &Transaction<'_>, id: &str, to: DeviceStatus) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE devices SET status = ?2 WHERE id = ?1",
+        params![id, to.as_str()],
+    )?;
+    Ok(())
+}
+
+/// T5: a shipped device activated itself at `at`.
+pub fn mark_auto_activated(tx: &Transaction<'_>, id: &str) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE devices SET status = 'active', auto_activated = 1 WHERE id = ?1",
+        [id],
+    )?;
+    Ok(())
+}
+
+/// T1: whether `username` had a temporary passcode since a permanent device last
+/// served again.
+pub fn passcode_spent(tx: &Transaction<'_>, username: &str) -> StoreResult<bool> {
+    Ok(tx
+        .query_row(
+            "SELECT passcode_spent FROM users WHERE username = ?1",
+            [username],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(false))
+}
+
+pub fn set_passcode_spent(tx: &Transaction<'_>, username: &str, spent: bool) -> StoreResult<()> {
+    tx.execute(
+        "UPDATE users SET passcode_spent = ?2 WHERE username = ?1",
+        params![username, spent],
+    )?;
+    Ok(())
+}
+
+/// T3: an online card waiting for its activation.
+pub struct CardOffer {
+    pub device_id: String,
+    pub grid: String,
+    pub indexes: String,
+    pub issued_at: Timestamp,
+}
+
+pub fn put_card_offer(tx: &Transaction<'_>, username: &str, o: &CardOffer) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO card_offers (username, device_id, grid, indexes, issued_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(username) DO UPDATE SET device_id = excluded.device_id, grid = excluded.grid,
+             indexes = excluded.indexes, issued_at = excluded.issued_at",
+        params![username, o.device_id, o.grid, o.indexes, o.issued_at.0],
+    )?;
+    Ok(())
+}
+
+pub fn card_offer(tx: &Transaction<'_>, username: &str) -> StoreResult<Option<CardOffer>> {
+    Ok(tx
+        .query_row(
+            "SELECT device_id, grid, indexes, issued_at FROM card_offers WHERE username = ?1",
+            [username],
+            |r| {
+                Ok(CardOffer {
+                    device_id: r.get(0)?,
+                    grid: r.get(1)?,
+                    indexes: r.get(2)?,
+                    issued_at: Timestamp(r.get(3)?),
+                })
+            },
+        )
+        .optional()?)
+}
+
+pub fn delete_card_offer(tx: &Transaction<'_>, username: &str) -> StoreResult<()> {
+    tx.execute("DELETE FROM card_offers WHERE username = ?1", [username])?;
+    Ok(())
+}
+
+pub fn all_usernames(tx: &Transaction<'_>) -> StoreResult<Vec<String>> {
+    let mut stmt = tx.prepare("SELECT username FROM users ORDER BY username")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn touch_device(tx: &Transaction<'_>, id: &str, at: Timestamp) -> StoreResult<()> {
@@ -601,22 +752,15 @@ mod tests {
     fn d1_device_kinds_and_statuses_round_trip_and_a_stray_name_is_corrupt() {
         let store = Store::open(None).unwrap();
         let device = |id: &str, kind: DeviceKind, status: DeviceStatus| DeviceRow {
-            id: id.into(),
-            kind,
-            owner: "avery".into(),
-            secret_hex: String::new(),
-            pin_sha1_hex: String::new(),
-            status,
-            last_used_at: None,
-            phone_id: None,
             security: Some(UnlockMethod::Biometric),
-            phone_number: None,
+            ..DeviceRow::bare(id, kind, "avery", status)
         };
         store
             .write(|tx| -> StoreResult<()> {
                 tx.execute_batch(
                     "INSERT INTO entities VALUES ('e', 'E', 'U1', 0, '{}');
-                     INSERT INTO users VALUES ('avery', 'Avery', 'x', 'e', 1);",
+                     INSERT INTO users (username, full_name, password_hash, entity, is_primary)
+                         VALUES ('avery', 'Avery', 'x', 'e', 1);",
                 )?;
                 for (i, kind) in DeviceKind::ALL.into_iter().enumerate() {
                     let status = DeviceStatus::ALL[i % DeviceStatus::ALL.len()];

@@ -46,6 +46,11 @@ impl TestBroker {
     }
 
     pub fn with(scenario: Scenario) -> TestBroker {
+        TestBroker::with_qa(scenario, true)
+    }
+
+    /// `scenario`, with QA controls (`--qa`) or without.
+    pub fn with_qa(scenario: Scenario, qa: bool) -> TestBroker {
         // The smallest Argon2 the crate takes: the rules do not care about its cost.
         let cheap = Argon2Settings {
             memory_kib: 8,
@@ -54,7 +59,7 @@ impl TestBroker {
         };
         let broker = Broker::open(None, scenario, cheap).expect("an in-memory broker opens");
         TestBroker {
-            router: app(AppState::new(Arc::new(broker), true)),
+            router: app(AppState::new(Arc::new(broker), qa)),
         }
     }
 
@@ -171,3 +176,90 @@ pub fn card_response(secret_hex: &str, pin: &str, challenge: &str) -> String {
 /// avery's card in the demo scenario.
 pub const AVERY_SECRET: &str = "3132333435363738393031323334353637383930313233343536373839303132";
 pub const AVERY_PIN: &str = "1234";
+
+impl TestBroker {
+    /// A request with the session's token.
+    pub async fn with_token(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut request = TestBroker::request(method, path, body.as_ref());
+        request.headers_mut().insert(
+            header::AUTHORIZATION,
+            format!("Bearer {token}").parse().expect("a header value"),
+        );
+        self.send(request).await
+    }
+
+    /// The password step on `channel` (`trading` or `portal`).
+    pub async fn login_on(&self, username: &str, channel: &str) -> Answer {
+        self.post(
+            "/v1/login",
+            serde_json::json!({ "username": username, "password": PASSWORD, "channel": channel }),
+        )
+        .await
+    }
+
+    /// Types `response` for the login `ticket`.
+    pub async fn respond(&self, ticket: &str, response: &str) -> Answer {
+        self.post(
+            "/v1/login/response",
+            serde_json::json!({ "ticket": ticket, "response": response }),
+        )
+        .await
+    }
+
+    /// Moves the simulated clock forward.
+    pub async fn advance(&self, seconds: i64) {
+        let moved = self
+            .post(
+                "/qa/clock/advance",
+                serde_json::json!({ "seconds": seconds }),
+            )
+            .await;
+        assert_eq!(moved.status, StatusCode::OK, "{moved:?}");
+    }
+
+    /// D7: the grid a card simulator is provisioned with.
+    pub async fn grid(&self, device_id: &str) -> Vec<String> {
+        let p = self
+            .post(
+                &format!("/qa/devices/{device_id}/provision"),
+                serde_json::json!({}),
+            )
+            .await;
+        serde_json::from_value(p.body["grid"].clone())
+            .unwrap_or_else(|_| panic!("no grid for {device_id}: {p:?}"))
+    }
+}
+
+/// D7: the codes at a second factor's (or an offer's) `indexes`, typed together.
+pub fn card_answer(grid: &[String], step: &Value) -> String {
+    let indexes = step["indexes"].as_array().expect("indexes");
+    indexes
+        .iter()
+        .map(|i| grid[i.as_u64().expect("an index") as usize].as_str())
+        .collect()
+}
+
+pub const MINUTE: i64 = 60;
+pub const DAY: i64 = 24 * 60 * MINUTE;
+
+impl TestBroker {
+    /// The status of `username`'s (newest listed) device of `kind`.
+    pub async fn device_status_of_kind(&self, username: &str, kind: &str) -> String {
+        let all = self.get("/qa/devices").await;
+        all.body["devices"]
+            .as_array()
+            .and_then(|d| {
+                d.iter()
+                    .rfind(|d| d["owner"] == username && d["kind"] == kind)
+            })
+            .and_then(|d| d["status"].as_str())
+            .unwrap_or_else(|| panic!("no {kind} of {username}: {}", all.body))
+            .to_owned()
+    }
+}

@@ -52,7 +52,10 @@ fn authenticated(wait: PushWait) {
 fn shown_number(step: &LoginStep) -> Option<u8> {
     match step.factor().method {
         Method::Push { number_match } => number_match,
-        Method::Challenge { .. } | Method::Sms { .. } => panic!("expected a push: {step:?}"),
+        Method::Challenge { .. }
+        | Method::Sms { .. }
+        | Method::IndexCard { .. }
+        | Method::TemporaryPasscode {} => panic!("expected a push: {step:?}"),
     }
 }
 

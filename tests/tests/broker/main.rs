@@ -1,6 +1,7 @@
 //! The broker as a real process over HTTP: every L and C rule, the wire's error
 //! contract, QA controls, sessions' ends, state that survives `kill -9`, and the
-//! broker's edges (memory, connections, files, who may drive it).
+//! broker's edges (memory, connections, files, who may drive it), and temporary access
+//! around a lost device (D7, T1–T5).
 
 mod activation;
 mod approval;
@@ -12,4 +13,5 @@ mod password;
 mod persistence;
 mod qa;
 mod sessions;
+mod temporary;
 mod wire;

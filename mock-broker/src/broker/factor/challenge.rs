@@ -15,6 +15,7 @@ pub(in crate::broker) fn issue(
     device: &DeviceRow,
     now: Timestamp,
 ) -> BrokerResult<SecondFactor> {
+    let expires = super::expiry(tx, ticket, now, CHALLENGE_LIFETIME)?;
     let challenge = ChallengeCode::generate(&mut rand::thread_rng());
     let stage = Stage::Challenge {
         device_id: device.id.clone(),
@@ -34,7 +35,7 @@ pub(in crate::broker) fn issue(
         Method::Challenge {
             challenge: challenge.as_str().to_owned(),
         },
-        now.plus(CHALLENGE_LIFETIME),
+        expires,
         now,
     ))
 }

@@ -1,30 +1,36 @@
-//! A login's second factor, one module per method: [`challenge`] (the DSC+, C1–C4,
-//! and IB Key's fallback, K3), [`push`] (IB Key, K2, K4, K6) and [`sms`] (D3).
+//! A login's second factor, one module per method: [`challenge`] (the DSC+ and the
+//! legacy cards, C1–C4, D1, and IB Key's fallback, K3), [`push`] (IB Key, K2, K4, K6),
+//! [`sms`] (D3), [`card`] (the Security Code Card and the online card, D7, T3) and
+//! [`passcode`] (the temporary passcode, T1, T2).
 //!
 //! Which one a device uses is its kind's method (D1, `DeviceKind::method`), matched
-//! here without a wildcard: a method the contract names but this broker does not serve
-//! yet (the index card of D7/T3, the temporary passcode of T1/T2) is an explicit
-//! refusal, and the next one added will not compile until it is placed. The login
+//! here without a wildcard: the next method added will not compile until it is placed. The login
 //! (`login.rs`), the phone (`phone.rs`) and activation share what they need of each
 //! other through these modules, never by importing one another.
 
+pub(super) mod card;
 pub(super) mod challenge;
+pub(super) mod passcode;
 pub(super) mod push;
 pub(super) mod sms;
 
-use super::{BrokerResult, Events, Method, SecondFactor};
+use super::{token_hash, BrokerResult, Events, Method, SecondFactor};
 use crate::error::BrokerError;
 use crate::rules::device::serves_logins;
-use crate::rules::Timestamp;
-use crate::store::DeviceRow;
-use portcullis_api::{DeviceKind, DeviceStatus, SecondFactorMethod};
+use crate::rules::ibkey::LOGIN_TICKET_LIFETIME;
+use crate::rules::{Duration, Timestamp};
+use crate::store::{self, DeviceRow};
+use portcullis_api::{Channel, DeviceKind, DeviceStatus, SecondFactorMethod};
 use rusqlite::Transaction;
 
 /// Whether this broker can run `method` as a login's second factor.
 pub(super) fn served(method: SecondFactorMethod) -> bool {
     match method {
-        SecondFactorMethod::Challenge | SecondFactorMethod::Push | SecondFactorMethod::Sms => true,
-        SecondFactorMethod::IndexCard | SecondFactorMethod::TemporaryPasscode => false,
+        SecondFactorMethod::Challenge
+        | SecondFactorMethod::Push
+        | SecondFactorMethod::Sms
+        | SecondFactorMethod::IndexCard
+        | SecondFactorMethod::TemporaryPasscode => true,
     }
 }
 
@@ -34,15 +40,17 @@ pub(super) fn serves(kind: DeviceKind, status: DeviceStatus) -> bool {
     serves_logins(status) && served(kind.method())
 }
 
-/// The refusal for a kind whose method is not served yet.
+/// The refusal for a kind that cannot confirm this step (an IB Key activation asks a
+/// challenge or an SMS code of the device on record).
 pub(super) fn not_served(kind: DeviceKind) -> BrokerError {
     BrokerError::BadRequest(format!(
-        "A {} cannot answer a login on this broker yet.",
+        "A {} cannot confirm this on this broker yet.",
         kind.display_name()
     ))
 }
 
 /// Starts the second factor `device` calls for, for `username`'s login `ticket`.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn begin(
     tx: &Transaction<'_>,
     ticket: &str,
@@ -50,17 +58,19 @@ pub(super) fn begin(
     device: &DeviceRow,
     now: Timestamp,
     number_matching: bool,
+    channel: Channel,
     events: &mut Events,
 ) -> BrokerResult<SecondFactor> {
+    // T2, T3: a temporary device past its time (or on the wrong channel) goes no further.
+    passcode::admit(tx, device, channel, now)?;
     match device.kind.method() {
         SecondFactorMethod::Challenge => challenge::issue(tx, ticket, device, now),
         SecondFactorMethod::Push => {
             push::send(tx, ticket, username, device, now, number_matching, events)
         }
         SecondFactorMethod::Sms => sms::send(tx, ticket, username, device, now),
-        SecondFactorMethod::IndexCard | SecondFactorMethod::TemporaryPasscode => {
-            Err(not_served(device.kind))
-        }
+        SecondFactorMethod::IndexCard => card::issue(tx, ticket, device, now),
+        SecondFactorMethod::TemporaryPasscode => passcode::ask(tx, ticket, device, now),
     }
 }
 
@@ -80,6 +90,23 @@ fn step(
         expires_at: expires.rfc3339(),
         expires_in_seconds: seconds_left(expires, now),
     }
+}
+
+/// When a factor issued `now` for `ticket`'s login, living `lifetime`, expires: never
+/// after the ticket's own end (15 minutes from the password step), so no challenge,
+/// code or push issued late in a login outlives it.
+fn expiry(
+    tx: &Transaction<'_>,
+    ticket: &str,
+    now: Timestamp,
+    lifetime: Duration,
+) -> BrokerResult<Timestamp> {
+    let Some(pending) = store::pending(tx, &token_hash(ticket))? else {
+        return Err(BrokerError::NoPendingLogin);
+    };
+    Ok(now
+        .plus(lifetime)
+        .min(pending.created_at.plus(LOGIN_TICKET_LIFETIME)))
 }
 
 /// Whole seconds from `now` to `until`, rounded up (0 once past).

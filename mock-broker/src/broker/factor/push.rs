@@ -43,7 +43,8 @@ pub(in crate::broker) fn send(
         number_shown: matching.map(|m| m.shown),
         number_choices: matching.map(|m| m.choices.to_vec()),
         issued_at: now,
-        expires_at: now.plus(PUSH_LIFETIME),
+        // K6's 180 s, within the login's ticket.
+        expires_at: super::expiry(tx, ticket, now, PUSH_LIFETIME)?,
         state: PushState::Pending,
         delivery: delivery.recorded(),
     };

@@ -21,6 +21,7 @@ pub(in crate::broker) fn send(
     let Some(number) = device.phone_number.as_deref() else {
         return Err(StoreError::Corrupt(format!("SMS device {} has no number", device.id)).into());
     };
+    let expires = super::expiry(tx, ticket, now, SMS_CODE_LIFETIME)?;
     let code = numeric_code(&mut rand::thread_rng(), 6);
     phone_store::send_sms(
         tx,
@@ -46,7 +47,7 @@ pub(in crate::broker) fn send(
         Method::Sms {
             masked_number: mask_phone_number(number),
         },
-        now.plus(SMS_CODE_LIFETIME),
+        expires,
         now,
     ))
 }

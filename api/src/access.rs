@@ -1,0 +1,148 @@
+//! What a user may do with the access they have: withdrawal limits (D2), a session's
+//! restriction (T2), the Client Portal's online security code card (T3), the user's
+//! messages (T5's notices), and the temporary passcode an operator issues (T1).
+
+use crate::device::DeviceKind;
+use serde::{Deserialize, Serialize};
+
+/// D2: the rows of the withdrawal-limit table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LimitRow {
+    /// No Secure Login device (also a temporary passcode or an online card, D2).
+    None,
+    IbKey,
+    SecurityCodeCard,
+    Dsc,
+    DscPlus,
+    /// Platinum and Gold.
+    PlatinumGold,
+    Sms,
+}
+
+/// D2: a user's withdrawal limits, from their most protective active device. A null
+/// amount is unlimited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WithdrawalLimits {
+    pub row: LimitRow,
+    /// The device the row comes from (null: none active).
+    pub device_kind: Option<DeviceKind>,
+    /// USD per day; null when unlimited.
+    pub per_day_usd: Option<u64>,
+    /// USD per 5 business days; null when unlimited.
+    pub per_5_business_days_usd: Option<u64>,
+}
+
+/// T2: what a session may do beyond reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SessionRestriction {
+    /// A temporary passcode past its 2 days, on the Client Portal: only to obtain the
+    /// online security code card.
+    OnlineCardOnly,
+}
+
+/// `POST /v1/portal/online-card`: a new grid (T3), to print, and the two indexes whose
+/// codes activate it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OnlineCardOffer {
+    pub device_id: String,
+    /// 100 three-digit codes; the code for index `i` is `grid[i]` (00–99).
+    pub grid: Vec<String>,
+    /// Two distinct indexes; activate by typing their codes together.
+    pub indexes: Vec<u8>,
+}
+
+impl std::fmt::Debug for OnlineCardOffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OnlineCardOffer")
+            .field("device_id", &self.device_id)
+            .field("indexes", &self.indexes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `POST /v1/portal/online-card/activate`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OnlineCardActivateRequest {
+    /// The codes at the offer's two indexes, typed together (6 digits, no spaces).
+    pub response: String,
+}
+
+/// The online card is active: full access until `expires_at` (T3, 21 days).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum OnlineCardActivated {
+    Activated {
+        device_id: String,
+        activated_at: String,
+        expires_at: String,
+    },
+}
+
+/// What a message in the user's list is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// T5: a shipped replacement activates itself within a week.
+    AutoActivationApproaching,
+    /// T5: within a day.
+    AutoActivationImminent,
+    /// T5: it did; temporary access ended with it (T4).
+    DeviceAutoActivated,
+}
+
+/// One message in the user's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserMessage {
+    /// Stable across reads: the kind and the device.
+    pub id: String,
+    pub kind: MessageKind,
+    /// When it was posted (RFC 3339, the broker's clock).
+    pub at: String,
+    pub device_id: String,
+    /// When the device activates (or did).
+    pub activates_at: String,
+    pub text: String,
+}
+
+/// `GET /v1/messages`: the newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageList {
+    pub messages: Vec<UserMessage>,
+}
+
+/// `POST /qa/users/{username}/temporary-passcode`: the passcode, shown this once (T1).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TemporaryPasscodeIssued {
+    pub username: String,
+    pub device_id: String,
+    /// Upper-case letters and digits, case-sensitive.
+    pub passcode: String,
+    pub issued_at: String,
+    /// T2: trading and portal until then…
+    pub full_access_until: String,
+    /// …then the portal only (for the online card) until then.
+    pub portal_until: String,
+}
+
+impl std::fmt::Debug for TemporaryPasscodeIssued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TemporaryPasscodeIssued")
+            .field("username", &self.username)
+            .field("device_id", &self.device_id)
+            .field("passcode", &"…")
+            .finish_non_exhaustive()
+    }
+}

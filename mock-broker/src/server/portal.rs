@@ -1,0 +1,51 @@
+//! The Client Portal's endpoints (T3) and the user's messages (T5), under `/v1`, each
+//! with the session's token.
+
+use super::{blocking, ApiError, ApiJson, AppState, NoFields, SessionToken};
+use axum::extract::State;
+use axum::Json;
+use portcullis_api::{
+    Empty, MessageList, OnlineCardActivateRequest, OnlineCardActivated, OnlineCardOffer,
+};
+
+/// T3: on the portal, with a temporary passcode: a new online security code card to
+/// print (or the one waiting, with fresh indexes) and the two indexes that activate it.
+#[utoipa::path(post, path = "/v1/portal/online-card", tag = "portal",
+    security(("session_token" = [])), request_body = Empty,
+    responses((status = 200, body = OnlineCardOffer)))]
+pub(super) async fn online_card(
+    State(state): State<AppState>,
+    SessionToken(token): SessionToken,
+    ApiJson(NoFields): ApiJson<NoFields>,
+) -> Result<Json<OnlineCardOffer>, ApiError> {
+    let offer = blocking(&state, move |b| b.online_card_offer(&token)).await?;
+    Ok(Json(offer))
+}
+
+/// T3: the codes at the offer's two indexes activate the card for 21 days.
+#[utoipa::path(post, path = "/v1/portal/online-card/activate", tag = "portal",
+    security(("session_token" = [])), request_body = OnlineCardActivateRequest,
+    responses((status = 200, body = OnlineCardActivated)))]
+pub(super) async fn online_card_activate(
+    State(state): State<AppState>,
+    SessionToken(token): SessionToken,
+    ApiJson(req): ApiJson<OnlineCardActivateRequest>,
+) -> Result<Json<OnlineCardActivated>, ApiError> {
+    let done = blocking(&state, move |b| {
+        b.activate_online_card(&token, &req.response)
+    })
+    .await?;
+    Ok(Json(done))
+}
+
+/// T5: the user's messages, the newest first; reading them is not activity.
+#[utoipa::path(get, path = "/v1/messages", tag = "portal",
+    security(("session_token" = [])),
+    responses((status = 200, body = MessageList)))]
+pub(super) async fn messages(
+    State(state): State<AppState>,
+    SessionToken(token): SessionToken,
+) -> Result<Json<MessageList>, ApiError> {
+    let messages = blocking(&state, move |b| b.messages(&token)).await?;
+    Ok(Json(MessageList { messages }))
+}
