@@ -54,48 +54,26 @@ impl Desktop {
                 "identity",
             ])
             .status();
-        // Another suite on this machine may hold a fixed port of its own choosing.
-        let (port, native_port) = match std::env::var("PORTCULLIS_DRIVER_PORT")
-            .ok()
-            .and_then(|p| p.parse::<u16>().ok())
-        {
-            Some(port) => (port, port + 1),
-            None => (free_port(), free_port()),
+        // The driver's ports are picked free, then bound by tauri-driver and
+        // WebKitWebDriver a moment later; a broker starting meanwhile on port 0 can take
+        // one, and the session request then fails before the app starts. That is the
+        // test rig, not the app: try again with a new driver on new ports, twice at most.
+        let mut attempt = 1;
+        let (client, driver) = loop {
+            let mut driver = spawn_driver();
+            match connect_app(driver.port, args).await {
+                Ok(client) => break (client, driver.child),
+                Err(e) if attempt < 3 => {
+                    eprintln!("WebDriver session, attempt {attempt}: {e}; trying again");
+                    stop(&mut driver.child);
+                    attempt += 1;
+                }
+                Err(e) => {
+                    stop(&mut driver.child);
+                    panic!("WebDriver session with the app: {e}");
+                }
+            }
         };
-        let driver_bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into());
-        let driver = Command::new(&driver_bin)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("start {driver_bin} (cargo install tauri-driver --locked): {e}")
-            });
-        let start = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                start.elapsed() < DEADLINE,
-                "tauri-driver did not listen on {port}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-
-        let app = binary("portcullis");
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "tauri:options".into(),
-            serde_json::json!({ "application": app, "args": args }),
-        );
-        let client = ClientBuilder::native()
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("WebDriver session with the app");
         let login_window = client.window().await.expect("login window handle");
         Desktop {
             client,
@@ -230,6 +208,60 @@ fn stop(driver: &mut Child) {
     }
     let _ = driver.kill();
     let _ = driver.wait();
+}
+
+/// A running tauri-driver and the port it serves WebDriver on.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+fn spawn_driver() -> Driver {
+    // Another suite on this machine may hold a fixed port of its own choosing.
+    let (port, native_port) = match std::env::var("PORTCULLIS_DRIVER_PORT")
+        .ok()
+        .and_then(|p| p.parse::<u16>().ok())
+    {
+        Some(port) => (port, port + 1),
+        None => (free_port(), free_port()),
+    };
+    let driver_bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into());
+    let child = Command::new(&driver_bin)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("start {driver_bin} (cargo install tauri-driver --locked): {e}")
+        });
+    Driver { child, port }
+}
+
+/// Waits for the driver to listen, then opens a session that starts the app.
+async fn connect_app(port: u16, args: &[&str]) -> Result<Client, String> {
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if start.elapsed() > DEADLINE {
+            return Err(format!("tauri-driver did not listen on {port}"));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let app = binary("portcullis");
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "tauri:options".into(),
+        serde_json::json!({ "application": app, "args": args }),
+    );
+    ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .map_err(|e| e.to_string())
 }
 
 impl Drop for Desktop {
