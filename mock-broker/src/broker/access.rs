@@ -76,8 +76,34 @@ pub(super) fn permanent_serves_again(
     device_id: &str,
     now: Timestamp,
 ) -> StoreResult<()> {
+    let voided = set_aside(
+        tx,
+        username,
+        now,
+        |d| d.kind.is_temporary() && d.kind != DeviceKind::Sms,
+        "temporary_voided",
+        &format!("{device_id} serves again"),
+    )?;
+    for id in voided {
+        end_logins_through(tx, &id, now)?;
+    }
+    store::delete_card_offer(tx, username)?;
+    store::set_passcode_spent(tx, username, false)
+}
+
+/// Deactivates each of `username`'s devices that `which` picks and the lifecycle lets
+/// go inactive, auditing `event` with `why`; answers the ids it set aside.
+fn set_aside(
+    tx: &Transaction<'_>,
+    username: &str,
+    now: Timestamp,
+    which: impl Fn(&DeviceRow) -> bool,
+    event: &str,
+    why: &str,
+) -> StoreResult<Vec<String>> {
+    let mut ids = Vec::new();
     for d in store::devices_of(tx, username)? {
-        if !d.kind.is_temporary() || d.kind == DeviceKind::Sms {
+        if !which(&d) {
             continue;
         }
         if let Ok(to) = device::transition(d.kind, d.status, Transition::Deactivate) {
@@ -86,14 +112,13 @@ pub(super) fn permanent_serves_again(
                 tx,
                 now,
                 Some(username),
-                "temporary_voided",
-                &format!("device {}: {device_id} serves again", d.id),
+                event,
+                &format!("device {}: {why}", d.id),
             )?;
-            end_logins_through(tx, &d.id, now)?;
+            ids.push(d.id);
         }
     }
-    store::delete_card_offer(tx, username)?;
-    store::set_passcode_spent(tx, username, false)
+    Ok(ids)
 }
 
 /// T4: logins under way and sessions open through `device_id` end now.
@@ -185,21 +210,14 @@ impl Broker {
                 )?;
                 return Err(BrokerError::ConsecutivePasscode);
             }
-            for d in store::devices_of(tx, &user.username)? {
-                if d.kind.is_temporary() {
-                    continue;
-                }
-                if let Ok(to) = device::transition(d.kind, d.status, Transition::Deactivate) {
-                    store::set_status(tx, &d.id, to)?;
-                    store::audit(
-                        tx,
-                        now,
-                        Some(&user.username),
-                        "device_deactivated",
-                        &format!("device {}: a temporary passcode stands in", d.id),
-                    )?;
-                }
-            }
+            set_aside(
+                tx,
+                &user.username,
+                now,
+                |d| !d.kind.is_temporary(),
+                "device_deactivated",
+                "a temporary passcode stands in",
+            )?;
             let code = generate_passcode(&mut rand::thread_rng());
             let kind = DeviceKind::TemporaryPasscode;
             let row = DeviceRow {
@@ -334,21 +352,16 @@ impl Broker {
                 record_failure(tx, &username, now, "online_card_failed")?;
                 return Err(BrokerError::LoginFailed);
             }
-            for d in store::devices_of(tx, &username)? {
-                if d.kind != DeviceKind::OnlineSecurityCodeCard {
-                    continue;
-                }
-                if let Ok(to) = device::transition(d.kind, d.status, Transition::Deactivate) {
-                    store::set_status(tx, &d.id, to)?;
-                    store::audit(
-                        tx,
-                        now,
-                        Some(&username),
-                        "temporary_voided",
-                        &format!("device {}: replaced by {}", d.id, offer.device_id),
-                    )?;
-                    end_logins_through(tx, &d.id, now)?;
-                }
+            let replaced = set_aside(
+                tx,
+                &username,
+                now,
+                |d| d.kind == DeviceKind::OnlineSecurityCodeCard,
+                "temporary_voided",
+                &format!("replaced by {}", offer.device_id),
+            )?;
+            for id in replaced {
+                end_logins_through(tx, &id, now)?;
             }
             let kind = DeviceKind::OnlineSecurityCodeCard;
             let row = DeviceRow {

@@ -6,10 +6,10 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use portcullis_api::{
-    AdvanceRequest, AuditEvent, AuditLog, AuditQuery, ClockInfo, DeviceInfo, DeviceList,
-    DeviceProvision, Empty, ErrorCode, FaultInfo, FaultList, FaultRequest, LockoutInfo,
-    PhoneProvision, PushList, PushQuery, ResetDone, SetClockRequest, SettingsInfo, SettingsRequest,
-    SmsMessage, SmsOutbox, SmsQuery, TemporaryPasscodeIssued,
+    AdvanceRequest, AuditLog, AuditQuery, ClockInfo, DeviceInfo, DeviceList, DeviceProvision,
+    Empty, ErrorCode, FaultInfo, FaultList, FaultRequest, LockoutInfo, PhoneProvision, PushList,
+    PushQuery, ResetDone, SetClockRequest, SettingsInfo, SettingsRequest, SmsMessage, SmsOutbox,
+    SmsQuery, TemporaryPasscodeIssued,
 };
 
 #[utoipa::path(get, path = "/qa/clock", tag = "qa", security(("qa_token" = [])),
@@ -94,19 +94,7 @@ pub(super) async fn audit(
     let q = query(q)?;
     let limit = q.limit.unwrap_or(200).min(10_000);
     let events = blocking(&state, move |b| b.audit(q.username.as_deref(), limit)).await?;
-    Ok(Json(AuditLog {
-        events: events
-            .into_iter()
-            .map(|e| AuditEvent {
-                id: e.id,
-                at: e.at,
-                at_ms: e.at_ms,
-                username: e.username,
-                event: e.event,
-                detail: e.detail,
-            })
-            .collect(),
-    }))
+    Ok(Json(AuditLog { events }))
 }
 
 #[utoipa::path(get, path = "/qa/devices", tag = "qa", security(("qa_token" = [])),

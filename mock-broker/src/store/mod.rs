@@ -672,15 +672,8 @@ pub fn save_lockout(tx: &Transaction<'_>, username: &str, state: &Lockout) -> St
 
 // ---- audit ------------------------------------------------------------------------
 
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct AuditEvent {
-    pub id: i64,
-    pub at: String,
-    pub at_ms: i64,
-    pub username: Option<String>,
-    pub event: String,
-    pub detail: String,
-}
+/// The wire's audit event: the store reads rows straight into it.
+pub use portcullis_api::AuditEvent;
 
 pub fn audit(
     tx: &Transaction<'_>,
