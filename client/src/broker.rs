@@ -68,12 +68,23 @@ impl BrokerClient {
 
     // ---- the login (L1–L6, D5, D6, C1–C4, K2, K3) ----
 
+    /// A trading login (the workstation).
     pub async fn login(&self, username: &str, password: &str) -> Result<LoginStep, Error> {
+        self.login_on(Channel::Trading, username, password).await
+    }
+
+    /// A login on `channel`: the trading workstation or the Client Portal (T2).
+    pub async fn login_on(
+        &self,
+        channel: Channel,
+        username: &str,
+        password: &str,
+    ) -> Result<LoginStep, Error> {
         let body = LoginRequest {
             username: username.to_owned(),
             password: password.to_owned(),
             device_id: None,
-            channel: Channel::Trading,
+            channel,
         };
         self.send(self.post("/v1/login", &body)).await
     }

@@ -8,7 +8,7 @@ use crate::keychain;
 use crate::link::Line;
 use crate::session::Session;
 use crate::windows;
-use portcullis_api::{DeviceChoice, LoginStep, NewSession, PushWait, SecondFactor, SessionInfo};
+use portcullis_api::{Channel, DeviceChoice, LoginStep, NewSession, PushWait, SecondFactor, SessionInfo};
 use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
 
@@ -43,14 +43,21 @@ fn step(app: &AppHandle, step: LoginStep) -> Result<LoginAnswer, AppError> {
     }
 }
 
+/// The password step, on the trading workstation or the Client Portal (T2: the broker
+/// decides what each channel may do; `channel` absent is trading).
 #[tauri::command]
 pub async fn login(
     app: AppHandle,
     line: State<'_, Line>,
     username: String,
     password: String,
+    channel: Option<Channel>,
 ) -> Result<LoginAnswer, AppError> {
-    step(&app, line.client()?.login(&username, &password).await?)
+    let channel = channel.unwrap_or_default();
+    step(
+        &app,
+        line.client()?.login_on(channel, &username, &password).await?,
+    )
 }
 
 #[tauri::command]
