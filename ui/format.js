@@ -3,7 +3,18 @@
 "use strict";
 
 const format = (() => {
-  const DEVICE_NAMES = { dsc_plus: "Digital Security Card+", ib_key: "IB Key", sms: "SMS" };
+  // The broker's device kinds as the articles name them.
+  const DEVICE_NAMES = {
+    dsc_plus: "Digital Security Card+",
+    dsc: "Digital Security Card",
+    platinum: "Platinum security device",
+    gold: "Gold security device",
+    ib_key: "IB Key",
+    security_code_card: "Security Code Card",
+    online_security_code_card: "Online Security Code Card",
+    temporary_passcode: "Temporary passcode",
+    sms: "SMS",
+  };
 
   // "2026-05-02T14:03:09.123Z" → "2026-05-02 14:03:09 UTC" (or without seconds).
   function utc(iso, { seconds = true } = {}) {
