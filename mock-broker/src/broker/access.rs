@@ -1,7 +1,7 @@
 //! Temporary access and the device lifecycle around a lost or forgotten device (T1–T5,
 //! D2): what the clock has settled since a user was last read, the operator's
 //! temporary passcode and device activation, the portal's online card, the user's
-//! messages and limits.
+//! devices, messages and limits.
 //!
 //! No timers: [`settle`] runs whenever a user is read (a login, a session, messages,
 //! QA's device list) and applies what `now` says — a replacement due activates itself
@@ -420,6 +420,19 @@ impl Broker {
             }
             messages.sort_by(|a, b| b.at.cmp(&a.at));
             Ok(messages)
+        })
+    }
+
+    /// The session user's own devices, with their dates (the main window's list), after
+    /// what the clock has settled. Any live session reads it, an `online_card_only` one
+    /// too (T2: reading is not acting); reading is not activity.
+    pub fn my_devices(&self, token: &str) -> BrokerResult<Vec<DeviceInfo>> {
+        self.transact(|tx, now, _| {
+            let session = self.live_session(tx, &token_hash(token), now)?;
+            Ok(store::devices_of(tx, &session.username)?
+                .into_iter()
+                .map(device_info)
+                .collect())
         })
     }
 

@@ -1,11 +1,11 @@
-//! The Client Portal's endpoints (T3) and the user's messages (T5), under `/v1`, each
-//! with the session's token.
+//! The Client Portal's endpoints (T3), the user's devices and messages (T5), under
+//! `/v1`, each with the session's token.
 
 use super::{blocking, ApiError, ApiJson, AppState, NoFields, SessionToken};
 use axum::extract::State;
 use axum::Json;
 use portcullis_api::{
-    Empty, MessageList, OnlineCardActivateRequest, OnlineCardActivated, OnlineCardOffer,
+    DeviceList, Empty, MessageList, OnlineCardActivateRequest, OnlineCardActivated, OnlineCardOffer,
 };
 
 /// T3: on the portal, with a temporary passcode: a new online security code card to
@@ -48,4 +48,17 @@ pub(super) async fn messages(
 ) -> Result<Json<MessageList>, ApiError> {
     let messages = blocking(&state, move |b| b.messages(&token)).await?;
     Ok(Json(MessageList { messages }))
+}
+
+/// The session user's devices with their status and dates (D1, T5), for the account
+/// home; reading them is not activity.
+#[utoipa::path(get, path = "/v1/devices", tag = "portal",
+    security(("session_token" = [])),
+    responses((status = 200, body = DeviceList)))]
+pub(super) async fn devices(
+    State(state): State<AppState>,
+    SessionToken(token): SessionToken,
+) -> Result<Json<DeviceList>, ApiError> {
+    let devices = blocking(&state, move |b| b.my_devices(&token)).await?;
+    Ok(Json(DeviceList { devices }))
 }

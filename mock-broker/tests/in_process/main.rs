@@ -5,6 +5,7 @@
 //!
 //! One binary, a module per topic, the shared helper in `util`.
 
+mod account;
 mod cards;
 mod devices;
 mod hardening;
