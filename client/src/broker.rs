@@ -12,8 +12,10 @@ use crate::sse::EventStream;
 use portcullis_api::{
     Activated, ActivationFinishRequest, ActivationStartRequest, ActivationStep,
     ActivationVerifyRequest, ApproveRequest, Channel, DeviceInfo, DeviceList, DeviceProvision,
-    DeviceRequest, Empty, LoginRequest, LoginStep, NewSession, PhoneAccessList, PhoneProvision,
-    PhonePushes, PushWait, ResponseRequest, SessionInfo, SmsOutbox, TicketRequest, WaitRequest,
+    DeviceRequest, Empty, LoginRequest, LoginStep, MessageList, NewSession,
+    OnlineCardActivateRequest, OnlineCardActivated, OnlineCardOffer, PhoneAccessList,
+    PhoneProvision, PhonePushes, PushWait, ResponseRequest, SessionInfo, SmsOutbox,
+    TicketRequest, UserMessage, WaitRequest,
 };
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Serialize;
@@ -159,6 +161,50 @@ impl BrokerClient {
             .send(self.post("/v1/logout", &Empty {}).bearer_auth(token))
             .await?;
         Ok(())
+    }
+
+    // ---- the account home and the Client Portal (D2, T3, T5) ----
+
+    /// The session user's own devices with their dates; reading is not activity.
+    pub async fn my_devices(&self, token: &str) -> Result<Vec<DeviceInfo>, Error> {
+        let list: DeviceList = self
+            .send(self.http.get(self.url("/v1/devices")).bearer_auth(token))
+            .await?;
+        Ok(list.devices)
+    }
+
+    /// T5: the user's messages (a replacement's notices), the newest first.
+    pub async fn messages(&self, token: &str) -> Result<Vec<UserMessage>, Error> {
+        let list: MessageList = self
+            .send(self.http.get(self.url("/v1/messages")).bearer_auth(token))
+            .await?;
+        Ok(list.messages)
+    }
+
+    /// T3: the online security code card to print, and the two indexes that activate
+    /// it (a portal session through a temporary passcode only).
+    pub async fn online_card(&self, token: &str) -> Result<OnlineCardOffer, Error> {
+        self.send(
+            self.post("/v1/portal/online-card", &Empty {})
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    /// T3: the codes at the offer's two indexes, typed together.
+    pub async fn online_card_activate(
+        &self,
+        token: &str,
+        response: &str,
+    ) -> Result<OnlineCardActivated, Error> {
+        let body = OnlineCardActivateRequest {
+            response: response.to_owned(),
+        };
+        self.send(
+            self.post("/v1/portal/online-card/activate", &body)
+                .bearer_auth(token),
+        )
+        .await
     }
 
     // ---- the phone (IB Key) ----
@@ -445,7 +491,9 @@ mod tests {
         let _ = client.keepalive("session-token").await;
         let _ = client.cancel("ticket").await;
         let _ = client.sms(None).await;
-        for _ in 0..8 {
+        let _ = client.online_card("session-token").await;
+        let _ = client.online_card_activate("session-token", "123456").await;
+        for _ in 0..10 {
             let request = seen.recv().await.expect("a request");
             let first = request.lines().next().unwrap_or_default().to_owned();
             if first.starts_with("POST") {
