@@ -14,8 +14,8 @@ use portcullis_api::{
     ActivationVerifyRequest, ApproveRequest, Channel, DeviceInfo, DeviceList, DeviceProvision,
     DeviceRequest, Empty, LoginRequest, LoginStep, MessageList, NewSession,
     OnlineCardActivateRequest, OnlineCardActivated, OnlineCardOffer, PhoneAccessList,
-    PhoneProvision, PhonePushes, PushWait, ResponseRequest, SessionInfo, SmsOutbox,
-    TicketRequest, UserMessage, WaitRequest,
+    PhoneProvision, PhonePushes, PushWait, ResponseRequest, SessionInfo, SmsOutbox, TicketRequest,
+    UserMessage, WaitRequest,
 };
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Serialize;
