@@ -27,6 +27,12 @@ const COMMANDS: &[&str] = &[
     "current_session",
     "session_keepalive",
     "logout",
+    "account_devices",
+    "account_messages",
+    "online_card_offer",
+    "online_card_activate",
+    "online_card_save",
+    "online_card_print",
     // card window
     "card_devices",
     "card_load",

@@ -1,7 +1,10 @@
-// The main window: the real session, as the broker reports it. It checks the session
-// every few seconds (reading it is not activity) and tells the broker the trader is
-// active, at most every KEEPALIVE_EVERY_MS; a session the broker ended closes this
-// window from the Rust side and the login window says why.
+// The main window: the real session, as the broker reports it, and the account home —
+// the user's devices, withdrawal limits (D2) and messages (T5) — or, on the Client
+// Portal with a temporary passcode, the online security code card (T3).
+//
+// It checks the session every few seconds (reading it is not activity) and tells the
+// broker the trader is active, at most every KEEPALIVE_EVERY_MS; a session the broker
+// ended closes this window from the Rust side and the login window says why.
 "use strict";
 
 const $ = portcullis.byTestId;
@@ -9,7 +12,21 @@ const $ = portcullis.byTestId;
 const CHECK_EVERY_MS = 3000;
 const KEEPALIVE_EVERY_MS = 15000;
 
+// D2's rows, as the withdrawal-limit table names them.
+const LIMIT_ROWS = {
+  none: "No Secure Login device",
+  ib_key: "IB Key",
+  security_code_card: "Security Code Card",
+  dsc: "Digital Security Card",
+  dsc_plus: "Digital Security Card+",
+  platinum_gold: "Platinum or Gold security device",
+  sms: "SMS",
+};
+
+let lastSession = null;
+
 function showSession(s) {
+  lastSession = s;
   $("session-username").textContent = s.username;
   $("session-full-name").textContent = s.full_name || "—";
   $("session-account").textContent = s.account;
@@ -25,6 +42,8 @@ function showSession(s) {
   } else {
     ends.textContent = "—";
   }
+  showLimits(s.limits);
+  showMode(s);
   const box = $("session-error");
   box.hidden = true;
   delete box.dataset.code;
@@ -38,9 +57,119 @@ function showProblem(err) {
   box.hidden = false;
 }
 
+// ---- What this session may see ----------------------------------------------------------
+
+let modeShown = false;
+
+// The Client Portal says so; a temporary passcode on it gets the online card (T3); a
+// passcode past its second day gets only that (T2: the account sections are hidden).
+function showMode(s) {
+  const portal = s.channel === "portal";
+  const restricted = s.restriction === "online_card_only";
+  $("portal-heading").hidden = !portal;
+  $("restriction-note").hidden = !restricted;
+  $("online-card").hidden = !(portal && s.device_kind === "temporary_passcode");
+  for (const section of document.querySelectorAll(".account")) section.hidden = restricted;
+  if (!modeShown && portal) $("portal-heading").focus();
+  modeShown = true;
+}
+
+function isRestricted() {
+  return Boolean(lastSession && lastSession.restriction === "online_card_only");
+}
+
+// ---- The account home: limits, devices, messages --------------------------------------
+
+// "50,000 USD", or "Unlimited" for null (D2).
+function amount(usd) {
+  return usd === null || usd === undefined ? "Unlimited" : `${usd.toLocaleString("en-US")} USD`;
+}
+
+function showLimits(limits) {
+  if (!limits) return;
+  const row = $("limits-row");
+  row.dataset.row = limits.row;
+  row.textContent = LIMIT_ROWS[limits.row] || limits.row;
+  $("limits-per-day").textContent = amount(limits.per_day_usd);
+  $("limits-per-5-days").textContent = amount(limits.per_5_business_days_usd);
+}
+
+function cell(row, text, tag = "td") {
+  const c = document.createElement(tag);
+  c.textContent = text;
+  row.appendChild(c);
+  return c;
+}
+
+function when(iso) {
+  return iso ? format.utc(iso, { seconds: false }) : "—";
+}
+
+function statusWord(status) {
+  return status.charAt(0).toUpperCase() + status.slice(1);
+}
+
+function showDevices(devices) {
+  const body = $("account-devices").querySelector("tbody");
+  body.replaceChildren();
+  for (const d of devices) {
+    const row = document.createElement("tr");
+    row.dataset.testid = `device-row-${d.id}`;
+    row.dataset.status = d.status;
+    row.dataset.kind = d.kind;
+    const name = cell(row, d.id, "th");
+    name.scope = "row";
+    cell(row, format.deviceName(d.kind));
+    cell(row, statusWord(d.status));
+    cell(row, when(d.shipped_at));
+    cell(row, when(d.auto_activates_at));
+    cell(row, when(d.activated_at));
+    cell(row, when(d.expires_at));
+    body.appendChild(row);
+  }
+}
+
+function showMessages(messages) {
+  const list = $("messages-list");
+  list.replaceChildren();
+  for (const m of messages) {
+    const item = document.createElement("li");
+    item.dataset.testid = `message-${m.id}`;
+    item.dataset.kind = m.kind;
+    const text = document.createElement("p");
+    text.textContent = m.text;
+    const posted = document.createElement("p");
+    posted.className = "message-date";
+    posted.textContent = `Posted ${format.utc(m.at, { seconds: false })}`;
+    item.append(text, posted);
+    list.appendChild(item);
+  }
+  list.hidden = messages.length === 0;
+  $("messages-empty").hidden = messages.length > 0;
+}
+
+// Redrawn only when the answer changed, so a screen reader is not sent through the
+// same table again every few seconds.
+const shown = { devices: null, messages: null };
+
+async function refreshAccount() {
+  if (isRestricted()) return;
+  const [devices, messages] = await Promise.all([
+    portcullis.call("account_devices", {}, { background: true }),
+    portcullis.call("account_messages", {}, { background: true }),
+  ]);
+  const d = JSON.stringify(devices);
+  if (d !== shown.devices) showDevices(devices);
+  shown.devices = d;
+  const m = JSON.stringify(messages);
+  if (m !== shown.messages) showMessages(messages);
+  shown.messages = m;
+}
+
 async function check() {
   try {
     showSession(await portcullis.call("current_session", {}, { background: true }));
+    await refreshAccount();
   } catch (err) {
     showProblem(err);
   }
@@ -58,8 +187,188 @@ async function active() {
   }
 }
 
+// ---- The online security code card (T3) -----------------------------------------------
+//
+// One explicit state, changed only through `enterCard(next)`:
+//   { name: "intro" }                     what the card is; "Get my online security code card"
+//   { name: "card", offer }               the grid, print and save, the activation form
+//   { name: "activated", offer, done }    active until done.expires_at
+let card = { name: "intro" };
+
+const CARD_PARTS = { intro: "online-card-intro", card: "online-card-view", activated: "online-card-done" };
+const CARD_HEADINGS = {
+  intro: "online-card-heading",
+  card: "online-card-view-heading",
+  activated: "online-card-done-heading",
+};
+
+function enterCard(next) {
+  if (!(next.name in CARD_PARTS)) throw new Error(`no such card state: ${next.name}`);
+  card = next;
+  $("online-card-intro").hidden = next.name !== "intro";
+  // The card stays in view once activated, to print or save it still.
+  $("online-card-view").hidden = next.name === "intro";
+  $("online-card-activate-form").hidden = next.name !== "card";
+  $("online-card-done").hidden = next.name !== "activated";
+  $(CARD_HEADINGS[next.name]).focus();
+}
+
+function showCardError(err) {
+  const box = $("online-card-error");
+  box.dataset.code = err.code;
+  box.textContent = err.message;
+  const hints = err.details && err.details.hints;
+  if (hints && hints.length) {
+    const list = document.createElement("ul");
+    for (const h of hints) {
+      const li = document.createElement("li");
+      li.textContent = h;
+      list.appendChild(li);
+    }
+    box.appendChild(list);
+  }
+  box.hidden = false;
+}
+
+function clearCardError() {
+  const box = $("online-card-error");
+  box.hidden = true;
+  box.textContent = "";
+  delete box.dataset.code;
+}
+
+function owner() {
+  const s = lastSession;
+  return s ? `User ${s.username} (${s.full_name}), account ${s.account}` : "";
+}
+
+// A real table: the column header is the index's units, the row header its tens.
+function showGrid(offer) {
+  const table = $("online-card-grid");
+  $("online-card-caption").textContent = `Online security code card ${offer.device_id}. The code for index 42 is in row 40, column 2.`;
+  $("online-card-owner").textContent = `Online security code card ${offer.device_id} · ${owner()}`;
+  const head = document.createElement("tr");
+  cell(head, "Index", "th").scope = "col";
+  for (let units = 0; units < 10; units += 1) cell(head, String(units), "th").scope = "col";
+  table.tHead.replaceChildren(head);
+  const body = table.tBodies[0];
+  body.replaceChildren();
+  for (let tens = 0; tens < 100; tens += 10) {
+    const row = document.createElement("tr");
+    cell(row, String(tens).padStart(2, "0"), "th").scope = "row";
+    for (let units = 0; units < 10; units += 1) {
+      const index = String(tens + units).padStart(2, "0");
+      cell(row, offer.grid[tens + units]).dataset.testid = `online-card-code-${index}`;
+    }
+    body.appendChild(row);
+  }
+}
+
+function showIndexes(offer) {
+  $("online-card-index-first").textContent = String(offer.indexes[0]);
+  $("online-card-index-second").textContent = String(offer.indexes[1]);
+}
+
+async function getCard() {
+  clearCardError();
+  try {
+    const offer = await portcullis.call("online_card_offer");
+    showGrid(offer);
+    showIndexes(offer);
+    $("online-card-response").value = "";
+    $("online-card-saved").textContent = "";
+    enterCard({ name: "card", offer });
+  } catch (err) {
+    showCardError(err);
+  }
+}
+
+// The PNG: the card drawn on a canvas, black on white, as it is printed.
+function drawCard(offer) {
+  const cellW = 72;
+  const cellH = 56;
+  const left = 40;
+  const top = 190;
+  const canvas = document.createElement("canvas");
+  canvas.width = left * 2 + cellW * 10;
+  canvas.height = top + cellH * 10 + 40;
+  const g = canvas.getContext("2d");
+  g.fillStyle = "#fff";
+  g.fillRect(0, 0, canvas.width, canvas.height);
+  g.fillStyle = "#000";
+  g.font = "bold 28px sans-serif";
+  g.fillText("Online Security Code Card", left, 60);
+  g.font = "18px sans-serif";
+  g.fillText(`Device: ${offer.device_id}`, left, 96);
+  g.fillText(owner(), left, 124);
+  g.font = "14px sans-serif";
+  g.fillText("At login, type the codes at the two index numbers shown, together, with no spaces.", left, 156);
+  g.strokeStyle = "#888";
+  for (let i = 0; i < 100; i += 1) {
+    const x = left + (i % 10) * cellW;
+    const y = top + Math.floor(i / 10) * cellH;
+    g.strokeRect(x, y, cellW, cellH);
+    g.fillStyle = "#555";
+    g.font = "12px sans-serif";
+    g.fillText(String(i).padStart(2, "0"), x + 6, y + 18);
+    g.fillStyle = "#000";
+    g.font = "bold 22px monospace";
+    g.fillText(offer.grid[i], x + 16, y + 44);
+  }
+  return canvas.toDataURL("image/png");
+}
+
+async function saveCard(format) {
+  clearCardError();
+  const args = { format };
+  if (format === "png") args.pngBase64 = drawCard(card.offer);
+  try {
+    const path = await portcullis.call("online_card_save", args);
+    const saved = $("online-card-saved");
+    saved.dataset.path = path;
+    saved.textContent = `Saved: ${path}`;
+  } catch (err) {
+    showCardError(err);
+  }
+}
+
+async function printCard() {
+  clearCardError();
+  await portcullis.call("online_card_print").catch(showCardError);
+}
+
+async function activateCard(event) {
+  event.preventDefault();
+  clearCardError();
+  const mine = card;
+  const input = $("online-card-response");
+  try {
+    const done = await portcullis.call("online_card_activate", { response: input.value.trim() });
+    const until = `${format.localTime(done.expires_at)} local time (${format.utc(done.expires_at, { seconds: false })})`;
+    $("online-card-activated").textContent = `Your online security code card ${done.device_id} is active until ${until}. Log out, then log in to the trading platform with it: the login shows two index numbers, and you type their codes together.`;
+    enterCard({ name: "activated", offer: mine.offer, done });
+  } catch (err) {
+    showCardError(err);
+    input.value = "";
+    input.focus();
+    // A wrong answer draws fresh indexes on the broker; the same card comes back with them.
+    if (err.code === "login_failed") {
+      const offer = await portcullis.call("online_card_offer").catch(() => null);
+      if (offer && card === mine) {
+        mine.offer = offer;
+        showIndexes(offer);
+      }
+    }
+  }
+}
+
 window.addEventListener("DOMContentLoaded", () => {
   $("logout-button").addEventListener("click", () => portcullis.call("logout"));
+  $("online-card-get").addEventListener("click", getCard);
+  $("online-card-print").addEventListener("click", printCard);
+  $("online-card-save-pdf").addEventListener("click", () => saveCard("pdf"));
+  $("online-card-save-png").addEventListener("click", () => saveCard("png"));
+  $("online-card-activate-form").addEventListener("submit", activateCard);
   for (const type of ["keydown", "pointerdown", "wheel"]) {
     document.addEventListener(type, active, { passive: true });
   }

@@ -5,6 +5,8 @@
 //!
 //! - `link`, `broker_process`: the line to the login server (bundled or external).
 //! - `login`, `session`: the login window's steps and the session the main window shows.
+//! - `account`: the main window's account home and Client Portal (devices, messages,
+//!   the online security code card).
 //! - `windows`: opening, placing and closing the four windows.
 //! - `card`, `phone`: the DSC+ and IB Key simulators' windows; `demo`: Reset demo.
 //! - `settings`, `keychain`, `notifications`: what the app keeps and shows.
@@ -12,6 +14,7 @@
 //! Each window may call only its own commands: `src-tauri/capabilities/` grants one
 //! permission set (`src-tauri/permissions/`) per window.
 
+mod account;
 mod broker_process;
 mod card;
 mod demo;
@@ -74,6 +77,12 @@ pub fn run() {
             session::current_session,
             session::session_keepalive,
             session::logout,
+            account::account_devices,
+            account::account_messages,
+            account::online_card_offer,
+            account::online_card_activate,
+            account::online_card_save,
+            account::online_card_print,
             // card window
             card::card_devices,
             card::card_load,

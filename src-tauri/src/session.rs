@@ -1,21 +1,29 @@
 //! The trading session the app holds: its token (kept here, never handed to a web
 //! view), the main window's commands, and how a session ends without the trader
 //! logging out (issue 6, item 5). The broker answers `session_expired` (with `reason`
-//! `idle` or `daily_end`) or `invalid_session` (a reset, a logout elsewhere); the main
-//! window then closes and the login window says why. This is the one place that says it.
+//! `idle`, `daily_end`, or `device_ended` when the temporary device it came through
+//! stopped, T4) or `invalid_session` (a reset, a logout elsewhere); the main window then
+//! closes and the login window says why. This is the one place that says it; the main
+//! window's other commands (`account`) send their errors through [`session_over`] too.
 
+use crate::account::PrintableCard;
 use crate::error::{self, AppError};
 use crate::link::Line;
 use crate::windows;
 use portcullis_api::{ErrorReason, SessionInfo};
+use portcullis_client::BrokerClient;
 use serde::Serialize;
+use std::future::Future;
 use std::sync::{Mutex, MutexGuard};
 use tauri::{AppHandle, Manager, State};
 
-/// The session's token, and why the last one ended by itself.
+/// The session's token, the online card it was offered, and why the last one ended by
+/// itself.
 #[derive(Default)]
 pub struct Session {
     token: Mutex<Option<String>>,
+    /// T3: the online card offered in this session, to save (`account`).
+    card: Mutex<Option<PrintableCard>>,
     /// Why the last session ended by itself, for the login window to say once.
     end: Mutex<Option<SessionEnd>>,
 }
@@ -28,20 +36,31 @@ impl Session {
     /// A login succeeded: this is its token.
     pub fn open(&self, token: String) {
         *lock(&self.token) = Some(token);
+        lock(&self.card).take();
     }
 
     pub fn is_open(&self) -> bool {
         lock(&self.token).is_some()
     }
 
-    fn token(&self) -> Result<String, AppError> {
+    pub(crate) fn token(&self) -> Result<String, AppError> {
         lock(&self.token)
             .clone()
             .ok_or_else(|| AppError::new("invalid_session", "You are not logged in."))
     }
 
     fn close(&self) -> Option<String> {
+        lock(&self.card).take();
         lock(&self.token).take()
+    }
+
+    /// T3: the online card this session was offered (the newest), kept to be saved.
+    pub(crate) fn keep_card(&self, card: PrintableCard) {
+        *lock(&self.card) = Some(card);
+    }
+
+    pub(crate) fn card(&self) -> Option<PrintableCard> {
+        lock(&self.card).clone()
     }
 }
 
@@ -66,6 +85,12 @@ impl SessionEnd {
                 message:
                     "You were logged out after a period without activity. Log in again to continue.",
             }),
+            // T4: the temporary passcode or online card stopped with the permanent device.
+            ("session_expired", Some(ErrorReason::DeviceEnded)) => Some(SessionEnd {
+                reason: "device_ended",
+                message: "Your temporary access has ended: your permanent security device was \
+                          reactivated, or a replacement was activated. Log in with that device.",
+            }),
             ("session_expired", _) | ("invalid_session", _) => Some(SessionEnd {
                 reason: "ended",
                 message: "Your session was ended by the login server. Log in again to continue.",
@@ -77,7 +102,7 @@ impl SessionEnd {
 
 /// If `err` means the session is over: forget it, close the main window, show the
 /// login window with the reason. Passes the error on either way.
-fn session_over(app: &AppHandle, err: AppError) -> AppError {
+pub(crate) fn session_over(app: &AppHandle, err: AppError) -> AppError {
     if let Some(end) = SessionEnd::from_error(&err) {
         tracing::info!(reason = end.reason, "session ended");
         let session = app.state::<Session>();
@@ -90,6 +115,24 @@ fn session_over(app: &AppHandle, err: AppError) -> AppError {
     err
 }
 
+/// Asks the broker with the session's token; an answer that means the session is over
+/// goes through [`session_over`]. Every main-window command that reads the account
+/// comes through here.
+pub(crate) async fn ask<T, F, Fut>(
+    app: &AppHandle,
+    line: &Line,
+    session: &Session,
+    call: F,
+) -> Result<T, AppError>
+where
+    F: FnOnce(BrokerClient, String) -> Fut,
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    let token = session.token()?;
+    let answer = call(line.client()?, token).await;
+    answer.map_err(|e| session_over(app, e))
+}
+
 /// The main window's check (not activity). A session the broker ended takes the
 /// trader back to the login window, which says why.
 #[tauri::command]
@@ -98,9 +141,10 @@ pub async fn current_session(
     line: State<'_, Line>,
     session: State<'_, Session>,
 ) -> Result<SessionInfo, AppError> {
-    let token = session.token()?;
-    let answer = line.client()?.session(&token).await;
-    answer.map_err(|e| session_over(&app, e))
+    ask(&app, &line, &session, |c, token| async move {
+        c.session(&token).await
+    })
+    .await
 }
 
 /// The trader is active (the main window throttles these).
@@ -110,9 +154,10 @@ pub async fn session_keepalive(
     line: State<'_, Line>,
     session: State<'_, Session>,
 ) -> Result<SessionInfo, AppError> {
-    let token = session.token()?;
-    let answer = line.client()?.keepalive(&token).await;
-    answer.map_err(|e| session_over(&app, e))
+    ask(&app, &line, &session, |c, token| async move {
+        c.keepalive(&token).await
+    })
+    .await
 }
 
 /// Why the last session ended by itself (once), for the login window.
@@ -163,6 +208,18 @@ mod tests {
         assert_eq!(daily.map(|e| e.reason), Some("daily_end"));
         let gone = SessionEnd::from_error(&AppError::new("invalid_session", "x"));
         assert_eq!(gone.map(|e| e.reason), Some("ended"));
+    }
+
+    #[test]
+    fn t4_a_session_through_a_voided_temporary_device_says_why_it_ended() {
+        let end = SessionEnd::from_error(&broker("session_expired", ErrorReason::DeviceEnded))
+            .expect("the session is over");
+        assert_eq!(end.reason, "device_ended");
+        assert!(
+            end.message.contains("reactivated") && end.message.contains("replacement"),
+            "T4: says what ended the temporary access: {}",
+            end.message
+        );
     }
 
     #[test]
