@@ -16,6 +16,7 @@ mod factor;
 mod login;
 mod phone;
 mod qa;
+mod reactivation;
 
 // The wire types the broker answers with are the api crate's.
 pub use portcullis_api::{

@@ -8,6 +8,7 @@
 mod cards;
 mod devices;
 mod hardening;
+mod reactivation;
 mod rules;
 mod temporary;
 mod util;
