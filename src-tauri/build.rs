@@ -21,6 +21,7 @@ const COMMANDS: &[&str] = &[
     "set_settings",
     "demo_reset",
     "open_card_window",
+    "open_codecard_window",
     "open_phone_window",
     "take_session_end",
     // main window
@@ -37,6 +38,9 @@ const COMMANDS: &[&str] = &[
     "card_devices",
     "card_load",
     "card_response",
+    // Security Code Card window
+    "codecard_devices",
+    "codecard_load",
     // phone window
     "phone_status",
     "phone_use_demo",

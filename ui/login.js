@@ -1,8 +1,11 @@
-// The login window: password step, then the device choice (D6) and the second factor —
-// a challenge to answer (C1, K3), a push to wait for (K2), or an SMS code (D3).
+// The login window: password step, to the trading workstation or the Client Portal
+// (T2), then the device choice (D6) and the second factor — a challenge to answer (C1,
+// K3), a push to wait for (K2), an SMS code (D3), a security code card's two index
+// numbers (D7, T3) or a temporary passcode (T1) — and the lost-device explanation.
 //
 // The screen is one explicit state machine (issue 7). `state` is always one of:
 //   { name: "password" }                              user name and password
+//   { name: "lost" }                                  what to do without the device
 //   { name: "choosing", ticket }                      D6: pick a device
 //   { name: "typing", ticket }                        C1, K3, D3: type a response
 //   { name: "waiting", ticket, resends }              K2: the phone has been asked
@@ -23,9 +26,10 @@ const SECOND_FACTOR_HINTS = [
   "Security card and device responses have no spaces between characters.",
 ];
 
-const PANELS = ["login-form", "device-choice", "push-wait", "second-factor"];
+const PANELS = ["login-form", "lost-device", "device-choice", "push-wait", "second-factor"];
 const PANEL_OF = {
   password: "login-form",
+  lost: "lost-device",
   choosing: "device-choice",
   typing: "second-factor",
   waiting: "push-wait",
@@ -71,6 +75,8 @@ function showError(testId, err) {
   if (err.code === "bad_character") {
     hintLine(box, "bad-character-hint", "Letters and digits only, no spaces.");
   }
+  // T2: past day 2 a temporary passcode opens the Client Portal only; one click there.
+  if (testId === "login-error") $("switch-to-portal-row").hidden = err.code !== "use_client_portal";
   const until = err.code === "locked" && err.details && err.details.locked_until;
   const local = until && format.localTime(until);
   if (local) hintLine(box, "lock-local-time", `That is ${local} your local time.`);
@@ -86,6 +92,7 @@ function hintLine(box, testId, text) {
 }
 
 function clearError(testId) {
+  if (testId === "login-error") $("switch-to-portal-row").hidden = true;
   const box = $(testId);
   box.hidden = true;
   box.textContent = "";
@@ -179,27 +186,58 @@ function toChoosing(step) {
   select.focus();
 }
 
-// C1, K3, D3: something to type.
+// What each typed second factor shows: its heading, the blocks and steps that explain
+// it, the field's label, what it accepts, and what the time limit is about.
+const TYPED = {
+  challenge: {
+    heading: "Answer the challenge", show: ["challenge-block"], label: "Response",
+    maxLength: 8, inputMode: "numeric", describedBy: "challenge-code challenge-limit", what: "The challenge",
+  },
+  sms: {
+    heading: "Enter the code from your text message", show: ["sms-sent-text"], label: "Code",
+    maxLength: 8, inputMode: "numeric", describedBy: "sms-sent-text challenge-limit", what: "The code",
+  },
+  // D7, T3
+  index_card: {
+    heading: "Enter the codes from your security code card", show: ["index-block", "steps-index-card"],
+    label: "Codes (both together, no spaces)", maxLength: 6, inputMode: "numeric",
+    describedBy: "index-block challenge-limit", what: "The request",
+  },
+  // T1: upper case, case-sensitive (L6).
+  temporary_passcode: {
+    heading: "Enter your temporary passcode", show: ["passcode-hint"], label: "Temporary passcode",
+    maxLength: 16, inputMode: "text", describedBy: "passcode-hint challenge-limit", what: "The request",
+  },
+};
+const TYPED_BLOCKS = ["challenge-block", "sms-sent-text", "index-block", "steps-index-card", "passcode-hint", "steps-card", "steps-phone"];
+
+// C1, K3, D3, D7, T1: something to type.
 function toTyping(step) {
   enter({ name: "typing", ticket: step.ticket });
-  const sms = step.method === "sms";
-  const phone = step.device_kind === "ib_key";
-  $("second-factor-heading").textContent = sms ? "Enter the code from your text message" : "Answer the challenge";
-  $("challenge-block").hidden = sms;
-  $("sms-sent-text").hidden = !sms;
-  $("sms-sent-text").textContent = sms ? `A code was sent by text message to ${step.masked_number}.` : "";
-  $("steps-card").hidden = sms || phone;
-  $("steps-phone").hidden = sms || !phone;
-  $("response-label").textContent = sms ? "Code" : "Response";
-  $("challenge-code").textContent = sms ? "" : step.challenge;
+  const typed = TYPED[step.method] || TYPED.challenge;
+  const shown = [...typed.show];
+  // A challenge is answered on a card (DSC+, the legacy tokens) or on the phone (K3).
+  if (step.method === "challenge") shown.push(step.device_kind === "ib_key" ? "steps-phone" : "steps-card");
+  for (const id of TYPED_BLOCKS) $(id).hidden = !shown.includes(id);
+  $("second-factor-heading").textContent = typed.heading;
+  $("response-label").textContent = typed.label;
+  $("challenge-code").textContent = step.method === "challenge" ? step.challenge : "";
+  $("sms-sent-text").textContent = step.method === "sms" ? `A code was sent by text message to ${step.masked_number}.` : "";
+  const [first, second] = step.method === "index_card" ? step.indexes : ["", ""];
+  $("index-first").textContent = first === "" ? "" : String(first);
+  $("index-second").textContent = second === "" ? "" : String(second);
   $("challenge-device").textContent = `Device: ${format.device(step.device_kind, step.device_id)}`;
-  const what = sms ? "The code" : "The challenge";
-  $("challenge-limit").textContent = `${what} is valid for ${format.duration(step.expires_in_seconds)}. `
+  $("challenge-limit").textContent = `${typed.what} is valid for ${format.duration(step.expires_in_seconds)}. `
     + "If it runs out, cancel and log in again for a new one.";
+  const input = $("response-input");
+  input.maxLength = typed.maxLength;
+  input.inputMode = typed.inputMode;
+  input.setAttribute("autocapitalize", step.method === "temporary_passcode" ? "characters" : "off");
+  input.setAttribute("aria-describedby", typed.describedBy);
   clearError("second-factor-error");
-  $("response-input").value = "";
-  $("response-input").focus();
-  startTimer("challenge-expiry", step.expires_in_seconds, "Expires in", what);
+  input.value = "";
+  input.focus();
+  startTimer("challenge-expiry", step.expires_in_seconds, "Expires in", typed.what);
 }
 
 // K2: wait for the phone; the login proceeds by itself.
@@ -309,6 +347,36 @@ function fallBack() {
   return ask("push_fallback");
 }
 
+// ---- Trading or Client Portal (T2), and the lost device ------------------------------
+
+function channel() {
+  return $("channel-portal").checked ? "portal" : "trading";
+}
+
+function showChannel() {
+  $("login-heading").textContent = channel() === "portal" ? "Log in to the Client Portal" : "Log in";
+}
+
+// T2: a trading login refused past day 2 of a temporary passcode; the user name stays.
+function switchToPortal() {
+  $("channel-portal").checked = true;
+  showChannel();
+  clearError("login-error");
+  toPassword();
+}
+
+// Cases 4–10 of the troubleshooting article.
+function toLost() {
+  enter({ name: "lost" });
+  $("lost-heading").focus();
+}
+
+function lostToPortal() {
+  $("channel-portal").checked = true;
+  showChannel();
+  toPassword();
+}
+
 // ---- What the trader does ------------------------------------------------------------
 
 async function submitPassword(event) {
@@ -326,7 +394,7 @@ async function submitPassword(event) {
     const remember = $("remember-username").checked;
     portcullis.call("remember_username", { username: remember ? username : null }).catch(() => {});
     enter({ name: "password" });
-    fromStep(await portcullis.call("login", { username, password }));
+    fromStep(await portcullis.call("login", { username, password, channel: channel() }));
   } catch (err) {
     showError("login-error", err);
     $("password").value = "";
@@ -455,6 +523,9 @@ function setUpMenuItems() {
   $("menu-open-card").addEventListener("click", () => {
     portcullis.call("open_card_window").catch((err) => showError("login-error", err));
   });
+  $("menu-open-codecard").addEventListener("click", () => {
+    portcullis.call("open_codecard_window").catch((err) => showError("login-error", err));
+  });
   $("menu-open-phone").addEventListener("click", () => {
     portcullis.call("open_phone_window").catch((err) => showError("login-error", err));
   });
@@ -501,6 +572,11 @@ window.addEventListener("DOMContentLoaded", async () => {
     sendAgain();
   });
   $("push-fallback-link").addEventListener("click", fallBack);
+  for (const id of ["channel-trading", "channel-portal"]) $(id).addEventListener("change", showChannel);
+  $("switch-to-portal").addEventListener("click", switchToPortal);
+  $("lost-device-link").addEventListener("click", toLost);
+  $("lost-to-portal").addEventListener("click", lostToPortal);
+  $("lost-back").addEventListener("click", toPassword);
   $("broker-retry").addEventListener("click", () => portcullis.call("broker_retry"));
   $("push-retry").addEventListener("click", async () => {
     await portcullis.call("broker_retry").catch(() => {});
@@ -511,6 +587,7 @@ window.addEventListener("DOMContentLoaded", async () => {
   document.addEventListener("keydown", (e) => {
     if (e.key !== "Escape") return;
     if (HAS_TICKET.includes(state.name)) cancelLogin();
+    else if (state.name === "lost") toPassword();
     else clearError("login-error");
   });
 

@@ -87,6 +87,36 @@ pub enum OnlineCardActivated {
     },
 }
 
+/// `POST /v1/portal/reactivate`: case 10, the permanent device to reactivate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReactivateRequest {
+    pub device_id: String,
+}
+
+/// What the device must answer to prove it is in the user's hands: a challenge (the
+/// DSC+ and the legacy tokens) or two index numbers (a Security Code Card).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReactivationAsk {
+    pub device_id: String,
+    pub device_kind: DeviceKind,
+    #[serde(flatten)]
+    pub method: crate::login::Method,
+    pub expires_at: String,
+    pub expires_in_seconds: i64,
+}
+
+/// `POST /v1/portal/reactivate/confirm`: the device's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReactivateConfirmRequest {
+    /// The challenge's response, or the two codes typed together (no spaces).
+    pub response: String,
+}
+
 /// What a message in the user's list is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -15,7 +15,8 @@ pub mod qa;
 
 pub use access::{
     LimitRow, MessageKind, MessageList, OnlineCardActivateRequest, OnlineCardActivated,
-    OnlineCardOffer, SessionRestriction, TemporaryPasscodeIssued, UserMessage, WithdrawalLimits,
+    OnlineCardOffer, ReactivateConfirmRequest, ReactivateRequest, ReactivationAsk,
+    SessionRestriction, TemporaryPasscodeIssued, UserMessage, WithdrawalLimits,
 };
 pub use device::{Channel, DeviceKind, DeviceStatus, Protection, SecondFactorMethod};
 pub use error::{ErrorBody, ErrorCode, ErrorReason};

@@ -23,7 +23,8 @@ pub async fn open_card_window(app: AppHandle) -> Result<(), AppError> {
     windows::open_card(&app)
 }
 
-/// The scenario's DSC+ cards (demo/QA).
+/// The scenario's challenge cards (demo/QA): DSC+, and the legacy DSC, Platinum and
+/// Gold tokens, which answer a challenge the same way (D1).
 #[tauri::command]
 pub async fn card_devices(line: State<'_, Line>) -> Result<Vec<DeviceInfo>, AppError> {
     let devices = line.client()?.devices().await.map_err(|e| {
@@ -31,7 +32,12 @@ pub async fn card_devices(line: State<'_, Line>) -> Result<Vec<DeviceInfo>, AppE
     })?;
     Ok(devices
         .into_iter()
-        .filter(|d| d.kind == DeviceKind::DscPlus)
+        .filter(|d| {
+            matches!(
+                d.kind,
+                DeviceKind::DscPlus | DeviceKind::Dsc | DeviceKind::Platinum | DeviceKind::Gold
+            )
+        })
         .collect())
 }
 

@@ -1,5 +1,6 @@
 //! What Portcullis keeps in the desktop keyring (Secret Service on Linux): the
-//! remembered username, each card simulator's key, and the phone simulator's identity.
+//! remembered username, each card simulator's key, each Security Code Card's grid, and
+//! the phone simulator's identity.
 //! Nothing else is stored.
 
 use crate::error::{self, AppError};
@@ -44,6 +45,19 @@ pub fn card_key(device_id: &str) -> Result<Option<String>, AppError> {
 pub fn store_card_key(device_id: &str, key_hex: &str) -> Result<(), AppError> {
     entry(CARD_SERVICE, device_id)?
         .set_password(key_hex)
+        .map_err(error::keyring)
+}
+
+const CODE_CARD_SERVICE: &str = "portcullis.codecard";
+
+/// D7: a Security Code Card's grid, its 100 codes as one string of digits.
+pub fn code_card(device_id: &str) -> Result<Option<String>, AppError> {
+    read(CODE_CARD_SERVICE, device_id)
+}
+
+pub fn store_code_card(device_id: &str, codes: &str) -> Result<(), AppError> {
+    entry(CODE_CARD_SERVICE, device_id)?
+        .set_password(codes)
         .map_err(error::keyring)
 }
 

@@ -8,7 +8,8 @@
 //! - `account`: the main window's account home and Client Portal (devices, messages,
 //!   the online security code card).
 //! - `windows`: opening, placing and closing the four windows.
-//! - `card`, `phone`: the DSC+ and IB Key simulators' windows; `demo`: Reset demo.
+//! - `card`, `codecard`, `phone`: the DSC+, Security Code Card and IB Key simulators'
+//!   windows; `demo`: Reset demo.
 //! - `settings`, `keychain`, `notifications`: what the app keeps and shows.
 //!
 //! Each window may call only its own commands: `src-tauri/capabilities/` grants one
@@ -17,6 +18,7 @@
 mod account;
 mod broker_process;
 mod card;
+mod codecard;
 mod demo;
 mod error;
 mod keychain;
@@ -71,6 +73,7 @@ pub fn run() {
             settings::set_settings,
             demo::demo_reset,
             card::open_card_window,
+            codecard::open_codecard_window,
             phone::commands::open_phone_window,
             session::take_session_end,
             // main window
@@ -87,6 +90,9 @@ pub fn run() {
             card::card_devices,
             card::card_load,
             card::card_response,
+            // Security Code Card window
+            codecard::codecard_devices,
+            codecard::codecard_load,
             // phone window
             phone::commands::phone_status,
             phone::commands::phone_use_demo,

@@ -8,7 +8,9 @@ use crate::keychain;
 use crate::link::Line;
 use crate::session::Session;
 use crate::windows;
-use portcullis_api::{Channel, DeviceChoice, LoginStep, NewSession, PushWait, SecondFactor, SessionInfo};
+use portcullis_api::{
+    Channel, DeviceChoice, LoginStep, NewSession, PushWait, SecondFactor, SessionInfo,
+};
 use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
 
@@ -56,7 +58,9 @@ pub async fn login(
     let channel = channel.unwrap_or_default();
     step(
         &app,
-        line.client()?.login_on(channel, &username, &password).await?,
+        line.client()?
+            .login_on(channel, &username, &password)
+            .await?,
     )
 }
 

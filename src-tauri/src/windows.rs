@@ -1,6 +1,7 @@
 //! The app's windows: `login` (from `tauri.conf.json`), `main` (opened on a successful
-//! login, showing the real session), `card` (the DSC+ simulator) and `phone` (the IB
-//! Key simulator), both from the Demo menu. Each may call only its own commands
+//! login, showing the real session), `card` (the DSC+ simulator), `codecard` (the
+//! Security Code Card simulator) and `phone` (the IB Key simulator), from the Devices
+//! menu. Each may call only its own commands
 //! (`src-tauri/capabilities/`). Closing the login or main window ends the app; the
 //! simulators are accessories.
 
@@ -67,6 +68,26 @@ pub fn open_card(app: &AppHandle) -> Result<(), AppError> {
         .title("DSC+ card simulator")
         .inner_size(320.0, 540.0)
         .resizable(false)
+        .build()
+        .map_err(error::window)?;
+    Ok(())
+}
+
+/// The Security Code Card simulator, beside the login window like the DSC+ card.
+pub fn open_codecard(app: &AppHandle) -> Result<(), AppError> {
+    if let Some(card) = app.get_webview_window("codecard") {
+        let _ = card.show();
+        let _ = card.set_focus();
+        return Ok(());
+    }
+    let mut builder =
+        WebviewWindowBuilder::new(app, "codecard", WebviewUrl::App("codecard.html".into()));
+    if let Some((x, y, width)) = login_frame(app) {
+        builder = builder.position(x + width + 16.0, y + 40.0);
+    }
+    builder
+        .title("Security Code Card simulator")
+        .inner_size(440.0, 560.0)
         .build()
         .map_err(error::window)?;
     Ok(())

@@ -8,10 +8,11 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Each window and the page it shows.
-const WINDOWS: [(&str, &str); 4] = [
+const WINDOWS: [(&str, &str); 5] = [
     ("login", "index.html"),
     ("main", "main.html"),
     ("card", "card.html"),
+    ("codecard", "codecard.html"),
     ("phone", "phone.html"),
 ];
 

@@ -91,6 +91,43 @@ pub(super) fn permanent_serves_again(
     store::set_passcode_spent(tx, username, false)
 }
 
+/// The transition that makes `d` serve again: a shipped replacement activates, a kept
+/// device is reactivated (case 10); the rules refuse any other change.
+pub(super) fn reactivation(d: &DeviceRow) -> BrokerResult<(DeviceStatus, &'static str)> {
+    let (transition, event) = match d.status {
+        DeviceStatus::Shipped => (Transition::Activate, "device_activated"),
+        DeviceStatus::Ordered
+        | DeviceStatus::Active
+        | DeviceStatus::Inactive
+        | DeviceStatus::Lost
+        | DeviceStatus::Returned
+        | DeviceStatus::Removed => (Transition::Reactivate, "device_reactivated"),
+    };
+    let to = device::transition(d.kind, d.status, transition).map_err(illegal)?;
+    Ok((to, event))
+}
+
+/// Case 10, T4: `d` serves again, by `by` (an operator, or the user on the portal);
+/// temporary access ends at once. Answers the device as it is now.
+pub(super) fn serve_again(
+    tx: &Transaction<'_>,
+    d: DeviceRow,
+    now: Timestamp,
+    by: &str,
+) -> BrokerResult<DeviceRow> {
+    let (to, event) = reactivation(&d)?;
+    store::set_status(tx, &d.id, to)?;
+    store::audit(
+        tx,
+        now,
+        Some(&d.owner),
+        event,
+        &format!("device {} by {by}", d.id),
+    )?;
+    permanent_serves_again(tx, &d.owner, &d.id, now)?;
+    Ok(store::find_device(tx, &d.id)?.unwrap_or(d))
+}
+
 /// Deactivates each of `username`'s devices that `which` picks and the lifecycle lets
 /// go inactive, auditing `event` with `why`; answers the ids it set aside.
 fn set_aside(
@@ -266,27 +303,7 @@ impl Broker {
             };
             settle(tx, &d.owner, now)?;
             let d = store::find_device(tx, device_id)?.unwrap_or(d);
-            let (transition, event) = match d.status {
-                DeviceStatus::Shipped => (Transition::Activate, "device_activated"),
-                DeviceStatus::Ordered
-                | DeviceStatus::Active
-                | DeviceStatus::Inactive
-                | DeviceStatus::Lost
-                | DeviceStatus::Returned
-                | DeviceStatus::Removed => (Transition::Reactivate, "device_reactivated"),
-            };
-            let to = device::transition(d.kind, d.status, transition).map_err(illegal)?;
-            store::set_status(tx, &d.id, to)?;
-            store::audit(
-                tx,
-                now,
-                Some(&d.owner),
-                event,
-                &format!("device {} by {operator}", d.id),
-            )?;
-            permanent_serves_again(tx, &d.owner, &d.id, now)?;
-            let d = store::find_device(tx, device_id)?.unwrap_or(d);
-            Ok(device_info(d))
+            Ok(device_info(serve_again(tx, d, now, operator)?))
         })
     }
 

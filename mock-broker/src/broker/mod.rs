@@ -16,6 +16,7 @@ mod factor;
 mod login;
 mod phone;
 mod qa;
+mod reactivation;
 
 // The wire types the broker answers with are the api crate's.
 pub use portcullis_api::{
@@ -526,8 +527,8 @@ fn open_session(
     };
     store::insert_session(tx, &token_hash(&token), &row)?;
     let via = device.map_or_else(
-        || "password only".to_owned(),
-        |d| format!("device {}", d.id),
+        || format!("password only, {}", channel.as_str()),
+        |d| format!("device {}, {}", d.id, channel.as_str()),
     );
     store::audit(tx, now, Some(&user.username), "login_success", &via)?;
     let access = (

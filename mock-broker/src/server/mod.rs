@@ -116,6 +116,8 @@ fn routes(qa: bool) -> OpenApiRouter<AppState> {
         .routes(routes!(portal::online_card_activate))
         .routes(routes!(portal::messages))
         .routes(routes!(portal::devices))
+        .routes(routes!(portal::reactivate))
+        .routes(routes!(portal::reactivate_confirm))
         .routes(routes!(phone::activation_start))
         .routes(routes!(phone::activation_verify))
         .routes(routes!(phone::activation_finish))

@@ -141,6 +141,8 @@ mod tests {
         ("post", "/v1/portal/online-card"),
         ("post", "/v1/portal/online-card/activate"),
         ("get", "/v1/messages"),
+        ("post", "/v1/portal/reactivate"),
+        ("post", "/v1/portal/reactivate/confirm"),
     ];
 
     const QA_ROUTES: &[(&str, &str)] = &[

@@ -159,6 +159,16 @@ CREATE TABLE card_offers (
     issued_at INTEGER NOT NULL
 );
 "#,
+    r#"
+-- Issue 8, case 10: a device being reactivated on the portal and what it was asked (a
+-- challenge, or two index numbers), answered once within 5 minutes.
+CREATE TABLE reactivations (
+    username TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL,
+    asked TEXT NOT NULL,
+    issued_at INTEGER NOT NULL
+);
+"#,
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -312,7 +322,7 @@ pub fn clear_all(tx: &Transaction<'_>) -> StoreResult<()> {
     tx.execute_batch(
         "DELETE FROM pending_logins; DELETE FROM sessions; DELETE FROM lockouts;
          DELETE FROM pushes; DELETE FROM sms_outbox; DELETE FROM activations;
-         DELETE FROM faults; DELETE FROM phone_access; DELETE FROM card_offers; DELETE FROM phones;
+         DELETE FROM faults; DELETE FROM phone_access; DELETE FROM card_offers; DELETE FROM reactivations; DELETE FROM phones;
          DELETE FROM devices; DELETE FROM users; DELETE FROM entities; DELETE FROM audit;",
     )?;
     Ok(())
@@ -622,6 +632,46 @@ pub fn card_offer(tx: &Transaction<'_>, username: &str) -> StoreResult<Option<Ca
 pub fn delete_card_offer(tx: &Transaction<'_>, username: &str) -> StoreResult<()> {
     tx.execute("DELETE FROM card_offers WHERE username = ?1", [username])?;
     Ok(())
+}
+
+/// Case 10: a device being reactivated on the portal; `asked` is the challenge, or the
+/// two index numbers as stored by `rules::card`.
+pub struct Reactivation {
+    pub device_id: String,
+    pub asked: String,
+    pub issued_at: Timestamp,
+}
+
+pub fn put_reactivation(tx: &Transaction<'_>, username: &str, r: &Reactivation) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO reactivations (username, device_id, asked, issued_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(username) DO UPDATE SET device_id = excluded.device_id,
+             asked = excluded.asked, issued_at = excluded.issued_at",
+        params![username, r.device_id, r.asked, r.issued_at.0],
+    )?;
+    Ok(())
+}
+
+/// The user's reactivation under way, taken out of the store: it answers once.
+pub fn take_reactivation(
+    tx: &Transaction<'_>,
+    username: &str,
+) -> StoreResult<Option<Reactivation>> {
+    let found = tx
+        .query_row(
+            "SELECT device_id, asked, issued_at FROM reactivations WHERE username = ?1",
+            [username],
+            |r| {
+                Ok(Reactivation {
+                    device_id: r.get(0)?,
+                    asked: r.get(1)?,
+                    issued_at: Timestamp(r.get(2)?),
+                })
+            },
+        )
+        .optional()?;
+    tx.execute("DELETE FROM reactivations WHERE username = ?1", [username])?;
+    Ok(found)
 }
 
 pub fn all_usernames(tx: &Transaction<'_>) -> StoreResult<Vec<String>> {

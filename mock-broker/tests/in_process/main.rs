@@ -9,6 +9,7 @@ mod account;
 mod cards;
 mod devices;
 mod hardening;
+mod reactivation;
 mod rules;
 mod temporary;
 mod util;

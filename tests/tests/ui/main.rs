@@ -16,6 +16,7 @@ mod hardening_contract;
 mod ibkey;
 mod keyboard;
 mod login;
+mod lost_device;
 
 const DEADLINE: std::time::Duration = portcullis_tests::desktop::DEADLINE;
 

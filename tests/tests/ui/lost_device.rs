@@ -1,0 +1,283 @@
+//! Issue 8, the login window without the usual device: a Security Code Card's two index
+//! numbers read off the screen and answered from the card simulator (D7), a temporary
+//! passcode on day 1 and day 3 (T1, T2, L6), the Client Portal switch, and the
+//! lost-device explanation (the troubleshooting article's cases 4–10).
+
+use super::{app_for, one_at_a_time};
+use portcullis_tests::desktop::{keyring_lookup, Desktop};
+use portcullis_tests::Broker;
+
+const GWEN_CARD: &str = "SCC-20480001";
+
+async fn password_step(app: &Desktop, username: &str) {
+    app.wait_attr("broker-status", "data-state", "ready").await;
+    app.type_into("username", username).await;
+    app.type_into("password", "Trade2026").await;
+    app.click("login-button").await;
+}
+
+/// A number 0–99 shown large on the login window.
+async fn index_shown(app: &Desktop, id: &str) -> u8 {
+    let text = app
+        .wait_text(id, "show an index number 0-99", |t| {
+            t.parse::<u8>().is_ok_and(|n| n < 100)
+        })
+        .await;
+    text.parse().expect("an index number")
+}
+
+/// Opens the Security Code Card simulator on `device` and reads the codes at `indexes`.
+async fn codes_from_card(app: &Desktop, device: &str, indexes: [u8; 2]) -> String {
+    app.click("menu-devices").await;
+    app.click("menu-open-codecard").await;
+    app.switch_to_page("codecard.html").await;
+    app.wait_for("codecard-select", None, "list the cards", |text, _| {
+        text.contains(device)
+    })
+    .await;
+    app.find("codecard-select")
+        .await
+        .select_by_value(device)
+        .await
+        .expect("choose the card");
+    app.wait_text("codecard-caption", "show the chosen card", |t| {
+        t.ends_with(device)
+    })
+    .await;
+    app.wait_attr("codecard-card", "data-ready", "true").await;
+    app.assert_accessible("code card: the grid").await;
+    let mut answer = String::new();
+    for i in indexes {
+        answer += &app
+            .wait_text(&format!("codecard-code-{i:02}"), "show a code", |t| {
+                t.len() == 3 && t.bytes().all(|b| b.is_ascii_digit())
+            })
+            .await;
+    }
+    app.switch_to_login().await;
+    answer
+}
+
+async fn wait_logged_in_as(app: &Desktop, username: &str) -> String {
+    app.switch_to_page("main.html").await;
+    app.wait_text("session-username", "show the user", |t| t == username)
+        .await;
+    app.wait_text("session-device", "name the device used", |t| t != "…")
+        .await
+}
+
+#[tokio::test]
+async fn d7_a_card_login_reads_the_indexes_off_the_screen_and_the_codes_off_the_card() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+
+    password_step(&app, "gwen").await;
+    let first = index_shown(&app, "index-first").await;
+    let second = index_shown(&app, "index-second").await;
+    assert_ne!(first, second, "D7: two distinct index numbers");
+    app.wait_text("second-factor-heading", "ask for the card's codes", |t| {
+        t.contains("security code card")
+    })
+    .await;
+    app.assert_accessible("login: Security Code Card indexes")
+        .await;
+
+    let answer = codes_from_card(&app, GWEN_CARD, [first, second]).await;
+    assert!(
+        keyring_lookup("portcullis.codecard", GWEN_CARD).is_some_and(|g| g.len() == 300),
+        "the simulator keeps the card's grid in the desktop keyring"
+    );
+    app.type_into("response-input", &answer).await;
+    app.click("response-ok").await;
+
+    let device = wait_logged_in_as(&app, "gwen").await;
+    assert!(
+        device.contains("Security Code Card") && device.contains(GWEN_CARD),
+        "{device}"
+    );
+    app.assert_accessible("main: logged in with a card").await;
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn d7_l6_l4_codes_typed_with_a_space_are_login_failed_and_count() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+
+    password_step(&app, "gwen").await;
+    let first = index_shown(&app, "index-first").await;
+    let second = index_shown(&app, "index-second").await;
+    let answer = codes_from_card(&app, GWEN_CARD, [first, second]).await;
+    app.type_into(
+        "response-input",
+        &format!("{} {}", &answer[..3], &answer[3..5]),
+    )
+    .await;
+    app.click("response-ok").await;
+    app.wait_attr("login-error", "data-code", "login_failed")
+        .await;
+    let text = app
+        .wait_text("login-error", "say Login failed with hints", |t| {
+            t.starts_with("Login failed")
+        })
+        .await;
+    assert!(text.contains("no spaces"), "L6 hint: {text}");
+    assert_eq!(
+        broker.lockout_info("gwen").await.failures_in_window,
+        1,
+        "L4: a wrong card answer counts"
+    );
+    app.assert_accessible("login: card answer refused").await;
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn t2_a_temporary_passcode_on_day_1_opens_the_trading_workstation() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+
+    password_step(&app, "iris").await;
+    app.wait_text("second-factor-heading", "ask for the passcode", |t| {
+        t == "Enter your temporary passcode"
+    })
+    .await;
+    let hint = app
+        .wait_text("passcode-hint", "say upper case", |t| {
+            t.contains("upper case")
+        })
+        .await;
+    assert!(hint.contains("case-sensitive"), "{hint}");
+    app.assert_accessible("login: temporary passcode").await;
+
+    // L6: the passcode is case-sensitive; lower case is a failed login with the hint.
+    app.type_into("response-input", "irisday1").await;
+    app.click("response-ok").await;
+    let text = app
+        .wait_text("login-error", "say Login failed", |t| {
+            t.starts_with("Login failed")
+        })
+        .await;
+    assert!(text.contains("upper case"), "L6 hint: {text}");
+
+    app.type_into("password", "Trade2026").await;
+    app.click("login-button").await;
+    app.wait_text("second-factor-heading", "ask for the passcode again", |t| {
+        t == "Enter your temporary passcode"
+    })
+    .await;
+    app.type_into("response-input", "IRISDAY1").await;
+    app.click("response-ok").await;
+    let device = wait_logged_in_as(&app, "iris").await;
+    assert!(device.contains("Temporary passcode"), "{device}");
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn t2_on_day_3_trading_is_refused_with_the_portal_message_and_the_portal_takes_the_passcode()
+{
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+
+    password_step(&app, "jonas").await;
+    app.wait_attr("login-error", "data-code", "use_client_portal")
+        .await;
+    let text = app
+        .wait_text("login-error", "say to use the Client Portal", |t| {
+            t.contains("Client Portal")
+        })
+        .await;
+    assert!(!text.is_empty());
+    app.assert_accessible("login: use the Client Portal").await;
+
+    app.click("switch-to-portal").await;
+    assert!(
+        app.find("channel-portal")
+            .await
+            .is_selected()
+            .await
+            .expect("read the switch"),
+        "the switch moved to the Client Portal"
+    );
+    app.wait_text("login-heading", "say Client Portal", |t| {
+        t == "Log in to the Client Portal"
+    })
+    .await;
+    let kept = app
+        .find("username")
+        .await
+        .prop("value")
+        .await
+        .expect("read the user name");
+    assert_eq!(kept.as_deref(), Some("jonas"), "the user name stays");
+    app.type_into("password", "Trade2026").await;
+    app.click("login-button").await;
+    app.wait_text("second-factor-heading", "ask for the passcode", |t| {
+        t == "Enter your temporary passcode"
+    })
+    .await;
+    app.type_into("response-input", "JONASDAY3").await;
+    app.click("response-ok").await;
+    wait_logged_in_as(&app, "jonas").await;
+
+    let portal_logins: Vec<_> = broker
+        .audit_events()
+        .await
+        .into_iter()
+        .filter(|e| {
+            e.username.as_deref() == Some("jonas")
+                && e.event == "login_success"
+                && e.detail.ends_with(", portal")
+        })
+        .collect();
+    assert!(
+        !portal_logins.is_empty(),
+        "T2: the session was opened on the Client Portal"
+    );
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn lost_device_path_explains_the_timeline_and_leads_to_the_portal() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+    app.wait_attr("broker-status", "data-state", "ready").await;
+
+    app.click("lost-device-link").await;
+    let steps = app
+        .wait_text("lost-steps", "explain what to do", |t| !t.is_empty())
+        .await;
+    for words in [
+        "Call Client Services",
+        "temporary passcode",
+        "2 days",
+        "10 more days",
+        "online security code card",
+        "21 days",
+        "reactivate",
+    ] {
+        assert!(
+            steps.contains(words),
+            "the explanation says {words:?}: {steps}"
+        );
+    }
+    assert_eq!(
+        portcullis_tests::desktop::focused_testid(&app)
+            .await
+            .as_deref(),
+        Some("lost-heading"),
+        "focus moves to the new step"
+    );
+    app.assert_accessible("login: lost device").await;
+
+    app.click("lost-to-portal").await;
+    app.wait_text("login-heading", "say Client Portal", |t| {
+        t == "Log in to the Client Portal"
+    })
+    .await;
+    app.quit().await;
+}

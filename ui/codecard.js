@@ -1,0 +1,90 @@
+// The Security Code Card simulator (D7): the printed grid of 100 three-digit codes.
+// Index NN is row N·10 (its first digit), column N (its second): the cell testid is
+// `codecard-code-NN`. The grid is fetched once and kept in the OS keyring (Rust side).
+"use strict";
+
+const $ = portcullis.byTestId;
+
+function showError(err) {
+  const box = $("codecard-error");
+  if (!err) {
+    box.hidden = true;
+    box.textContent = "";
+    delete box.dataset.code;
+    return;
+  }
+  box.dataset.code = err.code;
+  box.textContent = err.message;
+  box.hidden = false;
+}
+
+function two(n) {
+  return String(n).padStart(2, "0");
+}
+
+// A header row 0–9, then ten rows headed 00, 10, … 90: each cell its index's code.
+function drawGrid(card) {
+  const head = $("codecard-grid").tHead.rows[0];
+  while (head.cells.length > 1) head.deleteCell(1);
+  for (let col = 0; col < 10; col++) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = String(col);
+    head.appendChild(th);
+  }
+  const body = $("codecard-grid").tBodies[0];
+  body.textContent = "";
+  for (let row = 0; row < 10; row++) {
+    const tr = body.insertRow();
+    const th = document.createElement("th");
+    th.scope = "row";
+    th.textContent = two(row * 10);
+    tr.appendChild(th);
+    for (let col = 0; col < 10; col++) {
+      const index = row * 10 + col;
+      const td = tr.insertCell();
+      td.dataset.testid = `codecard-code-${two(index)}`;
+      td.textContent = card.codes[index];
+    }
+  }
+  $("codecard-caption").textContent = `Security Code Card ${card.device_id}`;
+}
+
+async function chooseCard(deviceId) {
+  const holder = $("codecard-card");
+  holder.dataset.ready = "false";
+  showError(null);
+  try {
+    drawGrid(await portcullis.call("codecard_load", { deviceId }));
+    holder.dataset.ready = "true";
+  } catch (err) {
+    showError(err);
+  }
+}
+
+async function loadCards() {
+  const select = $("codecard-select");
+  try {
+    const devices = await portcullis.call("codecard_devices");
+    select.textContent = "";
+    for (const d of devices) {
+      const option = document.createElement("option");
+      option.value = d.id;
+      option.textContent = `${d.id} — ${d.owner}${d.status === "active" ? "" : ` (${d.status})`}`;
+      select.appendChild(option);
+    }
+    if (devices.length) await chooseCard(devices[0].id);
+  } catch (err) {
+    if (err.code === "broker_starting") {
+      setTimeout(loadCards, 300);
+      return;
+    }
+    showError(err);
+  }
+}
+
+window.addEventListener("DOMContentLoaded", () => {
+  $("codecard-select").addEventListener("change", (e) => chooseCard(e.target.value));
+  $("codecard-select").focus();
+  loadCards();
+});
