@@ -62,7 +62,8 @@ function showProblem(err) {
 let modeShown = false;
 
 // The Client Portal says so; a temporary passcode on it gets the online card (T3); a
-// passcode past its second day gets only that (T2: the account sections are hidden).
+// passcode past its second day gets only that (T2: limits, devices and messages are
+// hidden; who is logged in, and until when, stays).
 function showMode(s) {
   const portal = s.channel === "portal";
   const restricted = s.restriction === "online_card_only";

@@ -17,6 +17,7 @@ mod ibkey;
 mod keyboard;
 mod login;
 mod lost_device;
+mod online_card;
 
 const DEADLINE: std::time::Duration = portcullis_tests::desktop::DEADLINE;
 
