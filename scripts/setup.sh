@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Portcullis needs on Debian/Ubuntu, skipping what is already there:
 # Tauri's build libraries, and with --test the headless desktop (Xvfb, D-Bus,
-# gnome-keyring, dunst), WebKitWebDriver and tauri-driver. Rust itself via rustup if
-# cargo is missing.
+# gnome-keyring, dunst), WebKitWebDriver, tauri-driver and pdftotext (poppler-utils: the
+# online card's UI test reads the PDF it saves). Rust itself via rustup if cargo is
+# missing.
 set -euo pipefail
 
 want_test=false
@@ -12,7 +13,8 @@ build_packages=(build-essential pkg-config curl libssl-dev libdbus-1-dev
   libwebkit2gtk-4.1-dev libjavascriptcoregtk-4.1-dev libsoup-3.0-dev libgtk-3-dev
   librsvg2-dev libayatana-appindicator3-dev libxdo-dev
   gnome-keyring libsecret-tools dbus-x11)
-test_packages=(xvfb xauth webkit2gtk-driver dbus dunst libnotify-bin keyutils imagemagick)
+test_packages=(xvfb xauth webkit2gtk-driver dbus dunst libnotify-bin keyutils imagemagick
+  poppler-utils)
 
 packages=("${build_packages[@]}")
 $want_test && packages+=("${test_packages[@]}")
