@@ -1,10 +1,11 @@
 //! D7, T1–T5 over HTTP, each answer checked against `/openapi.json`: a card login, the
 //! operator's CLI issuing a passcode, day 3 of a passcode sending the user to the
-//! portal for the online card, and a replacement's notices.
+//! portal for the online card, a replacement's notices, and the user's own devices.
 
 use portcullis_api::{
-    Channel, DeviceKind, DeviceProvision, ErrorCode, LoginRequest, LoginStep, MessageKind,
-    MessageList, Method, OnlineCardActivated, OnlineCardOffer, SessionRestriction,
+    Channel, DeviceKind, DeviceList, DeviceProvision, DeviceStatus, ErrorCode, LoginRequest,
+    LoginStep, MessageKind, MessageList, Method, OnlineCardActivated, OnlineCardOffer,
+    SessionRestriction,
 };
 use portcullis_tests::{binary, decode, Broker, Opened, Reply, StepExt};
 use serde_json::json;
@@ -176,4 +177,33 @@ async fn t5_a_replacement_posts_notices_in_the_message_list() {
         "T5: a week before"
     );
     assert_eq!(list.messages[0].device_id, "DSCP-40411078");
+}
+
+#[tokio::test]
+async fn t5_the_session_user_reads_their_own_devices_with_their_dates() {
+    let b = Broker::start().await;
+    let grid = grid(&b, "OSC-HUGO0001").await;
+    let step = login_on(&b, "hugo", Channel::Trading).await.ok();
+    let opened = b
+        .respond(&step.factor().ticket, &answer(&grid, &indexes(&step)))
+        .await
+        .ok();
+    let list: DeviceList = b
+        .with_bearer(reqwest::Method::GET, "/v1/devices", &opened.opened().token)
+        .await
+        .ok();
+    assert!(
+        list.devices.iter().all(|d| d.owner == "hugo"),
+        "only the session user's devices"
+    );
+    let replacement = list
+        .devices
+        .iter()
+        .find(|d| d.id == "DSCP-40411078")
+        .expect("the replacement");
+    assert_eq!(replacement.status, DeviceStatus::Shipped);
+    assert!(
+        replacement.auto_activates_at.is_some(),
+        "T5: when it activates itself"
+    );
 }
