@@ -459,9 +459,8 @@ async fn d2_the_limits_shown_are_the_sessions() {
 
     // The session as the broker serves it to this login: log in over HTTP too.
     let step = broker.login("gwen", PASSWORD).await.ok();
-    let indexes = match &step.factor().method {
-        portcullis_api::Method::IndexCard { indexes } => indexes.clone(),
-        other => panic!("index numbers expected: {other:?}"),
+    let portcullis_api::Method::IndexCard { indexes } = &step.factor().method else {
+        panic!("index numbers expected: {step:?}");
     };
     let codes: String = indexes
         .iter()
