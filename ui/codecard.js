@@ -1,4 +1,5 @@
-// The Security Code Card simulator (D7): the printed grid of 100 three-digit codes.
+// The Security Code Card simulator (D7): the printed grid of 100 three-digit codes, of
+// a Security Code Card or of an online card printed earlier (T3).
 // Index NN is row N·10 (its first digit), column N (its second): the cell testid is
 // `codecard-code-NN`. The grid is fetched once and kept in the OS keyring (Rust side).
 "use strict";
@@ -21,6 +22,9 @@ function showError(err) {
 function two(n) {
   return String(n).padStart(2, "0");
 }
+
+// The cards listed, by id: their kind names the caption.
+const cards = new Map();
 
 // A header row 0–9, then ten rows headed 00, 10, … 90: each cell its index's code.
 function drawGrid(card) {
@@ -47,7 +51,8 @@ function drawGrid(card) {
       td.textContent = card.codes[index];
     }
   }
-  $("codecard-caption").textContent = `Security Code Card ${card.device_id}`;
+  const listed = cards.get(card.device_id);
+  $("codecard-caption").textContent = format.device(listed ? listed.kind : "security_code_card", card.device_id);
 }
 
 async function chooseCard(deviceId) {
@@ -67,7 +72,9 @@ async function loadCards() {
   try {
     const devices = await portcullis.call("codecard_devices");
     select.textContent = "";
+    cards.clear();
     for (const d of devices) {
+      cards.set(d.id, d);
       const option = document.createElement("option");
       option.value = d.id;
       option.textContent = `${d.id} — ${d.owner}${d.status === "active" ? "" : ` (${d.status})`}`;

@@ -203,17 +203,30 @@ function showCodeStep(sent) {
   showMessages();
 }
 
-// Item 4: moving IB Key or a number not on record needs the active second factor.
+// Item 4: moving IB Key or a number not on record needs the active second factor: a
+// challenge (DSC+, IB Key), a code by SMS, a card's two index numbers or the passcode.
+const VERIFY_ASKS = {
+  challenge: (step, device) => [`To confirm it is you, answer this challenge with your ${device}.`, step.challenge, "Response"],
+  sms: (step, device) => [
+    `To confirm it is you, a code was sent by SMS to your number on record, ${step.masked_number} (${device}). Type it below.`,
+    "", "Code"],
+  index_card: (step, device) => [
+    `To confirm it is you, type the codes under these two index numbers of your ${device}, together, with no spaces.`,
+    step.indexes.map((i) => String(i).padStart(2, "0")).join(" and "), "Codes"],
+  temporary_passcode: (step, device) => [
+    `To confirm it is you, type your ${device}. It is upper case and case-sensitive.`, "", "Temporary passcode"],
+};
+
 function showVerify(step) {
   const device = format.device(step.device_kind, step.device_id);
   const sms = step.method === "sms";
-  $("phone-verify-text").textContent = sms
-    ? `To confirm it is you, a code was sent by SMS to your number on record, ${step.masked_number} (${device}). Type it below.`
-    : `To confirm it is you, answer this challenge with your ${device}.`;
-  $("phone-verify-challenge").hidden = sms;
-  $("phone-verify-challenge").textContent = sms ? "" : step.challenge;
+  const [text, shown, label] = (VERIFY_ASKS[step.method] || VERIFY_ASKS.challenge)(step, device);
+  $("phone-verify-text").textContent = text;
+  $("phone-verify-challenge").hidden = !shown;
+  $("phone-verify-challenge").textContent = shown;
   $("phone-verify-sms-list").hidden = !sms;
-  $("phone-verify-label").textContent = sms ? "Code" : "Response";
+  $("phone-verify-label").textContent = label;
+  $("phone-verify-response").inputMode = step.method === "temporary_passcode" ? "text" : "numeric";
   $("phone-verify-response").value = "";
   show("phone-verify", $("phone-verify-response"));
   if (sms) showVerifyMessages();

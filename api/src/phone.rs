@@ -75,6 +75,10 @@ pub enum VerifyMethod {
     Challenge { challenge: String },
     /// A code went to the number of the user's SMS device (D3).
     Sms { masked_number: String },
+    /// D7, T3: the codes at these two indexes of the user's card, typed together.
+    IndexCard { indexes: Vec<u8> },
+    /// T1: the user's temporary passcode (upper case, case-sensitive).
+    TemporaryPasscode {},
 }
 
 /// What a phone keeps after activation (in its keyring). Its `Debug` shows no secret.

@@ -1,5 +1,5 @@
 //! The Security Code Card simulator window (D7): the user's printed grid of 100
-//! three-digit codes. Its grid comes from the broker's QA controls once, like a DSC+
+//! three-digit codes — a Security Code Card, or an online card printed earlier (T3). Its grid comes from the broker's QA controls once, like a DSC+
 //! card's key, and is then kept in the keyring; the window only shows it — reading
 //! the two index numbers off the login window and the codes off the card is the user's
 //! job, as with a real card.
@@ -28,7 +28,7 @@ pub async fn open_codecard_window(app: AppHandle) -> Result<(), AppError> {
     windows::open_codecard(&app)
 }
 
-/// The scenario's Security Code Cards (demo/QA).
+/// The scenario's Security Code Cards, and the online cards users printed (T3).
 #[tauri::command]
 pub async fn codecard_devices(line: State<'_, Line>) -> Result<Vec<DeviceInfo>, AppError> {
     let devices = line.client()?.devices().await.map_err(|e| {
@@ -36,7 +36,12 @@ pub async fn codecard_devices(line: State<'_, Line>) -> Result<Vec<DeviceInfo>, 
     })?;
     Ok(devices
         .into_iter()
-        .filter(|d| d.kind == DeviceKind::SecurityCodeCard)
+        .filter(|d| {
+            matches!(
+                d.kind,
+                DeviceKind::SecurityCodeCard | DeviceKind::OnlineSecurityCodeCard
+            )
+        })
         .collect())
 }
 

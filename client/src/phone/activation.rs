@@ -49,7 +49,9 @@ impl PhoneSim {
                 activation_id.clone(),
                 match method {
                     VerifyMethod::Sms { masked_number } => Some(masked_number.clone()),
-                    VerifyMethod::Challenge { .. } => None,
+                    VerifyMethod::Challenge { .. }
+                    | VerifyMethod::IndexCard { .. }
+                    | VerifyMethod::TemporaryPasscode {} => None,
                 },
             ),
         };

@@ -9,7 +9,8 @@
 use super::factor::{self, challenge::expected_response};
 use super::{locked_out, random_hex, record_failure, token_hash, usable, Broker, BrokerResult};
 use crate::error::{BrokerError, WrongStage};
-use crate::rules::challenge::responses_match;
+use crate::rules::card::{indexes_stored, pick_indexes};
+use crate::rules::challenge::{responses_match, ResponseCheck};
 use crate::rules::device::{self, Transition};
 use crate::rules::ibkey::{
     enrolment_check, mask_phone_number, numeric_code, validate_phone_number, validate_pin,
@@ -20,7 +21,7 @@ use crate::rules::{ChallengeCode, Timestamp};
 use crate::store::ibkey::{self as phone_store, Activation, ActivationStage};
 use crate::store::{self, DeviceRow, StoreError, StoreResult};
 use portcullis_api::{
-    Activated, ActivationStep, CodeSent, DeviceKind, DeviceStatus, SecondFactorMethod,
+    Activated, ActivationStep, Channel, CodeSent, DeviceKind, DeviceStatus, SecondFactorMethod,
     VerifyDevice, VerifyMethod,
 };
 use rusqlite::Transaction;
@@ -31,6 +32,9 @@ enum Asked {
     Challenge(String),
     /// The SHA-256 of the code sent to the SMS device's number.
     Code(String),
+    /// The card's two indexes, as stored by `rules::card`.
+    IndexCard(String),
+    Passcode,
 }
 
 const VERIFY_FIRST: WrongStage = WrongStage::AwaitingDevice;
@@ -162,6 +166,12 @@ impl Broker {
                     device_id,
                     code_hash,
                 } => (device_id.clone(), Asked::Code(code_hash.clone())),
+                ActivationStage::VerifyIndexCard { device_id, indexes } => {
+                    (device_id.clone(), Asked::IndexCard(indexes.clone()))
+                }
+                ActivationStage::VerifyPasscode { device_id } => {
+                    (device_id.clone(), Asked::Passcode)
+                }
             };
             // Whatever the outcome below, this question answers once: on success the
             // activation comes back in its next stage.
@@ -183,6 +193,15 @@ impl Broker {
                 }
                 // Only the code's hash is kept; compared as hashes.
                 Asked::Code(code_hash) => responses_match(code_hash, &token_hash(response)),
+                Asked::IndexCard(indexes) => {
+                    let at = activation.issued_at;
+                    factor::card::check(&device, indexes, response, at, now)?
+                        == ResponseCheck::Correct
+                }
+                Asked::Passcode => {
+                    factor::passcode::check(&device, response, activation.issued_at, now)
+                        == ResponseCheck::Correct
+                }
             };
             if !correct {
                 // L4 (decision): a wrong second factor is a failed attempt.
@@ -407,8 +426,29 @@ fn verification(
                 },
             ))
         }
-        SecondFactorMethod::IndexCard | SecondFactorMethod::TemporaryPasscode => {
-            Err(factor::not_served(device.kind))
+        // D7, T3: two index numbers of the card.
+        SecondFactorMethod::IndexCard => {
+            let indexes = pick_indexes(&mut rand::thread_rng());
+            Ok((
+                ActivationStage::VerifyIndexCard {
+                    device_id: device.id.clone(),
+                    indexes: indexes_stored(indexes),
+                },
+                VerifyMethod::IndexCard {
+                    indexes: indexes.to_vec(),
+                },
+            ))
+        }
+        // T1, T2: the passcode, while it still opens trading (past day 2 it serves the
+        // Client Portal's online card only).
+        SecondFactorMethod::TemporaryPasscode => {
+            factor::passcode::admit(tx, device, Channel::Trading, now)?;
+            Ok((
+                ActivationStage::VerifyPasscode {
+                    device_id: device.id.clone(),
+                },
+                VerifyMethod::TemporaryPasscode {},
+            ))
         }
     }
 }

@@ -243,11 +243,15 @@ pub enum ActivationStage {
         device_id: String,
         challenge: String,
     },
-    /// …or the code sent to the number of their SMS device (only its SHA-256 is kept).
+    /// …or the code sent to the number of their SMS device (only its SHA-256 is kept)…
     VerifySms {
         device_id: String,
         code_hash: String,
     },
+    /// …or the codes at two indexes of their card (D7, T3; kept in `challenge`)…
+    VerifyIndexCard { device_id: String, indexes: String },
+    /// …or their temporary passcode (T1).
+    VerifyPasscode { device_id: String },
 }
 
 pub struct Activation {
@@ -273,6 +277,12 @@ fn stage_columns(stage: &ActivationStage) -> (&'static str, &str, Option<&str>, 
             device_id,
             code_hash,
         } => ("verify_sms", code_hash, Some(device_id), None),
+        ActivationStage::VerifyIndexCard { device_id, indexes } => {
+            ("verify_index_card", "", Some(device_id), Some(indexes))
+        }
+        ActivationStage::VerifyPasscode { device_id } => {
+            ("verify_passcode", "", Some(device_id), None)
+        }
     }
 }
 
@@ -344,6 +354,10 @@ pub fn activation(tx: &Transaction<'_>, id: &str) -> StoreResult<Option<Activati
             device_id,
             code_hash,
         },
+        ("verify_index_card", Some(device_id), Some(indexes)) => {
+            ActivationStage::VerifyIndexCard { device_id, indexes }
+        }
+        ("verify_passcode", Some(device_id), _) => ActivationStage::VerifyPasscode { device_id },
         (other, _, _) => {
             return Err(StoreError::Corrupt(format!(
                 "activation {id} of {username} in stage {other}"

@@ -94,3 +94,64 @@ async fn k4_a_dropped_push_is_recorded_as_dropped() {
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad.code(), "bad_request");
 }
+
+/// K1 vs D5: starting IB Key for `username` on a number not on record.
+async fn start_ib_key(b: &TestBroker, username: &str) -> crate::util::Answer {
+    b.post(
+        "/v1/phone/activation/start",
+        json!({ "username": username, "password": PASSWORD, "phone_number": "7700900999" }),
+    )
+    .await
+}
+
+async fn verify(
+    b: &TestBroker,
+    started: &crate::util::Answer,
+    response: &str,
+) -> crate::util::Answer {
+    b.post(
+        "/v1/phone/activation/verify",
+        json!({ "activation_id": started.str("activation_id"), "response": response }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn d7_k1_a_security_code_card_confirms_an_ib_key_enrolment_with_two_indexes() {
+    let b = TestBroker::demo();
+    let grid = b.grid("SCC-20480001").await;
+    let started = start_ib_key(&b, "gwen").await;
+    assert_eq!(
+        (started.str("status"), started.str("method")),
+        ("verify_device", "index_card"),
+        "{started:?}"
+    );
+    let wrong = verify(&b, &started, "000000").await;
+    assert_eq!(wrong.code(), "login_failed", "{wrong:?}");
+    assert_eq!(b.failures("gwen").await, 1, "L4: a wrong answer counts");
+
+    let started = start_ib_key(&b, "gwen").await;
+    let sent = verify(
+        &b,
+        &started,
+        &crate::util::card_answer(&grid, &started.body),
+    )
+    .await;
+    assert_eq!(sent.str("status"), "code_sent", "{sent:?}");
+}
+
+#[tokio::test]
+async fn t1_t2_k1_a_temporary_passcode_confirms_an_enrolment_only_while_it_opens_trading() {
+    let b = TestBroker::demo();
+    let started = start_ib_key(&b, "iris").await;
+    assert_eq!(started.str("method"), "temporary_passcode", "{started:?}");
+    let lower = verify(&b, &started, "irisday1").await;
+    assert_eq!(lower.code(), "login_failed", "L6: case-sensitive");
+    let started = start_ib_key(&b, "iris").await;
+    let sent = verify(&b, &started, "IRISDAY1").await;
+    assert_eq!(sent.str("status"), "code_sent", "{sent:?}");
+
+    // jonas is on day 3: his passcode serves the portal's online card only (T2).
+    let refused = start_ib_key(&b, "jonas").await;
+    assert_eq!(refused.code(), "use_client_portal", "{refused:?}");
+}

@@ -68,7 +68,9 @@ fn start_request(username: &str, number: &str) -> ActivationStartRequest {
 fn challenge_of(started: &ActivationStep) -> &str {
     match &started.verify_device().method {
         VerifyMethod::Challenge { challenge } => challenge,
-        VerifyMethod::Sms { .. } => panic!("expected a challenge: {started:?}"),
+        VerifyMethod::Sms { .. }
+        | VerifyMethod::IndexCard { .. }
+        | VerifyMethod::TemporaryPasscode {} => panic!("expected a challenge: {started:?}"),
     }
 }
 

@@ -281,3 +281,46 @@ async fn lost_device_path_explains_the_timeline_and_leads_to_the_portal() {
     .await;
     app.quit().await;
 }
+
+/// K1 vs D5 with a Security Code Card: enrolling IB Key on a number not on record asks
+/// the card's codes at two index numbers, read off the card simulator.
+#[tokio::test]
+async fn d7_k1_the_phone_asks_a_card_user_for_two_index_numbers_before_the_code() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+    app.wait_attr("broker-status", "data-state", "ready").await;
+    app.click("menu-devices").await;
+    app.click("menu-open-phone").await;
+    app.switch_to_page("phone.html").await;
+    app.click("phone-activate-start").await;
+    app.type_into("phone-activate-username", "gwen").await;
+    app.type_into("phone-activate-password", "Trade2026").await;
+    app.type_into("phone-activate-number", "7700900999").await;
+    app.click("phone-activation-send").await;
+
+    app.wait_text("phone-verify-text", "name the card", |t| {
+        t.contains(GWEN_CARD)
+    })
+    .await;
+    let shown = app
+        .wait_text("phone-verify-challenge", "show two index numbers", |t| {
+            t.contains(" and ")
+        })
+        .await;
+    app.assert_accessible("phone: confirm with the card").await;
+    let indexes: Vec<u8> = shown
+        .split(" and ")
+        .map(|i| i.trim().parse().expect("an index"))
+        .collect();
+    app.switch_to_login().await;
+    let answer = codes_from_card(&app, GWEN_CARD, [indexes[0], indexes[1]]).await;
+    app.switch_to_page("phone.html").await;
+    app.type_into("phone-verify-response", &answer).await;
+    app.click("phone-verify-submit").await;
+    app.wait_text("phone-sms-list", "show the activation code", |t| {
+        t.contains("activation code")
+    })
+    .await;
+    app.quit().await;
+}
