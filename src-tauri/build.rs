@@ -34,6 +34,8 @@ const COMMANDS: &[&str] = &[
     "online_card_activate",
     "online_card_save",
     "online_card_print",
+    "reactivate_ask",
+    "reactivate_confirm",
     // card window
     "card_devices",
     "card_load",

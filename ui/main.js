@@ -126,8 +126,101 @@ function showDevices(devices) {
     cell(row, when(d.auto_activates_at));
     cell(row, when(d.activated_at));
     cell(row, when(d.expires_at));
+    if (reactivating()) {
+      const action = cell(row, "");
+      if (REACTIVATABLE_STATUS.includes(d.status) && REACTIVATABLE_KINDS.includes(d.kind)) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "secondary small";
+        button.dataset.testid = `device-reactivate-${d.id}`;
+        button.textContent = "Reactivate";
+        button.setAttribute("aria-label", `Reactivate ${format.device(d.kind, d.id)}`);
+        button.addEventListener("click", () => askReactivation(d));
+        action.appendChild(button);
+      }
+    }
     body.appendChild(row);
   }
+  $("devices-action-column").hidden = !reactivating();
+  $("reactivate-note").hidden = !devices.some((d) => REACTIVATABLE_STATUS.includes(d.status) && REACTIVATABLE_KINDS.includes(d.kind)) || !reactivating();
+}
+
+// ---- Reactivating a device on the Client Portal (case 10, T4) -------------------------
+
+// A device set aside (a temporary passcode was issued) or on its way (a replacement)
+// comes back by answering what a login would ask it. IB Key comes back on the phone.
+const REACTIVATABLE_STATUS = ["inactive", "shipped"];
+const REACTIVATABLE_KINDS = ["dsc_plus", "dsc", "platinum", "gold", "security_code_card"];
+
+function reactivating() {
+  return Boolean(lastSession && lastSession.channel === "portal" && !isRestricted());
+}
+
+function showReactivateError(err) {
+  const box = $("reactivate-error");
+  if (!err) {
+    box.hidden = true;
+    box.textContent = "";
+    delete box.dataset.code;
+    return;
+  }
+  box.dataset.code = err.code;
+  box.textContent = err.message;
+  box.hidden = false;
+}
+
+async function askReactivation(device) {
+  showReactivateError(null);
+  $("reactivate-done").textContent = "";
+  let asked;
+  try {
+    asked = await portcullis.call("reactivate_ask", { deviceId: device.id });
+  } catch (err) {
+    $("reactivate").hidden = false;
+    showReactivateError(err);
+    $("reactivate-heading").focus();
+    return;
+  }
+  const name = format.device(asked.device_kind, asked.device_id);
+  const cardAnswer = asked.method === "index_card";
+  $("reactivate-text").textContent = cardAnswer
+    ? `To show that ${name} is in your hands, type the codes under these two index numbers, together, with no spaces.`
+    : `To show that ${name} is in your hands, answer this challenge with it: press, PIN, OK, the challenge, OK.`;
+  $("reactivate-challenge").parentElement.hidden = cardAnswer;
+  $("reactivate-challenge").textContent = cardAnswer ? "" : asked.challenge;
+  $("reactivate-indexes").hidden = !cardAnswer;
+  $("reactivate-index-first").textContent = cardAnswer ? String(asked.indexes[0]) : "";
+  $("reactivate-index-second").textContent = cardAnswer ? String(asked.indexes[1]) : "";
+  $("reactivate-label").textContent = cardAnswer ? "Codes (both together, no spaces)" : "Response";
+  $("reactivate-response").maxLength = cardAnswer ? 6 : 8;
+  $("reactivate-response").value = "";
+  $("reactivate").hidden = false;
+  $("reactivate-heading").focus();
+}
+
+async function confirmReactivation(event) {
+  event.preventDefault();
+  showReactivateError(null);
+  const input = $("reactivate-response");
+  try {
+    const device = await portcullis.call("reactivate_confirm", { response: input.value.trim() });
+    $("reactivate").hidden = true;
+    const done = $("reactivate-done");
+    done.textContent = `${format.device(device.kind, device.id)} is active again. Your temporary passcode and online security code card no longer work; log in with your device from now on.`;
+    done.focus();
+    shown.devices = null;
+    check();
+  } catch (err) {
+    // The question answers once: a wrong answer needs Reactivate again.
+    showReactivateError(err);
+    input.value = "";
+  }
+}
+
+function cancelReactivation() {
+  $("reactivate").hidden = true;
+  showReactivateError(null);
+  $("devices-heading").focus();
 }
 
 function showMessages(messages) {
@@ -363,13 +456,24 @@ async function activateCard(event) {
   }
 }
 
+function setUpDevicesMenu() {
+  menus.setUpAll();
+  const open = { "menu-open-card": "open_card_window", "menu-open-phone": "open_phone_window", "menu-open-codecard": "open_codecard_window" };
+  for (const [id, command] of Object.entries(open)) {
+    $(id).addEventListener("click", () => portcullis.call(command).catch(showProblem));
+  }
+}
+
 window.addEventListener("DOMContentLoaded", () => {
+  setUpDevicesMenu();
   $("logout-button").addEventListener("click", () => portcullis.call("logout"));
   $("online-card-get").addEventListener("click", getCard);
   $("online-card-print").addEventListener("click", printCard);
   $("online-card-save-pdf").addEventListener("click", () => saveCard("pdf"));
   $("online-card-save-png").addEventListener("click", () => saveCard("png"));
   $("online-card-activate-form").addEventListener("submit", activateCard);
+  $("reactivate").addEventListener("submit", confirmReactivation);
+  $("reactivate-cancel").addEventListener("click", cancelReactivation);
   for (const type of ["keydown", "pointerdown", "wheel"]) {
     document.addEventListener(type, active, { passive: true });
   }

@@ -14,8 +14,9 @@ use portcullis_api::{
     ActivationVerifyRequest, ApproveRequest, Channel, DeviceInfo, DeviceList, DeviceProvision,
     DeviceRequest, Empty, LoginRequest, LoginStep, MessageList, NewSession,
     OnlineCardActivateRequest, OnlineCardActivated, OnlineCardOffer, PhoneAccessList,
-    PhoneProvision, PhonePushes, PushWait, ResponseRequest, SessionInfo, SmsOutbox, TicketRequest,
-    UserMessage, WaitRequest,
+    PhoneProvision, PhonePushes, PushWait, ReactivateConfirmRequest, ReactivateRequest,
+    ReactivationAsk, ResponseRequest, SessionInfo, SmsOutbox, TicketRequest, UserMessage,
+    WaitRequest,
 };
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Serialize;
@@ -202,6 +203,31 @@ impl BrokerClient {
         };
         self.send(
             self.post("/v1/portal/online-card/activate", &body)
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    /// Case 10: asks the user's set-aside (or shipped) device to prove it is at hand.
+    pub async fn reactivate(&self, token: &str, device_id: &str) -> Result<ReactivationAsk, Error> {
+        let body = ReactivateRequest {
+            device_id: device_id.to_owned(),
+        };
+        self.send(self.post("/v1/portal/reactivate", &body).bearer_auth(token))
+            .await
+    }
+
+    /// Case 10, T4: the device's answer; the device as it is now (active).
+    pub async fn reactivate_confirm(
+        &self,
+        token: &str,
+        response: &str,
+    ) -> Result<DeviceInfo, Error> {
+        let body = ReactivateConfirmRequest {
+            response: response.to_owned(),
+        };
+        self.send(
+            self.post("/v1/portal/reactivate/confirm", &body)
                 .bearer_auth(token),
         )
         .await

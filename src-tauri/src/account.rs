@@ -1,6 +1,7 @@
 //! The main window's account home and Client Portal (issue 8): the user's devices and
 //! messages (T5's notices; the limits, D2, come with the session), and the online
-//! security code card (T3) — offered, saved as a PDF or PNG, printed, activated.
+//! security code card (T3) — offered, saved as a PDF or PNG, printed, activated — and
+//! reactivating a device on the portal (case 10).
 //!
 //! Main window only (its capability). Every broker call goes through
 //! [`session::ask`](crate::session::ask): a session the broker ended (T4's `device_ended` among them)
@@ -14,7 +15,9 @@ pub use printable::PrintableCard;
 use crate::error::{self, AppError};
 use crate::link::Line;
 use crate::session::{ask, Session};
-use portcullis_api::{DeviceInfo, OnlineCardActivated, OnlineCardOffer, UserMessage};
+use portcullis_api::{
+    DeviceInfo, OnlineCardActivated, OnlineCardOffer, ReactivationAsk, UserMessage,
+};
 use serde::Deserialize;
 use std::path::PathBuf;
 use tauri::{AppHandle, Manager, State, WebviewWindow};
@@ -82,6 +85,36 @@ pub async fn online_card_activate(
 ) -> Result<OnlineCardActivated, AppError> {
     ask(&app, &line, &session, |c, token| async move {
         c.online_card_activate(&token, &response).await
+    })
+    .await
+}
+
+/// Case 10: "Reactivate" beside a set-aside or shipped device, on the Client Portal:
+/// what the device must answer (a challenge, or two index numbers).
+#[tauri::command]
+pub async fn reactivate_ask(
+    app: AppHandle,
+    line: State<'_, Line>,
+    session: State<'_, Session>,
+    device_id: String,
+) -> Result<ReactivationAsk, AppError> {
+    ask(&app, &line, &session, |c, token| async move {
+        c.reactivate(&token, &device_id).await
+    })
+    .await
+}
+
+/// Case 10, T4: the device's answer. Right, it serves again and temporary access ends
+/// at once; a session that came through it ends too (the login window says why).
+#[tauri::command]
+pub async fn reactivate_confirm(
+    app: AppHandle,
+    line: State<'_, Line>,
+    session: State<'_, Session>,
+    response: String,
+) -> Result<DeviceInfo, AppError> {
+    ask(&app, &line, &session, |c, token| async move {
+        c.reactivate_confirm(&token, &response).await
     })
     .await
 }

@@ -86,6 +86,8 @@ pub fn run() {
             account::online_card_activate,
             account::online_card_save,
             account::online_card_print,
+            account::reactivate_ask,
+            account::reactivate_confirm,
             // card window
             card::card_devices,
             card::card_load,

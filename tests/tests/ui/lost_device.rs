@@ -324,3 +324,70 @@ async fn d7_k1_the_phone_asks_a_card_user_for_two_index_numbers_before_the_code(
     .await;
     app.quit().await;
 }
+
+/// Case 10, T4: on the Client Portal with a day-1 passcode, iris reactivates her card
+/// with two of its codes; the passcode stops at once (the portal session through it
+/// ends, and the login window says why), and her next login asks the card.
+#[tokio::test]
+async fn t4_case10_a_card_reactivated_on_the_portal_ends_the_temporary_passcode() {
+    const IRIS_CARD: &str = "SCC-20480002";
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+    app.wait_attr("broker-status", "data-state", "ready").await;
+    app.click("channel-portal").await;
+    password_step(&app, "iris").await;
+    app.wait_text("second-factor-heading", "ask for the passcode", |t| {
+        t == "Enter your temporary passcode"
+    })
+    .await;
+    app.type_into("response-input", "IRISDAY1").await;
+    app.click("response-ok").await;
+    wait_logged_in_as(&app, "iris").await;
+
+    let button = format!("device-reactivate-{IRIS_CARD}");
+    app.wait_attr(
+        &format!("device-row-{IRIS_CARD}"),
+        "data-status",
+        "inactive",
+    )
+    .await;
+    app.click(&button).await;
+    let first = index_shown(&app, "reactivate-index-first").await;
+    let second = index_shown(&app, "reactivate-index-second").await;
+    assert_eq!(
+        portcullis_tests::desktop::focused_testid(&app)
+            .await
+            .as_deref(),
+        Some("reactivate-heading"),
+        "focus moves to the new step"
+    );
+    app.assert_accessible("main: reactivate a device").await;
+    // The main window's own Devices menu opens the card simulator.
+    let answer = codes_from_card(&app, IRIS_CARD, [first, second]).await;
+    app.switch_to_page("main.html").await;
+    app.type_into("reactivate-response", &answer).await;
+    app.click("reactivate-confirm").await;
+
+    app.switch_to_login().await;
+    app.wait_attr("session-ended", "data-reason", "device_ended")
+        .await;
+    app.assert_accessible("login: temporary access ended").await;
+    let devices = broker.get("/qa/devices").await.1;
+    let status = |id: &str| {
+        devices["devices"]
+            .as_array()
+            .and_then(|all| all.iter().find(|d| d["id"] == id))
+            .map(|d| d["status"].clone())
+    };
+    assert_eq!(status(IRIS_CARD), Some("active".into()));
+    assert_eq!(status("TMP-IRIS0001"), Some("inactive".into()), "T4");
+
+    app.click("channel-trading").await;
+    password_step(&app, "iris").await;
+    app.wait_text("challenge-device", "ask the card", |t| {
+        t.contains(IRIS_CARD)
+    })
+    .await;
+    app.quit().await;
+}
