@@ -141,6 +141,7 @@ mod tests {
         ("post", "/v1/portal/online-card"),
         ("post", "/v1/portal/online-card/activate"),
         ("get", "/v1/messages"),
+        ("get", "/v1/devices"),
         ("post", "/v1/portal/reactivate"),
         ("post", "/v1/portal/reactivate/confirm"),
     ];
