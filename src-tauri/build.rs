@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "get_settings",
     "set_settings",
     "demo_reset",
+    "demo_temp_passcode",
     "open_card_window",
     "open_codecard_window",
     "open_phone_window",

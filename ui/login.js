@@ -6,6 +6,7 @@
 // The screen is one explicit state machine (issue 7). `state` is always one of:
 //   { name: "password" }                              user name and password
 //   { name: "lost" }                                  what to do without the device
+//   { name: "services" }                              Demo: Client Services (T1)
 //   { name: "choosing", ticket }                      D6: pick a device
 //   { name: "typing", ticket }                        C1, K3, D3: type a response
 //   { name: "waiting", ticket, resends }              K2: the phone has been asked
@@ -26,10 +27,11 @@ const SECOND_FACTOR_HINTS = [
   "Security card and device responses have no spaces between characters.",
 ];
 
-const PANELS = ["login-form", "lost-device", "device-choice", "push-wait", "second-factor"];
+const PANELS = ["login-form", "lost-device", "client-services", "device-choice", "push-wait", "second-factor"];
 const PANEL_OF = {
   password: "login-form",
   lost: "lost-device",
+  services: "client-services",
   choosing: "device-choice",
   typing: "second-factor",
   waiting: "push-wait",
@@ -377,6 +379,33 @@ function lostToPortal() {
   toPassword();
 }
 
+// ---- Demo: Client Services on the telephone (T1) --------------------------------------
+
+function toClientServices() {
+  if (HAS_TICKET.includes(state.name)) cancelLogin();
+  enter({ name: "services" });
+  clearError("cs-error");
+  $("cs-issued").hidden = true;
+  $("cs-username").value = $("username").value;
+  $("cs-heading").focus();
+}
+
+async function issuePasscode(event) {
+  event.preventDefault();
+  clearError("cs-error");
+  $("cs-issued").hidden = true;
+  try {
+    const issued = await portcullis.call("demo_temp_passcode", { username: $("cs-username").value });
+    $("cs-passcode").textContent = issued.passcode;
+    $("cs-validity").textContent = `For ${issued.username}: full access until ${format.utc(issued.full_access_until, { seconds: false })}, `
+      + `then the Client Portal only until ${format.utc(issued.portal_until, { seconds: false })}. `
+      + "Their device is set aside until it is reactivated.";
+    $("cs-issued").hidden = false;
+  } catch (err) {
+    showError("cs-error", err);
+  }
+}
+
 // ---- What the trader does ------------------------------------------------------------
 
 async function submitPassword(event) {
@@ -577,6 +606,9 @@ window.addEventListener("DOMContentLoaded", async () => {
   $("lost-device-link").addEventListener("click", toLost);
   $("lost-to-portal").addEventListener("click", lostToPortal);
   $("lost-back").addEventListener("click", toPassword);
+  $("menu-client-services").addEventListener("click", toClientServices);
+  $("client-services").addEventListener("submit", issuePasscode);
+  $("cs-back").addEventListener("click", toPassword);
   $("broker-retry").addEventListener("click", () => portcullis.call("broker_retry"));
   $("push-retry").addEventListener("click", async () => {
     await portcullis.call("broker_retry").catch(() => {});
@@ -587,7 +619,7 @@ window.addEventListener("DOMContentLoaded", async () => {
   document.addEventListener("keydown", (e) => {
     if (e.key !== "Escape") return;
     if (HAS_TICKET.includes(state.name)) cancelLogin();
-    else if (state.name === "lost") toPassword();
+    else if (state.name === "lost" || state.name === "services") toPassword();
     else clearError("login-error");
   });
 

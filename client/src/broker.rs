@@ -15,8 +15,8 @@ use portcullis_api::{
     DeviceRequest, Empty, LoginRequest, LoginStep, MessageList, NewSession,
     OnlineCardActivateRequest, OnlineCardActivated, OnlineCardOffer, PhoneAccessList,
     PhoneProvision, PhonePushes, PushWait, ReactivateConfirmRequest, ReactivateRequest,
-    ReactivationAsk, ResponseRequest, SessionInfo, SmsOutbox, TicketRequest, UserMessage,
-    WaitRequest,
+    ReactivationAsk, ResponseRequest, SessionInfo, SmsOutbox, TemporaryPasscodeIssued,
+    TicketRequest, UserMessage, WaitRequest,
 };
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Serialize;
@@ -350,6 +350,22 @@ impl BrokerClient {
     /// A card simulator's key.
     pub async fn provision(&self, device_id: &str) -> Result<DeviceProvision, Error> {
         let path = format!("/qa/devices/{device_id}/provision");
+        self.send(self.qa(self.post(&path, &Empty {}))).await
+    }
+
+    /// T1, Client Services: a temporary passcode for `username`, shown this once.
+    pub async fn issue_temporary_passcode(
+        &self,
+        username: &str,
+    ) -> Result<TemporaryPasscodeIssued, Error> {
+        let path = format!("/qa/users/{username}/temporary-passcode");
+        self.send(self.qa(self.post(&path, &Empty {}))).await
+    }
+
+    /// Case 10, Client Services: a shipped replacement activated, or a kept device
+    /// reactivated; T4 ends temporary access.
+    pub async fn activate_device(&self, device_id: &str) -> Result<DeviceInfo, Error> {
+        let path = format!("/qa/devices/{device_id}/activate");
         self.send(self.qa(self.post(&path, &Empty {}))).await
     }
 

@@ -1,26 +1,22 @@
 //! `mock-broker operator …`: Client Services' actions against a running broker, as a
-//! person at the telephone would take them (T1, case 10). Each is one QA request over
-//! loopback HTTP, with `MOCK_BROKER_QA_TOKEN` when the broker was given one; the broker
-//! audits it.
-//!
-//! A plain HTTP/1.1 exchange on a `TcpStream`: one request, `Connection: close`, so the
-//! binary needs no HTTP client for two calls.
+//! person at the telephone would take them (T1, case 10). Each is one QA request
+//! through the project's typed client (`portcullis-client`), with
+//! `MOCK_BROKER_QA_TOKEN` when the broker was given one; the broker audits it.
 
 use crate::rules::Username;
-use portcullis_api::{DeviceInfo, ErrorBody, TemporaryPasscodeIssued};
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::time::Duration;
+use portcullis_api::{DeviceInfo, TemporaryPasscodeIssued};
+use portcullis_client::{BrokerClient, Error};
+use std::future::Future;
 
 /// The environment variable a `--qa` broker reads its token from.
 pub const QA_TOKEN_ENV: &str = "MOCK_BROKER_QA_TOKEN";
 
-/// Why an operator action failed: the broker refused (its code and message), or it
+/// Why an operator action failed: the broker refused (its `code: message`), or it
 /// could not be asked.
 #[derive(Debug, thiserror::Error)]
 pub enum OperatorError {
     #[error("{0}")]
-    Refused(ErrorBody),
+    Refused(Error),
     #[error("{0}")]
     Unreachable(String),
 }
@@ -29,7 +25,9 @@ pub enum OperatorError {
 pub fn temp_passcode(url: &str, username: &str) -> Result<TemporaryPasscodeIssued, OperatorError> {
     let name = Username::parse(username)
         .map_err(|e| OperatorError::Unreachable(format!("user name {username:?}: {e}")))?;
-    post(url, &format!("/qa/users/{name}/temporary-passcode"))
+    ask(url, |client| async move {
+        client.issue_temporary_passcode(name.as_str()).await
+    })
 }
 
 /// Case 10: activate a shipped replacement, or reactivate a kept device (T4).
@@ -43,76 +41,34 @@ pub fn activate(url: &str, device_id: &str) -> Result<DeviceInfo, OperatorError>
             "device id {device_id:?}: letters, digits and '-'"
         )));
     }
-    post(url, &format!("/qa/devices/{device_id}/activate"))
+    let id = device_id.to_owned();
+    ask(
+        url,
+        |client| async move { client.activate_device(&id).await },
+    )
 }
 
-fn post<T: serde::de::DeserializeOwned>(url: &str, path: &str) -> Result<T, OperatorError> {
-    let unreachable = |e: &dyn std::fmt::Display| OperatorError::Unreachable(format!("{url}: {e}"));
-    let authority = url
-        .strip_prefix("http://")
-        .ok_or_else(|| unreachable(&"only http:// URLs"))?
-        .trim_end_matches('/');
-    let mut stream = TcpStream::connect(authority).map_err(|e| unreachable(&e))?;
-    let timeout = Some(Duration::from_secs(10));
-    stream
-        .set_read_timeout(timeout)
-        .map_err(|e| unreachable(&e))?;
-    stream
-        .set_write_timeout(timeout)
-        .map_err(|e| unreachable(&e))?;
-    let token = std::env::var(QA_TOKEN_ENV)
-        .map(|t| format!("X-QA-Token: {t}\r\n"))
-        .unwrap_or_default();
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\n\
-         Content-Length: 2\r\nConnection: close\r\n{token}\r\n{{}}"
-    );
-    stream
-        .write_all(request.as_bytes())
-        .map_err(|e| unreachable(&e))?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).map_err(|e| unreachable(&e))?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| unreachable(&"no HTTP answer"))?;
-    let status: u16 = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| unreachable(&"no HTTP status"))?;
-    let chunked = head.lines().any(|l| {
-        l.to_ascii_lowercase()
-            .starts_with("transfer-encoding: chunked")
-    });
-    let body = if chunked {
-        dechunk(body)
-    } else {
-        body.to_owned()
-    };
-    if status == 200 {
-        serde_json::from_str(&body).map_err(|e| unreachable(&e))
-    } else {
-        match serde_json::from_str::<ErrorBody>(&body) {
-            Ok(err) => Err(OperatorError::Refused(err)),
-            Err(_) => Err(unreachable(&format!("HTTP {status}"))),
-        }
+/// Runs one request on a small runtime of its own (the CLI is otherwise synchronous).
+fn ask<T, F, Fut>(url: &str, request: F) -> Result<T, OperatorError>
+where
+    F: FnOnce(BrokerClient) -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+{
+    if !url.starts_with("http://") && !url.starts_with("https://") {
+        return Err(OperatorError::Unreachable(format!(
+            "{url}: a broker URL starts with http://"
+        )));
     }
-}
-
-/// A chunked body's data.
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
-    let mut rest = body;
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if n == 0 || after.len() < n {
-            break;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| OperatorError::Unreachable(format!("no runtime: {e}")))?;
+    let client = BrokerClient::new(url, std::env::var(QA_TOKEN_ENV).ok());
+    runtime.block_on(request(client)).map_err(|e| {
+        if e.is_connection() {
+            OperatorError::Unreachable(format!("{url}: {}", e.message))
+        } else {
+            OperatorError::Refused(e)
         }
-        out.push_str(&after[..n]);
-        rest = after[n..].trim_start_matches("\r\n");
-    }
-    out
+    })
 }

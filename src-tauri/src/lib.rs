@@ -72,6 +72,7 @@ pub fn run() {
             settings::get_settings,
             settings::set_settings,
             demo::demo_reset,
+            demo::demo_temp_passcode,
             card::open_card_window,
             codecard::open_codecard_window,
             phone::commands::open_phone_window,

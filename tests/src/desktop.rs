@@ -44,6 +44,13 @@ pub fn testid(id: &str) -> String {
 impl Desktop {
     /// Starts the app with `args` (e.g. `["--broker-url", url]`).
     pub async fn start(args: &[&str]) -> Desktop {
+        Desktop::start_with_env(args, &[]).await
+    }
+
+    /// Starts the app with `args` and these environment variables besides the test's
+    /// (e.g. `PORTCULLIS_SAVE_DIR`): they are given to tauri-driver, whose WebDriver
+    /// starts the app.
+    pub async fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Desktop {
         // Each test starts with a phone that is not set up (its identity is keyring data).
         let _ = Command::new("secret-tool")
             .args([
@@ -60,7 +67,7 @@ impl Desktop {
         // test rig, not the app: try again with a new driver on new ports, twice at most.
         let mut attempt = 1;
         let (client, driver) = loop {
-            let mut driver = spawn_driver();
+            let mut driver = spawn_driver(env);
             match connect_app(driver.port, args).await {
                 Ok(client) => break (client, driver.child),
                 Err(e) if attempt < 3 => {
@@ -216,7 +223,7 @@ struct Driver {
     port: u16,
 }
 
-fn spawn_driver() -> Driver {
+fn spawn_driver(env: &[(&str, &str)]) -> Driver {
     // Another suite on this machine may hold a fixed port of its own choosing.
     let (port, native_port) = match std::env::var("PORTCULLIS_DRIVER_PORT")
         .ok()
@@ -233,6 +240,7 @@ fn spawn_driver() -> Driver {
             "--native-port",
             &native_port.to_string(),
         ])
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

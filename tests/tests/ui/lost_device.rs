@@ -3,7 +3,7 @@
 //! passcode on day 1 and day 3 (T1, T2, L6), the Client Portal switch, and the
 //! lost-device explanation (the troubleshooting article's cases 4–10).
 
-use super::{app_for, one_at_a_time};
+use super::{app_for, index_shown, one_at_a_time};
 use portcullis_tests::desktop::{keyring_lookup, Desktop};
 use portcullis_tests::Broker;
 
@@ -14,16 +14,6 @@ async fn password_step(app: &Desktop, username: &str) {
     app.type_into("username", username).await;
     app.type_into("password", "Trade2026").await;
     app.click("login-button").await;
-}
-
-/// A number 0–99 shown large on the login window.
-async fn index_shown(app: &Desktop, id: &str) -> u8 {
-    let text = app
-        .wait_text(id, "show an index number 0-99", |t| {
-            t.parse::<u8>().is_ok_and(|n| n < 100)
-        })
-        .await;
-    text.parse().expect("an index number")
 }
 
 /// Opens the Security Code Card simulator on `device` and reads the codes at `indexes`.
@@ -389,5 +379,49 @@ async fn t4_case10_a_card_reactivated_on_the_portal_ends_the_temporary_passcode(
         t.contains(IRIS_CARD)
     })
     .await;
+    app.quit().await;
+}
+
+/// T1, case 4: the demonstrator plays Client Services (Demo menu) and reads avery a
+/// temporary passcode, which replaces her card's response at once; a second one in a
+/// row is refused.
+#[tokio::test]
+async fn t1_case4_client_services_issues_a_passcode_that_replaces_the_card() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+    app.wait_attr("broker-status", "data-state", "ready").await;
+    app.click("menu-demo").await;
+    app.click("menu-client-services").await;
+    assert_eq!(
+        portcullis_tests::desktop::focused_testid(&app)
+            .await
+            .as_deref(),
+        Some("cs-heading")
+    );
+    app.type_into("cs-username", "avery").await;
+    app.click("cs-issue").await;
+    let passcode = app
+        .wait_text("cs-passcode", "show the passcode", |t| {
+            t.len() >= 6
+                && t.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        })
+        .await;
+    app.assert_accessible("login: Client Services").await;
+    app.click("cs-issue").await;
+    app.wait_attr("cs-error", "data-code", "consecutive_passcode")
+        .await;
+
+    app.click("cs-back").await;
+    password_step(&app, "avery").await;
+    app.wait_text("second-factor-heading", "ask for the passcode", |t| {
+        t == "Enter your temporary passcode"
+    })
+    .await;
+    app.type_into("response-input", &passcode).await;
+    app.click("response-ok").await;
+    let device = wait_logged_in_as(&app, "avery").await;
+    assert!(device.contains("Temporary passcode"), "{device}");
     app.quit().await;
 }

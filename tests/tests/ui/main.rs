@@ -28,3 +28,14 @@ async fn one_at_a_time() -> MutexGuard<'static, ()> {
 async fn app_for(broker: &Broker) -> Desktop {
     Desktop::start(&["--broker-url", &broker.url]).await
 }
+
+/// A number 0–99 shown large: a login's index numbers (D7, T3), the online card's,
+/// a reactivation's.
+async fn index_shown(app: &Desktop, id: &str) -> u8 {
+    let text = app
+        .wait_text(id, "show an index number 0-99", |t| {
+            t.parse::<u8>().is_ok_and(|n| n < 100)
+        })
+        .await;
+    text.parse().expect("an index number")
+}

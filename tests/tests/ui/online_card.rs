@@ -4,7 +4,7 @@
 //! reactivating the permanent device ends it and its open session (T4); a replacement's
 //! notices and its automatic activation (T5); the limits shown are the session's (D2).
 
-use super::{app_for, one_at_a_time};
+use super::{app_for, index_shown, one_at_a_time};
 use portcullis_api::{
     Channel, DeviceInfo, DeviceList, LoginRequest, OnlineCardActivated, OnlineCardOffer,
     SessionInfo,
@@ -22,11 +22,14 @@ const HUGO_PIN: &str = "4455";
 const HOUR: i64 = 3600;
 const DAY: i64 = 24 * HOUR;
 
-/// The app saves cards where `PORTCULLIS_SAVE_DIR` says; it inherits the test's
-/// environment through tauri-driver, so this is set before the app starts (the tests
-/// take turns, so no other app is starting meanwhile).
-fn save_cards_in(dir: &Path) {
-    std::env::set_var("PORTCULLIS_SAVE_DIR", dir);
+/// The app, saving cards in `dir` (`PORTCULLIS_SAVE_DIR`).
+async fn app_saving_in(broker: &Broker, dir: &Path) -> Desktop {
+    let dir = dir.to_str().expect("a UTF-8 temporary folder");
+    Desktop::start_with_env(
+        &["--broker-url", &broker.url],
+        &[("PORTCULLIS_SAVE_DIR", dir)],
+    )
+    .await
 }
 
 /// The password step on `channel` ("trading" or "portal").
@@ -38,20 +41,10 @@ async fn password_step(app: &Desktop, username: &str, channel: &str) {
     app.click("login-button").await;
 }
 
-/// A number 0–99 shown large (the login's index numbers, the online card's).
-async fn index_shown(app: &Desktop, id: &str) -> usize {
-    let text = app
-        .wait_text(id, "show an index number 0-99", |t| {
-            t.parse::<u8>().is_ok_and(|n| n < 100)
-        })
-        .await;
-    text.parse().expect("an index number")
-}
-
 /// The codes at the two index numbers the window shows in `first` and `second`.
 async fn answer(app: &Desktop, first: &str, second: &str, grid: &[String]) -> String {
-    let i = index_shown(app, first).await;
-    let j = index_shown(app, second).await;
+    let i = usize::from(index_shown(app, first).await);
+    let j = usize::from(index_shown(app, second).await);
     format!("{}{}", grid[i], grid[j])
 }
 
@@ -150,9 +143,8 @@ async fn is_shown(app: &Desktop, id: &str) -> bool {
 async fn t2_t3_a_day_3_passcode_gets_the_online_card_saved_as_pdf_and_trades_with_it() {
     let _turn = one_at_a_time().await;
     let saved = tempfile::tempdir().expect("a folder for saved cards");
-    save_cards_in(saved.path());
     let broker = Broker::start().await;
-    let app = app_for(&broker).await;
+    let app = app_saving_in(&broker, saved.path()).await;
 
     password_step(&app, "jonas", "portal").await;
     app.wait_text("second-factor-heading", "ask for the passcode", |t| {
