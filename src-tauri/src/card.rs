@@ -27,18 +27,27 @@ pub async fn open_card_window(app: AppHandle) -> Result<(), AppError> {
 /// Gold tokens, which answer a challenge the same way (D1).
 #[tauri::command]
 pub async fn card_devices(line: State<'_, Line>) -> Result<Vec<DeviceInfo>, AppError> {
+    scenario_devices(&line, |kind| {
+        matches!(
+            kind,
+            DeviceKind::DscPlus | DeviceKind::Dsc | DeviceKind::Platinum | DeviceKind::Gold
+        )
+    })
+    .await
+}
+
+/// The scenario's devices of the kinds `keep` picks, for a simulator to hold (the
+/// broker's QA list: demo/QA only).
+pub async fn scenario_devices(
+    line: &Line,
+    keep: impl Fn(DeviceKind) -> bool,
+) -> Result<Vec<DeviceInfo>, AppError> {
     let devices = line.client()?.devices().await.map_err(|e| {
-        e.or_qa_disabled("This login server does not hand out card keys (its QA mode is off).")
+        e.or_qa_disabled(
+            "This login server does not hand out simulated devices (its QA mode is off).",
+        )
     })?;
-    Ok(devices
-        .into_iter()
-        .filter(|d| {
-            matches!(
-                d.kind,
-                DeviceKind::DscPlus | DeviceKind::Dsc | DeviceKind::Platinum | DeviceKind::Gold
-            )
-        })
-        .collect())
+    Ok(devices.into_iter().filter(|d| keep(d.kind)).collect())
 }
 
 /// Makes sure the card's key is in the keyring: asked of the broker once, then kept.

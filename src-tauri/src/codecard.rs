@@ -31,18 +31,13 @@ pub async fn open_codecard_window(app: AppHandle) -> Result<(), AppError> {
 /// The scenario's Security Code Cards, and the online cards users printed (T3).
 #[tauri::command]
 pub async fn codecard_devices(line: State<'_, Line>) -> Result<Vec<DeviceInfo>, AppError> {
-    let devices = line.client()?.devices().await.map_err(|e| {
-        e.or_qa_disabled("This login server does not hand out cards (its QA mode is off).")
-    })?;
-    Ok(devices
-        .into_iter()
-        .filter(|d| {
-            matches!(
-                d.kind,
-                DeviceKind::SecurityCodeCard | DeviceKind::OnlineSecurityCodeCard
-            )
-        })
-        .collect())
+    crate::card::scenario_devices(&line, |kind| {
+        matches!(
+            kind,
+            DeviceKind::SecurityCodeCard | DeviceKind::OnlineSecurityCodeCard
+        )
+    })
+    .await
 }
 
 /// The card's grid: from the keyring, or asked of the broker once and then kept.

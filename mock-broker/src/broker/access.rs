@@ -461,10 +461,7 @@ impl Broker {
         now: Timestamp,
     ) -> BrokerResult<String> {
         let session = self.live_session(tx, &token_hash(token), now)?;
-        let device = match &session.device_id {
-            Some(id) => store::find_device(tx, id)?,
-            None => None,
-        };
+        let device = store::session_device(tx, &session)?;
         let through_passcode = device
             .as_ref()
             .is_some_and(|d| d.kind == DeviceKind::TemporaryPasscode);

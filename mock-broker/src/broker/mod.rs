@@ -340,10 +340,7 @@ impl Broker {
                 // T2–T5: what the clock settled may end a session through a temporary
                 // device (settling ends it in the store; this says so, once).
                 access::settle(tx, &session.username, now)?;
-                let device = match &session.device_id {
-                    Some(id) => store::find_device(tx, id)?,
-                    None => None,
-                };
+                let device = store::session_device(tx, &session)?;
                 if access::session_stands(device.as_ref(), session.channel, now) {
                     return Ok(session);
                 }
@@ -381,10 +378,7 @@ impl Broker {
         let Some(user) = store::find_user(tx, &session.username)? else {
             return Err(BrokerError::InvalidSession);
         };
-        let device = match &session.device_id {
-            Some(id) => store::find_device(tx, id)?,
-            None => None,
-        };
+        let device = store::session_device(tx, session)?;
         let limits = access::limits_of(tx, &user.username)?;
         let restriction = access::restriction(device.as_ref(), session.channel, now);
         Ok(session_info(

@@ -98,10 +98,7 @@ impl Broker {
         if session.channel != Channel::Portal {
             return Err(BrokerError::NotPermitted(PORTAL_ONLY));
         }
-        let device = match &session.device_id {
-            Some(id) => store::find_device(tx, id)?,
-            None => None,
-        };
+        let device = store::session_device(tx, &session)?;
         if restriction(device.as_ref(), session.channel, now).is_some() {
             return Err(BrokerError::NotPermitted(ONLINE_CARD_ONLY));
         }

@@ -530,6 +530,17 @@ pub fn all_devices(tx: &Transaction<'_>) -> StoreResult<Vec<DeviceRow>> {
     rows.map(|r| r?).collect()
 }
 
+/// The device a session's login went through (none: password only, or gone).
+pub fn session_device(
+    tx: &Transaction<'_>,
+    session: &SessionRow,
+) -> StoreResult<Option<DeviceRow>> {
+    match &session.device_id {
+        Some(id) => find_device(tx, id),
+        None => Ok(None),
+    }
+}
+
 pub fn find_device(tx: &Transaction<'_>, id: &str) -> StoreResult<Option<DeviceRow>> {
     tx.query_row(
         &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1"),

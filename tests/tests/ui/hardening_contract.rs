@@ -2,7 +2,7 @@
 //! against the wire contract: they need the broker branches `h6-rules` and `h6-edge`.
 
 use super::ibkey::{logged_in_as, password, set_up_phone, DANA_KEY, DANA_PIN};
-use super::{app_for, one_at_a_time};
+use super::{app_for, one_at_a_time, start_phone_activation};
 use portcullis_tests::desktop::Desktop;
 use portcullis_tests::Broker;
 use serde_json::json;
@@ -68,15 +68,7 @@ async fn hardening_phone_activation_verifies_the_active_device_first() {
     let _turn = one_at_a_time().await;
     let broker = Broker::start().await;
     let app = app_for(&broker).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
-    app.click("menu-devices").await;
-    app.click("menu-open-phone").await;
-    app.switch_to_page("phone.html").await;
-    app.click("phone-activate-start").await;
-    app.type_into("phone-activate-username", "avery").await;
-    app.type_into("phone-activate-password", "Trade2026").await;
-    app.type_into("phone-activate-number", "7700900999").await;
-    app.click("phone-activation-send").await;
+    start_phone_activation(&app, "avery", "7700900999").await;
 
     app.wait_text("phone-verify-text", "name the card", |t| {
         t.contains(AVERY_CARD)

@@ -3,7 +3,7 @@
 //! passcode on day 1 and day 3 (T1, T2, L6), the Client Portal switch, and the
 //! lost-device explanation (the troubleshooting article's cases 4–10).
 
-use super::{app_for, index_shown, one_at_a_time};
+use super::{app_for, index_shown, one_at_a_time, start_phone_activation};
 use portcullis_tests::desktop::{keyring_lookup, Desktop};
 use portcullis_tests::Broker;
 
@@ -56,15 +56,12 @@ async fn wait_logged_in_as(app: &Desktop, username: &str) -> String {
         .await
 }
 
-#[tokio::test]
-async fn d7_a_card_login_reads_the_indexes_off_the_screen_and_the_codes_off_the_card() {
-    let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
-    let app = app_for(&broker).await;
-
-    password_step(&app, "gwen").await;
-    let first = index_shown(&app, "index-first").await;
-    let second = index_shown(&app, "index-second").await;
+/// gwen's password step, then the codes at the two index numbers the login shows,
+/// read off her card in the simulator.
+async fn gwen_card_answer(app: &Desktop) -> String {
+    password_step(app, "gwen").await;
+    let first = index_shown(app, "index-first").await;
+    let second = index_shown(app, "index-second").await;
     assert_ne!(first, second, "D7: two distinct index numbers");
     app.wait_text("second-factor-heading", "ask for the card's codes", |t| {
         t.contains("security code card")
@@ -72,8 +69,16 @@ async fn d7_a_card_login_reads_the_indexes_off_the_screen_and_the_codes_off_the_
     .await;
     app.assert_accessible("login: Security Code Card indexes")
         .await;
+    codes_from_card(app, GWEN_CARD, [first, second]).await
+}
 
-    let answer = codes_from_card(&app, GWEN_CARD, [first, second]).await;
+#[tokio::test]
+async fn d7_a_card_login_reads_the_indexes_off_the_screen_and_the_codes_off_the_card() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+
+    let answer = gwen_card_answer(&app).await;
     assert!(
         keyring_lookup("portcullis.codecard", GWEN_CARD).is_some_and(|g| g.len() == 300),
         "the simulator keeps the card's grid in the desktop keyring"
@@ -96,10 +101,7 @@ async fn d7_l6_l4_codes_typed_with_a_space_are_login_failed_and_count() {
     let broker = Broker::start().await;
     let app = app_for(&broker).await;
 
-    password_step(&app, "gwen").await;
-    let first = index_shown(&app, "index-first").await;
-    let second = index_shown(&app, "index-second").await;
-    let answer = codes_from_card(&app, GWEN_CARD, [first, second]).await;
+    let answer = gwen_card_answer(&app).await;
     app.type_into(
         "response-input",
         &format!("{} {}", &answer[..3], &answer[3..5]),
@@ -279,15 +281,7 @@ async fn d7_k1_the_phone_asks_a_card_user_for_two_index_numbers_before_the_code(
     let _turn = one_at_a_time().await;
     let broker = Broker::start().await;
     let app = app_for(&broker).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
-    app.click("menu-devices").await;
-    app.click("menu-open-phone").await;
-    app.switch_to_page("phone.html").await;
-    app.click("phone-activate-start").await;
-    app.type_into("phone-activate-username", "gwen").await;
-    app.type_into("phone-activate-password", "Trade2026").await;
-    app.type_into("phone-activate-number", "7700900999").await;
-    app.click("phone-activation-send").await;
+    start_phone_activation(&app, "gwen", "7700900999").await;
 
     app.wait_text("phone-verify-text", "name the card", |t| {
         t.contains(GWEN_CARD)

@@ -29,6 +29,20 @@ async fn app_for(broker: &Broker) -> Desktop {
     Desktop::start(&["--broker-url", &broker.url]).await
 }
 
+/// Opens the phone simulator and starts activating IB Key for `username` (password
+/// `Trade2026`) on `number`.
+async fn start_phone_activation(app: &Desktop, username: &str, number: &str) {
+    app.wait_attr("broker-status", "data-state", "ready").await;
+    app.click("menu-devices").await;
+    app.click("menu-open-phone").await;
+    app.switch_to_page("phone.html").await;
+    app.click("phone-activate-start").await;
+    app.type_into("phone-activate-username", username).await;
+    app.type_into("phone-activate-password", "Trade2026").await;
+    app.type_into("phone-activate-number", number).await;
+    app.click("phone-activation-send").await;
+}
+
 /// A number 0–99 shown large: a login's index numbers (D7, T3), the online card's,
 /// a reactivation's.
 async fn index_shown(app: &Desktop, id: &str) -> u8 {
