@@ -188,6 +188,18 @@ pub(super) fn restriction(
     }
 }
 
+/// T2, T3: whether `d` still opens `channel` now: a permanent device always does; a
+/// temporary one within its time (a passcode past day 2: the portal only).
+pub(super) fn opens(d: &DeviceRow, channel: Channel, now: Timestamp) -> bool {
+    match d.activated_at.filter(|_| d.kind.is_temporary()) {
+        None => true,
+        Some(at) => matches!(
+            temporary_access(d.kind, at, channel, now),
+            TemporaryAccess::Full | TemporaryAccess::OnlineCardOnly
+        ),
+    }
+}
+
 /// T2, T3, T4: whether a session through `device` (after [`settle`]) still stands.
 pub(super) fn session_stands(device: Option<&DeviceRow>, channel: Channel, now: Timestamp) -> bool {
     let Some(d) = device else { return true };
@@ -488,8 +500,8 @@ fn message_text(kind: MessageKind, d: &DeviceRow, at: Timestamp) -> String {
     match kind {
         MessageKind::AutoActivationApproaching => format!(
             "Your replacement {name} ({}) will activate automatically on {} unless you \
-             activate it first. Once it is active, your temporary passcode and online \
-             security code card stop working.",
+             activate it first. Once it is active, any temporary passcode or online \
+             security code card you hold stops working.",
             d.id,
             at.human()
         ),
@@ -500,8 +512,8 @@ fn message_text(kind: MessageKind, d: &DeviceRow, at: Timestamp) -> String {
             at.human()
         ),
         MessageKind::DeviceAutoActivated => format!(
-            "Your replacement {name} ({}) activated automatically on {}. Your temporary \
-             passcode and online security code card no longer work.",
+            "Your replacement {name} ({}) activated automatically on {}. Any temporary \
+             passcode or online security code card you held no longer works.",
             d.id,
             at.human()
         ),

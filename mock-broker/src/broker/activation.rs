@@ -62,11 +62,20 @@ impl Broker {
                 None => None,
             };
             let user = Broker::password_gate(tx, now, &name, password_ok)?;
+            // T2–T5: what the clock has decided (a replacement activated, temporary
+            // access expired or voided) before anything is asked of a device.
+            super::access::settle(tx, &user.username, now)?;
             // Last used first (D6), as the login offers them.
-            let devices: Vec<DeviceRow> = store::devices_of(tx, &user.username)?
-                .into_iter()
-                .filter(usable)
-                .collect();
+            let all = store::devices_of(tx, &user.username)?;
+            let devices: Vec<DeviceRow> = all.iter().filter(|d| usable(d)).cloned().collect();
+            // D5: devices that all stopped serving (lost, set aside, temporary access
+            // over) are no way around the second factor here either; the user calls
+            // Client Services, as for a login (R4: returned ones do not count).
+            if devices.is_empty() {
+                if let Some(refusal) = super::access::refusal_without_device(&all) {
+                    return Err(refusal);
+                }
+            }
             let ib_keys = || devices.iter().filter(|d| d.kind == DeviceKind::IbKey);
             if let Some(phone_id) = &phone_id {
                 if ib_keys().any(|d| d.phone_id.as_deref() == Some(phone_id)) {
@@ -97,12 +106,7 @@ impl Broker {
                     Ok(ActivationStep::CodeSent(sent))
                 }
                 EnrolmentCheck::VerifyDevice => {
-                    // A device that answers a challenge if there is one, else SMS.
-                    let Some(device) = devices
-                        .iter()
-                        .find(|d| d.kind.method() != SecondFactorMethod::Sms)
-                        .or_else(|| devices.first())
-                    else {
+                    let Some(device) = confirming_device(&devices, now) else {
                         return Err(BrokerError::LoginFailed);
                     };
                     let (stage, method) = verification(tx, device, now)?;
@@ -184,8 +188,19 @@ impl Broker {
                 ));
             }
             locked_out(tx, username, now)?;
+            // T2–T5: a temporary device voided or past its time since it was asked.
+            super::access::settle(tx, username, now)?;
             let Some(device) = store::find_device(tx, &device_id)?.filter(usable) else {
                 return Err(BrokerError::LoginFailed);
+            };
+            factor::passcode::admit(tx, &device, Channel::Trading, now)?;
+            let typed = |check: ResponseCheck| match check {
+                ResponseCheck::Correct => Ok(true),
+                ResponseCheck::Wrong => Ok(false),
+                // Slowness is not a failed attempt (C4).
+                ResponseCheck::Expired => Err(BrokerError::ActivationOver(
+                    "The code to confirm with your device has expired. Start again.",
+                )),
             };
             let correct = match &asked {
                 Asked::Challenge(challenge) => {
@@ -195,13 +210,14 @@ impl Broker {
                 Asked::Code(code_hash) => responses_match(code_hash, &token_hash(response)),
                 Asked::IndexCard(indexes) => {
                     let at = activation.issued_at;
-                    factor::card::check(&device, indexes, response, at, now)?
-                        == ResponseCheck::Correct
+                    typed(factor::card::check(&device, indexes, response, at, now)?)?
                 }
-                Asked::Passcode => {
-                    factor::passcode::check(&device, response, activation.issued_at, now)
-                        == ResponseCheck::Correct
-                }
+                Asked::Passcode => typed(factor::passcode::check(
+                    &device,
+                    response,
+                    activation.issued_at,
+                    now,
+                ))?,
             };
             if !correct {
                 // L4 (decision): a wrong second factor is a failed attempt.
@@ -451,6 +467,22 @@ fn verification(
             ))
         }
     }
+}
+
+/// K1 vs D5: which of the user's usable devices (last used first) confirms an
+/// enrolment: a permanent device that answers a challenge or a card, then a temporary
+/// one still in its full access (T2, T3: past it, it opens the portal only, or
+/// nothing), then SMS. None left that may: the first, whose refusal says why.
+fn confirming_device(devices: &[DeviceRow], now: Timestamp) -> Option<&DeviceRow> {
+    let may = |d: &&DeviceRow| super::access::opens(d, Channel::Trading, now);
+    let not_sms = |d: &&DeviceRow| d.kind.method() != SecondFactorMethod::Sms;
+    devices
+        .iter()
+        .filter(may)
+        .find(|d| !d.kind.is_temporary() && not_sms(d))
+        .or_else(|| devices.iter().filter(may).find(not_sms))
+        .or_else(|| devices.iter().find(may))
+        .or_else(|| devices.first())
 }
 
 /// Every device of `username` of `kind` that is active takes `transition` (the rules

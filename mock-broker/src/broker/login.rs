@@ -34,7 +34,15 @@ impl Broker {
             access::settle(tx, &user.username, now)?;
             // Last used first (D6's default).
             let all = store::devices_of(tx, &user.username)?;
-            let devices: Vec<DeviceRow> = all.iter().filter(|d| usable(d)).cloned().collect();
+            let serving: Vec<DeviceRow> = all.iter().filter(|d| usable(d)).cloned().collect();
+            // T2: a passcode past its day 2 is no choice on trading while another
+            // device serves; alone, it stays, and its refusal says to use the portal.
+            let open: Vec<DeviceRow> = serving
+                .iter()
+                .filter(|d| access::opens(d, channel, now))
+                .cloned()
+                .collect();
+            let devices = if open.is_empty() { serving } else { open };
             let chosen = match device_id {
                 Some(id) => Some(find_usable(&devices, id)?),
                 None if devices.len() == 1 => devices.first(),

@@ -240,6 +240,13 @@ impl Broker {
                     "SMS devices have no key; their codes go to the outbox.".into(),
                 ));
             }
+            if d.kind == DeviceKind::TemporaryPasscode {
+                // T1: the passcode is read to the user once, and only its hash is kept.
+                return Err(BrokerError::BadRequest(
+                    "A temporary passcode has no key; Client Services reads it to the user once."
+                        .into(),
+                ));
+            }
             store::audit(
                 tx,
                 now,

@@ -16,7 +16,7 @@ use crate::rules::card::{indexes_stored, pick_indexes};
 use crate::rules::challenge::ResponseCheck;
 use crate::rules::{ChallengeCode, Timestamp, CHALLENGE_LIFETIME};
 use crate::store::{self, DeviceRow, Reactivation};
-use portcullis_api::{Channel, DeviceInfo, ReactivationAsk, SecondFactorMethod};
+use portcullis_api::{Channel, DeviceInfo, DeviceStatus, ReactivationAsk, SecondFactorMethod};
 use rusqlite::Transaction;
 
 const PORTAL_ONLY: &str = "Devices are reactivated in the Client Portal.";
@@ -74,6 +74,12 @@ impl Broker {
             };
             locked_out(tx, &username, now)?;
             let device = own_device(tx, &username, &pending.device_id)?;
+            // A replacement may have activated itself since it was asked (T5): then
+            // there is nothing left to do, and the answer is not wasted on a refusal.
+            if device.status == DeviceStatus::Active {
+                return Ok(super::access::device_info(device));
+            }
+            reactivation(&device)?;
             match check(&device, &pending, response, now)? {
                 ResponseCheck::Correct => {}
                 ResponseCheck::Expired => return Err(BrokerError::ChallengeExpired),
@@ -132,9 +138,12 @@ fn ask(device: &DeviceRow) -> BrokerResult<(String, Method)> {
         }
         // IB Key comes back by activating it on the phone (K1); SMS is not a device to
         // hold, and temporary kinds are never reactivated.
-        SecondFactorMethod::Push
-        | SecondFactorMethod::Sms
-        | SecondFactorMethod::TemporaryPasscode => Err(factor::not_served(device.kind)),
+        SecondFactorMethod::Push => Err(BrokerError::BadRequest(
+            "IB Key comes back by activating it again in the IB Key app on the phone.".into(),
+        )),
+        SecondFactorMethod::Sms | SecondFactorMethod::TemporaryPasscode => {
+            Err(factor::not_served(device.kind))
+        }
     }
 }
 

@@ -82,10 +82,10 @@ impl Transition {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum IllegalTransition {
     /// D1: legacy kinds exist as records only.
-    #[error("a {} is no longer issued", .0.display_name())]
+    #[error("{} is no longer issued", a(*.0))]
     NotIssued(DeviceKind),
     /// The change exists, but not from this status (return a device still on order).
-    #[error("a {} cannot {} when {}", kind.display_name(), transition.name(), from.as_str())]
+    #[error("{} cannot {} when {}", a(*kind), transition.name(), from.as_str())]
     NotFrom {
         kind: DeviceKind,
         from: DeviceStatus,
@@ -93,7 +93,7 @@ pub enum IllegalTransition {
     },
     /// This kind never takes that path (R2: a Security Code Card is shredded, not
     /// returned; T4: a voided temporary device stays void).
-    #[error("a {} cannot {}", kind.display_name(), transition.name())]
+    #[error("{} cannot {}", a(*kind), transition.name())]
     NotForKind {
         kind: DeviceKind,
         transition: Transition,
@@ -101,6 +101,13 @@ pub enum IllegalTransition {
     /// T2, T3, T5: the moment has not come yet.
     #[error("not before {}", at.rfc3339())]
     NotYet { at: Timestamp },
+}
+
+/// "a Digital Security Card+", "an IB Key", "an Online Security Code Card".
+fn a(kind: DeviceKind) -> String {
+    let name = kind.display_name();
+    let vowel = name.starts_with(['A', 'E', 'I', 'O', 'U']);
+    format!("{} {name}", if vowel { "an" } else { "a" })
 }
 
 /// Kinds that travel by post and can be lost on the way or after (R1, R2, T5).

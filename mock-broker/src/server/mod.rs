@@ -421,15 +421,31 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// `Json<T>` whose rejections are `ApiError`s.
+/// `Json<T>` whose rejections are `ApiError`s: a body that is not JSON is
+/// `invalid_json`; JSON of the wrong shape — a field missing, unknown or of the wrong
+/// type, whatever the type (serde reads a `null` where an enum belongs as a syntax
+/// error; here it is a field's) — is `invalid_field`, naming the field.
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let Json(value) = Json::<T>::from_request(req, state).await?;
-        Ok(ApiJson(value))
+        let Json(json) = Json::<serde_json::Value>::from_request(req, state).await?;
+        serde_path_to_error::deserialize(json)
+            .map(ApiJson)
+            .map_err(|e| ApiError {
+                status: status_of(ErrorCode::InvalidField),
+                body: ErrorBody::new(
+                    ErrorCode::InvalidField,
+                    format!(
+                        "Failed to deserialize the JSON body into the target type: {}: {}",
+                        e.path(),
+                        e.inner()
+                    ),
+                ),
+                retry_after: None,
+            })
     }
 }
 

@@ -155,3 +155,97 @@ async fn t1_t2_k1_a_temporary_passcode_confirms_an_enrolment_only_while_it_opens
     let refused = start_ib_key(&b, "jonas").await;
     assert_eq!(refused.code(), "use_client_portal", "{refused:?}");
 }
+
+/// jonas (day 3 of his passcode) obtains and activates an online card on the portal;
+/// answers its grid.
+async fn jonas_with_an_online_card(b: &TestBroker) -> Vec<String> {
+    let step = b.login_on("jonas", "portal").await;
+    let opened = b.respond(step.str("ticket"), "JONASDAY3").await;
+    let token = opened.str("token").to_owned();
+    let offer = b
+        .with_token(
+            axum::http::Method::POST,
+            "/v1/portal/online-card",
+            &token,
+            Some(json!({})),
+        )
+        .await;
+    let grid: Vec<String> = serde_json::from_value(offer.body["grid"].clone()).expect("a grid");
+    let done = b
+        .with_token(
+            axum::http::Method::POST,
+            "/v1/portal/online-card/activate",
+            &token,
+            Some(json!({ "response": crate::util::card_answer(&grid, &offer.body) })),
+        )
+        .await;
+    assert_eq!(done.str("status"), "activated", "{done:?}");
+    grid
+}
+
+#[tokio::test]
+async fn t3_k1_an_online_card_confirms_an_enrolment_beside_a_portal_only_passcode() {
+    let b = TestBroker::demo();
+    let grid = jonas_with_an_online_card(&b).await;
+    let started = start_ib_key(&b, "jonas").await;
+    assert_eq!(
+        (started.str("method"), started.str("device_kind")),
+        ("index_card", "online_security_code_card"),
+        "the online card answers, not the passcode past its day 2: {started:?}"
+    );
+    let sent = verify(
+        &b,
+        &started,
+        &crate::util::card_answer(&grid, &started.body),
+    )
+    .await;
+    assert_eq!(sent.str("status"), "code_sent", "{sent:?}");
+}
+
+#[tokio::test]
+async fn t3_k1_an_online_card_past_its_21_days_confirms_nothing() {
+    let b = TestBroker::demo();
+    jonas_with_an_online_card(&b).await;
+    b.advance(21 * crate::util::DAY - crate::util::MINUTE).await;
+    assert_eq!(start_ib_key(&b, "jonas").await.str("method"), "index_card");
+    b.advance(2 * crate::util::MINUTE).await;
+    let refused = start_ib_key(&b, "jonas").await;
+    assert_eq!(
+        refused.code(),
+        "temporary_access_expired",
+        "T3, D5: the card has expired (settled when read); a password alone does not \
+         enrol a new device in its place — Client Services does: {refused:?}"
+    );
+}
+
+#[tokio::test]
+async fn d5_k1_a_user_whose_devices_all_stopped_serving_cannot_enrol_with_a_password() {
+    let b = TestBroker::demo();
+    // jonas's card is set aside and his passcode (day 3 at load) ends after day 12.
+    b.advance(10 * crate::util::DAY).await;
+    let refused = start_ib_key(&b, "jonas").await;
+    assert_eq!(refused.code(), "temporary_access_expired", "{refused:?}");
+    assert_eq!(
+        b.device("SCC-20480003").await["status"],
+        "inactive",
+        "nothing was enrolled or changed"
+    );
+    let blake = start_ib_key(&b, "blake").await;
+    assert_eq!(
+        blake.str("status"),
+        "code_sent",
+        "K1: a user who never had a device enrols as the articles say: {blake:?}"
+    );
+}
+
+#[tokio::test]
+async fn t2_d6_on_trading_a_passcode_past_day_2_is_no_choice_beside_the_online_card() {
+    let b = TestBroker::demo();
+    jonas_with_an_online_card(&b).await;
+    let step = b.login_on("jonas", "trading").await;
+    assert_eq!(
+        (step.str("status"), step.str("device_kind")),
+        ("second_factor", "online_security_code_card"),
+        "the online card is the one device that opens trading: {step:?}"
+    );
+}

@@ -3,6 +3,7 @@
 use crate::util::TestBroker;
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
+use serde_json::json;
 
 #[tokio::test]
 async fn a_post_that_is_not_json_is_415() {
@@ -61,4 +62,39 @@ async fn missing_fields_and_unknown_fields_are_400() {
         .await;
     assert_eq!(extra.status.as_u16() / 100, 4, "{extra:?}");
     assert_eq!(extra.code(), "invalid_field");
+}
+
+#[tokio::test]
+async fn a_field_of_the_wrong_type_is_invalid_field_even_where_an_enum_belongs() {
+    let b = TestBroker::demo();
+    for channel in [json!(null), json!(5), json!(["portal"]), json!("Portal")] {
+        let answer = b
+            .post(
+                "/v1/login",
+                json!({ "username": "gwen", "password": "Trade2026", "channel": channel }),
+            )
+            .await;
+        assert_eq!(
+            (answer.status, answer.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+            "channel {channel}: {answer:?}"
+        );
+        assert!(
+            answer.body["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("channel"),
+            "names the field: {answer:?}"
+        );
+    }
+    let cut_short = Request::builder()
+        .method(Method::POST)
+        .uri("/v1/login")
+        .header(header::HOST, "127.0.0.1")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{\"username\":"))
+        .unwrap();
+    let not_json = b.send(cut_short).await;
+    assert_eq!(not_json.code(), "invalid_json", "{not_json:?}");
+    assert_eq!(b.failures("gwen").await, 0, "nothing counted");
 }
