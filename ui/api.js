@@ -50,6 +50,29 @@ const portcullis = (() => {
     byTestId(id) {
       return document.querySelector(`[data-testid="${id}"]`);
     },
+    // An error box (role=alert): the message, the broker's hints (L6) as a list, and
+    // the code in `data-code` for tests. `err` null hides and empties it.
+    showError(box, err) {
+      box.textContent = "";
+      if (!err) {
+        box.hidden = true;
+        delete box.dataset.code;
+        return;
+      }
+      box.dataset.code = err.code;
+      box.append(err.message);
+      const hints = err.details && err.details.hints;
+      if (hints && hints.length) {
+        const list = document.createElement("ul");
+        for (const h of hints) {
+          const li = document.createElement("li");
+          li.textContent = h;
+          list.appendChild(li);
+        }
+        box.appendChild(list);
+      }
+      box.hidden = false;
+    },
     // Connection trouble, as opposed to an answer from the login server.
     isConnectionError(err) {
       return ["broker_unreachable", "broker_timeout", "broker_starting"].includes(err && err.code);

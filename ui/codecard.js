@@ -7,16 +7,7 @@
 const $ = portcullis.byTestId;
 
 function showError(err) {
-  const box = $("codecard-error");
-  if (!err) {
-    box.hidden = true;
-    box.textContent = "";
-    delete box.dataset.code;
-    return;
-  }
-  box.dataset.code = err.code;
-  box.textContent = err.message;
-  box.hidden = false;
+  portcullis.showError($("codecard-error"), err);
 }
 
 function two(n) {
@@ -60,10 +51,13 @@ async function chooseCard(deviceId) {
   holder.dataset.ready = "false";
   showError(null);
   try {
-    drawGrid(await portcullis.call("codecard_load", { deviceId }));
+    const card = await portcullis.call("codecard_load", { deviceId });
+    // Another card may have been chosen while this one loaded.
+    if ($("codecard-select").value !== deviceId) return;
+    drawGrid(card);
     holder.dataset.ready = "true";
   } catch (err) {
-    showError(err);
+    if ($("codecard-select").value === deviceId) showError(err);
   }
 }
 

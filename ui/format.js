@@ -46,6 +46,10 @@ const format = (() => {
     device(kind, id) {
       return `${DEVICE_NAMES[kind] || kind} ${id}`;
     },
+    // D7: an index number as the cards print it, "07".
+    index(n) {
+      return String(n).padStart(2, "0");
+    },
     utc,
     clock,
     duration,

@@ -225,9 +225,9 @@ function toTyping(step) {
   $("response-label").textContent = typed.label;
   $("challenge-code").textContent = step.method === "challenge" ? step.challenge : "";
   $("sms-sent-text").textContent = step.method === "sms" ? `A code was sent by text message to ${step.masked_number}.` : "";
-  const [first, second] = step.method === "index_card" ? step.indexes : ["", ""];
-  $("index-first").textContent = first === "" ? "" : String(first);
-  $("index-second").textContent = second === "" ? "" : String(second);
+  const cardIndexes = step.method === "index_card" ? step.indexes.map(format.index) : ["", ""];
+  $("index-first").textContent = cardIndexes[0];
+  $("index-second").textContent = cardIndexes[1];
   $("challenge-device").textContent = `Device: ${format.device(step.device_kind, step.device_id)}`;
   $("challenge-limit").textContent = `${typed.what} is valid for ${format.duration(step.expires_in_seconds)}. `
     + "If it runs out, cancel and log in again for a new one.";
@@ -384,25 +384,38 @@ function lostToPortal() {
 function toClientServices() {
   if (HAS_TICKET.includes(state.name)) cancelLogin();
   enter({ name: "services" });
-  clearError("cs-error");
-  $("cs-issued").hidden = true;
+  forgetPasscode();
   $("cs-username").value = $("username").value;
   $("cs-heading").focus();
 }
 
-async function issuePasscode(event) {
-  event.preventDefault();
+// Shown once: gone from the page as soon as the panel is left.
+function forgetPasscode() {
   clearError("cs-error");
   $("cs-issued").hidden = true;
+  $("cs-passcode").textContent = "";
+  $("cs-validity").textContent = "";
+}
+
+async function issuePasscode(event) {
+  event.preventDefault();
+  if (state.name !== "services" || $("cs-issue").disabled) return;
+  const mine = state;
+  forgetPasscode();
+  $("cs-issue").disabled = true;
   try {
     const issued = await portcullis.call("demo_temp_passcode", { username: $("cs-username").value });
+    if (state !== mine) return;
     $("cs-passcode").textContent = issued.passcode;
     $("cs-validity").textContent = `For ${issued.username}: full access until ${format.utc(issued.full_access_until, { seconds: false })}, `
       + `then the Client Portal only until ${format.utc(issued.portal_until, { seconds: false })}. `
       + "Their device is set aside until it is reactivated.";
     $("cs-issued").hidden = false;
+    $("cs-passcode").focus();
   } catch (err) {
-    showError("cs-error", err);
+    if (state === mine) showError("cs-error", err);
+  } finally {
+    $("cs-issue").disabled = false;
   }
 }
 
@@ -419,12 +432,16 @@ async function submitPassword(event) {
     return;
   }
   $("login-button").disabled = true;
+  // The trader may open another panel meanwhile (the lost-device path, the Demo menu):
+  // a late answer then changes nothing.
+  const mine = enter({ name: "password" });
   try {
     const remember = $("remember-username").checked;
     portcullis.call("remember_username", { username: remember ? username : null }).catch(() => {});
-    enter({ name: "password" });
-    fromStep(await portcullis.call("login", { username, password, channel: channel() }));
+    const step = await portcullis.call("login", { username, password, channel: channel() });
+    if (state === mine) fromStep(step);
   } catch (err) {
+    if (state !== mine) return;
     showError("login-error", err);
     $("password").value = "";
     $("password").focus();
@@ -537,6 +554,7 @@ function setUpMenuItems() {
     const notice = $("demo-notice");
     try {
       await portcullis.call("demo_reset");
+      forgetPasscode();
       if (state.name !== "password") toPassword();
       clearError("login-error");
       $("username").value = "";
@@ -608,7 +626,10 @@ window.addEventListener("DOMContentLoaded", async () => {
   $("lost-back").addEventListener("click", toPassword);
   $("menu-client-services").addEventListener("click", toClientServices);
   $("client-services").addEventListener("submit", issuePasscode);
-  $("cs-back").addEventListener("click", toPassword);
+  $("cs-back").addEventListener("click", () => {
+    forgetPasscode();
+    toPassword();
+  });
   $("broker-retry").addEventListener("click", () => portcullis.call("broker_retry"));
   $("push-retry").addEventListener("click", async () => {
     await portcullis.call("broker_retry").catch(() => {});
@@ -619,7 +640,10 @@ window.addEventListener("DOMContentLoaded", async () => {
   document.addEventListener("keydown", (e) => {
     if (e.key !== "Escape") return;
     if (HAS_TICKET.includes(state.name)) cancelLogin();
-    else if (state.name === "lost" || state.name === "services") toPassword();
+    else if (state.name === "lost" || state.name === "services") {
+      forgetPasscode();
+      toPassword();
+    }
     else clearError("login-error");
   });
 

@@ -51,10 +51,7 @@ function showSession(s) {
 
 function showProblem(err) {
   // session_expired / invalid_session: the Rust side is already closing this window.
-  const box = $("session-error");
-  box.dataset.code = err.code;
-  box.textContent = err.message;
-  box.hidden = false;
+  portcullis.showError($("session-error"), err);
 }
 
 // ---- What this session may see ----------------------------------------------------------
@@ -112,6 +109,8 @@ function statusWord(status) {
 
 function showDevices(devices) {
   const body = $("account-devices").querySelector("tbody");
+  // A keyboard user on a Reactivate button keeps their place across a redraw.
+  const focused = body.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
   body.replaceChildren();
   for (const d of devices) {
     const row = document.createElement("tr");
@@ -141,6 +140,7 @@ function showDevices(devices) {
     }
     body.appendChild(row);
   }
+  if (focused && $(focused)) $(focused).focus();
   $("devices-action-column").hidden = !reactivating();
   $("reactivate-note").hidden = !devices.some((d) => REACTIVATABLE_STATUS.includes(d.status) && REACTIVATABLE_KINDS.includes(d.kind)) || !reactivating();
 }
@@ -157,67 +157,84 @@ function reactivating() {
 }
 
 function showReactivateError(err) {
-  const box = $("reactivate-error");
-  if (!err) {
-    box.hidden = true;
-    box.textContent = "";
-    delete box.dataset.code;
-    return;
-  }
-  box.dataset.code = err.code;
-  box.textContent = err.message;
-  box.hidden = false;
+  portcullis.showError($("reactivate-error"), err);
+}
+
+// What is being asked, or null: the device, and the question the broker keeps for it.
+let reactivating_ = null;
+
+// Only the error shows (no question to answer), with "Ask again" when there is a device.
+function reactivationStopped(device, err) {
+  reactivating_ = device ? { device, asked: null } : null;
+  $("reactivate-asked").hidden = true;
+  $("reactivate-confirm").hidden = true;
+  $("reactivate-again").hidden = !device;
+  showReactivateError(err);
 }
 
 async function askReactivation(device) {
   showReactivateError(null);
   $("reactivate-done").textContent = "";
+  $("reactivate").hidden = false;
+  $("reactivate-asked").hidden = true;
+  $("reactivate-confirm").hidden = true;
+  $("reactivate-again").hidden = true;
+  $("reactivate-text").textContent = `Asking for ${format.device(device.kind, device.id)}…`;
+  $("reactivate-heading").focus();
   let asked;
   try {
     asked = await portcullis.call("reactivate_ask", { deviceId: device.id });
   } catch (err) {
-    $("reactivate").hidden = false;
-    showReactivateError(err);
-    $("reactivate-heading").focus();
+    $("reactivate-text").textContent = "";
+    reactivationStopped(null, err);
     return;
   }
+  reactivating_ = { device, asked };
   const name = format.device(asked.device_kind, asked.device_id);
   const cardAnswer = asked.method === "index_card";
   $("reactivate-text").textContent = cardAnswer
-    ? `To show that ${name} is in your hands, type the codes under these two index numbers, together, with no spaces.`
-    : `To show that ${name} is in your hands, answer this challenge with it: press, PIN, OK, the challenge, OK.`;
+    ? `To show that ${name} is in your hands, type the codes under these two index numbers, together, with no spaces. You have ${format.duration(asked.expires_in_seconds)}.`
+    : `To show that ${name} is in your hands, answer this challenge with it: press, PIN, OK, the challenge, OK. You have ${format.duration(asked.expires_in_seconds)}.`;
   $("reactivate-challenge").parentElement.hidden = cardAnswer;
   $("reactivate-challenge").textContent = cardAnswer ? "" : asked.challenge;
   $("reactivate-indexes").hidden = !cardAnswer;
-  $("reactivate-index-first").textContent = cardAnswer ? String(asked.indexes[0]) : "";
-  $("reactivate-index-second").textContent = cardAnswer ? String(asked.indexes[1]) : "";
+  $("reactivate-index-first").textContent = cardAnswer ? format.index(asked.indexes[0]) : "";
+  $("reactivate-index-second").textContent = cardAnswer ? format.index(asked.indexes[1]) : "";
   $("reactivate-label").textContent = cardAnswer ? "Codes (both together, no spaces)" : "Response";
   $("reactivate-response").maxLength = cardAnswer ? 6 : 8;
   $("reactivate-response").value = "";
-  $("reactivate").hidden = false;
-  $("reactivate-heading").focus();
+  $("reactivate-asked").hidden = false;
+  $("reactivate-confirm").hidden = false;
+  // The whole step in view (the question, the field and its button), then the field.
+  $("reactivate").scrollIntoView({ block: "nearest" });
+  $("reactivate-response").focus({ preventScroll: true });
 }
 
 async function confirmReactivation(event) {
   event.preventDefault();
+  const mine = reactivating_;
+  if (!mine || !mine.asked) return;
   showReactivateError(null);
   const input = $("reactivate-response");
   try {
-    const device = await portcullis.call("reactivate_confirm", { response: input.value.trim() });
+    const device = await portcullis.call("reactivate_confirm", { response: input.value });
     $("reactivate").hidden = true;
+    reactivating_ = null;
     const done = $("reactivate-done");
     done.textContent = `${format.device(device.kind, device.id)} is active again. Your temporary passcode and online security code card no longer work; log in with your device from now on.`;
     done.focus();
     shown.devices = null;
     check();
   } catch (err) {
-    // The question answers once: a wrong answer needs Reactivate again.
-    showReactivateError(err);
     input.value = "";
+    // A connection failure leaves the question standing; any answer spent it.
+    if (portcullis.isConnectionError(err)) showReactivateError(err);
+    else reactivationStopped(mine.device, err);
   }
 }
 
 function cancelReactivation() {
+  reactivating_ = null;
   $("reactivate").hidden = true;
   showReactivateError(null);
   $("devices-heading").focus();
@@ -260,12 +277,18 @@ async function refreshAccount() {
   shown.messages = m;
 }
 
+// One check at a time: an older answer never redraws over a newer one.
+let checking = false;
 async function check() {
+  if (checking) return;
+  checking = true;
   try {
     showSession(await portcullis.call("current_session", {}, { background: true }));
     await refreshAccount();
   } catch (err) {
     showProblem(err);
+  } finally {
+    checking = false;
   }
 }
 
@@ -308,27 +331,11 @@ function enterCard(next) {
 }
 
 function showCardError(err) {
-  const box = $("online-card-error");
-  box.dataset.code = err.code;
-  box.textContent = err.message;
-  const hints = err.details && err.details.hints;
-  if (hints && hints.length) {
-    const list = document.createElement("ul");
-    for (const h of hints) {
-      const li = document.createElement("li");
-      li.textContent = h;
-      list.appendChild(li);
-    }
-    box.appendChild(list);
-  }
-  box.hidden = false;
+  portcullis.showError($("online-card-error"), err);
 }
 
 function clearCardError() {
-  const box = $("online-card-error");
-  box.hidden = true;
-  box.textContent = "";
-  delete box.dataset.code;
+  portcullis.showError($("online-card-error"), null);
 }
 
 function owner() {
@@ -359,8 +366,8 @@ function showGrid(offer) {
 }
 
 function showIndexes(offer) {
-  $("online-card-index-first").textContent = String(offer.indexes[0]);
-  $("online-card-index-second").textContent = String(offer.indexes[1]);
+  $("online-card-index-first").textContent = format.index(offer.indexes[0]);
+  $("online-card-index-second").textContent = format.index(offer.indexes[1]);
 }
 
 async function getCard() {
@@ -412,10 +419,10 @@ function drawCard(offer) {
   return canvas.toDataURL("image/png");
 }
 
-async function saveCard(format) {
+async function saveCard(kind) {
   clearCardError();
-  const args = { format };
-  if (format === "png") args.pngBase64 = drawCard(card.offer);
+  const args = { format: kind };
+  if (kind === "png") args.pngBase64 = drawCard(card.offer);
   try {
     const path = await portcullis.call("online_card_save", args);
     const saved = $("online-card-saved");
@@ -437,7 +444,7 @@ async function activateCard(event) {
   const mine = card;
   const input = $("online-card-response");
   try {
-    const done = await portcullis.call("online_card_activate", { response: input.value.trim() });
+    const done = await portcullis.call("online_card_activate", { response: input.value });
     const until = `${format.localTime(done.expires_at)} local time (${format.utc(done.expires_at, { seconds: false })})`;
     $("online-card-activated").textContent = `Your online security code card ${done.device_id} is active until ${until}. Log out, then log in to the trading platform with it: the login shows two index numbers, and you type their codes together.`;
     enterCard({ name: "activated", offer: mine.offer, done });
@@ -474,6 +481,10 @@ window.addEventListener("DOMContentLoaded", () => {
   $("online-card-activate-form").addEventListener("submit", activateCard);
   $("reactivate").addEventListener("submit", confirmReactivation);
   $("reactivate-cancel").addEventListener("click", cancelReactivation);
+  $("reactivate-again").addEventListener("click", () => reactivating_ && askReactivation(reactivating_.device));
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && !$("reactivate").hidden) cancelReactivation();
+  });
   for (const type of ["keydown", "pointerdown", "wheel"]) {
     document.addEventListener(type, active, { passive: true });
   }

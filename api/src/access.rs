@@ -67,12 +67,20 @@ impl std::fmt::Debug for OnlineCardOffer {
 }
 
 /// `POST /v1/portal/online-card/activate`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OnlineCardActivateRequest {
     /// The codes at the offer's two indexes, typed together (6 digits, no spaces).
     pub response: String,
+}
+
+/// The codes are the card's: never in a log line.
+impl std::fmt::Debug for OnlineCardActivateRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OnlineCardActivateRequest")
+            .finish_non_exhaustive()
+    }
 }
 
 /// The online card is active: full access until `expires_at` (T3, 21 days).
@@ -109,12 +117,20 @@ pub struct ReactivationAsk {
 }
 
 /// `POST /v1/portal/reactivate/confirm`: the device's answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReactivateConfirmRequest {
     /// The challenge's response, or the two codes typed together (no spaces).
     pub response: String,
+}
+
+/// The answer proves possession: never in a log line.
+impl std::fmt::Debug for ReactivateConfirmRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReactivateConfirmRequest")
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a message in the user's list is about.

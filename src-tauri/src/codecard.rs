@@ -13,12 +13,22 @@ use serde::Serialize;
 use tauri::{AppHandle, State};
 
 /// A card's codes: `codes[i]` is the code under index `i` (00–99).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct CodeCard {
     pub device_id: String,
     pub codes: Vec<String>,
     /// Whether the grid had to be fetched now (false: it was in the keyring).
     pub provisioned: bool,
+}
+
+/// The codes are what a login asks for: never in a log line.
+impl std::fmt::Debug for CodeCard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodeCard")
+            .field("device_id", &self.device_id)
+            .field("provisioned", &self.provisioned)
+            .finish_non_exhaustive()
+    }
 }
 
 const CODES: usize = 100;

@@ -343,15 +343,16 @@ async fn t4_case10_a_card_reactivated_on_the_portal_ends_the_temporary_passcode(
         portcullis_tests::desktop::focused_testid(&app)
             .await
             .as_deref(),
-        Some("reactivate-heading"),
-        "focus moves to the new step"
+        Some("reactivate-response"),
+        "focus moves to the answer, as at a login"
     );
     app.assert_accessible("main: reactivate a device").await;
     // The main window's own Devices menu opens the card simulator.
     let answer = codes_from_card(&app, IRIS_CARD, [first, second]).await;
     app.switch_to_page("main.html").await;
     app.type_into("reactivate-response", &answer).await;
-    app.click("reactivate-confirm").await;
+    // T4 ends this session at once: the main window closes under the click.
+    app.click_closing("reactivate-confirm").await;
 
     app.switch_to_login().await;
     app.wait_attr("session-ended", "data-reason", "device_ended")

@@ -48,23 +48,14 @@ async fn answer(app: &Desktop, first: &str, second: &str, grid: &[String]) -> St
     format!("{}{}", grid[i], grid[j])
 }
 
-/// A trading login answered with the online card `card` whose codes are `grid`
-/// (choosing it first when the user has several devices, D6).
+/// A trading login answered with the online card `card` whose codes are `grid`. A
+/// passcode past its day 2 is no choice on trading (T2), so the card answers at once.
 async fn online_card_login(app: &Desktop, username: &str, card: &str, grid: &[String]) {
     password_step(app, username, "trading").await;
-    if username == "jonas" {
-        // The passcode and the card both serve: D6's choice.
-        app.wait_for("device-select", None, "list the card", |t, _| {
-            t.contains(card)
-        })
-        .await;
-        app.find("device-select")
-            .await
-            .select_by_value(card)
-            .await
-            .expect("choose the online card");
-        app.click("device-continue").await;
-    }
+    app.wait_text("challenge-device", "name the online card", |t| {
+        t.contains(card)
+    })
+    .await;
     app.wait_text("second-factor-heading", "ask for the card's codes", |t| {
         t == "Enter the codes from your security code card"
     })
