@@ -90,6 +90,10 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// 503: the broker could not complete the request; the cause is in its log only.
     Internal,
+    // ---- issue 9, helper A: account, opt-out/in, restrictions, withdrawals ----
+    /// 403, O3: only the primary user may change security settings
+    /// (`primary_username` names who may).
+    NotPrimary,
 }
 
 impl ErrorCode {
@@ -135,6 +139,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Internal => "internal",
+            ErrorCode::NotPrimary => "not_primary",
         }
     }
 }
@@ -201,6 +206,10 @@ pub struct ErrorBody {
     pub tries_left: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<ErrorReason>,
+    /// `not_primary` (O3): the user who may change the security settings (null: the
+    /// entity has no primary user on record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_username: Option<String>,
 }
 
 impl ErrorBody {
@@ -213,6 +222,7 @@ impl ErrorBody {
             hints: None,
             tries_left: None,
             reason: None,
+            primary_username: None,
         }
     }
 }

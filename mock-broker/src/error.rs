@@ -110,6 +110,9 @@ pub enum BrokerError {
     /// `/qa` without the broker's QA token.
     #[error("QA token required")]
     QaTokenRequired,
+    /// O3: only the entity's primary user may change security settings.
+    #[error("not the primary user")]
+    NotPrimary { primary_username: Option<String> },
 }
 
 /// Where a login or an activation stood when a step that does not fit was asked of it.
@@ -191,6 +194,7 @@ impl BrokerError {
             BrokerError::ForbiddenOrigin => "forbidden_origin",
             BrokerError::ForbiddenHost => "forbidden_host",
             BrokerError::QaTokenRequired => "qa_token_required",
+            BrokerError::NotPrimary { .. } => "not_primary",
         }
     }
 
@@ -288,6 +292,17 @@ impl BrokerError {
             BrokerError::QaTokenRequired => {
                 "The QA controls need this broker's token in the X-QA-Token header.".into()
             }
+            BrokerError::NotPrimary {
+                primary_username: Some(primary),
+            } => format!(
+                "Your user is not allowed to change the security settings of this account. \
+                 The primary user, {primary}, can: they log in to the Client Portal to do so."
+            ),
+            BrokerError::NotPrimary {
+                primary_username: None,
+            } => "Your user is not allowed to change the security settings of this account: \
+                  only its primary user can. Please contact Client Services."
+                .into(),
         }
     }
 }

@@ -174,7 +174,9 @@ pub async fn run_with_limits(
 /// `busy` when to try again.
 pub struct ApiError {
     status: StatusCode,
-    body: ErrorBody,
+    /// Boxed: the body grows a field with each code that says more, and an error
+    /// travels in every handler's `Result`.
+    body: Box<ErrorBody>,
     /// Seconds, sent as `Retry-After` (with `busy`).
     retry_after: Option<u32>,
 }
@@ -184,7 +186,7 @@ impl ApiError {
     pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
         ApiError {
             status: status_of(code),
-            body: ErrorBody::new(code, message),
+            body: Box::new(ErrorBody::new(code, message)),
             retry_after: None,
         }
     }
@@ -214,7 +216,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::UseClientPortal
         | ErrorCode::TemporaryAccessExpired
         | ErrorCode::NoActiveDevice
-        | ErrorCode::NotPermitted => StatusCode::FORBIDDEN,
+        | ErrorCode::NotPermitted
+        | ErrorCode::NotPrimary => StatusCode::FORBIDDEN,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ErrorCode::NoPendingLogin
@@ -273,6 +276,7 @@ fn error_code(err: &BrokerError) -> ErrorCode {
         BrokerError::ForbiddenOrigin => ErrorCode::ForbiddenOrigin,
         BrokerError::ForbiddenHost => ErrorCode::ForbiddenHost,
         BrokerError::QaTokenRequired => ErrorCode::QaTokenRequired,
+        BrokerError::NotPrimary { .. } => ErrorCode::NotPrimary,
     }
 }
 
@@ -349,6 +353,9 @@ impl From<BrokerError> for ApiError {
             BrokerError::InvalidPin(why) => body.reason = Some(pin_reason(why)),
             BrokerError::WrongStage(stage) => body.reason = Some(stage_reason(*stage)),
             BrokerError::Busy => retry_after = Some(BUSY_RETRY_AFTER_SECONDS),
+            BrokerError::NotPrimary { primary_username } => {
+                body.primary_username.clone_from(primary_username);
+            }
             BrokerError::MissingField(_)
             | BrokerError::BadRequest(_)
             | BrokerError::BadCharacter
@@ -378,7 +385,7 @@ impl From<BrokerError> for ApiError {
         }
         ApiError {
             status: status_of(body.code),
-            body,
+            body: Box::new(body),
             retry_after,
         }
     }
@@ -403,7 +410,7 @@ impl From<JsonRejection> for ApiError {
             // axum's own status, as before: it agrees with `status_of` for every code
             // above.
             status: rejection.status(),
-            body: ErrorBody::new(code, rejection.body_text()),
+            body: Box::new(ErrorBody::new(code, rejection.body_text())),
             retry_after: None,
         }
     }
@@ -411,7 +418,7 @@ impl From<JsonRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, Json(self.body)).into_response();
+        let mut response = (self.status, Json(*self.body)).into_response();
         if let Some(seconds) = self.retry_after {
             response
                 .headers_mut()

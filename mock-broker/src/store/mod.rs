@@ -11,6 +11,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
+pub mod account;
 pub mod ibkey;
 mod login;
 
