@@ -11,6 +11,7 @@
 //! after the transaction commits.
 
 mod access;
+mod account;
 mod activation;
 mod factor;
 mod login;

@@ -5,16 +5,18 @@
 //! sharing a device, ordering or returning one): the session is a Client Portal one,
 //! and its user is the entity's primary user. Anyone else hears who is (O3).
 
-use super::BrokerResult;
+use super::account::acting_session;
+use super::{token_hash, Broker, BrokerResult};
 use crate::error::BrokerError;
+use crate::rules::account::restrictions;
+use crate::rules::Timestamp;
 use crate::store::{self, SessionRow};
-use portcullis_api::Channel;
+use portcullis_api::{Channel, DeviceKind, DeviceStatus, SecureLoginUpdated};
 use rusqlite::Transaction;
 
 /// O3: security settings are changed on the Client Portal (else `not_permitted`), by
 /// the primary user of the entity (else `not_primary`, naming that user). The caller
 /// audits a refusal if it wants one: this check has no clock.
-#[allow(dead_code)] // Its callers (opt-out, sharing, ordering) land next.
 pub(super) fn require_primary(tx: &Transaction<'_>, session: &SessionRow) -> BrokerResult<()> {
     if session.channel != Channel::Portal {
         return Err(BrokerError::NotPermitted(
@@ -30,6 +32,108 @@ pub(super) fn require_primary(tx: &Transaction<'_>, session: &SessionRow) -> Bro
     }
     Err(BrokerError::NotPrimary {
         primary_username: store::account::primary_user_of(tx, &user.entity)?,
+    })
+}
+
+/// O2's confirmation (step 8).
+const UPDATED: &str = "Your settings have been updated.";
+
+impl Broker {
+    /// O1: the primary user, on the Client Portal, opts the account out of the Secure
+    /// Login System for trading: trading logins take the password only from now on,
+    /// and the restrictions apply. Only with an active device to opt out of.
+    pub fn opt_out(&self, token: &str) -> BrokerResult<SecureLoginUpdated> {
+        self.transact(|tx, now, _| {
+            let session = acting_session(self, tx, &token_hash(token), now)?;
+            settings_change(tx, &session, now, "opt_out")?;
+            let user =
+                store::find_user(tx, &session.username)?.ok_or(BrokerError::InvalidSession)?;
+            let has_device = store::devices_of(tx, &user.username)?.iter().any(|d| {
+                d.status == DeviceStatus::Active
+                    && (!d.kind.is_temporary() || d.kind == DeviceKind::Sms)
+            });
+            if !has_device {
+                store::audit(
+                    tx,
+                    now,
+                    Some(&user.username),
+                    "settings_refused",
+                    "opt_out: no active Secure Login device",
+                )?;
+                return Err(BrokerError::NoActiveDevice);
+            }
+            set_opted_out(tx, &user.username, &user.entity, true, now)
+        })
+    }
+
+    /// O2: "I want to always use my Secure Login Device when logging in" → Continue →
+    /// the confirmation. Any other choice is not this endpoint's.
+    pub fn opt_in(&self, token: &str, always_use_device: bool) -> BrokerResult<SecureLoginUpdated> {
+        self.transact(|tx, now, _| {
+            let session = acting_session(self, tx, &token_hash(token), now)?;
+            settings_change(tx, &session, now, "opt_in")?;
+            if !always_use_device {
+                return Err(BrokerError::BadRequest(
+                    "Select \"I want to always use my Secure Login Device when logging in\" \
+                     (always_use_device: true) to opt back in."
+                        .into(),
+                ));
+            }
+            let user =
+                store::find_user(tx, &session.username)?.ok_or(BrokerError::InvalidSession)?;
+            set_opted_out(tx, &user.username, &user.entity, false, now)
+        })
+    }
+}
+
+/// O3 for one settings change, with the refusal audited (`what` names the change).
+fn settings_change(
+    tx: &Transaction<'_>,
+    session: &SessionRow,
+    now: Timestamp,
+    what: &str,
+) -> BrokerResult<()> {
+    require_primary(tx, session).or_else(|refused| {
+        store::audit(
+            tx,
+            now,
+            Some(&session.username),
+            "settings_refused",
+            &format!("{what}: {}", refused.code()),
+        )?;
+        Err(refused)
+    })
+}
+
+/// O1/O2: the entity's opt-out set (or set again: the answer is the same), audited.
+fn set_opted_out(
+    tx: &Transaction<'_>,
+    username: &str,
+    entity: &str,
+    opted_out: bool,
+    now: Timestamp,
+) -> BrokerResult<SecureLoginUpdated> {
+    let was = store::account::user_opted_out(tx, username)?;
+    store::account::set_opted_out(tx, entity, opted_out)?;
+    let (event, change) = match opted_out {
+        true => (
+            "sls_opted_out",
+            "trading logins by password only; O1 restrictions apply",
+        ),
+        false => (
+            "sls_opted_in",
+            "the Secure Login device is needed for every login",
+        ),
+    };
+    let detail = match was == opted_out {
+        true => format!("entity {entity}: no change ({change})"),
+        false => format!("entity {entity}: {change}"),
+    };
+    store::audit(tx, now, Some(username), event, &detail)?;
+    Ok(SecureLoginUpdated::Updated {
+        opted_out,
+        restrictions: restrictions(opted_out),
+        message: UPDATED.into(),
     })
 }
 
@@ -54,8 +158,8 @@ mod tests {
         let store = Store::open(None).unwrap();
         store.write(|tx| {
             tx.execute_batch(
-                "INSERT INTO entities VALUES ('e', 'E', 'U1', 0, '{}');
-                 INSERT INTO entities VALUES ('alone', 'A', 'U2', 0, '{}');
+                "INSERT INTO entities (id, name, account, equity_usd, identification) VALUES ('e', 'E', 'U1', 0, '{}');
+                 INSERT INTO entities (id, name, account, equity_usd, identification) VALUES ('alone', 'A', 'U2', 0, '{}');
                  INSERT INTO users (username, full_name, password_hash, entity, is_primary)
                      VALUES ('pat', 'Pat', 'x', 'e', 1), ('nico', 'Nico', 'x', 'e', 0),
                             ('solo', 'Solo', 'x', 'alone', 0);",

@@ -10,6 +10,7 @@
 
 use crate::broker::Broker;
 use crate::error::{BrokerError, WrongStage, BUSY_RETRY_AFTER_SECONDS};
+use crate::rules::account::{Exceeded, Restricted, ACH_EFT_CAP_USD};
 use crate::rules::ibkey::{PhoneNumberError, PinError, PushFailure};
 use crate::rules::session::SessionEnd;
 use axum::extract::rejection::JsonRejection;
@@ -17,7 +18,7 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{middleware, Extension, Json, Router};
-use portcullis_api::{ErrorBody, ErrorCode, ErrorReason, Health};
+use portcullis_api::{AchEftFunding, ErrorBody, ErrorCode, ErrorReason, Health};
 use serde::de::{DeserializeOwned, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::future::Future;
@@ -27,6 +28,7 @@ use tokio::sync::broadcast;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+mod account;
 mod edge;
 mod listen;
 mod login;
@@ -118,6 +120,14 @@ fn routes(qa: bool) -> OpenApiRouter<AppState> {
         .routes(routes!(portal::devices))
         .routes(routes!(portal::reactivate))
         .routes(routes!(portal::reactivate_confirm))
+        .routes(routes!(account::account))
+        .routes(routes!(account::opt_out))
+        .routes(routes!(account::opt_in))
+        .routes(routes!(account::order))
+        .routes(routes!(account::withdrawal))
+        .routes(routes!(account::deposit))
+        .routes(routes!(account::bank_instructions))
+        .routes(routes!(account::email))
         .routes(routes!(phone::activation_start))
         .routes(routes!(phone::activation_verify))
         .routes(routes!(phone::activation_finish))
@@ -217,7 +227,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::TemporaryAccessExpired
         | ErrorCode::NoActiveDevice
         | ErrorCode::NotPermitted
-        | ErrorCode::NotPrimary => StatusCode::FORBIDDEN,
+        | ErrorCode::NotPrimary
+        | ErrorCode::Restricted
+        | ErrorCode::LimitExceeded => StatusCode::FORBIDDEN,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ErrorCode::NoPendingLogin
@@ -277,6 +289,8 @@ fn error_code(err: &BrokerError) -> ErrorCode {
         BrokerError::ForbiddenHost => ErrorCode::ForbiddenHost,
         BrokerError::QaTokenRequired => ErrorCode::QaTokenRequired,
         BrokerError::NotPrimary { .. } => ErrorCode::NotPrimary,
+        BrokerError::Restricted(_) => ErrorCode::Restricted,
+        BrokerError::LimitExceeded { .. } => ErrorCode::LimitExceeded,
     }
 }
 
@@ -330,6 +344,16 @@ fn stage_reason(stage: WrongStage) -> ErrorReason {
     }
 }
 
+fn restricted_reason(why: Restricted) -> ErrorReason {
+    match why {
+        Restricted::PinkSheet => ErrorReason::PinkSheet,
+        Restricted::Otcbb => ErrorReason::Otcbb,
+        Restricted::BankInstructions => ErrorReason::BankInstructions,
+        Restricted::Email => ErrorReason::Email,
+        Restricted::AchEftCap { .. } => ErrorReason::AchEftCap,
+    }
+}
+
 impl From<BrokerError> for ApiError {
     fn from(err: BrokerError) -> Self {
         if let BrokerError::Store(cause) = &err {
@@ -355,6 +379,22 @@ impl From<BrokerError> for ApiError {
             BrokerError::Busy => retry_after = Some(BUSY_RETRY_AFTER_SECONDS),
             BrokerError::NotPrimary { primary_username } => {
                 body.primary_username.clone_from(primary_username);
+            }
+            BrokerError::Restricted(why) => {
+                body.reason = Some(restricted_reason(*why));
+                if let Restricted::AchEftCap { left_usd } = why {
+                    body.ach_eft = Some(AchEftFunding {
+                        total_usd: ACH_EFT_CAP_USD.saturating_sub(*left_usd),
+                        left_usd: Some(*left_usd),
+                    });
+                }
+            }
+            BrokerError::LimitExceeded { which, usage } => {
+                body.reason = Some(match which {
+                    Exceeded::PerDay => ErrorReason::PerDay,
+                    Exceeded::Per5BusinessDays => ErrorReason::Per5BusinessDays,
+                });
+                body.withdrawals = Some(usage.clone());
             }
             BrokerError::MissingField(_)
             | BrokerError::BadRequest(_)
