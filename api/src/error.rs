@@ -90,6 +90,16 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// 503: the broker could not complete the request; the cause is in its log only.
     Internal,
+    // ---- issue 9, helper A: account, opt-out/in, restrictions, withdrawals ----
+    /// 403, O3: only the primary user may change security settings
+    /// (`primary_username` names who may).
+    NotPrimary,
+    /// 403, O1: the account opted out of the Secure Login System, and this is one of
+    /// the things it may not do (`reason`; `ach_eft` for the funding cap).
+    Restricted,
+    /// 403, D2: over the withdrawal limit (`reason` says which; `withdrawals` what is
+    /// left).
+    LimitExceeded,
 }
 
 impl ErrorCode {
@@ -135,6 +145,9 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Internal => "internal",
+            ErrorCode::NotPrimary => "not_primary",
+            ErrorCode::Restricted => "restricted",
+            ErrorCode::LimitExceeded => "limit_exceeded",
         }
     }
 }
@@ -180,6 +193,22 @@ pub enum ErrorReason {
     AwaitingDevice,
     /// `wrong_stage`: the activation is not waiting for a device's answer.
     NotVerifying,
+    // ---- issue 9, helper A ----
+    /// `restricted` (O1): an order in a Pink Sheet symbol.
+    PinkSheet,
+    /// `restricted` (O1): an order in an OTCBB symbol.
+    Otcbb,
+    /// `restricted` (O1): a change of bank instructions.
+    BankInstructions,
+    /// `restricted` (O1): a change of the email address.
+    Email,
+    /// `restricted` (O1): ACH/EFT funding past 20,000 USD in all.
+    AchEftCap,
+    /// `limit_exceeded` (D2): the per-day limit.
+    PerDay,
+    /// `limit_exceeded` (D2): the per-5-business-days limit.
+    #[serde(rename = "per_5_business_days")]
+    Per5BusinessDays,
 }
 
 /// The body of every error answer. Fields beyond `code` and `message` appear only
@@ -201,6 +230,16 @@ pub struct ErrorBody {
     pub tries_left: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<ErrorReason>,
+    /// `not_primary` (O3): the user who may change the security settings (null: the
+    /// entity has no primary user on record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_username: Option<String>,
+    /// `limit_exceeded` (D2): what the withdrawals used and what is left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawals: Option<crate::account::WithdrawalUsage>,
+    /// `restricted` with `ach_eft_cap` (O1): ACH/EFT so far and what the cap leaves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ach_eft: Option<crate::account::AchEftFunding>,
 }
 
 impl ErrorBody {
@@ -213,6 +252,9 @@ impl ErrorBody {
             hints: None,
             tries_left: None,
             reason: None,
+            primary_username: None,
+            withdrawals: None,
+            ach_eft: None,
         }
     }
 }

@@ -7,6 +7,7 @@
 //! broker builds the OpenAPI document it serves at `GET /openapi.json`.
 
 pub mod access;
+pub mod account;
 pub mod device;
 pub mod error;
 pub mod login;
@@ -17,6 +18,12 @@ pub use access::{
     LimitRow, MessageKind, MessageList, OnlineCardActivateRequest, OnlineCardActivated,
     OnlineCardOffer, ReactivateConfirmRequest, ReactivateRequest, ReactivationAsk,
     SessionRestriction, TemporaryPasscodeIssued, UserMessage, WithdrawalLimits,
+};
+pub use account::{
+    AccountInfo, AccountRef, AchEftFunding, BankInstructionsRequest, DepositMade, DepositMethod,
+    DepositRequest, EmailRequest, EntityRef, Market, OptInRequest, OrderPlaced, OrderRequest,
+    OrderSide, ProfileField, ProfileUpdated, Restriction, SecureLoginUpdated, WithdrawalMade,
+    WithdrawalRequest, WithdrawalUsage,
 };
 pub use device::{Channel, DeviceKind, DeviceStatus, Protection, SecondFactorMethod};
 pub use error::{ErrorBody, ErrorCode, ErrorReason};

@@ -3,10 +3,12 @@
 //! log; the HTTP status for each code is chosen in one place, `server::status_of`.
 
 use crate::password::Busy;
+use crate::rules::account::{Exceeded, Restricted, ACH_EFT_CAP_USD};
 use crate::rules::ibkey::{PhoneNumberError, PinError, PushFailure};
 use crate::rules::session::SessionEnd;
 use crate::rules::{Timestamp, LOCKOUT_THRESHOLD};
 use crate::store::StoreError;
+use portcullis_api::WithdrawalUsage;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BrokerError {
@@ -110,6 +112,18 @@ pub enum BrokerError {
     /// `/qa` without the broker's QA token.
     #[error("QA token required")]
     QaTokenRequired,
+    /// O3: only the entity's primary user may change security settings.
+    #[error("not the primary user")]
+    NotPrimary { primary_username: Option<String> },
+    /// O1: the account opted out, and may not do this.
+    #[error("restricted: {0:?}")]
+    Restricted(Restricted),
+    /// D2: over a withdrawal limit; `usage` is what is left.
+    #[error("withdrawal limit exceeded: {which:?}")]
+    LimitExceeded {
+        which: Exceeded,
+        usage: WithdrawalUsage,
+    },
 }
 
 /// Where a login or an activation stood when a step that does not fit was asked of it.
@@ -191,6 +205,9 @@ impl BrokerError {
             BrokerError::ForbiddenOrigin => "forbidden_origin",
             BrokerError::ForbiddenHost => "forbidden_host",
             BrokerError::QaTokenRequired => "qa_token_required",
+            BrokerError::NotPrimary { .. } => "not_primary",
+            BrokerError::Restricted(_) => "restricted",
+            BrokerError::LimitExceeded { .. } => "limit_exceeded",
         }
     }
 
@@ -288,6 +305,60 @@ impl BrokerError {
             BrokerError::QaTokenRequired => {
                 "The QA controls need this broker's token in the X-QA-Token header.".into()
             }
+            BrokerError::NotPrimary {
+                primary_username: Some(primary),
+            } => format!(
+                "Your user is not allowed to change the security settings of this account. \
+                 The primary user, {primary}, can: they log in to the Client Portal to do so."
+            ),
+            BrokerError::NotPrimary {
+                primary_username: None,
+            } => "Your user is not allowed to change the security settings of this account: \
+                  only its primary user can. Please contact Client Services."
+                .into(),
+            BrokerError::Restricted(why) => restricted_message(*why),
+            BrokerError::LimitExceeded { which, usage } => limit_message(*which, usage),
         }
+    }
+}
+
+/// O1: why, and the way back (opting in, O2).
+fn restricted_message(why: Restricted) -> String {
+    const OPTED_OUT: &str = "this account opted out of the Secure Login System";
+    match why {
+        Restricted::PinkSheet => format!(
+            "Orders in Pink Sheet stocks are not accepted: {OPTED_OUT}. Opt back in to trade them."
+        ),
+        Restricted::Otcbb => format!(
+            "Orders in OTCBB stocks are not accepted: {OPTED_OUT}. Opt back in to trade them."
+        ),
+        Restricted::BankInstructions => format!(
+            "Bank instructions cannot be changed here: {OPTED_OUT}. Opt back in, or contact \
+             Client Services."
+        ),
+        Restricted::Email => format!(
+            "The email address cannot be changed here: {OPTED_OUT}. Opt back in, or contact \
+             Client Services."
+        ),
+        Restricted::AchEftCap { left_usd } => format!(
+            "ACH and EFT funding is capped at {ACH_EFT_CAP_USD} USD in all: {OPTED_OUT}. \
+             {left_usd} USD left; opt back in, or fund by wire."
+        ),
+    }
+}
+
+/// D2: which limit, and what is left of it.
+fn limit_message(which: Exceeded, usage: &WithdrawalUsage) -> String {
+    let left = |usd: Option<u64>| usd.map_or_else(|| "no limit".to_owned(), |u| format!("{u} USD"));
+    match which {
+        Exceeded::PerDay => format!(
+            "This withdrawal is over your daily withdrawal limit: {} left today.",
+            left(usage.left_today_usd)
+        ),
+        Exceeded::Per5BusinessDays => format!(
+            "This withdrawal is over your withdrawal limit for 5 business days: {} left in \
+             this window.",
+            left(usage.left_5_business_days_usd)
+        ),
     }
 }

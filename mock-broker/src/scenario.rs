@@ -4,13 +4,14 @@
 //! bad characters (L3), DSC+ below the equity floor (D4), dangling references — so a
 //! QA engineer learns of a typo at start-up, not from a strange login later.
 
+use crate::rules::account::valid_symbol;
 use crate::rules::card::Grid;
 use crate::rules::device::is_physical;
 use crate::rules::ibkey::{validate_phone_number, validate_pin, UnlockMethod};
 use crate::rules::session::{DailyEnd, SessionPolicy, DEFAULT_DAILY_END_UTC, DEFAULT_IDLE_MINUTES};
 use crate::rules::temporary::valid_passcode;
 use crate::rules::{Duration, Username};
-use portcullis_api::{DeviceKind, DeviceStatus};
+use portcullis_api::{DeviceKind, DeviceStatus, Market};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
 
@@ -37,7 +38,30 @@ pub struct Scenario {
     /// Issue 6: when sessions end.
     #[serde(default)]
     pub sessions: Sessions,
+    /// Issue 9 (O1): where symbols trade; absent, [`DEFAULT_SYMBOLS`].
+    #[serde(default)]
+    pub symbols: Vec<Symbol>,
 }
+
+/// `[[symbols]]`: a ticker and its market (O1 refuses `pink_sheet` and `otcbb` orders
+/// while opted out).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Symbol {
+    pub symbol: String,
+    pub market: Market,
+}
+
+/// The symbols of a scenario that lists none (the demo lists the same).
+pub const DEFAULT_SYMBOLS: &[(&str, Market)] = &[
+    ("AAPL", Market::Listed),
+    ("MSFT", Market::Listed),
+    ("IBM", Market::Listed),
+    ("PNKCO", Market::PinkSheet),
+    ("GRYMT", Market::PinkSheet),
+    ("OTCBX", Market::Otcbb),
+    ("BBLTD", Market::Otcbb),
+];
 
 /// `[sessions]`: a session ends after `idle_minutes` without activity and at
 /// `daily_end_utc` (HH:MM, UTC), on the broker's simulated clock.
@@ -96,6 +120,9 @@ pub struct Entity {
     /// S1(a): date of birth, citizenship, residence, ID type and number.
     #[serde(default)]
     pub identification: BTreeMap<String, String>,
+    /// O1: the entity starts opted out of the Secure Login System for trading.
+    #[serde(default)]
+    pub opted_out: bool,
 }
 
 #[derive(Clone, Deserialize)]
@@ -237,8 +264,58 @@ impl Scenario {
         })
     }
 
+    /// O1: the market `symbol` (upper case) trades on; `None` for a symbol not listed.
+    pub fn market_of(&self, symbol: &str) -> Option<Market> {
+        if self.symbols.is_empty() {
+            return DEFAULT_SYMBOLS
+                .iter()
+                .find(|(s, _)| *s == symbol)
+                .map(|(_, m)| *m);
+        }
+        self.symbols
+            .iter()
+            .find(|s| s.symbol == symbol)
+            .map(|s| s.market)
+    }
+
+    /// Issue 9: `[[symbols]]` are tickers, each once; an opted-out entity has a user
+    /// with an active permanent device (what it opted out of).
+    fn validate_account(&self) -> Result<(), ScenarioError> {
+        let bad = |msg: String| Err(ScenarioError::Invalid(msg));
+        let mut seen = HashSet::new();
+        for s in &self.symbols {
+            if !valid_symbol(&s.symbol) {
+                return bad(format!(
+                    "symbol {:?}: 1-12 upper-case letters, digits and dots, starting with a letter",
+                    s.symbol
+                ));
+            }
+            if !seen.insert(s.symbol.as_str()) {
+                return bad(format!("symbol {:?} appears twice", s.symbol));
+            }
+        }
+        for e in self.entities.iter().filter(|e| e.opted_out) {
+            let has_device = self.devices.iter().any(|d| {
+                d.status == DeviceStatus::Active
+                    && (!d.kind.is_temporary() || d.kind == DeviceKind::Sms)
+                    && self
+                        .users
+                        .iter()
+                        .any(|u| u.username == d.owner && u.entity == e.id)
+            });
+            if !has_device {
+                return bad(format!(
+                    "entity {:?}: opted_out needs a user with an active Secure Login device (O1: something to opt out of)",
+                    e.id
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn validate(&self) -> Result<(), ScenarioError> {
         self.session_policy()?;
+        self.validate_account()?;
         let bad = |msg: String| Err(ScenarioError::Invalid(msg));
         let mut entity_ids = HashSet::new();
         for e in &self.entities {
@@ -515,6 +592,39 @@ mod tests {
         assert!(Scenario::parse(&text).is_err());
         let text = DEMO.replacen("status = \"active\"", "status = \"inactive\"", 1);
         assert!(Scenario::parse(&text).is_ok());
+    }
+
+    #[test]
+    fn o1_scenario_symbols_and_opted_out_entities_are_checked() {
+        let s = Scenario::demo();
+        assert_eq!(s.market_of("PNKCO"), Some(Market::PinkSheet));
+        assert_eq!(s.market_of("OTCBX"), Some(Market::Otcbb));
+        assert_eq!(s.market_of("AAPL"), Some(Market::Listed));
+        assert_eq!(s.market_of("NOPE"), None);
+        let bare = Scenario::parse("").unwrap();
+        assert_eq!(
+            bare.market_of("PNKCO"),
+            Some(Market::PinkSheet),
+            "the defaults"
+        );
+        let one = Scenario::parse("[[symbols]]\nsymbol = \"ZZZ\"\nmarket = \"otcbb\"\n").unwrap();
+        assert_eq!(one.market_of("ZZZ"), Some(Market::Otcbb));
+        assert_eq!(one.market_of("AAPL"), None, "a table replaces the defaults");
+        for (bad, why) in [
+            ("[[symbols]]\nsymbol = \"aapl\"\nmarket = \"listed\"\n", "upper-case"),
+            ("[[symbols]]\nsymbol = \"A\"\nmarket = \"listed\"\n[[symbols]]\nsymbol = \"A\"\nmarket = \"otcbb\"\n", "twice"),
+            ("[[symbols]]\nsymbol = \"A\"\nmarket = \"nasdaq\"\n", "unknown variant"),
+            ("[[symbols]]\nsymbol = \"A\"\n", "market"),
+        ] {
+            let err = Scenario::parse(bad).unwrap_err().to_string();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+        let lone = "[[entities]]\nid = \"e\"\nname = \"E\"\naccount = \"U1\"\nequity_usd = 1\nopted_out = true\n";
+        let err = Scenario::parse(lone).unwrap_err().to_string();
+        assert!(
+            err.contains("opted_out"),
+            "O1: nothing to opt out of: {err}"
+        );
     }
 
     #[test]

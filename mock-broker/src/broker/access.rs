@@ -13,7 +13,7 @@ use crate::rules::card::{indexes_from_stored, indexes_stored, pick_indexes, Grid
 use crate::rules::device::{self, expires_at, Transition};
 use crate::rules::temporary::{
     auto_activation_at, auto_activation_notices, generate_passcode, may_issue_passcode,
-    temporary_access, withdrawal_limits, TemporaryAccess,
+    temporary_access, TemporaryAccess,
 };
 use crate::rules::Timestamp;
 use crate::store::{self, DeviceRow, StoreResult};
@@ -165,13 +165,15 @@ fn end_logins_through(tx: &Transaction<'_>, device_id: &str, now: Timestamp) -> 
     Ok(())
 }
 
-/// D2: `username`'s withdrawal limits from their active devices.
+/// D2: `username`'s withdrawal limits from their active devices; O1: the `none` row
+/// while their account is opted out.
 pub(super) fn limits_of(tx: &Transaction<'_>, username: &str) -> StoreResult<WithdrawalLimits> {
     let active = store::devices_of(tx, username)?
         .into_iter()
         .filter(|d| d.status == DeviceStatus::Active)
         .map(|d| d.kind);
-    Ok(withdrawal_limits(active))
+    let opted_out = store::account::user_opted_out(tx, username)?;
+    Ok(crate::rules::account::limits(opted_out, active))
 }
 
 /// T2: what a session through `device` on `channel` is limited to now.

@@ -32,6 +32,12 @@ impl Broker {
         self.transact(|tx, now, events| {
             let user = Broker::password_gate(tx, now, &name, password_ok)?;
             access::settle(tx, &user.username, now)?;
+            if channel == Channel::Trading && store::account::user_opted_out(tx, &user.username)? {
+                // O1: opted out, a trading login is the password alone (the portal
+                // still asks for the device, D5).
+                let opened = open_session(tx, &self.sessions, &user, None, channel, now)?;
+                return Ok(LoginStep::Authenticated(opened));
+            }
             // Last used first (D6's default).
             let all = store::devices_of(tx, &user.username)?;
             let serving: Vec<DeviceRow> = all.iter().filter(|d| usable(d)).cloned().collect();

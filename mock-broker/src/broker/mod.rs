@@ -11,12 +11,14 @@
 //! after the transaction commits.
 
 mod access;
+mod account;
 mod activation;
 mod factor;
 mod login;
 mod phone;
 mod qa;
 mod reactivation;
+mod settings;
 
 // The wire types the broker answers with are the api crate's.
 pub use portcullis_api::{

@@ -99,6 +99,9 @@ impl Broker {
                         identification_json,
                     },
                 )?;
+                if e.opted_out {
+                    store::account::set_opted_out(tx, &e.id, true)?;
+                }
             }
             for u in &users {
                 store::insert_user(tx, u)?;

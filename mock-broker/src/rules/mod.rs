@@ -4,6 +4,7 @@
 //! decision; the broker (`crate::broker`) loads state, asks these rules, and stores
 //! the result. The rule ids (L1, C4, …) are those of `SLS-RULES.md`.
 
+pub mod account;
 pub mod card;
 pub mod challenge;
 pub mod device;

@@ -10,6 +10,7 @@
 
 use crate::broker::Broker;
 use crate::error::{BrokerError, WrongStage, BUSY_RETRY_AFTER_SECONDS};
+use crate::rules::account::{Exceeded, Restricted, ACH_EFT_CAP_USD};
 use crate::rules::ibkey::{PhoneNumberError, PinError, PushFailure};
 use crate::rules::session::SessionEnd;
 use axum::extract::rejection::JsonRejection;
@@ -17,7 +18,7 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{middleware, Extension, Json, Router};
-use portcullis_api::{ErrorBody, ErrorCode, ErrorReason, Health};
+use portcullis_api::{AchEftFunding, ErrorBody, ErrorCode, ErrorReason, Health};
 use serde::de::{DeserializeOwned, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::future::Future;
@@ -27,6 +28,7 @@ use tokio::sync::broadcast;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+mod account;
 mod edge;
 mod listen;
 mod login;
@@ -118,6 +120,14 @@ fn routes(qa: bool) -> OpenApiRouter<AppState> {
         .routes(routes!(portal::devices))
         .routes(routes!(portal::reactivate))
         .routes(routes!(portal::reactivate_confirm))
+        .routes(routes!(account::account))
+        .routes(routes!(account::opt_out))
+        .routes(routes!(account::opt_in))
+        .routes(routes!(account::order))
+        .routes(routes!(account::withdrawal))
+        .routes(routes!(account::deposit))
+        .routes(routes!(account::bank_instructions))
+        .routes(routes!(account::email))
         .routes(routes!(phone::activation_start))
         .routes(routes!(phone::activation_verify))
         .routes(routes!(phone::activation_finish))
@@ -174,7 +184,9 @@ pub async fn run_with_limits(
 /// `busy` when to try again.
 pub struct ApiError {
     status: StatusCode,
-    body: ErrorBody,
+    /// Boxed: the body grows a field with each code that says more, and an error
+    /// travels in every handler's `Result`.
+    body: Box<ErrorBody>,
     /// Seconds, sent as `Retry-After` (with `busy`).
     retry_after: Option<u32>,
 }
@@ -184,7 +196,7 @@ impl ApiError {
     pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
         ApiError {
             status: status_of(code),
-            body: ErrorBody::new(code, message),
+            body: Box::new(ErrorBody::new(code, message)),
             retry_after: None,
         }
     }
@@ -214,7 +226,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::UseClientPortal
         | ErrorCode::TemporaryAccessExpired
         | ErrorCode::NoActiveDevice
-        | ErrorCode::NotPermitted => StatusCode::FORBIDDEN,
+        | ErrorCode::NotPermitted
+        | ErrorCode::NotPrimary
+        | ErrorCode::Restricted
+        | ErrorCode::LimitExceeded => StatusCode::FORBIDDEN,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ErrorCode::NoPendingLogin
@@ -273,6 +288,9 @@ fn error_code(err: &BrokerError) -> ErrorCode {
         BrokerError::ForbiddenOrigin => ErrorCode::ForbiddenOrigin,
         BrokerError::ForbiddenHost => ErrorCode::ForbiddenHost,
         BrokerError::QaTokenRequired => ErrorCode::QaTokenRequired,
+        BrokerError::NotPrimary { .. } => ErrorCode::NotPrimary,
+        BrokerError::Restricted(_) => ErrorCode::Restricted,
+        BrokerError::LimitExceeded { .. } => ErrorCode::LimitExceeded,
     }
 }
 
@@ -326,6 +344,16 @@ fn stage_reason(stage: WrongStage) -> ErrorReason {
     }
 }
 
+fn restricted_reason(why: Restricted) -> ErrorReason {
+    match why {
+        Restricted::PinkSheet => ErrorReason::PinkSheet,
+        Restricted::Otcbb => ErrorReason::Otcbb,
+        Restricted::BankInstructions => ErrorReason::BankInstructions,
+        Restricted::Email => ErrorReason::Email,
+        Restricted::AchEftCap { .. } => ErrorReason::AchEftCap,
+    }
+}
+
 impl From<BrokerError> for ApiError {
     fn from(err: BrokerError) -> Self {
         if let BrokerError::Store(cause) = &err {
@@ -349,6 +377,25 @@ impl From<BrokerError> for ApiError {
             BrokerError::InvalidPin(why) => body.reason = Some(pin_reason(why)),
             BrokerError::WrongStage(stage) => body.reason = Some(stage_reason(*stage)),
             BrokerError::Busy => retry_after = Some(BUSY_RETRY_AFTER_SECONDS),
+            BrokerError::NotPrimary { primary_username } => {
+                body.primary_username.clone_from(primary_username);
+            }
+            BrokerError::Restricted(why) => {
+                body.reason = Some(restricted_reason(*why));
+                if let Restricted::AchEftCap { left_usd } = why {
+                    body.ach_eft = Some(AchEftFunding {
+                        total_usd: ACH_EFT_CAP_USD.saturating_sub(*left_usd),
+                        left_usd: Some(*left_usd),
+                    });
+                }
+            }
+            BrokerError::LimitExceeded { which, usage } => {
+                body.reason = Some(match which {
+                    Exceeded::PerDay => ErrorReason::PerDay,
+                    Exceeded::Per5BusinessDays => ErrorReason::Per5BusinessDays,
+                });
+                body.withdrawals = Some(usage.clone());
+            }
             BrokerError::MissingField(_)
             | BrokerError::BadRequest(_)
             | BrokerError::BadCharacter
@@ -378,7 +425,7 @@ impl From<BrokerError> for ApiError {
         }
         ApiError {
             status: status_of(body.code),
-            body,
+            body: Box::new(body),
             retry_after,
         }
     }
@@ -403,7 +450,7 @@ impl From<JsonRejection> for ApiError {
             // axum's own status, as before: it agrees with `status_of` for every code
             // above.
             status: rejection.status(),
-            body: ErrorBody::new(code, rejection.body_text()),
+            body: Box::new(ErrorBody::new(code, rejection.body_text())),
             retry_after: None,
         }
     }
@@ -411,7 +458,7 @@ impl From<JsonRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, Json(self.body)).into_response();
+        let mut response = (self.status, Json(*self.body)).into_response();
         if let Some(seconds) = self.retry_after {
             response
                 .headers_mut()

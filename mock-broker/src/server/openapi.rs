@@ -32,6 +32,7 @@ const ERROR_RESPONSE: &str = "Error";
         (name = "login", description = "The desktop's login and session"),
         (name = "phone", description = "IB Key on the phone"),
         (name = "portal", description = "The Client Portal's online card and the user's messages"),
+        (name = "account", description = "The account home: opt-out and opt-in, orders, withdrawals, deposits"),
         (name = "qa", description = "QA controls: present only on a broker started with --qa"),
     )
 )]
@@ -144,6 +145,14 @@ mod tests {
         ("get", "/v1/devices"),
         ("post", "/v1/portal/reactivate"),
         ("post", "/v1/portal/reactivate/confirm"),
+        ("get", "/v1/account"),
+        ("post", "/v1/settings/secure-login/opt-out"),
+        ("post", "/v1/settings/secure-login/opt-in"),
+        ("post", "/v1/orders"),
+        ("post", "/v1/withdrawals"),
+        ("post", "/v1/deposits"),
+        ("post", "/v1/settings/bank-instructions"),
+        ("post", "/v1/settings/email"),
     ];
 
     const QA_ROUTES: &[(&str, &str)] = &[

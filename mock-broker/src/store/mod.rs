@@ -11,6 +11,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
+pub mod account;
 pub mod ibkey;
 mod login;
 
@@ -169,6 +170,48 @@ CREATE TABLE reactivations (
     issued_at INTEGER NOT NULL
 );
 "#,
+    r#"
+-- Issue 9 (account). O1: the entity opted out of the Secure Login System for trading.
+ALTER TABLE entities ADD COLUMN opted_out INTEGER NOT NULL DEFAULT 0;
+-- D2: withdrawals, counted per user over the UTC day and the 5 business days.
+CREATE TABLE withdrawals (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    amount_usd INTEGER NOT NULL,
+    at INTEGER NOT NULL
+);
+CREATE INDEX withdrawals_by_user ON withdrawals(username, at);
+-- O1: deposits; the ACH/EFT cap counts the entity's total.
+CREATE TABLE deposits (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    method TEXT NOT NULL,
+    amount_usd INTEGER NOT NULL,
+    at INTEGER NOT NULL
+);
+-- O1: orders, checked and recorded (no matching).
+CREATE TABLE orders (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    symbol TEXT NOT NULL,
+    market TEXT NOT NULL,
+    side TEXT NOT NULL,
+    quantity INTEGER NOT NULL,
+    at INTEGER NOT NULL
+);
+-- O1: bank-instruction and email changes (the account number masked).
+CREATE TABLE profile_changes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    username TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+"#,
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -323,6 +366,7 @@ pub fn clear_all(tx: &Transaction<'_>) -> StoreResult<()> {
         "DELETE FROM pending_logins; DELETE FROM sessions; DELETE FROM lockouts;
          DELETE FROM pushes; DELETE FROM sms_outbox; DELETE FROM activations;
          DELETE FROM faults; DELETE FROM phone_access; DELETE FROM card_offers; DELETE FROM reactivations; DELETE FROM phones;
+         DELETE FROM withdrawals; DELETE FROM deposits; DELETE FROM orders; DELETE FROM profile_changes;
          DELETE FROM devices; DELETE FROM users; DELETE FROM entities; DELETE FROM audit;",
     )?;
     Ok(())
@@ -812,7 +856,7 @@ mod tests {
         store
             .write(|tx| -> StoreResult<()> {
                 tx.execute_batch(
-                    "INSERT INTO entities VALUES ('e', 'E', 'U1', 0, '{}');
+                    "INSERT INTO entities (id, name, account, equity_usd, identification) VALUES ('e', 'E', 'U1', 0, '{}');
                      INSERT INTO users (username, full_name, password_hash, entity, is_primary)
                          VALUES ('avery', 'Avery', 'x', 'e', 1);",
                 )?;

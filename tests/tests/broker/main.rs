@@ -3,6 +3,7 @@
 //! broker's edges (memory, connections, files, who may drive it), and temporary access
 //! around a lost device (D7, T1–T5).
 
+mod account;
 mod activation;
 mod approval;
 mod challenge;

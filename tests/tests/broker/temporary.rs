@@ -12,7 +12,7 @@ use serde_json::json;
 
 const PASSWORD: &str = "Trade2026";
 
-async fn login_on(b: &Broker, username: &str, channel: Channel) -> Reply<LoginStep> {
+pub(crate) async fn login_on(b: &Broker, username: &str, channel: Channel) -> Reply<LoginStep> {
     b.login_with(&LoginRequest {
         username: username.into(),
         password: PASSWORD.into(),
