@@ -90,6 +90,17 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// 503: the broker could not complete the request; the cause is in its log only.
     Internal,
+    /// 403, S1c/S5: "Less secure device": the device to share is not the most
+    /// protective of the users'.
+    LessSecureDevice,
+    /// 403, S1a/S5: "Different identification information": the users' entities
+    /// differ and so does their identification data.
+    DifferentIdentification,
+    /// 403, S1b: a temporary passcode or online security code card is assigned to one
+    /// of the users.
+    TemporaryDeviceAssigned,
+    /// 403, S2/K5: the owner's device is IB Key: use *Add user* in the app.
+    UseAddUser,
 }
 
 impl ErrorCode {
@@ -135,6 +146,10 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Internal => "internal",
+            ErrorCode::LessSecureDevice => "less_secure_device",
+            ErrorCode::DifferentIdentification => "different_identification",
+            ErrorCode::TemporaryDeviceAssigned => "temporary_device_assigned",
+            ErrorCode::UseAddUser => "use_add_user",
         }
     }
 }

@@ -108,6 +108,9 @@ pub struct User {
     pub entity: String,
     #[serde(default = "default_true")]
     pub primary: bool,
+    /// S4: a device sharing this user requests waits for Compliance (an operator).
+    #[serde(default)]
+    pub sharing_needs_compliance: bool,
 }
 
 impl std::fmt::Debug for User {

@@ -32,8 +32,8 @@ impl Broker {
         self.transact(|tx, now, events| {
             let user = Broker::password_gate(tx, now, &name, password_ok)?;
             access::settle(tx, &user.username, now)?;
-            // Last used first (D6's default).
-            let all = store::devices_of(tx, &user.username)?;
+            // Last used first (D6's default); S3: with the devices shared with the user.
+            let all = super::sharing::devices_in_hand(tx, &user.username)?;
             let devices: Vec<DeviceRow> = all.iter().filter(|d| usable(d)).cloned().collect();
             let chosen = match device_id {
                 Some(id) => Some(find_usable(&devices, id)?),
@@ -101,7 +101,7 @@ impl Broker {
             not_approved(tx, &pending.stage, now)?;
             locked_out(tx, &pending.username, now)?;
             access::settle(tx, &pending.username, now)?;
-            let devices = store::devices_of(tx, &pending.username)?;
+            let devices = super::sharing::devices_in_hand(tx, &pending.username)?;
             let device = find_usable(&devices, device_id)?;
             push::withdraw(tx, &pending.stage, now, events)?;
             let step = factor::begin(

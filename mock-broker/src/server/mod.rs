@@ -12,6 +12,7 @@ use crate::broker::Broker;
 use crate::error::{BrokerError, WrongStage, BUSY_RETRY_AFTER_SECONDS};
 use crate::rules::ibkey::{PhoneNumberError, PinError, PushFailure};
 use crate::rules::session::SessionEnd;
+use crate::rules::sharing::Refusal;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -34,6 +35,7 @@ pub mod openapi;
 mod phone;
 mod portal;
 mod qa;
+mod sharing;
 mod token;
 
 pub use edge::{EdgePolicy, QaToken, QA_TOKEN_HEADER};
@@ -125,7 +127,12 @@ fn routes(qa: bool) -> OpenApiRouter<AppState> {
         .routes(routes!(phone::pushes))
         .routes(routes!(phone::approve))
         .routes(routes!(phone::deny))
-        .routes(routes!(phone::access));
+        .routes(routes!(phone::access))
+        .routes(routes!(sharing::start))
+        .routes(routes!(sharing::answer))
+        .routes(routes!(sharing::confirm))
+        .routes(routes!(sharing::cancel))
+        .routes(routes!(sharing::list));
     if !qa {
         return router;
     }
@@ -146,6 +153,7 @@ fn routes(qa: bool) -> OpenApiRouter<AppState> {
         .routes(routes!(qa::pushes))
         .routes(routes!(qa::temporary_passcode))
         .routes(routes!(qa::activate))
+        .routes(routes!(sharing::approve))
 }
 
 /// Serves until `shutdown` resolves, on a listener the caller bound (port 0 in tests),
@@ -231,6 +239,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::InvalidField => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::Locked => StatusCode::LOCKED,
         ErrorCode::Busy | ErrorCode::Internal => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::LessSecureDevice
+        | ErrorCode::DifferentIdentification
+        | ErrorCode::TemporaryDeviceAssigned
+        | ErrorCode::UseAddUser => StatusCode::FORBIDDEN,
     }
 }
 
@@ -273,6 +285,18 @@ fn error_code(err: &BrokerError) -> ErrorCode {
         BrokerError::ForbiddenOrigin => ErrorCode::ForbiddenOrigin,
         BrokerError::ForbiddenHost => ErrorCode::ForbiddenHost,
         BrokerError::QaTokenRequired => ErrorCode::QaTokenRequired,
+        BrokerError::SharingRefused(why) => sharing_refusal_code(*why),
+        BrokerError::SharingStage(_) => ErrorCode::WrongStage,
+    }
+}
+
+/// S5: each sharing refusal's code.
+fn sharing_refusal_code(why: Refusal) -> ErrorCode {
+    match why {
+        Refusal::LessSecureDevice => ErrorCode::LessSecureDevice,
+        Refusal::DifferentIdentification => ErrorCode::DifferentIdentification,
+        Refusal::TemporaryDeviceAssigned => ErrorCode::TemporaryDeviceAssigned,
+        Refusal::UseAddUser => ErrorCode::UseAddUser,
     }
 }
 
@@ -374,7 +398,9 @@ impl From<BrokerError> for ApiError {
             | BrokerError::UnsupportedMediaType
             | BrokerError::ForbiddenOrigin
             | BrokerError::ForbiddenHost
-            | BrokerError::QaTokenRequired => {}
+            | BrokerError::QaTokenRequired
+            | BrokerError::SharingRefused(_)
+            | BrokerError::SharingStage(_) => {}
         }
         ApiError {
             status: status_of(body.code),

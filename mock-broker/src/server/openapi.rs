@@ -32,6 +32,7 @@ const ERROR_RESPONSE: &str = "Error";
         (name = "login", description = "The desktop's login and session"),
         (name = "phone", description = "IB Key on the phone"),
         (name = "portal", description = "The Client Portal's online card and the user's messages"),
+        (name = "sharing", description = "Sharing one Secure Login device between usernames (S1-S6)"),
         (name = "qa", description = "QA controls: present only on a broker started with --qa"),
     )
 )]
@@ -144,6 +145,11 @@ mod tests {
         ("get", "/v1/devices"),
         ("post", "/v1/portal/reactivate"),
         ("post", "/v1/portal/reactivate/confirm"),
+        ("post", "/v1/sharing/start"),
+        ("post", "/v1/sharing/{id}/answer"),
+        ("post", "/v1/sharing/{id}/confirm"),
+        ("post", "/v1/sharing/{id}/cancel"),
+        ("get", "/v1/sharing"),
     ];
 
     const QA_ROUTES: &[(&str, &str)] = &[
@@ -165,6 +171,7 @@ mod tests {
         ("get", "/qa/pushes"),
         ("post", "/qa/users/{username}/temporary-passcode"),
         ("post", "/qa/devices/{id}/activate"),
+        ("post", "/qa/sharing/{id}/approve"),
     ];
 
     fn operations(document: &utoipa::openapi::OpenApi) -> BTreeSet<(String, String)> {

@@ -13,6 +13,7 @@ use std::sync::{Mutex, MutexGuard};
 
 pub mod ibkey;
 mod login;
+pub mod sharing;
 
 pub use login::*;
 
@@ -169,6 +170,26 @@ CREATE TABLE reactivations (
     issued_at INTEGER NOT NULL
 );
 "#,
+    r#"
+-- Issue 9, S1-S6: a device shared between usernames. The requesting user's request,
+-- where it stands ('asked' with what the owner's device was asked, 'reviewing',
+-- 'pending_compliance', 'approved', 'cancelled', 'failed', 'expired'), and the
+-- requesting user's devices set aside while it is approved (S6: comma-separated ids).
+CREATE TABLE sharings (
+    id TEXT PRIMARY KEY,
+    requester TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    asked TEXT,
+    requested_at INTEGER NOT NULL,
+    confirmed_at INTEGER,
+    approved_at INTEGER,
+    cancelled_at INTEGER,
+    set_aside TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX sharings_by_requester ON sharings(requester, state);
+"#,
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -323,6 +344,7 @@ pub fn clear_all(tx: &Transaction<'_>) -> StoreResult<()> {
         "DELETE FROM pending_logins; DELETE FROM sessions; DELETE FROM lockouts;
          DELETE FROM pushes; DELETE FROM sms_outbox; DELETE FROM activations;
          DELETE FROM faults; DELETE FROM phone_access; DELETE FROM card_offers; DELETE FROM reactivations; DELETE FROM phones;
+         DELETE FROM sharings;
          DELETE FROM devices; DELETE FROM users; DELETE FROM entities; DELETE FROM audit;",
     )?;
     Ok(())
