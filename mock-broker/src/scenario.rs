@@ -521,6 +521,29 @@ mod tests {
     }
 
     #[test]
+    fn s4_sharing_needs_compliance_is_a_flag_on_a_user() {
+        let s = Scenario::demo();
+        let flagged: Vec<&str> = s
+            .users
+            .iter()
+            .filter(|u| u.sharing_needs_compliance)
+            .map(|u| u.username.as_str())
+            .collect();
+        assert_eq!(flagged, ["loweira"], "off unless the scenario says so");
+        let text = DEMO.replace(
+            "sharing_needs_compliance = true",
+            "sharing_needs_compliance = \"yes\"",
+        );
+        let err = Scenario::parse(&text).unwrap_err().to_string();
+        assert!(err.contains("sharing_needs_compliance"), "{err}");
+        let text = "[[entities]]\nid='x'\nname='x'\naccount='x'\nequity_usd=1\nsharing_needs_compliance=true\n";
+        assert!(
+            Scenario::parse(text).is_err(),
+            "a flag on the requesting user, not on an entity"
+        );
+    }
+
+    #[test]
     fn unknown_fields_are_refused() {
         let err = Scenario::parse(
             "[[entities]]\nid='x'\nname='x'\naccount='x'\nequity_usd=1\ncolour='red'\n",

@@ -11,6 +11,7 @@ mod devices;
 mod hardening;
 mod reactivation;
 mod rules;
+mod sharing;
 mod temporary;
 mod util;
 mod wire;
