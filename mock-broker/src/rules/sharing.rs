@@ -97,10 +97,7 @@ pub fn refusals(
 /// The owner's device a request shares when it names none: the most protective of
 /// the owner's active permanent devices, the first listed among equals (D6: the last
 /// used). Temporary kinds are never shared.
-pub fn default_shared<'a, T>(
-    candidates: &'a [T],
-    kind: impl Fn(&T) -> DeviceKind,
-) -> Option<&'a T> {
+pub fn default_shared<T>(candidates: &[T], kind: impl Fn(&T) -> DeviceKind) -> Option<&T> {
     candidates
         .iter()
         .filter(|d| !kind(d).is_temporary())

@@ -440,111 +440,70 @@ fn combo(req_devices: &[&str], owner_entity: &str, own_devices: &[&str]) -> Scen
     Scenario::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
+/// One sharing request of the table below.
+struct Case {
+    /// The requesting user's devices (the first one logs in).
+    req: &'static [&'static str],
+    /// The owner's entity: `a` the same, `b` the same identification, `c` other data.
+    entity: &'static str,
+    own: &'static [&'static str],
+    /// The code answered: the most decisive of…
+    answered: &'static str,
+    /// …every condition broken, as audited.
+    broken: &'static [&'static str],
+}
+
+const SCC: &str = "security_code_card";
+const DSCP: &str = "dsc_plus";
+const TMP: &str = "temporary_passcode";
+const IBK: &str = "ib_key";
+const S1A: &str = "different_identification";
+const S1B: &str = "temporary_device_assigned";
+const S2: &str = "use_add_user";
+const S1C: &str = "less_secure_device";
+
+#[rustfmt::skip]
+const CASES: &[Case] = &[
+    // Alone.
+    Case { req: &[SCC], entity: "c", own: &[DSCP], answered: S1A, broken: &[S1A] },
+    Case { req: &[SCC, TMP], entity: "a", own: &[DSCP], answered: S1B, broken: &[S1B] },
+    Case { req: &[SCC], entity: "a", own: &[DSCP, TMP], answered: S1B, broken: &[S1B] },
+    Case { req: &[SCC], entity: "a", own: &[IBK], answered: S2, broken: &[S2] },
+    Case { req: &[DSCP], entity: "a", own: &[SCC], answered: S1C, broken: &[S1C] },
+    // Combined: the most decisive answers, all are audited.
+    Case { req: &[DSCP], entity: "c", own: &[SCC], answered: S1A, broken: &[S1A, S1C] },
+    Case { req: &[DSCP, TMP], entity: "b", own: &[SCC], answered: S1B, broken: &[S1B, S1C] },
+    Case { req: &[DSCP], entity: "a", own: &[IBK], answered: S2, broken: &[S2, S1C] },
+    Case { req: &[SCC], entity: "c", own: &[IBK, TMP], answered: S1A, broken: &[S1A, S1B, S2] },
+    Case { req: &[DSCP, TMP], entity: "c", own: &[IBK], answered: S1A, broken: &[S1A, S1B, S2, S1C] },
+];
+
 #[tokio::test]
 async fn s1_s2_s5_each_condition_alone_and_in_combination() {
     use std::collections::BTreeSet;
-    // (requesting user's devices, owner's entity, owner's devices, answered, all broken)
-    let cases: &[(&[&str], &str, &[&str], &str, &[&str])] = &[
-        (
-            &["security_code_card"],
-            "c",
-            &["dsc_plus"],
-            "different_identification",
-            &["different_identification"],
-        ),
-        (
-            &["security_code_card", "temporary_passcode"],
-            "a",
-            &["dsc_plus"],
-            "temporary_device_assigned",
-            &["temporary_device_assigned"],
-        ),
-        (
-            &["security_code_card"],
-            "a",
-            &["dsc_plus", "temporary_passcode"],
-            "temporary_device_assigned",
-            &["temporary_device_assigned"],
-        ),
-        (
-            &["security_code_card"],
-            "a",
-            &["ib_key"],
-            "use_add_user",
-            &["use_add_user"],
-        ),
-        (
-            &["dsc_plus"],
-            "a",
-            &["security_code_card"],
-            "less_secure_device",
-            &["less_secure_device"],
-        ),
-        (
-            &["dsc_plus"],
-            "c",
-            &["security_code_card"],
-            "different_identification",
-            &["different_identification", "less_secure_device"],
-        ),
-        (
-            &["dsc_plus", "temporary_passcode"],
-            "b",
-            &["security_code_card"],
-            "temporary_device_assigned",
-            &["temporary_device_assigned", "less_secure_device"],
-        ),
-        (
-            &["dsc_plus"],
-            "a",
-            &["ib_key"],
-            "use_add_user",
-            &["use_add_user", "less_secure_device"],
-        ),
-        (
-            &["security_code_card"],
-            "c",
-            &["ib_key", "temporary_passcode"],
-            "different_identification",
-            &[
-                "different_identification",
-                "temporary_device_assigned",
-                "use_add_user",
-            ],
-        ),
-        (
-            &["dsc_plus", "temporary_passcode"],
-            "c",
-            &["ib_key"],
-            "different_identification",
-            &[
-                "different_identification",
-                "temporary_device_assigned",
-                "use_add_user",
-                "less_secure_device",
-            ],
-        ),
-    ];
-    for (req, entity, own, code, all) in cases {
-        let b = TestBroker::with(combo(req, entity, own));
-        let via = req.first().map(|k| match *k {
-            "dsc_plus" => "DSCP-REQ",
-            _ => "SCC-req",
-        });
+    for case in CASES {
+        let b = TestBroker::with(combo(case.req, case.entity, case.own));
+        let via = case
+            .req
+            .first()
+            .map(|k| if *k == DSCP { "DSCP-REQ" } else { "SCC-req" });
         let token = session(&b, "req", "portal", via).await;
         let answer = start(&b, &token, "own", PASSWORD).await;
-        let case = format!("req {req:?}, owner in {entity} with {own:?}");
+        let what = format!(
+            "req {:?}, owner in {} with {:?}",
+            case.req, case.entity, case.own
+        );
         assert_eq!(
             (answer.status, answer.code()),
-            (StatusCode::FORBIDDEN, *code),
-            "{case}: {answer:?}"
+            (StatusCode::FORBIDDEN, case.answered),
+            "{what}: {answer:?}"
         );
         let detail = audited(&b, "req", "sharing_refused").await;
         let listed: BTreeSet<&str> = detail[0].rsplit(": ").next().unwrap().split(", ").collect();
         assert_eq!(
             listed,
-            all.iter().copied().collect(),
-            "{case}: every broken condition audited"
+            case.broken.iter().copied().collect(),
+            "{what}: every broken condition audited"
         );
     }
 }
