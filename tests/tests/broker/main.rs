@@ -13,5 +13,6 @@ mod password;
 mod persistence;
 mod qa;
 mod sessions;
+mod sharing;
 mod temporary;
 mod wire;
