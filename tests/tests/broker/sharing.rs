@@ -149,7 +149,9 @@ async fn s1a_s5_different_identification_information_over_http() {
     let b = Broker::start().await;
     let token = match login(&b, "loweold", Channel::Portal).await {
         LoginStep::Authenticated(opened) => opened.token,
-        other => panic!("loweold has no device: {other:?}"),
+        other @ (LoginStep::SelectDevice(_) | LoginStep::SecondFactor(_)) => {
+            panic!("loweold has no device: {other:?}")
+        }
     };
     let refused = post::<Sharing>(
         &b,
