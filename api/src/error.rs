@@ -100,6 +100,17 @@ pub enum ErrorCode {
     /// 403, D2: over the withdrawal limit (`reason` says which; `withdrawals` what is
     /// left).
     LimitExceeded,
+    /// 403, S1c/S5: "Less secure device": the device to share is not the most
+    /// protective of the users'.
+    LessSecureDevice,
+    /// 403, S1a/S5: "Different identification information": the users' entities
+    /// differ and so does their identification data.
+    DifferentIdentification,
+    /// 403, S1b: a temporary passcode or online security code card is assigned to one
+    /// of the users.
+    TemporaryDeviceAssigned,
+    /// 403, S2/K5: the owner's device is IB Key: use *Add user* in the app.
+    UseAddUser,
 }
 
 impl ErrorCode {
@@ -148,6 +159,10 @@ impl ErrorCode {
             ErrorCode::NotPrimary => "not_primary",
             ErrorCode::Restricted => "restricted",
             ErrorCode::LimitExceeded => "limit_exceeded",
+            ErrorCode::LessSecureDevice => "less_secure_device",
+            ErrorCode::DifferentIdentification => "different_identification",
+            ErrorCode::TemporaryDeviceAssigned => "temporary_device_assigned",
+            ErrorCode::UseAddUser => "use_add_user",
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod login;
 pub mod phone;
 pub mod qa;
+pub mod sharing;
 
 pub use access::{
     LimitRow, MessageKind, MessageList, OnlineCardActivateRequest, OnlineCardActivated,
@@ -42,6 +43,10 @@ pub use qa::{
     DeviceProvision, FaultInfo, FaultList, FaultRequest, LockoutInfo, PhoneAccount, PhoneProvision,
     PushInfo, PushList, PushQuery, ResetDone, SetClockRequest, SettingsInfo, SettingsRequest,
     SmsMessage, SmsOutbox, SmsQuery,
+};
+pub use sharing::{
+    Sharing, SharingAnswerRequest, SharingAsk, SharingList, SharingReview, SharingStartRequest,
+    SharingStatus,
 };
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 
 use crate::error::Error;
 use crate::sse::EventStream;
+use portcullis_api::Sharing;
 use portcullis_api::{
     Activated, ActivationFinishRequest, ActivationStartRequest, ActivationStep,
     ActivationVerifyRequest, ApproveRequest, Channel, DeviceInfo, DeviceList, DeviceProvision,
@@ -375,6 +376,12 @@ impl BrokerClient {
             .send(self.qa(self.post("/qa/reset", &Empty {})))
             .await?;
         Ok(())
+    }
+
+    /// S4, Compliance: a sharing waiting for approval comes into force.
+    pub async fn approve_sharing(&self, sharing_id: &str) -> Result<Sharing, Error> {
+        let path = format!("/qa/sharing/{sharing_id}/approve");
+        self.send(self.qa(self.post(&path, &Empty {}))).await
     }
 
     fn url(&self, path: &str) -> String {

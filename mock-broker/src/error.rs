@@ -6,6 +6,7 @@ use crate::password::Busy;
 use crate::rules::account::{Exceeded, Restricted, ACH_EFT_CAP_USD};
 use crate::rules::ibkey::{PhoneNumberError, PinError, PushFailure};
 use crate::rules::session::SessionEnd;
+use crate::rules::sharing::Refusal;
 use crate::rules::{Timestamp, LOCKOUT_THRESHOLD};
 use crate::store::StoreError;
 use portcullis_api::WithdrawalUsage;
@@ -124,6 +125,13 @@ pub enum BrokerError {
         which: Exceeded,
         usage: WithdrawalUsage,
     },
+    /// S1, S2, S5: the sharing request breaks this condition (the most decisive of
+    /// those it breaks; the audit lists them all).
+    #[error("sharing refused: {0:?}")]
+    SharingRefused(Refusal),
+    /// A sharing step asked of a request that is not at that step (`wrong_stage`).
+    #[error("sharing not at that step: {0}")]
+    SharingStage(&'static str),
 }
 
 /// Where a login or an activation stood when a step that does not fit was asked of it.
@@ -208,6 +216,8 @@ impl BrokerError {
             BrokerError::NotPrimary { .. } => "not_primary",
             BrokerError::Restricted(_) => "restricted",
             BrokerError::LimitExceeded { .. } => "limit_exceeded",
+            BrokerError::SharingRefused(why) => why.code(),
+            BrokerError::SharingStage(_) => "wrong_stage",
         }
     }
 
@@ -318,6 +328,34 @@ impl BrokerError {
                 .into(),
             BrokerError::Restricted(why) => restricted_message(*why),
             BrokerError::LimitExceeded { which, usage } => limit_message(*which, usage),
+            BrokerError::SharingRefused(why) => sharing_refusal_message(*why).into(),
+            BrokerError::SharingStage(why) => (*why).into(),
+        }
+    }
+}
+
+/// S5: the sharing article's error messages (and ours where it has none).
+fn sharing_refusal_message(why: Refusal) -> &'static str {
+    match why {
+        Refusal::LessSecureDevice => {
+            "Less secure device: the device set up to be shared is not the most secure one \
+             of the users involved. Please identify the most secure device and share that one."
+        }
+        Refusal::DifferentIdentification => {
+            "Different identification information: the identification data of the \
+             entities or individuals involved in the sharing do not match. Users of \
+             different entities or individuals cannot share a device. If they are in fact \
+             the same, an outdated identification document on record may be the cause: \
+             Client Services can have the data rectified."
+        }
+        Refusal::TemporaryDeviceAssigned => {
+            "A temporary security device (temporary passcode or online security code card) \
+             is assigned to one of the users involved. Devices can be shared once it no \
+             longer is: reactivate or activate the permanent device first."
+        }
+        Refusal::UseAddUser => {
+            "This device is IB Key: several users share IB Key from the IBKR Mobile app \
+             itself (Authenticate, then Add user), not through device sharing."
         }
     }
 }

@@ -57,6 +57,12 @@ enum OperatorCommand {
         #[arg(long)]
         url: String,
     },
+    /// S4: Compliance approves a device sharing waiting for it.
+    ApproveSharing {
+        sharing_id: String,
+        #[arg(long)]
+        url: String,
+    },
 }
 
 #[derive(Args)]
@@ -170,6 +176,20 @@ fn operator(action: OperatorCommand) -> ExitCode {
                         d.status.as_str()
                     );
                 }),
+            OperatorCommand::ApproveSharing { sharing_id, url } => {
+                operator::approve_sharing(&url, &sharing_id).map(|s| {
+                    println!(
+                        "{}: {} shares {} of {}: {}",
+                        s.id,
+                        s.requester,
+                        s.device_id,
+                        s.owner,
+                        serde_json::to_string(&s.status)
+                            .unwrap_or_default()
+                            .trim_matches('"')
+                    );
+                })
+            }
         };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,7 +4,7 @@
 //! `MOCK_BROKER_QA_TOKEN` when the broker was given one; the broker audits it.
 
 use crate::rules::Username;
-use portcullis_api::{DeviceInfo, TemporaryPasscodeIssued};
+use portcullis_api::{DeviceInfo, Sharing, TemporaryPasscodeIssued};
 use portcullis_client::{BrokerClient, Error};
 use std::future::Future;
 
@@ -32,20 +32,31 @@ pub fn temp_passcode(url: &str, username: &str) -> Result<TemporaryPasscodeIssue
 
 /// Case 10: activate a shipped replacement, or reactivate a kept device (T4).
 pub fn activate(url: &str, device_id: &str) -> Result<DeviceInfo, OperatorError> {
-    if device_id.is_empty()
-        || !device_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    {
-        return Err(OperatorError::Unreachable(format!(
-            "device id {device_id:?}: letters, digits and '-'"
-        )));
-    }
-    let id = device_id.to_owned();
+    let id = identifier("device id", device_id)?;
     ask(
         url,
         |client| async move { client.activate_device(&id).await },
     )
+}
+
+/// S4: Compliance approves a sharing waiting for it.
+pub fn approve_sharing(url: &str, sharing_id: &str) -> Result<Sharing, OperatorError> {
+    let id = identifier("sharing id", sharing_id)?;
+    ask(
+        url,
+        |client| async move { client.approve_sharing(&id).await },
+    )
+}
+
+/// An id as the broker issues them (letters, digits and '-'), checked before it goes
+/// into a URL path.
+fn identifier(what: &str, id: &str) -> Result<String, OperatorError> {
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(OperatorError::Unreachable(format!(
+            "{what} {id:?}: letters, digits and '-'"
+        )));
+    }
+    Ok(id.to_owned())
 }
 
 /// Runs one request on a small runtime of its own (the CLI is otherwise synchronous).

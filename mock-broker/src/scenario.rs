@@ -135,6 +135,9 @@ pub struct User {
     pub entity: String,
     #[serde(default = "default_true")]
     pub primary: bool,
+    /// S4: a device sharing this user requests waits for Compliance (an operator).
+    #[serde(default)]
+    pub sharing_needs_compliance: bool,
 }
 
 impl std::fmt::Debug for User {
@@ -624,6 +627,29 @@ mod tests {
         assert!(
             err.contains("opted_out"),
             "O1: nothing to opt out of: {err}"
+        );
+    }
+
+    #[test]
+    fn s4_sharing_needs_compliance_is_a_flag_on_a_user() {
+        let s = Scenario::demo();
+        let flagged: Vec<&str> = s
+            .users
+            .iter()
+            .filter(|u| u.sharing_needs_compliance)
+            .map(|u| u.username.as_str())
+            .collect();
+        assert_eq!(flagged, ["loweira"], "off unless the scenario says so");
+        let text = DEMO.replace(
+            "sharing_needs_compliance = true",
+            "sharing_needs_compliance = \"yes\"",
+        );
+        let err = Scenario::parse(&text).unwrap_err().to_string();
+        assert!(err.contains("sharing_needs_compliance"), "{err}");
+        let text = "[[entities]]\nid='x'\nname='x'\naccount='x'\nequity_usd=1\nsharing_needs_compliance=true\n";
+        assert!(
+            Scenario::parse(text).is_err(),
+            "a flag on the requesting user, not on an entity"
         );
     }
 

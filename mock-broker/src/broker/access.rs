@@ -168,7 +168,8 @@ fn end_logins_through(tx: &Transaction<'_>, device_id: &str, now: Timestamp) -> 
 /// D2: `username`'s withdrawal limits from their active devices; O1: the `none` row
 /// while their account is opted out.
 pub(super) fn limits_of(tx: &Transaction<'_>, username: &str) -> StoreResult<WithdrawalLimits> {
-    let active = store::devices_of(tx, username)?
+    // S3: a device shared with the user counts as theirs.
+    let active = super::sharing::devices_in_hand(tx, username)?
         .into_iter()
         .filter(|d| d.status == DeviceStatus::Active)
         .map(|d| d.kind);
@@ -454,13 +455,15 @@ impl Broker {
         })
     }
 
-    /// The session user's own devices, with their dates (the main window's list), after
-    /// what the clock has settled. Any live session reads it, an `online_card_only` one
-    /// too (T2: reading is not acting); reading is not activity.
+    /// The session user's own devices and those shared with them (S3), with their dates
+    /// (the main window's list), after what the clock has settled. Any live session
+    /// reads it, an `online_card_only` one too (T2: reading is not acting); reading is
+    /// not activity.
     pub fn my_devices(&self, token: &str) -> BrokerResult<Vec<DeviceInfo>> {
         self.transact(|tx, now, _| {
             let session = self.live_session(tx, &token_hash(token), now)?;
-            Ok(store::devices_of(tx, &session.username)?
+            // S3: with the devices shared with the user (their `owner` says whose).
+            Ok(super::sharing::devices_in_hand(tx, &session.username)?
                 .into_iter()
                 .map(device_info)
                 .collect())

@@ -38,8 +38,8 @@ impl Broker {
                 let opened = open_session(tx, &self.sessions, &user, None, channel, now)?;
                 return Ok(LoginStep::Authenticated(opened));
             }
-            // Last used first (D6's default).
-            let all = store::devices_of(tx, &user.username)?;
+            // Last used first (D6's default); S3: with the devices shared with the user.
+            let all = super::sharing::devices_in_hand(tx, &user.username)?;
             let serving: Vec<DeviceRow> = all.iter().filter(|d| usable(d)).cloned().collect();
             // T2: a passcode past its day 2 is no choice on trading while another
             // device serves; alone, it stays, and its refusal says to use the portal.
@@ -115,7 +115,7 @@ impl Broker {
             not_approved(tx, &pending.stage, now)?;
             locked_out(tx, &pending.username, now)?;
             access::settle(tx, &pending.username, now)?;
-            let devices = store::devices_of(tx, &pending.username)?;
+            let devices = super::sharing::devices_in_hand(tx, &pending.username)?;
             let device = find_usable(&devices, device_id)?;
             push::withdraw(tx, &pending.stage, now, events)?;
             let step = factor::begin(

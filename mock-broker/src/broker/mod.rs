@@ -19,6 +19,7 @@ mod phone;
 mod qa;
 mod reactivation;
 mod settings;
+mod sharing;
 
 // The wire types the broker answers with are the api crate's.
 pub use portcullis_api::{

@@ -119,8 +119,8 @@ fn own_device(tx: &Transaction<'_>, username: &str, device_id: &str) -> BrokerRe
         .ok_or_else(|| BrokerError::NotFound(format!("device {device_id}")))
 }
 
-/// What `device` is asked, stored and shown.
-fn ask(device: &DeviceRow) -> BrokerResult<(String, Method)> {
+/// What `device` is asked, stored and shown (case 10; S3's security element too).
+pub(super) fn ask(device: &DeviceRow) -> BrokerResult<(String, Method)> {
     match device.kind.method() {
         SecondFactorMethod::Challenge => {
             let challenge = ChallengeCode::generate(&mut rand::thread_rng());
@@ -154,7 +154,18 @@ fn check(
     response: &str,
     now: Timestamp,
 ) -> BrokerResult<ResponseCheck> {
-    let (asked, at) = (&pending.asked, pending.issued_at);
+    check_answer(device, &pending.asked, pending.issued_at, response, now)
+}
+
+/// The typed `response` to what `device` was `asked` at `at`, in constant time, within
+/// 5 minutes (case 10; S3's security element too).
+pub(super) fn check_answer(
+    device: &DeviceRow,
+    asked: &str,
+    at: Timestamp,
+    response: &str,
+    now: Timestamp,
+) -> BrokerResult<ResponseCheck> {
     match device.kind.method() {
         SecondFactorMethod::Challenge => {
             Ok(factor::challenge::check(device, asked, response, at, now)?)

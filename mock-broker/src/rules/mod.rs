@@ -11,6 +11,7 @@ pub mod device;
 pub mod ibkey;
 pub mod lockout;
 pub mod session;
+pub mod sharing;
 pub mod temporary;
 pub mod time;
 pub mod username;

@@ -13,6 +13,7 @@ use crate::error::{BrokerError, WrongStage, BUSY_RETRY_AFTER_SECONDS};
 use crate::rules::account::{Exceeded, Restricted, ACH_EFT_CAP_USD};
 use crate::rules::ibkey::{PhoneNumberError, PinError, PushFailure};
 use crate::rules::session::SessionEnd;
+use crate::rules::sharing::Refusal;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -36,6 +37,7 @@ pub mod openapi;
 mod phone;
 mod portal;
 mod qa;
+mod sharing;
 mod token;
 
 pub use edge::{EdgePolicy, QaToken, QA_TOKEN_HEADER};
@@ -135,7 +137,12 @@ fn routes(qa: bool) -> OpenApiRouter<AppState> {
         .routes(routes!(phone::pushes))
         .routes(routes!(phone::approve))
         .routes(routes!(phone::deny))
-        .routes(routes!(phone::access));
+        .routes(routes!(phone::access))
+        .routes(routes!(sharing::start))
+        .routes(routes!(sharing::answer))
+        .routes(routes!(sharing::confirm))
+        .routes(routes!(sharing::cancel))
+        .routes(routes!(sharing::list));
     if !qa {
         return router;
     }
@@ -156,6 +163,7 @@ fn routes(qa: bool) -> OpenApiRouter<AppState> {
         .routes(routes!(qa::pushes))
         .routes(routes!(qa::temporary_passcode))
         .routes(routes!(qa::activate))
+        .routes(routes!(sharing::approve))
 }
 
 /// Serves until `shutdown` resolves, on a listener the caller bound (port 0 in tests),
@@ -246,6 +254,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::InvalidField => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::Locked => StatusCode::LOCKED,
         ErrorCode::Busy | ErrorCode::Internal => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::LessSecureDevice
+        | ErrorCode::DifferentIdentification
+        | ErrorCode::TemporaryDeviceAssigned
+        | ErrorCode::UseAddUser => StatusCode::FORBIDDEN,
     }
 }
 
@@ -291,6 +303,18 @@ fn error_code(err: &BrokerError) -> ErrorCode {
         BrokerError::NotPrimary { .. } => ErrorCode::NotPrimary,
         BrokerError::Restricted(_) => ErrorCode::Restricted,
         BrokerError::LimitExceeded { .. } => ErrorCode::LimitExceeded,
+        BrokerError::SharingRefused(why) => sharing_refusal_code(*why),
+        BrokerError::SharingStage(_) => ErrorCode::WrongStage,
+    }
+}
+
+/// S5: each sharing refusal's code.
+fn sharing_refusal_code(why: Refusal) -> ErrorCode {
+    match why {
+        Refusal::LessSecureDevice => ErrorCode::LessSecureDevice,
+        Refusal::DifferentIdentification => ErrorCode::DifferentIdentification,
+        Refusal::TemporaryDeviceAssigned => ErrorCode::TemporaryDeviceAssigned,
+        Refusal::UseAddUser => ErrorCode::UseAddUser,
     }
 }
 
@@ -421,7 +445,9 @@ impl From<BrokerError> for ApiError {
             | BrokerError::UnsupportedMediaType
             | BrokerError::ForbiddenOrigin
             | BrokerError::ForbiddenHost
-            | BrokerError::QaTokenRequired => {}
+            | BrokerError::QaTokenRequired
+            | BrokerError::SharingRefused(_)
+            | BrokerError::SharingStage(_) => {}
         }
         ApiError {
             status: status_of(body.code),
@@ -483,14 +509,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .map(ApiJson)
             .map_err(|e| ApiError {
                 status: status_of(ErrorCode::InvalidField),
-                body: ErrorBody::new(
+                body: Box::new(ErrorBody::new(
                     ErrorCode::InvalidField,
                     format!(
                         "Failed to deserialize the JSON body into the target type: {}: {}",
                         e.path(),
                         e.inner()
                     ),
-                ),
+                )),
                 retry_after: None,
             })
     }

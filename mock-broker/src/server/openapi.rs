@@ -33,6 +33,7 @@ const ERROR_RESPONSE: &str = "Error";
         (name = "phone", description = "IB Key on the phone"),
         (name = "portal", description = "The Client Portal's online card and the user's messages"),
         (name = "account", description = "The account home: opt-out and opt-in, orders, withdrawals, deposits"),
+        (name = "sharing", description = "Sharing one Secure Login device between usernames (S1-S6)"),
         (name = "qa", description = "QA controls: present only on a broker started with --qa"),
     )
 )]
@@ -153,6 +154,11 @@ mod tests {
         ("post", "/v1/deposits"),
         ("post", "/v1/settings/bank-instructions"),
         ("post", "/v1/settings/email"),
+        ("post", "/v1/sharing/start"),
+        ("post", "/v1/sharing/{id}/answer"),
+        ("post", "/v1/sharing/{id}/confirm"),
+        ("post", "/v1/sharing/{id}/cancel"),
+        ("get", "/v1/sharing"),
     ];
 
     const QA_ROUTES: &[(&str, &str)] = &[
@@ -174,6 +180,7 @@ mod tests {
         ("get", "/qa/pushes"),
         ("post", "/qa/users/{username}/temporary-passcode"),
         ("post", "/qa/devices/{id}/activate"),
+        ("post", "/qa/sharing/{id}/approve"),
     ];
 
     fn operations(document: &utoipa::openapi::OpenApi) -> BTreeSet<(String, String)> {

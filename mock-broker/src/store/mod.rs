@@ -14,6 +14,7 @@ use std::sync::{Mutex, MutexGuard};
 pub mod account;
 pub mod ibkey;
 mod login;
+pub mod sharing;
 
 pub use login::*;
 
@@ -211,6 +212,24 @@ CREATE TABLE profile_changes (
     value TEXT NOT NULL,
     at INTEGER NOT NULL
 );
+-- Issue 9, S1-S6: a device shared between usernames. The requesting user's request,
+-- where it stands ('asked' with what the owner's device was asked, 'reviewing',
+-- 'pending_compliance', 'approved', 'cancelled', 'failed', 'expired'), and the
+-- requesting user's devices set aside while it is approved (S6: comma-separated ids).
+CREATE TABLE sharings (
+    id TEXT PRIMARY KEY,
+    requester TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    asked TEXT,
+    requested_at INTEGER NOT NULL,
+    confirmed_at INTEGER,
+    approved_at INTEGER,
+    cancelled_at INTEGER,
+    set_aside TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX sharings_by_requester ON sharings(requester, state);
 "#,
 ];
 
@@ -367,6 +386,7 @@ pub fn clear_all(tx: &Transaction<'_>) -> StoreResult<()> {
          DELETE FROM pushes; DELETE FROM sms_outbox; DELETE FROM activations;
          DELETE FROM faults; DELETE FROM phone_access; DELETE FROM card_offers; DELETE FROM reactivations; DELETE FROM phones;
          DELETE FROM withdrawals; DELETE FROM deposits; DELETE FROM orders; DELETE FROM profile_changes;
+         DELETE FROM sharings;
          DELETE FROM devices; DELETE FROM users; DELETE FROM entities; DELETE FROM audit;",
     )?;
     Ok(())

@@ -12,6 +12,7 @@ mod hardening;
 mod opt_out;
 mod reactivation;
 mod rules;
+mod sharing;
 mod temporary;
 mod util;
 mod wire;

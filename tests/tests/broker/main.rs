@@ -14,5 +14,6 @@ mod password;
 mod persistence;
 mod qa;
 mod sessions;
+mod sharing;
 mod temporary;
 mod wire;

@@ -1,0 +1,171 @@
+//! S1–S6 over HTTP, each answer checked against `/openapi.json`: a request waiting for
+//! Compliance approved by the operator's CLI (`mock-broker operator approve-sharing`),
+//! the shared device answering the requesting user's login, the cancellation, and a
+//! refusal with the article's error.
+
+use portcullis_api::{
+    Channel, DeviceKind, DeviceStatus, ErrorCode, LoginRequest, LoginStep, Method, Sharing,
+    SharingAsk, SharingList, SharingReview, SharingStatus,
+};
+use portcullis_tests::{binary, decode, Broker, Opened, Reply, StepExt};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+const PASSWORD: &str = "Trade2026";
+/// The demo's DSC+ of loweira and of loweadvisor (both PIN 1379).
+const IRA_DSC: &str = "DSCP-40511002";
+const ADVISOR_DSC: &str = "DSCP-40511001";
+const PIN: &str = "1379";
+
+async fn post<T: DeserializeOwned + Serialize>(
+    b: &Broker,
+    path: &str,
+    token: &str,
+    body: Value,
+) -> Reply<T> {
+    let request = b
+        .http
+        .post(format!("{}{path}", b.url))
+        .bearer_auth(token)
+        .json(&body);
+    let (status, body) = b.exchange("POST", path, request).await;
+    decode(status, body)
+}
+
+async fn login(b: &Broker, username: &str, channel: Channel) -> LoginStep {
+    b.login_with(&LoginRequest {
+        username: username.into(),
+        password: PASSWORD.into(),
+        device_id: None,
+        channel,
+    })
+    .await
+    .ok()
+}
+
+/// What `device_id` answers to the challenge `method`.
+async fn respond(b: &Broker, device_id: &str, method: &Method) -> String {
+    let Method::Challenge { challenge } = method else {
+        panic!("expected a challenge: {method:?}");
+    };
+    b.card_response(device_id, PIN, challenge).await
+}
+
+#[tokio::test]
+async fn s4_the_operator_cli_approves_a_sharing_waiting_for_compliance() {
+    let b = Broker::start().await;
+    let step = login(&b, "loweira", Channel::Portal).await;
+    let typed = respond(&b, IRA_DSC, &step.factor().method).await;
+    let token = b
+        .respond(&step.factor().ticket, &typed)
+        .await
+        .ok()
+        .opened()
+        .token
+        .clone();
+
+    let ask: SharingAsk = post(
+        &b,
+        "/v1/sharing/start",
+        &token,
+        json!({ "owner_username": "loweadvisor", "owner_password": PASSWORD }),
+    )
+    .await
+    .ok();
+    assert_eq!(
+        (ask.device_id.as_str(), ask.device_kind),
+        (ADVISOR_DSC, DeviceKind::DscPlus)
+    );
+    let typed = respond(&b, ADVISOR_DSC, &ask.method).await;
+    let id = ask.sharing_id;
+    let review: SharingReview = post(
+        &b,
+        &format!("/v1/sharing/{id}/answer"),
+        &token,
+        json!({ "response": typed }),
+    )
+    .await
+    .ok();
+    assert_eq!(review.devices_set_aside.len(), 1, "S6: her own DSC+");
+    let pending: Sharing = post(&b, &format!("/v1/sharing/{id}/confirm"), &token, json!({}))
+        .await
+        .ok();
+    assert_eq!(pending.status, SharingStatus::PendingCompliance, "S4");
+
+    let out = std::process::Command::new(binary("mock-broker"))
+        .args(["operator", "approve-sharing", &id, "--url", &b.url])
+        .output()
+        .expect("the CLI runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("approved"));
+    let list: SharingList = b
+        .with_bearer(reqwest::Method::GET, "/v1/sharing", &token)
+        .await
+        .ok();
+    assert_eq!(list.sharings[0].status, SharingStatus::Approved);
+    assert!(b
+        .audit_events()
+        .await
+        .iter()
+        .any(|e| e.event == "sharing_approved" && e.detail.contains("compliance")));
+
+    let step = login(&b, "loweira", Channel::Trading).await;
+    assert_eq!(
+        step.factor().device_id,
+        ADVISOR_DSC,
+        "the shared device answers"
+    );
+    let again = std::process::Command::new(binary("mock-broker"))
+        .args(["operator", "approve-sharing", &id, "--url", &b.url])
+        .output()
+        .expect("the CLI runs");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("wrong_stage"));
+
+    let cancelled: Sharing = post(&b, &format!("/v1/sharing/{id}/cancel"), &token, json!({}))
+        .await
+        .ok();
+    assert_eq!(cancelled.status, SharingStatus::Cancelled);
+    assert_eq!(
+        cancelled.device_status,
+        DeviceStatus::Active,
+        "the owner keeps it"
+    );
+    let step = login(&b, "loweira", Channel::Trading).await;
+    assert_eq!(
+        step.factor().device_id,
+        IRA_DSC,
+        "S6: her own DSC+ serves again"
+    );
+}
+
+#[tokio::test]
+async fn s1a_s5_different_identification_information_over_http() {
+    let b = Broker::start().await;
+    let token = match login(&b, "loweold", Channel::Portal).await {
+        LoginStep::Authenticated(opened) => opened.token,
+        other @ (LoginStep::SelectDevice(_) | LoginStep::SecondFactor(_)) => {
+            panic!("loweold has no device: {other:?}")
+        }
+    };
+    let refused = post::<Sharing>(
+        &b,
+        "/v1/sharing/start",
+        &token,
+        json!({ "owner_username": "loweadvisor", "owner_password": PASSWORD }),
+    )
+    .await
+    .err();
+    assert_eq!(
+        (refused.status, refused.code),
+        (403, ErrorCode::DifferentIdentification)
+    );
+    assert!(refused
+        .message
+        .starts_with("Different identification information"));
+}
