@@ -90,6 +90,17 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// 503: the broker could not complete the request; the cause is in its log only.
     Internal,
+    /// 403, D4: a DSC+ needs equity of at least 1,000,000 USD.
+    InsufficientEquity,
+    /// 400, R1: the shipping address is incomplete or malformed (`reason`).
+    InvalidAddress,
+    /// 409, R1: the user already has a DSC+ on order, on its way or active.
+    AlreadyHasDscPlus,
+    /// 409, R1: no order summary waits for that confirmation (never given, replaced by
+    /// a newer one, or past its 30 minutes).
+    NoPendingOrder,
+    /// 400, R2: this kind is not sent back (a Security Code Card is shredded).
+    NotReturnable,
 }
 
 impl ErrorCode {
@@ -135,6 +146,11 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Internal => "internal",
+            ErrorCode::InsufficientEquity => "insufficient_equity",
+            ErrorCode::InvalidAddress => "invalid_address",
+            ErrorCode::AlreadyHasDscPlus => "already_has_dsc_plus",
+            ErrorCode::NoPendingOrder => "no_pending_order",
+            ErrorCode::NotReturnable => "not_returnable",
         }
     }
 }
@@ -180,6 +196,10 @@ pub enum ErrorReason {
     AwaitingDevice,
     /// `wrong_stage`: the activation is not waiting for a device's answer.
     NotVerifying,
+    /// `invalid_address`: a street line, city, postal code or country is missing.
+    Incomplete,
+    /// `invalid_address`: the country is not a two-letter code in capitals.
+    Country,
 }
 
 /// The body of every error answer. Fields beyond `code` and `message` appear only

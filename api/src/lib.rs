@@ -12,6 +12,7 @@ pub mod error;
 pub mod login;
 pub mod phone;
 pub mod qa;
+pub mod replacement;
 
 pub use access::{
     LimitRow, MessageKind, MessageList, OnlineCardActivateRequest, OnlineCardActivated,
@@ -35,6 +36,11 @@ pub use qa::{
     DeviceProvision, FaultInfo, FaultList, FaultRequest, LockoutInfo, PhoneAccount, PhoneProvision,
     PushInfo, PushList, PushQuery, ResetDone, SetClockRequest, SettingsInfo, SettingsRequest,
     SmsMessage, SmsOutbox, SmsQuery,
+};
+pub use replacement::{
+    AccountClosed, DepositHold, DeviceOrderConfirmRequest, DeviceOrderInfo, DeviceOrderList,
+    DeviceOrderPlaced, DeviceOrderRequest, DeviceOrderStep, DeviceReturnInfo, HoldList, HoldStatus,
+    LossReason, ReportLostRequest, ShippingAddress,
 };
 
 #[cfg(test)]

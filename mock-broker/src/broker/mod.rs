@@ -17,6 +17,7 @@ mod login;
 mod phone;
 mod qa;
 mod reactivation;
+mod replacement;
 
 // The wire types the broker answers with are the api crate's.
 pub use portcullis_api::{

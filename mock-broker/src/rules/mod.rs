@@ -9,6 +9,7 @@ pub mod challenge;
 pub mod device;
 pub mod ibkey;
 pub mod lockout;
+pub mod replacement;
 pub mod session;
 pub mod temporary;
 pub mod time;

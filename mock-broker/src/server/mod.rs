@@ -11,6 +11,7 @@
 use crate::broker::Broker;
 use crate::error::{BrokerError, WrongStage, BUSY_RETRY_AFTER_SECONDS};
 use crate::rules::ibkey::{PhoneNumberError, PinError, PushFailure};
+use crate::rules::replacement::{AddressError, SoftPinError};
 use crate::rules::session::SessionEnd;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
@@ -34,6 +35,7 @@ pub mod openapi;
 mod phone;
 mod portal;
 mod qa;
+mod replacement;
 mod token;
 
 pub use edge::{EdgePolicy, QaToken, QA_TOKEN_HEADER};
@@ -125,7 +127,13 @@ fn routes(qa: bool) -> OpenApiRouter<AppState> {
         .routes(routes!(phone::pushes))
         .routes(routes!(phone::approve))
         .routes(routes!(phone::deny))
-        .routes(routes!(phone::access));
+        .routes(routes!(phone::access))
+        .routes(routes!(replacement::order))
+        .routes(routes!(replacement::order_confirm))
+        .routes(routes!(replacement::orders))
+        .routes(routes!(replacement::send_back))
+        .routes(routes!(replacement::report_lost))
+        .routes(routes!(replacement::holds));
     if !qa {
         return router;
     }
@@ -146,6 +154,7 @@ fn routes(qa: bool) -> OpenApiRouter<AppState> {
         .routes(routes!(qa::pushes))
         .routes(routes!(qa::temporary_passcode))
         .routes(routes!(qa::activate))
+        .routes(routes!(replacement::close_account))
 }
 
 /// Serves until `shutdown` resolves, on a listener the caller bound (port 0 in tests),
@@ -199,7 +208,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::InvalidJson
         | ErrorCode::InvalidQuery
         | ErrorCode::InvalidPhoneNumber
-        | ErrorCode::InvalidPin => StatusCode::BAD_REQUEST,
+        | ErrorCode::InvalidPin
+        | ErrorCode::InvalidAddress
+        | ErrorCode::NotReturnable => StatusCode::BAD_REQUEST,
         ErrorCode::InvalidCredentials
         | ErrorCode::LoginFailed
         | ErrorCode::InvalidSession
@@ -214,14 +225,17 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::UseClientPortal
         | ErrorCode::TemporaryAccessExpired
         | ErrorCode::NoActiveDevice
-        | ErrorCode::NotPermitted => StatusCode::FORBIDDEN,
+        | ErrorCode::NotPermitted
+        | ErrorCode::InsufficientEquity => StatusCode::FORBIDDEN,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ErrorCode::NoPendingLogin
         | ErrorCode::WrongStage
         | ErrorCode::PushAlreadyAnswered
         | ErrorCode::AlreadyAdded
-        | ErrorCode::ConsecutivePasscode => StatusCode::CONFLICT,
+        | ErrorCode::ConsecutivePasscode
+        | ErrorCode::AlreadyHasDscPlus
+        | ErrorCode::NoPendingOrder => StatusCode::CONFLICT,
         ErrorCode::ChallengeExpired
         | ErrorCode::LoginExpired
         | ErrorCode::PushExpired
@@ -273,6 +287,12 @@ fn error_code(err: &BrokerError) -> ErrorCode {
         BrokerError::ForbiddenOrigin => ErrorCode::ForbiddenOrigin,
         BrokerError::ForbiddenHost => ErrorCode::ForbiddenHost,
         BrokerError::QaTokenRequired => ErrorCode::QaTokenRequired,
+        BrokerError::InsufficientEquity { .. } => ErrorCode::InsufficientEquity,
+        BrokerError::InvalidAddress(_) => ErrorCode::InvalidAddress,
+        BrokerError::InvalidSoftPin(_) => ErrorCode::InvalidPin,
+        BrokerError::AlreadyHasDscPlus { .. } => ErrorCode::AlreadyHasDscPlus,
+        BrokerError::NoPendingOrder => ErrorCode::NoPendingOrder,
+        BrokerError::NotReturnable(_) => ErrorCode::NotReturnable,
     }
 }
 
@@ -316,6 +336,22 @@ fn pin_reason(why: &PinError) -> ErrorReason {
     }
 }
 
+fn address_reason(why: AddressError) -> ErrorReason {
+    match why {
+        AddressError::Incomplete => ErrorReason::Incomplete,
+        AddressError::Country => ErrorReason::Country,
+        AddressError::Length => ErrorReason::Length,
+        AddressError::Characters => ErrorReason::Characters,
+    }
+}
+
+fn soft_pin_reason(why: SoftPinError) -> ErrorReason {
+    match why {
+        SoftPinError::Length => ErrorReason::Length,
+        SoftPinError::Characters => ErrorReason::Characters,
+    }
+}
+
 fn stage_reason(stage: WrongStage) -> ErrorReason {
     match stage {
         WrongStage::NotPushing => ErrorReason::NotPushing,
@@ -349,6 +385,8 @@ impl From<BrokerError> for ApiError {
             BrokerError::InvalidPin(why) => body.reason = Some(pin_reason(why)),
             BrokerError::WrongStage(stage) => body.reason = Some(stage_reason(*stage)),
             BrokerError::Busy => retry_after = Some(BUSY_RETRY_AFTER_SECONDS),
+            BrokerError::InvalidAddress(why) => body.reason = Some(address_reason(*why)),
+            BrokerError::InvalidSoftPin(why) => body.reason = Some(soft_pin_reason(*why)),
             BrokerError::MissingField(_)
             | BrokerError::BadRequest(_)
             | BrokerError::BadCharacter
@@ -374,7 +412,11 @@ impl From<BrokerError> for ApiError {
             | BrokerError::UnsupportedMediaType
             | BrokerError::ForbiddenOrigin
             | BrokerError::ForbiddenHost
-            | BrokerError::QaTokenRequired => {}
+            | BrokerError::QaTokenRequired
+            | BrokerError::InsufficientEquity { .. }
+            | BrokerError::AlreadyHasDscPlus { .. }
+            | BrokerError::NoPendingOrder
+            | BrokerError::NotReturnable(_) => {}
         }
         ApiError {
             status: status_of(body.code),

@@ -32,6 +32,7 @@ const ERROR_RESPONSE: &str = "Error";
         (name = "login", description = "The desktop's login and session"),
         (name = "phone", description = "IB Key on the phone"),
         (name = "portal", description = "The Client Portal's online card and the user's messages"),
+        (name = "devices", description = "Ordering, returning and reporting devices; deposits held"),
         (name = "qa", description = "QA controls: present only on a broker started with --qa"),
     )
 )]
@@ -144,6 +145,12 @@ mod tests {
         ("get", "/v1/devices"),
         ("post", "/v1/portal/reactivate"),
         ("post", "/v1/portal/reactivate/confirm"),
+        ("post", "/v1/devices/order"),
+        ("post", "/v1/devices/order/confirm"),
+        ("get", "/v1/devices/orders"),
+        ("post", "/v1/devices/{id}/return"),
+        ("post", "/v1/devices/{id}/report-lost"),
+        ("get", "/v1/holds"),
     ];
 
     const QA_ROUTES: &[(&str, &str)] = &[
@@ -165,6 +172,7 @@ mod tests {
         ("get", "/qa/pushes"),
         ("post", "/qa/users/{username}/temporary-passcode"),
         ("post", "/qa/devices/{id}/activate"),
+        ("post", "/qa/users/{username}/close-account"),
     ];
 
     fn operations(document: &utoipa::openapi::OpenApi) -> BTreeSet<(String, String)> {
