@@ -228,3 +228,63 @@ pub struct AccountClosed {
     pub closed_at: String,
     pub holds: Vec<DepositHold>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn r1_a_summary_and_an_order_are_flat_with_their_status() {
+        let address = ShippingAddress {
+            line1: "1 Main St".into(),
+            line2: None,
+            city: "Springfield".into(),
+            region: None,
+            postal_code: "12345".into(),
+            country: "US".into(),
+        };
+        let summary = DeviceOrderStep::Summary {
+            order_id: "ORD-1".into(),
+            kind: DeviceKind::DscPlus,
+            shipping_address: address.clone(),
+            deposit_account: "U1".into(),
+            hold_usd: 20,
+            estimated_shipment_date: "2026-03-06".into(),
+            estimated_shipment_at: "2026-03-06T12:00:00Z".into(),
+            expires_at: "2026-03-04T12:30:00Z".into(),
+        };
+        let v = serde_json::to_value(&summary).unwrap();
+        assert_eq!(v["status"], "summary");
+        assert_eq!(v["kind"], "dsc_plus");
+        assert_eq!(
+            v["shipping_address"],
+            json!({"line1": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "US"}),
+            "absent optional lines are left out"
+        );
+        let back: DeviceOrderStep = serde_json::from_value(v).unwrap();
+        assert_eq!(back, summary);
+        assert_eq!(
+            serde_json::to_value(HoldStatus::Kept).unwrap(),
+            json!("kept")
+        );
+        assert_eq!(
+            serde_json::to_value(DeviceStatus::ReturnShipped).unwrap(),
+            json!("return_shipped")
+        );
+        for h in [HoldStatus::Held, HoldStatus::Released, HoldStatus::Kept] {
+            assert_eq!(HoldStatus::parse(h.as_str()), Some(h));
+        }
+    }
+
+    #[test]
+    fn r1_the_soft_pin_never_reaches_debug_output() {
+        let req: DeviceOrderRequest =
+            serde_json::from_value(json!({"kind": "dsc_plus", "soft_pin": "4711"})).unwrap();
+        assert!(!format!("{req:?}").contains("4711"));
+        assert!(serde_json::from_value::<DeviceOrderRequest>(
+            json!({"kind": "dsc_plus", "soft_pin": "4711", "pin": "1"})
+        )
+        .is_err());
+    }
+}

@@ -24,7 +24,7 @@ use portcullis_api::{
 use rusqlite::Transaction;
 
 /// A device status change the rules refused is a request the operator should not make.
-fn illegal(e: device::IllegalTransition) -> BrokerError {
+pub(super) fn illegal(e: device::IllegalTransition) -> BrokerError {
     BrokerError::BadRequest(format!("{e}."))
 }
 

@@ -10,7 +10,8 @@
 //! after it left (R3), releasing its deposit. A device reported lost keeps its deposit
 //! (R2), and so does every device not sent back when its account closes.
 
-use super::access::restriction;
+use super::access::{illegal, restriction};
+use super::reactivation::own_device;
 use super::{random_hex, token_hash, Broker, BrokerResult};
 use crate::error::BrokerError;
 use crate::rules::device::{self, is_returnable, Transition};
@@ -27,11 +28,6 @@ use portcullis_api::{
     DeviceOrderRequest, DeviceOrderStep, DeviceReturnInfo, DeviceStatus, HoldStatus, LossReason,
 };
 use rusqlite::Transaction;
-
-/// A status change the lifecycle refuses (return a device still on order…).
-fn illegal(e: device::IllegalTransition) -> BrokerError {
-    BrokerError::BadRequest(format!("{e}."))
-}
 
 // replaced by settings::require_primary
 /// O3: security settings are changed on the Client Portal, by the entity's primary user.
@@ -575,11 +571,4 @@ impl Broker {
             })
         })
     }
-}
-
-/// `username`'s own permanent device; another user's is as unknown as a missing one.
-fn own_device(tx: &Transaction<'_>, username: &str, device_id: &str) -> BrokerResult<DeviceRow> {
-    store::find_device(tx, device_id)?
-        .filter(|d| d.owner == username && !d.kind.is_temporary())
-        .ok_or_else(|| BrokerError::NotFound(format!("device {device_id}")))
 }

@@ -10,6 +10,7 @@ mod cards;
 mod devices;
 mod hardening;
 mod reactivation;
+mod replacement;
 mod rules;
 mod temporary;
 mod util;

@@ -12,6 +12,7 @@ mod lockout;
 mod password;
 mod persistence;
 mod qa;
+mod replacement;
 mod sessions;
 mod temporary;
 mod wire;
