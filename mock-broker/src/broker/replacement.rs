@@ -400,7 +400,10 @@ impl Broker {
                 shipping_address: draft.address,
                 estimated_shipment_date: date_of(ships_at),
                 estimated_shipment_at: ships_at.rfc3339(),
-                auto_activates_within_days: 21,
+                auto_activates_within_days: u32::try_from(
+                    device::AUTO_ACTIVATION_AFTER.0 / crate::rules::Duration::days(1).0,
+                )
+                .unwrap_or(21),
                 hold: hold_info(hold),
             })
         })
