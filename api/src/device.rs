@@ -162,6 +162,8 @@ pub enum DeviceStatus {
     Inactive,
     /// Reported lost, stolen or damaged (R2).
     Lost,
+    /// Sent back by the user, not yet received (R3: received 3–5 business days later).
+    ReturnShipped,
     /// Sent back and received (R3).
     Returned,
     /// Gone for good: SMS once IB Key is active (D3).
@@ -169,12 +171,13 @@ pub enum DeviceStatus {
 }
 
 impl DeviceStatus {
-    pub const ALL: [DeviceStatus; 7] = [
+    pub const ALL: [DeviceStatus; 8] = [
         DeviceStatus::Ordered,
         DeviceStatus::Shipped,
         DeviceStatus::Active,
         DeviceStatus::Inactive,
         DeviceStatus::Lost,
+        DeviceStatus::ReturnShipped,
         DeviceStatus::Returned,
         DeviceStatus::Removed,
     ];
@@ -186,6 +189,7 @@ impl DeviceStatus {
             DeviceStatus::Active => "active",
             DeviceStatus::Inactive => "inactive",
             DeviceStatus::Lost => "lost",
+            DeviceStatus::ReturnShipped => "return_shipped",
             DeviceStatus::Returned => "returned",
             DeviceStatus::Removed => "removed",
         }

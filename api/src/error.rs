@@ -111,6 +111,17 @@ pub enum ErrorCode {
     TemporaryDeviceAssigned,
     /// 403, S2/K5: the owner's device is IB Key: use *Add user* in the app.
     UseAddUser,
+    /// 403, D4: a DSC+ needs equity of at least 1,000,000 USD.
+    InsufficientEquity,
+    /// 400, R1: the shipping address is incomplete or malformed (`reason`).
+    InvalidAddress,
+    /// 409, R1: the user already has a DSC+ on order, on its way or active.
+    AlreadyHasDscPlus,
+    /// 409, R1: no order summary waits for that confirmation (never given, replaced by
+    /// a newer one, or past its 30 minutes).
+    NoPendingOrder,
+    /// 400, R2: this kind is not sent back (a Security Code Card is shredded).
+    NotReturnable,
 }
 
 impl ErrorCode {
@@ -163,6 +174,11 @@ impl ErrorCode {
             ErrorCode::DifferentIdentification => "different_identification",
             ErrorCode::TemporaryDeviceAssigned => "temporary_device_assigned",
             ErrorCode::UseAddUser => "use_add_user",
+            ErrorCode::InsufficientEquity => "insufficient_equity",
+            ErrorCode::InvalidAddress => "invalid_address",
+            ErrorCode::AlreadyHasDscPlus => "already_has_dsc_plus",
+            ErrorCode::NoPendingOrder => "no_pending_order",
+            ErrorCode::NotReturnable => "not_returnable",
         }
     }
 }
@@ -224,6 +240,10 @@ pub enum ErrorReason {
     /// `limit_exceeded` (D2): the per-5-business-days limit.
     #[serde(rename = "per_5_business_days")]
     Per5BusinessDays,
+    /// `invalid_address`: a street line, city, postal code or country is missing.
+    Incomplete,
+    /// `invalid_address`: the country is not a two-letter code in capitals.
+    Country,
 }
 
 /// The body of every error answer. Fields beyond `code` and `message` appear only

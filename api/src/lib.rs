@@ -13,6 +13,7 @@ pub mod error;
 pub mod login;
 pub mod phone;
 pub mod qa;
+pub mod replacement;
 pub mod sharing;
 
 pub use access::{
@@ -43,6 +44,11 @@ pub use qa::{
     DeviceProvision, FaultInfo, FaultList, FaultRequest, LockoutInfo, PhoneAccount, PhoneProvision,
     PushInfo, PushList, PushQuery, ResetDone, SetClockRequest, SettingsInfo, SettingsRequest,
     SmsMessage, SmsOutbox, SmsQuery,
+};
+pub use replacement::{
+    AccountClosed, DepositHold, DeviceOrderConfirmRequest, DeviceOrderInfo, DeviceOrderList,
+    DeviceOrderPlaced, DeviceOrderRequest, DeviceOrderStep, DeviceReturnInfo, HoldList, HoldStatus,
+    LossReason, ReportLostRequest, ShippingAddress,
 };
 pub use sharing::{
     Sharing, SharingAnswerRequest, SharingAsk, SharingList, SharingReview, SharingStartRequest,

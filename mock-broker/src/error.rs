@@ -5,11 +5,13 @@
 use crate::password::Busy;
 use crate::rules::account::{Exceeded, Restricted, ACH_EFT_CAP_USD};
 use crate::rules::ibkey::{PhoneNumberError, PinError, PushFailure};
+use crate::rules::replacement::{AddressError, SoftPinError, DSC_PLUS_MIN_EQUITY_USD};
 use crate::rules::session::SessionEnd;
 use crate::rules::sharing::Refusal;
 use crate::rules::{Timestamp, LOCKOUT_THRESHOLD};
 use crate::store::StoreError;
 use portcullis_api::WithdrawalUsage;
+use portcullis_api::{DeviceKind, DeviceStatus};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BrokerError {
@@ -132,6 +134,27 @@ pub enum BrokerError {
     /// A sharing step asked of a request that is not at that step (`wrong_stage`).
     #[error("sharing not at that step: {0}")]
     SharingStage(&'static str),
+    /// D4: a DSC+ needs equity of at least 1,000,000 USD.
+    #[error("insufficient equity: {equity_usd}")]
+    InsufficientEquity { equity_usd: i64 },
+    /// R1: a shipping address a parcel cannot go to.
+    #[error("invalid address: {0:?}")]
+    InvalidAddress(AddressError),
+    /// R1, C2: a DSC+ soft PIN is 4 digits.
+    #[error("invalid soft PIN: {0:?}")]
+    InvalidSoftPin(SoftPinError),
+    /// R1: one DSC+ on order, on its way or in service at a time.
+    #[error("already has a DSC+: {device_id} {status:?}")]
+    AlreadyHasDscPlus {
+        device_id: String,
+        status: DeviceStatus,
+    },
+    /// R1: no summary waits for that confirmation.
+    #[error("no pending order")]
+    NoPendingOrder,
+    /// R2: this kind is not sent back.
+    #[error("not returnable: {0:?}")]
+    NotReturnable(DeviceKind),
 }
 
 /// Where a login or an activation stood when a step that does not fit was asked of it.
@@ -218,6 +241,12 @@ impl BrokerError {
             BrokerError::LimitExceeded { .. } => "limit_exceeded",
             BrokerError::SharingRefused(why) => why.code(),
             BrokerError::SharingStage(_) => "wrong_stage",
+            BrokerError::InsufficientEquity { .. } => "insufficient_equity",
+            BrokerError::InvalidAddress(_) => "invalid_address",
+            BrokerError::InvalidSoftPin(_) => "invalid_pin",
+            BrokerError::AlreadyHasDscPlus { .. } => "already_has_dsc_plus",
+            BrokerError::NoPendingOrder => "no_pending_order",
+            BrokerError::NotReturnable(_) => "not_returnable",
         }
     }
 
@@ -330,6 +359,30 @@ impl BrokerError {
             BrokerError::LimitExceeded { which, usage } => limit_message(*which, usage),
             BrokerError::SharingRefused(why) => sharing_refusal_message(*why).into(),
             BrokerError::SharingStage(why) => (*why).into(),
+            BrokerError::InsufficientEquity { equity_usd } => format!(
+                "A Digital Security Card+ is available to accounts with equity of at least \
+                 {DSC_PLUS_MIN_EQUITY_USD} USD; this account has {equity_usd} USD. IB Key, \
+                 on IBKR Mobile, is available to every account."
+            ),
+            BrokerError::InvalidAddress(why) => why.to_string(),
+            BrokerError::InvalidSoftPin(why) => why.to_string(),
+            BrokerError::AlreadyHasDscPlus { device_id, status } => format!(
+                "You already have a Digital Security Card+ ({device_id}, {}). Report it lost \
+                 or send it back before ordering a replacement.",
+                status.as_str()
+            ),
+            BrokerError::NoPendingOrder => {
+                "This order summary is no longer waiting for confirmation. Please request \
+                 the device again."
+                    .into()
+            }
+            BrokerError::NotReturnable(DeviceKind::SecurityCodeCard) => {
+                "Security Code Cards are not returned: shred the card and throw it away.".into()
+            }
+            BrokerError::NotReturnable(kind) => format!(
+                "A {} is not sent back: there is nothing to return.",
+                kind.display_name()
+            ),
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::rules::ibkey::{validate_phone_number, validate_pin, UnlockMethod};
 use crate::rules::session::{DailyEnd, SessionPolicy, DEFAULT_DAILY_END_UTC, DEFAULT_IDLE_MINUTES};
 use crate::rules::temporary::valid_passcode;
 use crate::rules::{Duration, Username};
+use portcullis_api::ShippingAddress;
 use portcullis_api::{DeviceKind, DeviceStatus, Market};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
@@ -41,6 +42,30 @@ pub struct Scenario {
     /// Issue 9 (O1): where symbols trade; absent, [`DEFAULT_SYMBOLS`].
     #[serde(default)]
     pub symbols: Vec<Symbol>,
+    /// Issue 9, R3: when a device sent back shows as received.
+    #[serde(default)]
+    pub returns: Returns,
+}
+
+/// `[returns]`: a device sent back shows as received this many business days later
+/// (R3: 3 to 5).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Returns {
+    #[serde(default = "default_return_business_days")]
+    pub business_days: u32,
+}
+
+impl Default for Returns {
+    fn default() -> Self {
+        Returns {
+            business_days: default_return_business_days(),
+        }
+    }
+}
+
+fn default_return_business_days() -> u32 {
+    crate::rules::replacement::DEFAULT_RETURN_BUSINESS_DAYS
 }
 
 /// `[[symbols]]`: a ticker and its market (O1 refuses `pink_sheet` and `otcbb` orders
@@ -138,6 +163,9 @@ pub struct User {
     /// S4: a device sharing this user requests waits for Compliance (an operator).
     #[serde(default)]
     pub sharing_needs_compliance: bool,
+    /// R1: the shipping address on file (Request Physical Device shows it).
+    #[serde(default)]
+    pub address: Option<ShippingAddress>,
 }
 
 impl std::fmt::Debug for User {
@@ -198,6 +226,9 @@ pub struct Device {
     /// at load (it activates itself 21 days after).
     #[serde(default)]
     pub shipped_days_ago: Option<i64>,
+    /// R1, R2: a hardware token's 20 USD deposit is held on this account (the owner's).
+    #[serde(default)]
+    pub deposit_account: Option<String>,
 }
 
 impl Device {
@@ -319,6 +350,7 @@ impl Scenario {
     fn validate(&self) -> Result<(), ScenarioError> {
         self.session_policy()?;
         self.validate_account()?;
+        self.validate_replacement()?;
         let bad = |msg: String| Err(ScenarioError::Invalid(msg));
         let mut entity_ids = HashSet::new();
         for e in &self.entities {
@@ -364,6 +396,7 @@ impl Scenario {
                 DeviceStatus::Shipped
                 | DeviceStatus::Lost
                 | DeviceStatus::Ordered
+                | DeviceStatus::ReturnShipped
                 | DeviceStatus::Returned
                 | DeviceStatus::Removed => {
                     return bad(format!(
@@ -517,6 +550,63 @@ impl Scenario {
     }
 }
 
+// ---- issue 9: addresses, deposits, returns (R1-R3) --------------------------------
+
+impl Scenario {
+    /// R1: addresses on file are ones a parcel can go to; R2: a deposit is held only
+    /// for a token that is sent back, on its owner's account; R3: 3 to 5 business days.
+    fn validate_replacement(&self) -> Result<(), ScenarioError> {
+        use crate::rules::replacement::{validate_address, RETURN_BUSINESS_DAYS};
+        let bad = |msg: String| Err(ScenarioError::Invalid(msg));
+        if !RETURN_BUSINESS_DAYS.contains(&self.returns.business_days) {
+            return bad(format!(
+                "returns.business_days is 3 to 5 (R3; got {})",
+                self.returns.business_days
+            ));
+        }
+        for u in &self.users {
+            if let Some(a) = &u.address {
+                if let Err(e) = validate_address(a) {
+                    return bad(format!("user {:?}: address: {e}", u.username));
+                }
+            }
+        }
+        for d in &self.devices {
+            let Some(account) = &d.deposit_account else {
+                continue;
+            };
+            if !crate::rules::device::is_returnable(d.kind) {
+                return bad(format!(
+                    "device {:?}: only a hardware token that is sent back has a deposit_account (R2)",
+                    d.id
+                ));
+            }
+            let owner_account = self
+                .users
+                .iter()
+                .find(|u| u.username == d.owner)
+                .and_then(|u| self.entities.iter().find(|e| e.id == u.entity))
+                .map(|e| e.account.as_str());
+            if owner_account != Some(account.as_str()) {
+                return bad(format!(
+                    "device {:?}: deposit_account {account:?} is not its owner's account",
+                    d.id
+                ));
+            }
+            if !matches!(
+                d.status,
+                DeviceStatus::Active | DeviceStatus::Inactive | DeviceStatus::Shipped
+            ) {
+                return bad(format!(
+                    "device {:?}: a deposit is held for a device that is out (active, inactive or shipped)",
+                    d.id
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -660,5 +750,69 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn r3_scenario_return_days_are_3_to_5() {
+        assert_eq!(Scenario::parse("").unwrap().returns.business_days, 5);
+        assert_eq!(
+            Scenario::parse("[returns]\nbusiness_days = 3\n")
+                .unwrap()
+                .returns
+                .business_days,
+            3
+        );
+        for days in [2, 6] {
+            let err = Scenario::parse(&format!("[returns]\nbusiness_days = {days}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("3 to 5"), "{err}");
+        }
+        assert!(Scenario::parse("[returns]\ndays = 4\n").is_err());
+    }
+
+    #[test]
+    fn r1_scenario_refuses_an_address_a_parcel_cannot_go_to() {
+        assert!(DEMO.contains("country = \"US\""), "the demo has addresses");
+        let err = Scenario::parse(&DEMO.replacen("country = \"US\"", "country = \"usa\"", 1))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("address"), "{err}");
+        let err = Scenario::parse(&DEMO.replacen("city = \"", "city = \" \", line3 = \"", 1))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field"), "{err}");
+    }
+
+    #[test]
+    fn r2_scenario_deposits_belong_to_a_returned_token_on_its_owners_account() {
+        let text = |extra: &str| {
+            format!(
+                "[[entities]]\nid='e'\nname='E'\naccount='U1'\nequity_usd=2000000\n\
+                 [[entities]]\nid='f'\nname='F'\naccount='U2'\nequity_usd=0\n\
+                 [[users]]\nusername='a'\npassword='p'\nentity='e'\n\
+                 [[devices]]\nid='D1'\nkind='dsc_plus'\nowner='a'\npin='1234'\n\
+                 secret='3132333435363738393031323334353637383930313233343536373839303132'\n{extra}"
+            )
+        };
+        assert!(Scenario::parse(&text("deposit_account='U1'\n")).is_ok());
+        let err = Scenario::parse(&text("deposit_account='U2'\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not its owner's account"), "{err}");
+        let err = Scenario::parse(&text("deposit_account='U1'\nstatus='lost'\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("out"), "{err}");
+        let card = text("")
+            .replace("[[devices]]", "[[devices]]\ndeposit_account='U1'")
+            .replace("kind='dsc_plus'", "kind='security_code_card'\nseed=1")
+            .replace("pin='1234'\n", "")
+            .replace(
+                "secret='3132333435363738393031323334353637383930313233343536373839303132'\n",
+                "",
+            );
+        let err = Scenario::parse(&card).unwrap_err().to_string();
+        assert!(err.contains("sent back"), "{err}");
     }
 }

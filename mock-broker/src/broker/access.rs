@@ -24,13 +24,15 @@ use portcullis_api::{
 use rusqlite::Transaction;
 
 /// A device status change the rules refused is a request the operator should not make.
-fn illegal(e: device::IllegalTransition) -> BrokerError {
+pub(super) fn illegal(e: device::IllegalTransition) -> BrokerError {
     BrokerError::BadRequest(format!("{e}."))
 }
 
 /// What the clock has decided for `username` since it was last read: T5's automatic
 /// activation (which voids temporary access, T4), then T2/T3's expiry.
 pub(super) fn settle(tx: &Transaction<'_>, username: &str, now: Timestamp) -> StoreResult<()> {
+    // R1, R3: orders ship and returns arrive first, so T5 below sees the shipment.
+    super::replacement::settle(tx, username, now)?;
     for d in store::devices_of(tx, username)? {
         if let (DeviceStatus::Shipped, Some(shipped_at)) = (d.status, d.shipped_at) {
             let auto = Transition::AutoActivate { shipped_at, now };
@@ -100,6 +102,7 @@ pub(super) fn reactivation(d: &DeviceRow) -> BrokerResult<(DeviceStatus, &'stati
         | DeviceStatus::Active
         | DeviceStatus::Inactive
         | DeviceStatus::Lost
+        | DeviceStatus::ReturnShipped
         | DeviceStatus::Returned
         | DeviceStatus::Removed => (Transition::Reactivate, "device_reactivated"),
     };
@@ -533,6 +536,7 @@ pub(super) fn device_info(d: DeviceRow) -> DeviceInfo {
         | DeviceStatus::Active
         | DeviceStatus::Inactive
         | DeviceStatus::Lost
+        | DeviceStatus::ReturnShipped
         | DeviceStatus::Returned
         | DeviceStatus::Removed => None,
     };

@@ -18,6 +18,7 @@ mod login;
 mod phone;
 mod qa;
 mod reactivation;
+mod replacement;
 mod settings;
 mod sharing;
 

@@ -149,6 +149,7 @@ impl Broker {
                     store::set_passcode_spent(tx, &d.owner, true)?;
                 }
             }
+            super::replacement::load_scenario(tx, &self.scenario, now)?;
             let matching = if self.scenario.settings.number_matching {
                 "1"
             } else {

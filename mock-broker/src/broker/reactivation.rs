@@ -113,7 +113,11 @@ impl Broker {
 }
 
 /// `username`'s device `device_id`; another user's is as unknown as a missing one.
-fn own_device(tx: &Transaction<'_>, username: &str, device_id: &str) -> BrokerResult<DeviceRow> {
+pub(super) fn own_device(
+    tx: &Transaction<'_>,
+    username: &str,
+    device_id: &str,
+) -> BrokerResult<DeviceRow> {
     store::find_device(tx, device_id)?
         .filter(|d| d.owner == username && !d.kind.is_temporary())
         .ok_or_else(|| BrokerError::NotFound(format!("device {device_id}")))

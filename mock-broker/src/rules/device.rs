@@ -12,8 +12,9 @@
 //!   (K1, D3, T1, T3: issued active)                                │
 //!        active ──deactivate (replaced, S6, T4) / T2–T3 expiry──► inactive
 //!        inactive ──reactivate (S6, T4; permanent kinds)──► active
-//!        shipped / active / inactive ──lost (R2, physical kinds)──► lost
-//!        active / inactive ──return (R2, R3, hardware tokens)──► returned
+//!        shipped / active / inactive / return_shipped ──lost (R2, physical kinds)──► lost
+//!        active / inactive ──ship back (R2, hardware tokens)──► return_shipped
+//!        return_shipped (R3: received) / active / inactive ──return──► returned
 //!        active / inactive ──remove (D3: SMS once IB Key is active)──► removed
 //! ```
 //! Lost, returned and removed are final.
@@ -51,6 +52,8 @@ pub enum Transition {
     Reactivate,
     /// R2: lost, stolen or damaged.
     ReportLost,
+    /// R2: the user sent it back; it is on its way to the broker.
+    ShipBack,
     /// R2, R3: sent back and received.
     Return,
     /// D3: SMS is gone once IB Key is active.
@@ -71,6 +74,7 @@ impl Transition {
             Transition::Deactivate => "deactivate",
             Transition::Reactivate => "reactivate",
             Transition::ReportLost => "be reported lost",
+            Transition::ShipBack => "be sent back",
             Transition::Return => "be returned",
             Transition::Remove => "be removed",
             Transition::Expire { .. } => "expire",
@@ -197,11 +201,23 @@ pub fn transition(
         }
         Transition::Ship => match from {
             S::Ordered => Ok(S::Shipped),
-            S::Shipped | S::Active | S::Inactive | S::Lost | S::Returned | S::Removed => not_from,
+            S::Shipped
+            | S::Active
+            | S::Inactive
+            | S::Lost
+            | S::ReturnShipped
+            | S::Returned
+            | S::Removed => not_from,
         },
         Transition::Activate => match from {
             S::Shipped => Ok(S::Active),
-            S::Ordered | S::Active | S::Inactive | S::Lost | S::Returned | S::Removed => not_from,
+            S::Ordered
+            | S::Active
+            | S::Inactive
+            | S::Lost
+            | S::ReturnShipped
+            | S::Returned
+            | S::Removed => not_from,
         },
         Transition::AutoActivate { shipped_at, now } => match from {
             S::Shipped => {
@@ -212,33 +228,62 @@ pub fn transition(
                     Err(IllegalTransition::NotYet { at })
                 }
             }
-            S::Ordered | S::Active | S::Inactive | S::Lost | S::Returned | S::Removed => not_from,
+            S::Ordered
+            | S::Active
+            | S::Inactive
+            | S::Lost
+            | S::ReturnShipped
+            | S::Returned
+            | S::Removed => not_from,
         },
         Transition::Deactivate => match from {
             S::Active => Ok(S::Inactive),
-            S::Ordered | S::Shipped | S::Inactive | S::Lost | S::Returned | S::Removed => not_from,
+            S::Ordered
+            | S::Shipped
+            | S::Inactive
+            | S::Lost
+            | S::ReturnShipped
+            | S::Returned
+            | S::Removed => not_from,
         },
         // T4: a voided temporary passcode or online card never serves again; T1 asks
         // for a new one instead (and refuses consecutive ones).
         Transition::Reactivate if kind.is_temporary() => not_for_kind,
         Transition::Reactivate => match from {
             S::Inactive => Ok(S::Active),
-            S::Ordered | S::Shipped | S::Active | S::Lost | S::Returned | S::Removed => not_from,
+            S::Ordered
+            | S::Shipped
+            | S::Active
+            | S::Lost
+            | S::ReturnShipped
+            | S::Returned
+            | S::Removed => not_from,
         },
         Transition::ReportLost if !is_physical(kind) => not_for_kind,
         Transition::ReportLost => match from {
-            S::Shipped | S::Active | S::Inactive => Ok(S::Lost),
+            // R2: lost on its way back too; the sender answers for the parcel.
+            S::Shipped | S::Active | S::Inactive | S::ReturnShipped => Ok(S::Lost),
             S::Ordered | S::Lost | S::Returned | S::Removed => not_from,
         },
-        Transition::Return if !is_returnable(kind) => not_for_kind,
+        Transition::ShipBack | Transition::Return if !is_returnable(kind) => not_for_kind,
+        Transition::ShipBack => match from {
+            S::Active | S::Inactive => Ok(S::ReturnShipped),
+            S::Ordered | S::Shipped | S::Lost | S::ReturnShipped | S::Returned | S::Removed => {
+                not_from
+            }
+        },
+        // R3: received once shipped back; a device that arrives unannounced (Client
+        // Services) is received straight from the user's hands.
         Transition::Return => match from {
-            S::Active | S::Inactive => Ok(S::Returned),
+            S::ReturnShipped | S::Active | S::Inactive => Ok(S::Returned),
             S::Ordered | S::Shipped | S::Lost | S::Returned | S::Removed => not_from,
         },
         Transition::Remove if kind != DeviceKind::Sms => not_for_kind,
         Transition::Remove => match from {
             S::Active | S::Inactive => Ok(S::Removed),
-            S::Ordered | S::Shipped | S::Lost | S::Returned | S::Removed => not_from,
+            S::Ordered | S::Shipped | S::Lost | S::ReturnShipped | S::Returned | S::Removed => {
+                not_from
+            }
         },
         Transition::Expire { activated_at, now } => {
             let Some(at) = expires_at(kind, activated_at) else {
@@ -247,9 +292,13 @@ pub fn transition(
             match from {
                 S::Active if now >= at => Ok(S::Inactive),
                 S::Active => Err(IllegalTransition::NotYet { at }),
-                S::Ordered | S::Shipped | S::Inactive | S::Lost | S::Returned | S::Removed => {
-                    not_from
-                }
+                S::Ordered
+                | S::Shipped
+                | S::Inactive
+                | S::Lost
+                | S::ReturnShipped
+                | S::Returned
+                | S::Removed => not_from,
             }
         }
     }
@@ -264,6 +313,7 @@ pub fn serves_logins(status: DeviceStatus) -> bool {
         | DeviceStatus::Shipped
         | DeviceStatus::Inactive
         | DeviceStatus::Lost
+        | DeviceStatus::ReturnShipped
         | DeviceStatus::Returned
         | DeviceStatus::Removed => false,
     }
@@ -389,6 +439,45 @@ mod tests {
         assert!(
             transition(K::DscPlus, S::Shipped, Transition::Return).is_err(),
             "R3: a device is returned once it arrived"
+        );
+    }
+
+    #[test]
+    fn r3_a_device_sent_back_is_received_later_and_serves_no_login_meanwhile() {
+        let sent = transition(K::DscPlus, S::Active, Transition::ShipBack).unwrap();
+        assert_eq!(
+            sent,
+            S::ReturnShipped,
+            "R3: on its way back, not yet received"
+        );
+        assert!(!serves_logins(sent), "a card in the post serves no login");
+        assert_eq!(
+            transition(K::DscPlus, sent, Transition::Return),
+            Ok(S::Returned)
+        );
+        assert_eq!(
+            transition(K::DscPlus, sent, Transition::ReportLost),
+            Ok(S::Lost),
+            "R2: lost on its way back: the sender answers for the parcel"
+        );
+        for t in [
+            Transition::Reactivate,
+            Transition::ShipBack,
+            Transition::Activate,
+        ] {
+            assert!(transition(K::DscPlus, sent, t).is_err(), "{t:?}");
+        }
+        assert!(
+            transition(K::DscPlus, S::Ordered, Transition::ShipBack).is_err(),
+            "a card still on order is not sent back"
+        );
+        assert_eq!(
+            transition(K::SecurityCodeCard, S::Active, Transition::ShipBack),
+            Err(IllegalTransition::NotForKind {
+                kind: K::SecurityCodeCard,
+                transition: Transition::ShipBack
+            }),
+            "R2: a Security Code Card is shredded"
         );
     }
 
@@ -539,6 +628,7 @@ mod tests {
             Transition::ReportLost,
             Transition::Return,
             Transition::Remove,
+            Transition::ShipBack,
             Transition::Expire {
                 activated_at: T0,
                 now: after(Duration::days(365)),

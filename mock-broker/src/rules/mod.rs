@@ -10,6 +10,7 @@ pub mod challenge;
 pub mod device;
 pub mod ibkey;
 pub mod lockout;
+pub mod replacement;
 pub mod session;
 pub mod sharing;
 pub mod temporary;

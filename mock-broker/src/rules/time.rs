@@ -191,4 +191,34 @@ mod tests {
         assert_eq!(t.rfc3339(), "2008-03-25T12:06:30Z");
         assert_eq!(t.human(), "2008-03-25 12:06 UTC");
     }
+
+    /// 2026-03-04 is a Wednesday.
+    const WEDNESDAY_NOON: Timestamp = Timestamp(1_772_625_600_000);
+
+    #[test]
+    fn r3_business_days_skip_the_weekend() {
+        let day = |n: i64| WEDNESDAY_NOON.plus(Duration::days(n));
+        assert!(day(0).is_business_day(), "Wednesday");
+        assert!(day(2).is_business_day(), "Friday");
+        assert!(!day(3).is_business_day(), "Saturday");
+        assert!(!day(4).is_business_day(), "Sunday");
+        assert_eq!(add_business_days(day(0), 0), day(0));
+        assert_eq!(
+            add_business_days(day(0), 2),
+            day(2),
+            "Wednesday + 2 is Friday"
+        );
+        assert_eq!(
+            add_business_days(day(0), 3),
+            day(5),
+            "Wednesday + 3 is Monday"
+        );
+        assert_eq!(add_business_days(day(0), 5), day(7), "a week");
+        assert_eq!(
+            add_business_days(day(3), 1),
+            day(5),
+            "Saturday + 1 is Monday"
+        );
+        assert_eq!(add_business_days(day(2), 1), day(5), "Friday + 1 is Monday");
+    }
 }

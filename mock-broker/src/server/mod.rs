@@ -12,6 +12,7 @@ use crate::broker::Broker;
 use crate::error::{BrokerError, WrongStage, BUSY_RETRY_AFTER_SECONDS};
 use crate::rules::account::{Exceeded, Restricted, ACH_EFT_CAP_USD};
 use crate::rules::ibkey::{PhoneNumberError, PinError, PushFailure};
+use crate::rules::replacement::{AddressError, SoftPinError};
 use crate::rules::session::SessionEnd;
 use crate::rules::sharing::Refusal;
 use axum::extract::rejection::JsonRejection;
@@ -37,6 +38,7 @@ pub mod openapi;
 mod phone;
 mod portal;
 mod qa;
+mod replacement;
 mod sharing;
 mod token;
 
@@ -142,7 +144,13 @@ fn routes(qa: bool) -> OpenApiRouter<AppState> {
         .routes(routes!(sharing::answer))
         .routes(routes!(sharing::confirm))
         .routes(routes!(sharing::cancel))
-        .routes(routes!(sharing::list));
+        .routes(routes!(sharing::list))
+        .routes(routes!(replacement::order))
+        .routes(routes!(replacement::order_confirm))
+        .routes(routes!(replacement::orders))
+        .routes(routes!(replacement::send_back))
+        .routes(routes!(replacement::report_lost))
+        .routes(routes!(replacement::holds));
     if !qa {
         return router;
     }
@@ -164,6 +172,7 @@ fn routes(qa: bool) -> OpenApiRouter<AppState> {
         .routes(routes!(qa::temporary_passcode))
         .routes(routes!(qa::activate))
         .routes(routes!(sharing::approve))
+        .routes(routes!(replacement::close_account))
 }
 
 /// Serves until `shutdown` resolves, on a listener the caller bound (port 0 in tests),
@@ -219,7 +228,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::InvalidJson
         | ErrorCode::InvalidQuery
         | ErrorCode::InvalidPhoneNumber
-        | ErrorCode::InvalidPin => StatusCode::BAD_REQUEST,
+        | ErrorCode::InvalidPin
+        | ErrorCode::InvalidAddress
+        | ErrorCode::NotReturnable => StatusCode::BAD_REQUEST,
         ErrorCode::InvalidCredentials
         | ErrorCode::LoginFailed
         | ErrorCode::InvalidSession
@@ -238,13 +249,16 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::NotPrimary
         | ErrorCode::Restricted
         | ErrorCode::LimitExceeded => StatusCode::FORBIDDEN,
+        ErrorCode::InsufficientEquity => StatusCode::FORBIDDEN,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ErrorCode::NoPendingLogin
         | ErrorCode::WrongStage
         | ErrorCode::PushAlreadyAnswered
         | ErrorCode::AlreadyAdded
-        | ErrorCode::ConsecutivePasscode => StatusCode::CONFLICT,
+        | ErrorCode::ConsecutivePasscode
+        | ErrorCode::AlreadyHasDscPlus
+        | ErrorCode::NoPendingOrder => StatusCode::CONFLICT,
         ErrorCode::ChallengeExpired
         | ErrorCode::LoginExpired
         | ErrorCode::PushExpired
@@ -305,6 +319,12 @@ fn error_code(err: &BrokerError) -> ErrorCode {
         BrokerError::LimitExceeded { .. } => ErrorCode::LimitExceeded,
         BrokerError::SharingRefused(why) => sharing_refusal_code(*why),
         BrokerError::SharingStage(_) => ErrorCode::WrongStage,
+        BrokerError::InsufficientEquity { .. } => ErrorCode::InsufficientEquity,
+        BrokerError::InvalidAddress(_) => ErrorCode::InvalidAddress,
+        BrokerError::InvalidSoftPin(_) => ErrorCode::InvalidPin,
+        BrokerError::AlreadyHasDscPlus { .. } => ErrorCode::AlreadyHasDscPlus,
+        BrokerError::NoPendingOrder => ErrorCode::NoPendingOrder,
+        BrokerError::NotReturnable(_) => ErrorCode::NotReturnable,
     }
 }
 
@@ -355,6 +375,22 @@ fn pin_reason(why: &PinError) -> ErrorReason {
     match why {
         PinError::Length => ErrorReason::Length,
         PinError::Characters => ErrorReason::Characters,
+    }
+}
+
+fn address_reason(why: AddressError) -> ErrorReason {
+    match why {
+        AddressError::Incomplete => ErrorReason::Incomplete,
+        AddressError::Country => ErrorReason::Country,
+        AddressError::Length => ErrorReason::Length,
+        AddressError::Characters => ErrorReason::Characters,
+    }
+}
+
+fn soft_pin_reason(why: SoftPinError) -> ErrorReason {
+    match why {
+        SoftPinError::Length => ErrorReason::Length,
+        SoftPinError::Characters => ErrorReason::Characters,
     }
 }
 
@@ -420,6 +456,8 @@ impl From<BrokerError> for ApiError {
                 });
                 body.withdrawals = Some(usage.clone());
             }
+            BrokerError::InvalidAddress(why) => body.reason = Some(address_reason(*why)),
+            BrokerError::InvalidSoftPin(why) => body.reason = Some(soft_pin_reason(*why)),
             BrokerError::MissingField(_)
             | BrokerError::BadRequest(_)
             | BrokerError::BadCharacter
@@ -448,6 +486,10 @@ impl From<BrokerError> for ApiError {
             | BrokerError::QaTokenRequired
             | BrokerError::SharingRefused(_)
             | BrokerError::SharingStage(_) => {}
+            BrokerError::InsufficientEquity { .. }
+            | BrokerError::AlreadyHasDscPlus { .. }
+            | BrokerError::NoPendingOrder
+            | BrokerError::NotReturnable(_) => {}
         }
         ApiError {
             status: status_of(body.code),

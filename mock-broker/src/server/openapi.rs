@@ -34,6 +34,7 @@ const ERROR_RESPONSE: &str = "Error";
         (name = "portal", description = "The Client Portal's online card and the user's messages"),
         (name = "account", description = "The account home: opt-out and opt-in, orders, withdrawals, deposits"),
         (name = "sharing", description = "Sharing one Secure Login device between usernames (S1-S6)"),
+        (name = "devices", description = "Ordering, returning and reporting devices; deposits held"),
         (name = "qa", description = "QA controls: present only on a broker started with --qa"),
     )
 )]
@@ -159,6 +160,12 @@ mod tests {
         ("post", "/v1/sharing/{id}/confirm"),
         ("post", "/v1/sharing/{id}/cancel"),
         ("get", "/v1/sharing"),
+        ("post", "/v1/devices/order"),
+        ("post", "/v1/devices/order/confirm"),
+        ("get", "/v1/devices/orders"),
+        ("post", "/v1/devices/{id}/return"),
+        ("post", "/v1/devices/{id}/report-lost"),
+        ("get", "/v1/holds"),
     ];
 
     const QA_ROUTES: &[(&str, &str)] = &[
@@ -181,6 +188,7 @@ mod tests {
         ("post", "/qa/users/{username}/temporary-passcode"),
         ("post", "/qa/devices/{id}/activate"),
         ("post", "/qa/sharing/{id}/approve"),
+        ("post", "/qa/users/{username}/close-account"),
     ];
 
     fn operations(document: &utoipa::openapi::OpenApi) -> BTreeSet<(String, String)> {

@@ -14,6 +14,7 @@ use std::sync::{Mutex, MutexGuard};
 pub mod account;
 pub mod ibkey;
 mod login;
+pub mod replacement;
 pub mod sharing;
 
 pub use login::*;
@@ -230,6 +231,37 @@ CREATE TABLE sharings (
     set_aside TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX sharings_by_requester ON sharings(requester, state);
+-- Issue 9 (R1-R4). The shipping address on file (JSON); DSC+ orders (a summary waiting
+-- for its confirmation has no device yet); the 20 USD deposits; devices sent back and
+-- when they show as received; closed accounts.
+ALTER TABLE users ADD COLUMN address TEXT;
+CREATE TABLE device_orders (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    address TEXT NOT NULL,
+    pin_sha1_hex TEXT NOT NULL,
+    deposit_account TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    ships_at INTEGER NOT NULL,
+    device_id TEXT
+);
+CREATE TABLE deposit_holds (
+    device_id TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    account TEXT NOT NULL,
+    amount_usd INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    placed_at INTEGER NOT NULL,
+    settled_at INTEGER
+);
+CREATE TABLE device_returns (
+    device_id TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    shipped_at INTEGER NOT NULL,
+    due_at INTEGER NOT NULL
+);
+CREATE TABLE closed_accounts (account TEXT PRIMARY KEY, closed_at INTEGER NOT NULL);
 "#,
 ];
 
@@ -387,6 +419,7 @@ pub fn clear_all(tx: &Transaction<'_>) -> StoreResult<()> {
          DELETE FROM faults; DELETE FROM phone_access; DELETE FROM card_offers; DELETE FROM reactivations; DELETE FROM phones;
          DELETE FROM withdrawals; DELETE FROM deposits; DELETE FROM orders; DELETE FROM profile_changes;
          DELETE FROM sharings;
+         DELETE FROM device_orders; DELETE FROM deposit_holds; DELETE FROM device_returns; DELETE FROM closed_accounts;
          DELETE FROM devices; DELETE FROM users; DELETE FROM entities; DELETE FROM audit;",
     )?;
     Ok(())

@@ -11,6 +11,7 @@ mod devices;
 mod hardening;
 mod opt_out;
 mod reactivation;
+mod replacement;
 mod rules;
 mod sharing;
 mod temporary;

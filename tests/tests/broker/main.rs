@@ -13,6 +13,7 @@ mod lockout;
 mod password;
 mod persistence;
 mod qa;
+mod replacement;
 mod sessions;
 mod sharing;
 mod temporary;
