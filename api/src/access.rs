@@ -28,10 +28,13 @@ pub enum LimitRow {
 pub struct WithdrawalLimits {
     pub row: LimitRow,
     /// The device the row comes from (null: none active).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub device_kind: Option<DeviceKind>,
     /// USD per day; null when unlimited.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub per_day_usd: Option<u64>,
     /// USD per 5 business days; null when unlimited.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub per_5_business_days_usd: Option<u64>,
 }
 

@@ -163,7 +163,9 @@ pub struct SessionInfo {
     pub username: String,
     pub full_name: String,
     pub account: String,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub device_id: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub device_kind: Option<DeviceKind>,
     /// Where the login came from.
     pub channel: Channel,
@@ -175,6 +177,7 @@ pub struct SessionInfo {
     pub limits: WithdrawalLimits,
     /// T2: what this session is limited to; null when it is not.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub restriction: Option<SessionRestriction>,
 }
 

@@ -84,6 +84,7 @@ pub struct DeviceInfo {
     pub kind: DeviceKind,
     pub owner: String,
     pub status: DeviceStatus,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub phone_id: Option<String>,
     /// T5: when a shipped device left the warehouse.
     #[serde(default, skip_serializing_if = "Option::is_none")]
