@@ -424,7 +424,7 @@
         text.textContent = name;
         li.appendChild(actionButton(`device-return-${d.id}`, "Return", `Return ${name}`, () => returnDevice(d)));
       }
-      li.appendChild(actionButton(`device-report-lost-${d.id}`, "Report lost", `Report ${name} lost, stolen or damaged`, () => openReport(d)));
+      li.appendChild(actionButton(`device-report-lost-${d.id}`, "Report lost", `Report lost: ${name} (lost, stolen or damaged)`, () => openReport(d)));
       ul.appendChild(li);
     }
     if (focused && $(focused)) $(focused).focus();

@@ -12,9 +12,8 @@ use crate::sse::EventStream;
 use portcullis_api::{
     AccountInfo, DepositHold, DeviceOrderConfirmRequest, DeviceOrderPlaced, DeviceOrderRequest,
     DeviceOrderStep, DeviceReturnInfo, HoldList, LossReason, OptInRequest, OrderPlaced,
-    OrderRequest, ReportLostRequest, SecureLoginUpdated, Sharing, SharingAnswerRequest,
-    SharingAsk, SharingList, SharingReview, SharingStartRequest, WithdrawalMade,
-    WithdrawalRequest,
+    OrderRequest, ReportLostRequest, SecureLoginUpdated, Sharing, SharingAnswerRequest, SharingAsk,
+    SharingList, SharingReview, SharingStartRequest, WithdrawalMade, WithdrawalRequest,
 };
 use portcullis_api::{
     Activated, ActivationFinishRequest, ActivationStartRequest, ActivationStep,
