@@ -44,6 +44,8 @@ function showSession(s) {
   }
   showLimits(s.limits);
   showMode(s);
+  // The settings and the order ticket (security.js, trading.js) follow the session.
+  document.dispatchEvent(new CustomEvent("portcullis-session", { detail: s }));
   const box = $("session-error");
   box.hidden = true;
   delete box.dataset.code;

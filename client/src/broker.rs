@@ -9,7 +9,12 @@
 
 use crate::error::Error;
 use crate::sse::EventStream;
-use portcullis_api::Sharing;
+use portcullis_api::{
+    AccountInfo, DepositHold, DeviceOrderConfirmRequest, DeviceOrderPlaced, DeviceOrderRequest,
+    DeviceOrderStep, DeviceReturnInfo, HoldList, LossReason, OptInRequest, OrderPlaced,
+    OrderRequest, ReportLostRequest, SecureLoginUpdated, Sharing, SharingAnswerRequest, SharingAsk,
+    SharingList, SharingReview, SharingStartRequest, WithdrawalMade, WithdrawalRequest,
+};
 use portcullis_api::{
     Activated, ActivationFinishRequest, ActivationStartRequest, ActivationStep,
     ActivationVerifyRequest, ApproveRequest, Channel, DeviceInfo, DeviceList, DeviceProvision,
@@ -232,6 +237,156 @@ impl BrokerClient {
                 .bearer_auth(token),
         )
         .await
+    }
+
+    // ---- the account and its Secure Login settings (issue 9: O1–O3, S1–S6, R1–R4, D2) ----
+
+    /// O3, O1, D2: who may change the settings, the opt-out and its restrictions, and
+    /// what is left of the withdrawal limits.
+    pub async fn account(&self, token: &str) -> Result<AccountInfo, Error> {
+        self.send(self.http.get(self.url("/v1/account")).bearer_auth(token))
+            .await
+    }
+
+    /// O1: trading logins by password only, with the restrictions (primary user, portal).
+    pub async fn opt_out(&self, token: &str) -> Result<SecureLoginUpdated, Error> {
+        self.send(
+            self.post("/v1/settings/secure-login/opt-out", &Empty {})
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    /// O2: "I want to always use my Secure Login Device when logging in".
+    pub async fn opt_in(&self, token: &str) -> Result<SecureLoginUpdated, Error> {
+        let body = OptInRequest {
+            always_use_device: true,
+        };
+        self.send(
+            self.post("/v1/settings/secure-login/opt-in", &body)
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    /// O1: an order, checked for the opt-out's restrictions only.
+    pub async fn place_order(
+        &self,
+        token: &str,
+        order: &OrderRequest,
+    ) -> Result<OrderPlaced, Error> {
+        self.send(self.post("/v1/orders", order).bearer_auth(token))
+            .await
+    }
+
+    /// D2: a withdrawal against the per-day and 5-business-day limits.
+    pub async fn withdraw(&self, token: &str, amount_usd: u64) -> Result<WithdrawalMade, Error> {
+        let body = WithdrawalRequest { amount_usd };
+        self.send(self.post("/v1/withdrawals", &body).bearer_auth(token))
+            .await
+    }
+
+    /// S3, step 6: the owner's credentials; answers what the owner's device must answer.
+    pub async fn sharing_start(
+        &self,
+        token: &str,
+        request: &SharingStartRequest,
+    ) -> Result<SharingAsk, Error> {
+        self.send(self.post("/v1/sharing/start", request).bearer_auth(token))
+            .await
+    }
+
+    /// S3, step 7: the owner's device's response; answers the review.
+    pub async fn sharing_answer(
+        &self,
+        token: &str,
+        sharing_id: &str,
+        response: &str,
+    ) -> Result<SharingReview, Error> {
+        let body = SharingAnswerRequest {
+            response: response.to_owned(),
+        };
+        let path = format!("/v1/sharing/{sharing_id}/answer");
+        self.send(self.post(&path, &body).bearer_auth(token)).await
+    }
+
+    /// S3 step 8, S4: confirmed; approved at once or pending Compliance.
+    pub async fn sharing_confirm(&self, token: &str, sharing_id: &str) -> Result<Sharing, Error> {
+        let path = format!("/v1/sharing/{sharing_id}/confirm");
+        self.send(self.post(&path, &Empty {}).bearer_auth(token))
+            .await
+    }
+
+    /// S6: the sharing ends; the devices set aside serve again.
+    pub async fn sharing_cancel(&self, token: &str, sharing_id: &str) -> Result<Sharing, Error> {
+        let path = format!("/v1/sharing/{sharing_id}/cancel");
+        self.send(self.post(&path, &Empty {}).bearer_auth(token))
+            .await
+    }
+
+    /// The sharings the user requested or owns, newest first.
+    pub async fn sharings(&self, token: &str) -> Result<Vec<Sharing>, Error> {
+        let list: SharingList = self
+            .send(self.http.get(self.url("/v1/sharing")).bearer_auth(token))
+            .await?;
+        Ok(list.sharings)
+    }
+
+    /// R1, steps 1–3 (and Back): the order's summary; posting again replaces it.
+    pub async fn order_device(
+        &self,
+        token: &str,
+        order: &DeviceOrderRequest,
+    ) -> Result<DeviceOrderStep, Error> {
+        self.send(self.post("/v1/devices/order", order).bearer_auth(token))
+            .await
+    }
+
+    /// R1, step 5: the summary confirmed; the estimated shipment date.
+    pub async fn confirm_device_order(
+        &self,
+        token: &str,
+        order_id: &str,
+    ) -> Result<DeviceOrderPlaced, Error> {
+        let body = DeviceOrderConfirmRequest {
+            order_id: order_id.to_owned(),
+        };
+        self.send(
+            self.post("/v1/devices/order/confirm", &body)
+                .bearer_auth(token),
+        )
+        .await
+    }
+
+    /// R2: the user's 20 USD deposits, held, released or kept.
+    pub async fn holds(&self, token: &str) -> Result<Vec<DepositHold>, Error> {
+        let list: HoldList = self
+            .send(self.http.get(self.url("/v1/holds")).bearer_auth(token))
+            .await?;
+        Ok(list.holds)
+    }
+
+    /// R2, R3: the device is sent back; received 3–5 business days later.
+    pub async fn return_device(
+        &self,
+        token: &str,
+        device_id: &str,
+    ) -> Result<DeviceReturnInfo, Error> {
+        let path = format!("/v1/devices/{device_id}/return");
+        self.send(self.post(&path, &Empty {}).bearer_auth(token))
+            .await
+    }
+
+    /// R2: lost, stolen or damaged; the deposit is kept.
+    pub async fn report_lost(
+        &self,
+        token: &str,
+        device_id: &str,
+        reason: LossReason,
+    ) -> Result<DeviceReturnInfo, Error> {
+        let path = format!("/v1/devices/{device_id}/report-lost");
+        let body = ReportLostRequest { reason };
+        self.send(self.post(&path, &body).bearer_auth(token)).await
     }
 
     // ---- the phone (IB Key) ----

@@ -7,6 +7,8 @@
 //! - `login`, `session`: the login window's steps and the session the main window shows.
 //! - `account`: the main window's account home and Client Portal (devices, messages,
 //!   the online security code card).
+//! - `security`: the main window's Secure Login settings (sharing, opting out and back
+//!   in, ordering and returning a DSC+); `trading`: its order ticket and withdrawals.
 //! - `windows`: opening, placing and closing the four windows.
 //! - `card`, `codecard`, `phone`: the DSC+, Security Code Card and IB Key simulators'
 //!   windows; `demo`: Reset demo.
@@ -26,8 +28,10 @@ mod link;
 mod login;
 mod notifications;
 mod phone;
+mod security;
 mod session;
 mod settings;
+mod trading;
 mod windows;
 
 use broker_process::BrokerSource;
@@ -89,6 +93,21 @@ pub fn run() {
             account::online_card_print,
             account::reactivate_ask,
             account::reactivate_confirm,
+            security::account_info,
+            security::secure_login_opt_out,
+            security::secure_login_opt_in,
+            security::sharing_start,
+            security::sharing_answer,
+            security::sharing_confirm,
+            security::sharing_cancel,
+            security::sharing_list,
+            security::device_order,
+            security::device_order_confirm,
+            security::device_holds,
+            security::device_return,
+            security::device_report_lost,
+            trading::order_place,
+            trading::withdrawal_make,
             // card window
             card::card_devices,
             card::card_load,

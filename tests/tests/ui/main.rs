@@ -18,6 +18,7 @@ mod keyboard;
 mod login;
 mod lost_device;
 mod online_card;
+mod settings;
 
 const DEADLINE: std::time::Duration = portcullis_tests::desktop::DEADLINE;
 

@@ -1,0 +1,414 @@
+//! Issue 9, the main window's Secure Login settings and order ticket, step by step as
+//! the articles walk them: sharing a DSC+ approved at once (S3, S4) and refused (S1a,
+//! S1c with S5's wording), a non-primary user's notice (O3), opting back in and out
+//! with the Pink Sheet order refused while out (O1, O2), a DSC+ ordered, shipped and
+//! activated by itself on the broker's clock (D4, R1, T5), and a DSC+ sent back and
+//! its deposit released once received (R2, R3). Time is the broker's QA clock.
+
+use super::{app_for, index_shown, one_at_a_time};
+use portcullis_api::{DeviceInfo, DeviceList, DeviceProvision, DeviceStatus};
+use portcullis_tests::desktop::Desktop;
+use portcullis_tests::Broker;
+use serde_json::json;
+
+const PASSWORD: &str = "Trade2026";
+const LOWE_CARD: &str = "SCC-20480011";
+const LOWEADVISOR_DSCP: &str = "DSCP-40511001";
+const LOWEADVISOR_PIN: &str = "1379";
+const LOWEIRA_DSCP: &str = "DSCP-40511002";
+const OMAR_CARD: &str = "SCC-90900002";
+const MILA_CARD: &str = "SCC-90900001";
+const LENA_CARD: &str = "SCC-20480004";
+const LENA_PIN: &str = "2468";
+const NORA_DSCP: &str = "DSCP-40500011";
+const NORA_PIN: &str = "3141";
+const DAY: i64 = 24 * 3600;
+
+/// The password step on the Client Portal, where security settings change.
+async fn portal_password_step(app: &Desktop, username: &str) {
+    app.wait_attr("broker-status", "data-state", "ready").await;
+    app.click("channel-portal").await;
+    app.type_into("username", username).await;
+    app.type_into("password", PASSWORD).await;
+    app.click("login-button").await;
+}
+
+async fn grid_of(broker: &Broker, card: &str) -> Vec<String> {
+    let p: DeviceProvision = broker
+        .post_as(&format!("/qa/devices/{card}/provision"), &json!({}))
+        .await
+        .ok();
+    p.grid.expect("a card's grid")
+}
+
+/// A portal login answered with `card`'s codes at the two index numbers shown.
+async fn portal_card_login(app: &Desktop, broker: &Broker, username: &str, card: &str) {
+    let grid = grid_of(broker, card).await;
+    portal_password_step(app, username).await;
+    let i = usize::from(index_shown(app, "index-first").await);
+    let j = usize::from(index_shown(app, "index-second").await);
+    app.type_into("response-input", &format!("{}{}", grid[i], grid[j]))
+        .await;
+    app.click("response-ok").await;
+    logged_in(app, username).await;
+}
+
+/// A portal login answered with `device`'s DSC+ response to the challenge shown.
+async fn portal_dsc_login(app: &Desktop, broker: &Broker, username: &str, device: &str, pin: &str) {
+    let challenge = app
+        .wait_text("challenge-code", "show a DSC+ challenge", |t| {
+            t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit())
+        })
+        .await;
+    let response = broker.card_response(device, pin, &challenge).await;
+    app.type_into("response-input", &response).await;
+    app.click("response-ok").await;
+    logged_in(app, username).await;
+}
+
+async fn logged_in(app: &Desktop, username: &str) {
+    app.switch_to_page("main.html").await;
+    app.wait_text("session-username", "show the user", |t| t == username)
+        .await;
+}
+
+/// The settings' controls, once the account says this user is the primary one.
+async fn settings_ready(app: &Desktop) {
+    app.wait_text("sls-status", "say how logins are secured", |t| {
+        !t.is_empty()
+    })
+    .await;
+}
+
+async fn device(broker: &Broker, id: &str) -> DeviceInfo {
+    let all: DeviceList = broker.get_as("/qa/devices").await.ok();
+    all.devices
+        .into_iter()
+        .find(|d| d.id == id)
+        .unwrap_or_else(|| panic!("{id} on the broker"))
+}
+
+/// Logs out from the main window, back to the login window.
+async fn log_out(app: &Desktop) {
+    app.click_closing("logout-button").await;
+    app.switch_to_login().await;
+}
+
+#[tokio::test]
+async fn s3_s4_s6_sharing_the_owners_dsc_plus_is_approved_at_once_and_sets_the_card_aside() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+    portal_card_login(&app, &broker, "lowe", LOWE_CARD).await;
+    settings_ready(&app).await;
+
+    // Step 5b: lowe has an active card, so the device list's Share Device.
+    app.click("sls-share-device").await;
+    app.wait_text("share-owner-heading", "ask for the owner", |t| {
+        t.contains("device owner")
+    })
+    .await;
+    app.assert_accessible("settings: share, the owner's credentials")
+        .await;
+    app.type_into("share-owner-username", "loweadvisor").await;
+    app.type_into("share-owner-password", PASSWORD).await;
+    app.click("share-owner-continue").await;
+
+    // Step 7: the owner's DSC+ answers the challenge.
+    let challenge = app
+        .wait_text("share-challenge", "show the owner's challenge", |t| {
+            t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit())
+        })
+        .await;
+    app.assert_accessible("settings: share, the owner's challenge")
+        .await;
+    let response = broker
+        .card_response(LOWEADVISOR_DSCP, LOWEADVISOR_PIN, &challenge)
+        .await;
+    app.type_into("share-response", &response).await;
+    app.click("share-answer-continue").await;
+
+    // Step 8: the review names what is shared and what is set aside (S6).
+    app.wait_text("share-review-device", "name the shared DSC+", |t| {
+        t.contains(LOWEADVISOR_DSCP)
+    })
+    .await;
+    let aside = app
+        .wait_text("share-review-set-aside", "list lowe's card", |t| {
+            !t.is_empty()
+        })
+        .await;
+    assert!(aside.contains(LOWE_CARD), "S6: {aside}");
+    app.assert_accessible("settings: share, the review").await;
+    app.click("share-review-continue").await;
+
+    // Step 9, S4: approved at once.
+    app.wait_attr("share-done-status", "data-status", "approved")
+        .await;
+    app.assert_accessible("settings: share, approved").await;
+    assert_eq!(
+        device(&broker, LOWE_CARD).await.status,
+        DeviceStatus::Inactive,
+        "S6: the redundant card is kept inactive"
+    );
+    app.click("share-done-ok").await;
+    app.wait_text("sharing-list", "list the sharing", |t| {
+        t.contains(LOWEADVISOR_DSCP) && t.contains("approved")
+    })
+    .await;
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn s1c_s5_sharing_a_less_secure_device_is_refused_with_the_articles_words() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+    portal_password_step(&app, "loweira").await;
+    portal_dsc_login(&app, &broker, "loweira", LOWEIRA_DSCP, LOWEADVISOR_PIN).await;
+    settings_ready(&app).await;
+
+    app.click("sls-share-device").await;
+    app.type_into("share-owner-username", "lowe").await;
+    app.type_into("share-owner-password", PASSWORD).await;
+    app.click("share-owner-continue").await;
+    app.wait_attr("share-error", "data-code", "less_secure_device")
+        .await;
+    let text = app
+        .wait_text("share-error", "say why", |t| !t.is_empty())
+        .await;
+    assert!(text.starts_with("Less secure device"), "S5: {text}");
+    app.assert_accessible("settings: share refused, less secure device")
+        .await;
+    assert_eq!(
+        device(&broker, LOWEIRA_DSCP).await.status,
+        DeviceStatus::Active,
+        "nothing set aside"
+    );
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn o3_a_non_primary_user_sees_the_notice_naming_the_primary_user() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+    portal_card_login(&app, &broker, "mila", MILA_CARD).await;
+    let notice = app
+        .wait_text("sls-not-primary", "show the notice", |t| !t.is_empty())
+        .await;
+    assert!(
+        notice.contains("not allowed to change the security settings"),
+        "O3: {notice}"
+    );
+    app.wait_attr("sls-not-primary", "data-primary", "avery")
+        .await;
+    assert!(
+        !app.find("sls-controls")
+            .await
+            .is_displayed()
+            .await
+            .unwrap_or(true),
+        "O3: no controls for mila"
+    );
+    app.assert_accessible("settings: the non-primary notice")
+        .await;
+    app.quit().await;
+}
+
+/// Places an order for `symbol` from the ticket.
+async fn order(app: &Desktop, symbol: &str) {
+    app.type_into("order-symbol", symbol).await;
+    app.type_into("order-quantity", "10").await;
+    app.click("order-submit").await;
+}
+
+#[tokio::test]
+async fn o1_o2_opted_out_a_pink_sheet_order_is_refused_until_opting_back_in() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+    portal_card_login(&app, &broker, "omar", OMAR_CARD).await;
+    settings_ready(&app).await;
+    app.wait_text("restrictions-list", "list O1's restrictions", |t| {
+        t.contains("Pink Sheet")
+    })
+    .await;
+
+    // O1: opted out, a Pink Sheet order is refused with the reason.
+    order(&app, "PNKCO").await;
+    app.wait_attr("order-error", "data-code", "restricted")
+        .await;
+    app.wait_attr("order-error", "data-reason", "pink_sheet")
+        .await;
+    app.assert_accessible("trade: a Pink Sheet order refused")
+        .await;
+
+    // O2: configure → "I want to always use my Secure Login Device…" → Continue → OK.
+    app.click("sls-configure").await;
+    app.wait_text("sls-configure-heading", "open the configure page", |t| {
+        !t.is_empty()
+    })
+    .await;
+    app.assert_accessible("settings: the configure page").await;
+    app.click("sls-choice-always").await;
+    app.click("sls-configure-continue").await;
+    app.wait_text("sls-configure-done-text", "confirm", |t| {
+        t == "Your settings have been updated."
+    })
+    .await;
+    app.assert_accessible("settings: opted back in").await;
+    app.click("sls-configure-ok").await;
+    app.wait_text("restrictions-none", "lift the restrictions", |t| {
+        t == "None."
+    })
+    .await;
+    order(&app, "PNKCO").await;
+    app.wait_text("order-result", "accept the order", |t| {
+        t.contains("accepted")
+    })
+    .await;
+
+    // O1 again: opting out brings the refusal back.
+    app.click("sls-configure").await;
+    app.click("sls-choice-opt-out").await;
+    app.click("sls-configure-continue").await;
+    app.wait_attr("sls-configure-done-text", "data-opted-out", "true")
+        .await;
+    app.click("sls-configure-ok").await;
+    order(&app, "OTCBX").await;
+    app.wait_attr("order-error", "data-reason", "otcbb").await;
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn d4_r1_t5_a_dsc_plus_ordered_ships_and_activates_itself() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+    portal_card_login(&app, &broker, "lena", LENA_CARD).await;
+    settings_ready(&app).await;
+    // R2: a Security Code Card is shredded, not sent back.
+    app.wait_text(
+        &format!("return-device-{LENA_CARD}"),
+        "say to shred it",
+        |t| t.contains("shred it"),
+    )
+    .await;
+
+    // R1 steps 1–3: Request Physical Device, the soft PIN, Continue.
+    app.click("sls-request-device").await;
+    app.wait_text("device-order-heading", "open the request", |t| {
+        !t.is_empty()
+    })
+    .await;
+    app.assert_accessible("settings: request a DSC+").await;
+    app.type_into("device-order-pin", LENA_PIN).await;
+    app.click("device-order-continue").await;
+    // Step 4: the summary, with Back.
+    app.wait_text(
+        "device-order-summary-address",
+        "show the address on file",
+        |t| t.contains("200 Park Avenue"),
+    )
+    .await;
+    app.assert_accessible("settings: the request's summary")
+        .await;
+    app.click("device-order-back").await;
+    app.wait_text("device-order-heading", "go back", |t| !t.is_empty())
+        .await;
+    app.click("device-order-continue").await;
+    app.wait_text(
+        "device-order-summary-ships",
+        "show the shipment date",
+        |t| !t.is_empty(),
+    )
+    .await;
+    app.click("device-order-submit").await;
+    // Step 5: the confirmation with the estimated shipment date.
+    let done = app
+        .wait_text("device-order-done-text", "confirm the order", |t| {
+            t.contains("Estimated shipment date")
+        })
+        .await;
+    app.assert_accessible("settings: the order confirmed").await;
+    let id = app
+        .find("device-order-done-text")
+        .await
+        .attr("data-device-id")
+        .await
+        .expect("attr")
+        .expect("the new device's id");
+    assert!(done.contains(&id), "{done}");
+    app.wait_attr(&format!("hold-{id}"), "data-status", "held")
+        .await;
+    app.wait_attr(&format!("device-row-{id}"), "data-status", "ordered")
+        .await;
+    log_out(&app).await;
+
+    // T5: shipped within about 2 days (US), then active by itself within 3 weeks.
+    broker.advance(3 * DAY).await;
+    assert_eq!(device(&broker, &id).await.status, DeviceStatus::Shipped);
+    broker.advance(22 * DAY).await;
+    assert_eq!(device(&broker, &id).await.status, DeviceStatus::Active);
+
+    // It answers a login with the PIN chosen at step 3.
+    portal_password_step(&app, "lena").await;
+    app.wait_for("device-select", None, "offer the DSC+", |t, _| {
+        t.contains(&id)
+    })
+    .await;
+    app.find("device-select")
+        .await
+        .select_by_value(&id)
+        .await
+        .expect("choose the DSC+");
+    app.click("device-continue").await;
+    portal_dsc_login(&app, &broker, "lena", &id, LENA_PIN).await;
+    app.wait_attr(&format!("device-row-{id}"), "data-status", "active")
+        .await;
+    app.assert_accessible("main: the DSC+ active by itself")
+        .await;
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn r2_r3_a_dsc_plus_sent_back_is_received_after_the_business_days_and_the_hold_released() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+    portal_password_step(&app, "nora").await;
+    portal_dsc_login(&app, &broker, "nora", NORA_DSCP, NORA_PIN).await;
+    settings_ready(&app).await;
+    app.wait_attr(&format!("hold-{NORA_DSCP}"), "data-status", "held")
+        .await;
+
+    app.click(&format!("device-return-{NORA_DSCP}")).await;
+    let sent = app
+        .wait_text("return-done", "say it is on its way", |t| {
+            t.contains("on its way back")
+        })
+        .await;
+    assert!(sent.contains("released once it is received"), "{sent}");
+    app.assert_accessible("settings: a DSC+ sent back").await;
+    assert_eq!(
+        device(&broker, NORA_DSCP).await.status,
+        DeviceStatus::ReturnShipped
+    );
+    log_out(&app).await;
+
+    // R3: received within 5 business days (a week covers any weekend).
+    broker.advance(8 * DAY).await;
+    assert_eq!(
+        device(&broker, NORA_DSCP).await.status,
+        DeviceStatus::Returned
+    );
+    // Her only device is back: the password alone logs her in.
+    portal_password_step(&app, "nora").await;
+    logged_in(&app, "nora").await;
+    app.wait_attr(&format!("hold-{NORA_DSCP}"), "data-status", "released")
+        .await;
+    app.assert_accessible("settings: the deposit released")
+        .await;
+    app.quit().await;
+}

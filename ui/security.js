@@ -1,0 +1,560 @@
+// The main window's Secure Login settings (issue 9), following the articles' steps:
+// only the primary user sees the controls, anyone else a notice naming that user (O3);
+// Share Device (S1–S6), the configure page's opt-out and opt back in (O1, O2), Request
+// Physical Device (D4, R1), returning a device or reporting it lost (R2–R4), and the
+// deposits held for devices.
+//
+// It refreshes with each session check main.js makes (the "portcullis-session" event),
+// redrawing only what changed, and tells trading.js about the account
+// ("portcullis-account"). Every refusal is the broker's, with the articles' wording.
+"use strict";
+
+(() => {
+  const $ = portcullis.byTestId;
+
+  // The steps, one shown at a time; each has a heading `<step>-heading`.
+  const STEPS = [
+    "sls-enrol", "share-owner", "share-answer", "share-review", "share-done",
+    "sls-configure-form", "sls-configure-done",
+    "device-order-form", "device-order-summary", "device-order-done", "report-lost-form",
+  ];
+  const RETURNABLE_STATUS = ["active", "inactive", "shipped"];
+  const TEMPORARY_KINDS = ["temporary_passcode", "online_security_code_card", "sms"];
+
+  let session = null;
+  let account = null;
+  let devices = [];
+  const shown = { account: null, sharings: null, devices: null, holds: null };
+
+  // One step in view at a time; its heading takes focus so a screen reader reads it.
+  function showStep(name) {
+    for (const step of STEPS) $(step).hidden = step !== name;
+    if (name) {
+      const heading = $(`${name}-heading`) || $(name).querySelector(".step-heading");
+      heading.focus();
+    }
+  }
+
+  function closeSteps() {
+    showStep(null);
+    for (const box of ["share-error", "sls-error", "device-order-error", "return-error"]) portcullis.showError($(box), null);
+    $("sls-heading").focus();
+  }
+
+  function onPortal() {
+    return Boolean(session && session.channel === "portal");
+  }
+
+  // ---- Who may change the settings (O3) ------------------------------------------------
+
+  function showAccount(info) {
+    account = info;
+    const notice = $("sls-not-primary");
+    notice.hidden = info.primary;
+    notice.textContent = info.primary
+      ? ""
+      : info.primary_username
+        ? `Your user is not allowed to change the security settings of this account. The primary user, ${info.primary_username}, can: they log in to the Client Portal to do so.`
+        : "Your user is not allowed to change the security settings of this account: only its primary user can. Please contact Client Services.";
+    notice.dataset.primary = info.primary_username || "";
+    $("sls-portal-only").hidden = !info.primary || onPortal();
+    $("sls-controls").hidden = !info.primary || !onPortal();
+    $("sls-status").dataset.optedOut = String(info.opted_out);
+    $("sls-status").textContent = info.opted_out
+      ? "Secure Login is not required for trading: you opted out, and the restrictions below apply."
+      : "Your Secure Login Device is used whenever you log in.";
+    document.dispatchEvent(new CustomEvent("portcullis-account", { detail: info }));
+  }
+
+  function hasActiveDevice() {
+    return devices.some((d) => d.status === "active" && !TEMPORARY_KINDS.includes(d.kind));
+  }
+
+  // ---- Share Device (S1–S6) ------------------------------------------------------------
+
+  // What is being shared: the broker's ask, then its review.
+  let sharing = null;
+
+  function shareError(err) {
+    portcullis.showError($("share-error"), err);
+  }
+
+  // S3 step 5: with no active device, the enrollment menu; otherwise step 6 at once.
+  function startShare() {
+    shareError(null);
+    sharing = null;
+    if (!hasActiveDevice()) {
+      $("sls-enrol-share").checked = false;
+      showStep("sls-enrol");
+      return;
+    }
+    askOwner();
+  }
+
+  function continueEnrol(event) {
+    event.preventDefault();
+    if (!$("sls-enrol-share").checked) {
+      shareError({ code: "choose_an_item", message: "Select an item, then Continue." });
+      $("sls-enrol-share").focus();
+      return;
+    }
+    askOwner();
+  }
+
+  function askOwner() {
+    shareError(null);
+    $("share-owner-username").value = "";
+    $("share-owner-password").value = "";
+    showStep("share-owner");
+    $("share-owner-username").focus();
+  }
+
+  async function submitOwner(event) {
+    event.preventDefault();
+    shareError(null);
+    const password = $("share-owner-password");
+    try {
+      const ask = await portcullis.call("sharing_start", {
+        ownerUsername: $("share-owner-username").value,
+        ownerPassword: password.value,
+      });
+      password.value = "";
+      showAsk(ask);
+    } catch (err) {
+      password.value = "";
+      shareError(err);
+      $("share-owner-username").focus();
+    }
+  }
+
+  // S3 step 7: the owner's device's challenge, or its two index numbers.
+  function showAsk(ask) {
+    sharing = { ask };
+    const card = ask.method === "index_card";
+    const name = format.device(ask.device_kind, ask.device_id);
+    $("share-answer-text").textContent = card
+      ? `Type the codes of ${ask.owner}'s ${name} under these two index numbers, together, with no spaces, then Continue. You have ${format.duration(ask.expires_in_seconds)}.`
+      : `Operate ${ask.owner}'s ${name}: press, PIN, OK, this challenge code, OK. Type the response it shows, then Continue. You have ${format.duration(ask.expires_in_seconds)}.`;
+    $("share-challenge-line").hidden = card;
+    $("share-challenge").textContent = card ? "" : ask.challenge;
+    $("share-indexes").hidden = !card;
+    $("share-index-first").textContent = card ? format.index(ask.indexes[0]) : "";
+    $("share-index-second").textContent = card ? format.index(ask.indexes[1]) : "";
+    $("share-response-label").textContent = card ? "Codes (both together, no spaces)" : "Response code";
+    $("share-response").maxLength = card ? 6 : 8;
+    $("share-response").value = "";
+    showStep("share-answer");
+    $("share-response").focus();
+  }
+
+  async function submitAnswer(event) {
+    event.preventDefault();
+    if (!sharing) return;
+    shareError(null);
+    const input = $("share-response");
+    try {
+      const review = await portcullis.call("sharing_answer", {
+        sharingId: sharing.ask.sharing_id,
+        response: input.value,
+      });
+      sharing.review = review;
+      showReview(review);
+    } catch (err) {
+      input.value = "";
+      shareError(err);
+      // A spent or expired element asks for the owner's credentials again.
+      if (portcullis.isConnectionError(err)) input.focus();
+      else askOwnerAgain();
+    }
+  }
+
+  function askOwnerAgain() {
+    $("share-owner-password").value = "";
+    showStep("share-owner");
+    $("share-owner-password").focus();
+  }
+
+  // S3 step 8, S6: what is shared, and which of this user's devices are set aside.
+  function showReview(review) {
+    $("share-review-owner").textContent = review.owner;
+    $("share-review-device").textContent = format.device(review.device.kind, review.device.id);
+    $("share-review-set-aside").textContent = review.devices_set_aside.length
+      ? review.devices_set_aside.map((d) => format.device(d.kind, d.id)).join(", ")
+      : "None";
+    showStep("share-review");
+  }
+
+  async function confirmShare() {
+    if (!sharing || !sharing.review) return;
+    shareError(null);
+    try {
+      const done = await portcullis.call("sharing_confirm", { sharingId: sharing.review.sharing_id });
+      showShareDone(done);
+      refresh();
+    } catch (err) {
+      shareError(err);
+      $("share-review-continue").focus();
+    }
+  }
+
+  // S3 step 9, S4: approved at once, or pending until Compliance approves.
+  function showShareDone(done) {
+    const status = $("share-done-status");
+    status.dataset.status = done.status;
+    const name = format.device(done.device_kind, done.device_id);
+    status.textContent = done.status === "approved"
+      ? `Your request is approved: ${name} of ${done.owner} now answers your logins.`
+      : `Your request is pending: Compliance must approve it before ${name} of ${done.owner} answers your logins.`;
+    sharing = null;
+    showStep("share-done");
+  }
+
+  // An unconfirmed request lapses on the broker by itself (5 minutes).
+  function cancelShare() {
+    sharing = null;
+    closeSteps();
+  }
+
+  // ---- The sharings in force, and cancelling one (S6) -----------------------------------
+
+  const SHARING_WORDS = {
+    approved: "approved",
+    pending_compliance: "pending Compliance",
+    cancelled: "cancelled",
+    asked: "started",
+    reviewing: "awaiting your confirmation",
+    failed: "failed",
+    expired: "expired",
+  };
+
+  function showSharings(list) {
+    const ul = $("sharing-list");
+    const focused = ul.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
+    ul.replaceChildren();
+    const standing = list.filter((s) => ["approved", "pending_compliance", "cancelled"].includes(s.status));
+    for (const s of standing) {
+      const li = document.createElement("li");
+      li.dataset.testid = `sharing-${s.id}`;
+      li.dataset.status = s.status;
+      const text = document.createElement("p");
+      const mine = session && s.requester === session.username;
+      const device = format.device(s.device_kind, s.device_id);
+      text.textContent = mine
+        ? `You share ${s.owner}'s ${device}: ${SHARING_WORDS[s.status] || s.status}.`
+        : `${s.requester} shares your ${device}: ${SHARING_WORDS[s.status] || s.status}.`;
+      li.appendChild(text);
+      if (mine && s.status !== "cancelled" && onPortal()) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "secondary small";
+        button.dataset.testid = `sharing-cancel-${s.id}`;
+        button.textContent = "Cancel sharing";
+        button.setAttribute("aria-label", `Cancel sharing ${s.owner}'s ${device}`);
+        button.addEventListener("click", () => cancelSharing(s));
+        li.appendChild(button);
+      }
+      ul.appendChild(li);
+    }
+    if (focused && $(focused)) $(focused).focus();
+    ul.hidden = standing.length === 0;
+    $("sharing-empty").hidden = standing.length > 0;
+  }
+
+  async function cancelSharing(s) {
+    shareError(null);
+    try {
+      const done = await portcullis.call("sharing_cancel", { sharingId: s.id });
+      const back = done.devices_set_aside.length ? ` ${done.devices_set_aside.join(", ")} serve again.` : "";
+      const line = $("sharing-cancelled");
+      line.textContent = `The sharing of ${format.device(done.device_kind, done.device_id)} is cancelled.${back}`;
+      line.focus();
+      refresh();
+    } catch (err) {
+      shareError(err);
+    }
+  }
+
+  // ---- The configure page (O1, O2) ------------------------------------------------------
+
+  function openConfigure() {
+    portcullis.showError($("sls-error"), null);
+    const optedOut = Boolean(account && account.opted_out);
+    $("sls-choice-always").checked = !optedOut;
+    $("sls-choice-opt-out").checked = optedOut;
+    showStep("sls-configure-form");
+  }
+
+  async function submitConfigure(event) {
+    event.preventDefault();
+    portcullis.showError($("sls-error"), null);
+    const optIn = $("sls-choice-always").checked;
+    try {
+      const done = await portcullis.call(optIn ? "secure_login_opt_in" : "secure_login_opt_out");
+      $("sls-configure-done-text").textContent = done.message;
+      $("sls-configure-done-text").dataset.optedOut = String(done.opted_out);
+      showStep("sls-configure-done");
+      refresh();
+    } catch (err) {
+      portcullis.showError($("sls-error"), err);
+      $("sls-configure-continue").focus();
+    }
+  }
+
+  // ---- Request Physical Device (D4, R1) -------------------------------------------------
+
+  let order = null;
+
+  function orderError(err) {
+    portcullis.showError($("device-order-error"), err);
+  }
+
+  function openOrder() {
+    orderError(null);
+    order = null;
+    $("device-order-pin").value = "";
+    showStep("device-order-form");
+  }
+
+  function toggleAddress() {
+    const box = $("device-order-address");
+    box.hidden = !box.hidden;
+    $("device-order-change-address").setAttribute("aria-expanded", String(!box.hidden));
+    if (!box.hidden) $("device-order-line1").focus();
+  }
+
+  function typedAddress() {
+    if ($("device-order-address").hidden) return null;
+    const value = (id) => $(id).value.trim();
+    const optional = (id) => value(id) || undefined;
+    return {
+      line1: value("device-order-line1"),
+      line2: optional("device-order-line2"),
+      city: value("device-order-city"),
+      region: optional("device-order-region"),
+      postal_code: value("device-order-postal-code"),
+      country: value("device-order-country").toUpperCase(),
+    };
+  }
+
+  function addressText(a) {
+    return [a.line1, a.line2, `${a.city}${a.region ? `, ${a.region}` : ""} ${a.postal_code}`, a.country]
+      .filter(Boolean)
+      .join(", ");
+  }
+
+  // Steps 2–3 → step 4, the summary (the PIN stays in its field for Back).
+  async function submitOrder(event) {
+    event.preventDefault();
+    orderError(null);
+    try {
+      const summary = await portcullis.call("device_order", {
+        softPin: $("device-order-pin").value,
+        shippingAddress: typedAddress(),
+        depositAccount: $("device-order-deposit").value,
+      });
+      order = summary;
+      $("device-order-summary-kind").textContent = format.deviceName(summary.kind);
+      $("device-order-summary-address").textContent = addressText(summary.shipping_address);
+      $("device-order-summary-deposit").textContent = `${summary.hold_usd} USD on account ${summary.deposit_account}`;
+      $("device-order-summary-ships").textContent = summary.estimated_shipment_date;
+      showStep("device-order-summary");
+    } catch (err) {
+      orderError(err);
+      $("device-order-pin").focus();
+    }
+  }
+
+  function orderBack() {
+    orderError(null);
+    showStep("device-order-form");
+  }
+
+  async function confirmOrder() {
+    if (!order) return;
+    orderError(null);
+    try {
+      const placed = await portcullis.call("device_order_confirm", { orderId: order.order_id });
+      $("device-order-pin").value = "";
+      order = null;
+      const done = $("device-order-done-text");
+      done.dataset.deviceId = placed.device_id;
+      done.dataset.shipmentDate = placed.estimated_shipment_date;
+      done.textContent = `${format.device(placed.kind, placed.device_id)} is ordered. Estimated shipment date: ${placed.estimated_shipment_date}. It ships to ${addressText(placed.shipping_address)}. A deposit of ${placed.hold.amount_usd} USD is held on account ${placed.hold.account} until the card comes back. For your security, it activates by itself within ${placed.auto_activates_within_days} days of shipment, unless you activate it first; you will be notified as that date approaches.`;
+      showStep("device-order-done");
+      refresh();
+    } catch (err) {
+      orderError(err);
+      $("device-order-submit").focus();
+    }
+  }
+
+  // ---- Returning a device or reporting it lost (R2–R4) ----------------------------------
+
+  let reporting = null;
+
+  function returnError(err) {
+    portcullis.showError($("return-error"), err);
+  }
+
+  function actionButton(id, text, label, onClick) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary small";
+    button.dataset.testid = id;
+    button.textContent = text;
+    button.setAttribute("aria-label", label);
+    button.addEventListener("click", onClick);
+    return button;
+  }
+
+  // Physical devices only; a Security Code Card is shredded, not sent back (R2).
+  function showReturnable(list) {
+    const ul = $("return-devices");
+    const focused = ul.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
+    ul.replaceChildren();
+    for (const d of list.filter((x) => RETURNABLE_STATUS.includes(x.status) && !TEMPORARY_KINDS.includes(x.kind) && x.kind !== "ib_key")) {
+      const li = document.createElement("li");
+      li.dataset.testid = `return-device-${d.id}`;
+      const name = format.device(d.kind, d.id);
+      const text = document.createElement("p");
+      li.appendChild(text);
+      if (d.kind === "security_code_card") {
+        text.textContent = `${name}: Security Code Cards are not returned. When you no longer need it, shred it.`;
+      } else {
+        text.textContent = name;
+        li.appendChild(actionButton(`device-return-${d.id}`, "Return", `Return ${name}`, () => returnDevice(d)));
+      }
+      li.appendChild(actionButton(`device-report-lost-${d.id}`, "Report lost", `Report lost: ${name} (lost, stolen or damaged)`, () => openReport(d)));
+      ul.appendChild(li);
+    }
+    if (focused && $(focused)) $(focused).focus();
+  }
+
+  async function returnDevice(d) {
+    returnError(null);
+    try {
+      const back = await portcullis.call("device_return", { deviceId: d.id });
+      const hold = back.hold ? ` The ${back.hold.amount_usd} USD deposit is released once it is received.` : "";
+      const line = $("return-done");
+      line.textContent = `${format.device(back.kind, back.device_id)} is on its way back; it shows as received by ${format.utc(back.expected_received_at, { seconds: false })}.${hold}`;
+      line.focus();
+      refresh();
+    } catch (err) {
+      returnError(err);
+    }
+  }
+
+  function openReport(d) {
+    returnError(null);
+    reporting = d;
+    $("report-lost-text").textContent = `${format.device(d.kind, d.id)} stops working at once. A device lost, stolen or damaged is not sent back, so the 20 USD deposit held for it is kept.`;
+    $("report-lost-reason").value = "lost";
+    showStep("report-lost-form");
+  }
+
+  async function submitReport(event) {
+    event.preventDefault();
+    if (!reporting) return;
+    returnError(null);
+    try {
+      const lost = await portcullis.call("device_report_lost", { deviceId: reporting.id, reason: $("report-lost-reason").value });
+      reporting = null;
+      showStep(null);
+      const kept = lost.hold ? ` The ${lost.hold.amount_usd} USD deposit is kept.` : "";
+      const line = $("return-done");
+      line.textContent = `${format.device(lost.kind, lost.device_id)} is reported ${lost.reason}.${kept}`;
+      line.focus();
+      refresh();
+    } catch (err) {
+      returnError(err);
+    }
+  }
+
+  // ---- Deposits held (R1, R2) ------------------------------------------------------------
+
+  function showHolds(holds) {
+    const table = $("holds");
+    const body = table.tBodies[0];
+    body.replaceChildren();
+    for (const h of holds) {
+      const row = document.createElement("tr");
+      row.dataset.testid = `hold-${h.device_id}`;
+      row.dataset.status = h.status;
+      const cells = [h.device_id, h.account, `${h.amount_usd} USD`, h.status.charAt(0).toUpperCase() + h.status.slice(1), format.utc(h.placed_at, { seconds: false }), h.settled_at ? format.utc(h.settled_at, { seconds: false }) : "—"];
+      cells.forEach((text, i) => {
+        const c = document.createElement(i === 0 ? "th" : "td");
+        if (i === 0) c.scope = "row";
+        c.textContent = text;
+        row.appendChild(c);
+      });
+      body.appendChild(row);
+    }
+    table.hidden = holds.length === 0;
+    $("holds-empty").hidden = holds.length > 0;
+  }
+
+  // ---- Refreshing -------------------------------------------------------------------------
+
+  // Redraws a part only when its answer changed (a screen reader is not sent through it
+  // again every few seconds).
+  function changed(key, value) {
+    const text = JSON.stringify(value);
+    if (text === shown[key]) return false;
+    shown[key] = text;
+    return true;
+  }
+
+  let refreshing = false;
+  async function refresh() {
+    if (refreshing || !session || session.restriction === "online_card_only") return;
+    refreshing = true;
+    try {
+      const info = await portcullis.call("account_info", {}, { background: true });
+      if (changed("account", [info, session.channel])) showAccount(info);
+      if (info.primary) {
+        const [sharings, mine, holds] = await Promise.all([
+          portcullis.call("sharing_list", {}, { background: true }),
+          portcullis.call("account_devices", {}, { background: true }),
+          portcullis.call("device_holds", {}, { background: true }),
+        ]);
+        devices = mine;
+        if (changed("sharings", sharings)) showSharings(sharings);
+        if (changed("devices", mine)) showReturnable(mine);
+        if (changed("holds", holds)) showHolds(holds);
+      }
+    } catch (err) {
+      // Connection trouble or an ended session: main.js's check says so.
+    } finally {
+      refreshing = false;
+    }
+  }
+
+  window.addEventListener("DOMContentLoaded", () => {
+    $("sls-share-device").addEventListener("click", startShare);
+    $("sls-enrol").addEventListener("submit", continueEnrol);
+    $("share-owner").addEventListener("submit", submitOwner);
+    $("share-owner-cancel").addEventListener("click", cancelShare);
+    $("share-answer").addEventListener("submit", submitAnswer);
+    $("share-answer-cancel").addEventListener("click", cancelShare);
+    $("share-review-continue").addEventListener("click", confirmShare);
+    $("share-review-cancel").addEventListener("click", cancelShare);
+    $("share-done-ok").addEventListener("click", closeSteps);
+    $("sls-configure").addEventListener("click", openConfigure);
+    $("sls-configure-form").addEventListener("submit", submitConfigure);
+    $("sls-configure-cancel").addEventListener("click", closeSteps);
+    $("sls-configure-ok").addEventListener("click", closeSteps);
+    $("sls-request-device").addEventListener("click", openOrder);
+    $("device-order-change-address").addEventListener("click", toggleAddress);
+    $("device-order-form").addEventListener("submit", submitOrder);
+    $("device-order-cancel").addEventListener("click", closeSteps);
+    $("device-order-back").addEventListener("click", orderBack);
+    $("device-order-submit").addEventListener("click", confirmOrder);
+    $("device-order-ok").addEventListener("click", closeSteps);
+    $("report-lost-form").addEventListener("submit", submitReport);
+    $("report-lost-cancel").addEventListener("click", closeSteps);
+    document.addEventListener("portcullis-session", (e) => {
+      session = e.detail;
+      refresh();
+    });
+  });
+})();

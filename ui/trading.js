@@ -1,0 +1,87 @@
+// The main window's minimal order ticket and withdrawal form (issue 9): no market data,
+// no matching; what shows is the broker enforcing the rules — an opted-out account's
+// Pink Sheet and OTCBB refusal (O1) and the withdrawal limits by device (D2), with the
+// restrictions in force and what is left to withdraw (from security.js's account, the
+// "portcullis-account" event).
+"use strict";
+
+(() => {
+  const $ = portcullis.byTestId;
+
+  // O1's restrictions, in the words the account home uses.
+  const RESTRICTIONS = {
+    pink_sheet_otcbb: "No orders in Pink Sheet or OTCBB symbols",
+    withdrawal_limits_none: "Withdrawal limits of an account without a Secure Login device",
+    bank_instructions: "No change of bank instructions online",
+    email: "No change of email address online",
+    ach_eft_cap: "ACH and EFT deposits capped at 20,000 USD in all",
+  };
+
+  function amount(usd) {
+    return usd === null || usd === undefined ? "Unlimited" : `${usd.toLocaleString("en-US")} USD`;
+  }
+
+  function showWithdrawals(w) {
+    $("withdrawals-left-today").textContent = amount(w.left_today_usd);
+    $("withdrawals-left-today").dataset.usd = w.left_today_usd === null ? "" : String(w.left_today_usd);
+    $("withdrawals-left-5-days").textContent = amount(w.left_5_business_days_usd);
+  }
+
+  function showAccount(info) {
+    const list = $("restrictions-list");
+    list.replaceChildren();
+    for (const r of info.restrictions) {
+      const li = document.createElement("li");
+      li.dataset.testid = `restriction-${r}`;
+      li.textContent = RESTRICTIONS[r] || r;
+      list.appendChild(li);
+    }
+    list.hidden = info.restrictions.length === 0;
+    $("restrictions-none").hidden = info.restrictions.length > 0;
+    showWithdrawals(info.withdrawals);
+  }
+
+  async function placeOrder(event) {
+    event.preventDefault();
+    const box = $("order-error");
+    portcullis.showError(box, null);
+    $("order-result").textContent = "";
+    try {
+      const placed = await portcullis.call("order_place", {
+        symbol: $("order-symbol").value.trim(),
+        side: $("order-side").value,
+        quantity: Number($("order-quantity").value),
+      });
+      $("order-result").dataset.orderId = placed.order_id;
+      $("order-result").textContent = `Order ${placed.order_id} accepted: ${placed.side} ${placed.quantity} ${placed.symbol}.`;
+    } catch (err) {
+      // O1: `restricted`, with the reason in `data-reason` for tests.
+      box.dataset.reason = (err.details && err.details.reason) || "";
+      portcullis.showError(box, err);
+      $("order-symbol").focus();
+    }
+  }
+
+  async function withdraw(event) {
+    event.preventDefault();
+    const box = $("withdrawal-error");
+    portcullis.showError(box, null);
+    $("withdrawal-result").textContent = "";
+    try {
+      const made = await portcullis.call("withdrawal_make", { amountUsd: Number($("withdrawal-amount").value) });
+      showWithdrawals(made.withdrawals);
+      $("withdrawal-result").textContent = `Withdrawal ${made.withdrawal_id} of ${amount(made.amount_usd)} accepted. Left today: ${amount(made.withdrawals.left_today_usd)}.`;
+    } catch (err) {
+      // D2: `limit_exceeded`, whose message says what is left.
+      box.dataset.reason = (err.details && err.details.reason) || "";
+      portcullis.showError(box, err);
+      $("withdrawal-amount").focus();
+    }
+  }
+
+  window.addEventListener("DOMContentLoaded", () => {
+    $("order-form").addEventListener("submit", placeOrder);
+    $("withdrawal-form").addEventListener("submit", withdraw);
+    document.addEventListener("portcullis-account", (e) => showAccount(e.detail));
+  });
+})();
