@@ -3,7 +3,10 @@
 //! S1c with S5's wording), a non-primary user's notice (O3), opting back in and out
 //! with the Pink Sheet order refused while out (O1, O2), a DSC+ ordered, shipped and
 //! activated by itself on the broker's clock (D4, R1, T5), and a DSC+ sent back and
-//! its deposit released once received (R2, R3). Time is the broker's QA clock.
+//! its deposit released once received (R2, R3); also a withdrawal over the day's limit
+//! (D2), a sharing cancelled (S6) or waiting for Compliance (S4), a DSC+ reported lost
+//! (R2) and a user with no device through the enrolment menu (S3, S5). Time is the
+//! broker's QA clock.
 
 use super::{app_for, index_shown, one_at_a_time};
 use portcullis_api::{DeviceInfo, DeviceList, DeviceProvision, DeviceStatus};
