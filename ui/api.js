@@ -57,9 +57,13 @@ const portcullis = (() => {
       if (!err) {
         box.hidden = true;
         delete box.dataset.code;
+        delete box.dataset.primary;
         return;
       }
       box.dataset.code = err.code;
+      // O3 `not_primary`: who may change the settings (the message names them too).
+      if (err.details && err.details.primary_username) box.dataset.primary = err.details.primary_username;
+      else delete box.dataset.primary;
       box.append(err.message);
       const hints = err.details && err.details.hints;
       if (hints && hints.length) {

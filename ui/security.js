@@ -26,12 +26,14 @@
   let devices = [];
   const shown = { account: null, sharings: null, devices: null, holds: null };
 
-  // One step in view at a time; its heading takes focus so a screen reader reads it.
+  // One step in view at a time; its heading takes focus so a screen reader reads it,
+  // and the whole step scrolls into view (its buttons too, not just the heading).
   function showStep(name) {
     for (const step of STEPS) $(step).hidden = step !== name;
     if (name) {
       const heading = $(`${name}-heading`) || $(name).querySelector(".step-heading");
       heading.focus();
+      $(name).scrollIntoView({ block: "nearest" });
     }
   }
 
@@ -201,6 +203,7 @@
   function showShareDone(done) {
     const status = $("share-done-status");
     status.dataset.status = done.status;
+    status.dataset.sharingId = done.id;
     const name = format.device(done.device_kind, done.device_id);
     status.textContent = done.status === "approved"
       ? `Your request is approved: ${name} of ${done.owner} now answers your logins.`

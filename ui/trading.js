@@ -72,9 +72,11 @@
       showWithdrawals(made.withdrawals);
       $("withdrawal-result").textContent = `Withdrawal ${made.withdrawal_id} of ${amount(made.amount_usd)} accepted. Left today: ${amount(made.withdrawals.left_today_usd)}.`;
     } catch (err) {
-      // D2: `limit_exceeded`, whose message says what is left.
+      // D2: `limit_exceeded`, whose message says what is left; its `withdrawals` update
+      // the amounts shown.
       box.dataset.reason = (err.details && err.details.reason) || "";
       portcullis.showError(box, err);
+      if (err.details && err.details.withdrawals) showWithdrawals(err.details.withdrawals);
       $("withdrawal-amount").focus();
     }
   }

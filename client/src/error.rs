@@ -4,7 +4,7 @@
 //! slowly `broker_timeout`. The desktop app sends this same value across IPC, so
 //! messages the client writes itself speak of "the login server", as traders do.
 
-use portcullis_api::{ErrorBody, ErrorReason};
+use portcullis_api::{ErrorBody, ErrorReason, WithdrawalUsage};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error)]
@@ -12,9 +12,10 @@ use serde::{Deserialize, Serialize};
 pub struct Error {
     pub code: String,
     pub message: String,
-    /// What more the broker said (`locked_until`, `hints`, `reason`, `tries_left`).
+    /// What more the broker said (`locked_until`, `hints`, `reason`, `tries_left`,
+    /// `primary_username`, `withdrawals`); boxed, so that an `Error` stays small.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub details: Option<ErrorDetails>,
+    pub details: Option<Box<ErrorDetails>>,
 }
 
 /// The fields of a broker error beyond `code` and `message`; each only with the codes
@@ -29,6 +30,12 @@ pub struct ErrorDetails {
     pub tries_left: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<ErrorReason>,
+    /// `not_primary` (O3): the user who may change the security settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub primary_username: Option<String>,
+    /// `limit_exceeded` (D2): what the withdrawals used and what is left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withdrawals: Option<WithdrawalUsage>,
 }
 
 impl Error {
@@ -98,11 +105,13 @@ impl Error {
                     hints: body.hints,
                     tries_left: body.tries_left,
                     reason: body.reason,
+                    primary_username: body.primary_username,
+                    withdrawals: body.withdrawals,
                 };
                 Error {
                     code: body.code.as_str().to_owned(),
                     message: body.message,
-                    details: (details != ErrorDetails::default()).then_some(details),
+                    details: (details != ErrorDetails::default()).then(|| Box::new(details)),
                 }
             }
             // Not the contract's shape (an older broker, a proxy): what can be read.
@@ -135,6 +144,25 @@ mod tests {
         assert_eq!(e.reason(), Some(ErrorReason::Idle));
         let ipc = serde_json::to_value(&e).unwrap();
         assert_eq!(ipc["details"], serde_json::json!({ "reason": "idle" }));
+    }
+
+    #[test]
+    fn o3_d2_the_primary_user_and_what_is_left_pass_through() {
+        let body = br#"{"code":"not_primary","message":"m","primary_username":"avery"}"#;
+        let e = Error::from_answer(reqwest::StatusCode::FORBIDDEN, body);
+        let ipc = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            ipc["details"],
+            serde_json::json!({ "primary_username": "avery" })
+        );
+
+        let body = br#"{"code":"limit_exceeded","message":"m","reason":"per_day","withdrawals":{"per_day_used_usd":150000,"per_5_business_days_used_usd":150000,"left_today_usd":50000,"left_5_business_days_usd":450000}}"#;
+        let e = Error::from_answer(reqwest::StatusCode::FORBIDDEN, body);
+        let left = e.details.as_ref().and_then(|d| d.withdrawals.as_ref());
+        assert_eq!(left.and_then(|w| w.left_today_usd), Some(50_000));
+        let ipc = serde_json::to_value(&e).unwrap();
+        assert_eq!(ipc["details"]["withdrawals"]["left_today_usd"], 50_000);
+        assert_eq!(ipc["details"]["reason"], "per_day");
     }
 
     #[test]

@@ -51,11 +51,11 @@ mod tests {
 
     fn with_reason(code: &str, reason: ErrorReason) -> AppError {
         AppError {
-            details: Some(ErrorDetails {
+            details: Some(Box::new(ErrorDetails {
                 reason: Some(reason),
                 hints: Some(vec![]),
                 ..ErrorDetails::default()
-            }),
+            })),
             ..AppError::new(code, "Login failed")
         }
     }

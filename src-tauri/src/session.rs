@@ -192,10 +192,10 @@ mod tests {
 
     fn broker(code: &str, reason: ErrorReason) -> AppError {
         AppError {
-            details: Some(ErrorDetails {
+            details: Some(Box::new(ErrorDetails {
                 reason: Some(reason),
                 ..ErrorDetails::default()
-            }),
+            })),
             ..AppError::new(code, "from the broker")
         }
     }

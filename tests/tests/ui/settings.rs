@@ -3,7 +3,10 @@
 //! S1c with S5's wording), a non-primary user's notice (O3), opting back in and out
 //! with the Pink Sheet order refused while out (O1, O2), a DSC+ ordered, shipped and
 //! activated by itself on the broker's clock (D4, R1, T5), and a DSC+ sent back and
-//! its deposit released once received (R2, R3). Time is the broker's QA clock.
+//! its deposit released once received (R2, R3); also a withdrawal over the day's limit
+//! (D2), a sharing cancelled (S6) or waiting for Compliance (S4), a DSC+ reported lost
+//! (R2) and a user with no device through the enrolment menu (S3, S5). Time is the
+//! broker's QA clock.
 
 use super::{app_for, index_shown, one_at_a_time};
 use portcullis_api::{DeviceInfo, DeviceList, DeviceProvision, DeviceStatus};
@@ -409,6 +412,262 @@ async fn r2_r3_a_dsc_plus_sent_back_is_received_after_the_business_days_and_the_
     app.wait_attr(&format!("hold-{NORA_DSCP}"), "data-status", "released")
         .await;
     app.assert_accessible("settings: the deposit released")
+        .await;
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn d2_a_withdrawal_over_the_days_limit_is_refused_saying_what_is_left() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+    // lowe's Security Code Card: 200,000 USD a day (D2).
+    portal_card_login(&app, &broker, "lowe", LOWE_CARD).await;
+    settings_ready(&app).await;
+    app.wait_attr("withdrawals-left-today", "data-usd", "200000")
+        .await;
+
+    app.type_into("withdrawal-amount", "150000").await;
+    app.click("withdrawal-submit").await;
+    app.wait_text("withdrawal-result", "accept the withdrawal", |t| {
+        t.contains("accepted")
+    })
+    .await;
+    app.wait_attr("withdrawals-left-today", "data-usd", "50000")
+        .await;
+
+    app.type_into("withdrawal-amount", "60000").await;
+    app.click("withdrawal-submit").await;
+    app.wait_attr("withdrawal-error", "data-code", "limit_exceeded")
+        .await;
+    app.wait_attr("withdrawal-error", "data-reason", "per_day")
+        .await;
+    let text = app
+        .wait_text("withdrawal-error", "say what is left", |t| !t.is_empty())
+        .await;
+    assert!(text.contains("50000 USD left today"), "D2: {text}");
+    let left = app
+        .wait_text("withdrawals-left-today", "show what is left", |t| {
+            !t.is_empty()
+        })
+        .await;
+    assert_eq!(left, "50,000 USD");
+    app.assert_accessible("trade: a withdrawal over the day's limit")
+        .await;
+
+    // The next day (the broker's clock), the day's limit is whole again.
+    log_out(&app).await;
+    broker.advance(DAY).await;
+    portal_card_login(&app, &broker, "lowe", LOWE_CARD).await;
+    app.type_into("withdrawal-amount", "60000").await;
+    app.click("withdrawal-submit").await;
+    app.wait_text("withdrawal-result", "accept the withdrawal", |t| {
+        t.contains("accepted")
+    })
+    .await;
+    app.quit().await;
+}
+
+/// S3 steps 6–9 from the Share Device button: loweadvisor's DSC+ answers its
+/// challenge; returns the review's devices set aside, once Continue confirms it.
+async fn share_loweadvisors_dsc_plus(app: &Desktop, broker: &Broker) -> String {
+    app.click("sls-share-device").await;
+    share_with_loweadvisor(app).await;
+    let challenge = app
+        .wait_text("share-challenge", "show the owner's challenge", |t| {
+            t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit())
+        })
+        .await;
+    let response = broker
+        .card_response(LOWEADVISOR_DSCP, LOWEADVISOR_PIN, &challenge)
+        .await;
+    app.type_into("share-response", &response).await;
+    app.click("share-answer-continue").await;
+    app.wait_text("share-review-device", "name the shared DSC+", |t| {
+        t.contains(LOWEADVISOR_DSCP)
+    })
+    .await;
+    let aside = app
+        .wait_text("share-review-set-aside", "list what is set aside", |t| {
+            !t.is_empty()
+        })
+        .await;
+    app.click("share-review-continue").await;
+    aside
+}
+
+/// S3 step 6: the device owner's credentials.
+async fn share_with_loweadvisor(app: &Desktop) {
+    app.wait_text("share-owner-heading", "ask for the owner", |t| {
+        t.contains("device owner")
+    })
+    .await;
+    app.type_into("share-owner-username", "loweadvisor").await;
+    app.type_into("share-owner-password", PASSWORD).await;
+    app.click("share-owner-continue").await;
+}
+
+async fn shared_id(app: &Desktop) -> String {
+    app.find("share-done-status")
+        .await
+        .attr("data-sharing-id")
+        .await
+        .expect("attr")
+        .expect("the sharing's id")
+}
+
+#[tokio::test]
+async fn s6_cancelling_an_approved_sharing_reactivates_the_card_set_aside() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+    portal_card_login(&app, &broker, "lowe", LOWE_CARD).await;
+    settings_ready(&app).await;
+    let aside = share_loweadvisors_dsc_plus(&app, &broker).await;
+    assert!(aside.contains(LOWE_CARD), "S6: {aside}");
+    app.wait_attr("share-done-status", "data-status", "approved")
+        .await;
+    let id = shared_id(&app).await;
+    assert_eq!(
+        device(&broker, LOWE_CARD).await.status,
+        DeviceStatus::Inactive
+    );
+    app.click("share-done-ok").await;
+
+    app.click(&format!("sharing-cancel-{id}")).await;
+    let line = app
+        .wait_text("sharing-cancelled", "say it is cancelled", |t| {
+            t.contains("cancelled")
+        })
+        .await;
+    assert!(line.contains(LOWE_CARD), "S6: {line}");
+    app.wait_attr(&format!("sharing-{id}"), "data-status", "cancelled")
+        .await;
+    app.assert_accessible("settings: a sharing cancelled").await;
+    assert_eq!(
+        device(&broker, LOWE_CARD).await.status,
+        DeviceStatus::Active,
+        "S6: the card set aside serves again"
+    );
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn s4_another_entitys_sharing_waits_for_compliance_then_shows_approved() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+    portal_password_step(&app, "loweira").await;
+    portal_dsc_login(&app, &broker, "loweira", LOWEIRA_DSCP, LOWEADVISOR_PIN).await;
+    settings_ready(&app).await;
+    share_loweadvisors_dsc_plus(&app, &broker).await;
+
+    // S4: another entity, so Compliance approves first.
+    app.wait_attr("share-done-status", "data-status", "pending_compliance")
+        .await;
+    let text = app
+        .wait_text("share-done-status", "say it is pending", |t| !t.is_empty())
+        .await;
+    assert!(text.contains("Compliance"), "S4: {text}");
+    app.assert_accessible("settings: share, pending Compliance")
+        .await;
+    let id = shared_id(&app).await;
+    app.click("share-done-ok").await;
+    app.wait_attr(
+        &format!("sharing-{id}"),
+        "data-status",
+        "pending_compliance",
+    )
+    .await;
+
+    let (status, body) = broker
+        .post(&format!("/qa/sharing/{id}/approve"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    app.wait_attr(&format!("sharing-{id}"), "data-status", "approved")
+        .await;
+    app.wait_text("sharing-list", "list it approved", |t| {
+        t.contains(LOWEADVISOR_DSCP) && t.contains("approved")
+    })
+    .await;
+    app.assert_accessible("settings: share approved by Compliance")
+        .await;
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn r2_a_dsc_plus_reported_lost_keeps_its_deposit() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+    portal_password_step(&app, "nora").await;
+    portal_dsc_login(&app, &broker, "nora", NORA_DSCP, NORA_PIN).await;
+    settings_ready(&app).await;
+    app.wait_attr(&format!("hold-{NORA_DSCP}"), "data-status", "held")
+        .await;
+
+    app.click(&format!("device-report-lost-{NORA_DSCP}")).await;
+    app.wait_text("report-lost-text", "say the deposit is kept", |t| {
+        t.contains("kept")
+    })
+    .await;
+    app.assert_accessible("settings: report a DSC+ lost").await;
+    app.find("report-lost-reason")
+        .await
+        .select_by_value("stolen")
+        .await
+        .expect("choose stolen");
+    app.click("report-lost-confirm").await;
+    let done = app
+        .wait_text("return-done", "say it is reported", |t| {
+            t.contains("reported stolen")
+        })
+        .await;
+    assert!(done.contains("deposit is kept"), "R2: {done}");
+    app.wait_attr(&format!("hold-{NORA_DSCP}"), "data-status", "kept")
+        .await;
+    app.assert_accessible("settings: the deposit kept").await;
+    assert_eq!(device(&broker, NORA_DSCP).await.status, DeviceStatus::Lost);
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn s3_s5_with_no_device_the_enrolment_menu_then_different_identification_is_refused() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+    // loweold has no device: the password alone logs in.
+    portal_password_step(&app, "loweold").await;
+    logged_in(&app, "loweold").await;
+    settings_ready(&app).await;
+
+    // S3 step 5a: the enrollment menu.
+    app.click("sls-share-device").await;
+    app.wait_text("sls-enrol-heading", "show the enrollment menu", |t| {
+        !t.is_empty()
+    })
+    .await;
+    app.assert_accessible("settings: share, the enrollment menu")
+        .await;
+    // Continue with nothing chosen asks for a choice.
+    app.click("sls-enrol-continue").await;
+    app.wait_attr("share-error", "data-code", "choose_an_item")
+        .await;
+    app.click("sls-enrol-share").await;
+    app.click("sls-enrol-continue").await;
+    share_with_loweadvisor(&app).await;
+
+    // S1a with S5's words.
+    app.wait_attr("share-error", "data-code", "different_identification")
+        .await;
+    let text = app
+        .wait_text("share-error", "say why", |t| !t.is_empty())
+        .await;
+    assert!(
+        text.starts_with("Different identification information"),
+        "S5: {text}"
+    );
+    app.assert_accessible("settings: share refused, different identification")
         .await;
     app.quit().await;
 }
