@@ -5,12 +5,13 @@
 //! activated by itself on the broker's clock (D4, R1, T5), and a DSC+ sent back and
 //! its deposit released once received (R2, R3); also a withdrawal over the day's limit
 //! (D2), a sharing cancelled (S6) or waiting for Compliance (S4), a DSC+ reported lost
-//! (R2) and a user with no device through the enrolment menu (S3, S5). Time is the
-//! broker's QA clock.
+//! (R2) and a user with no device through the enrolment menu (S3, S5); and by keyboard
+//! alone, R1 with a changed address and O2's configure page. Time is the broker's QA
+//! clock.
 
 use super::{app_for, index_shown, one_at_a_time};
 use portcullis_api::{DeviceInfo, DeviceList, DeviceProvision, DeviceStatus};
-use portcullis_tests::desktop::Desktop;
+use portcullis_tests::desktop::{key, Desktop, Direction};
 use portcullis_tests::Broker;
 use serde_json::json;
 
@@ -669,5 +670,179 @@ async fn s3_s5_with_no_device_the_enrolment_menu_then_different_identification_i
     );
     app.assert_accessible("settings: share refused, different identification")
         .await;
+    app.quit().await;
+}
+
+/// Presses `keys` on whatever has focus, one character at a time.
+async fn press(app: &Desktop, keys: &[&str]) {
+    app.keys(&keys.concat()).await;
+}
+
+fn k(c: char) -> String {
+    c.to_string()
+}
+
+#[tokio::test]
+async fn r1_by_keyboard_alone_a_changed_address_ships_from_abroad_in_two_weeks() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+    portal_card_login(&app, &broker, "lena", LENA_CARD).await;
+    settings_ready(&app).await;
+    let (tab, enter) = (k(key::TAB), k(key::ENTER));
+
+    // Step 1: Request Physical Device, reached with Tab; its heading takes focus.
+    app.tab_to("sls-request-device", Direction::Forward, 60)
+        .await;
+    press(&app, &[&enter]).await;
+    app.wait_focus("device-order-heading", "a new step's heading takes focus")
+        .await;
+
+    // Step 2: the address on file is outdated: Change Address opens the fields.
+    app.tab_to("device-order-change-address", Direction::Forward, 3)
+        .await;
+    press(&app, &[&enter]).await;
+    app.wait_attr("device-order-change-address", "aria-expanded", "true")
+        .await;
+    app.wait_focus("device-order-line1", "the first address field takes focus")
+        .await;
+    app.assert_accessible("settings: request a DSC+, Change Address")
+        .await;
+    // Line 1, (line 2), city, (region), postal code, country, then step 3's PIN; Enter.
+    press(
+        &app,
+        &[
+            "12 Rue de Rivoli",
+            &tab,
+            &tab,
+            "Paris",
+            &tab,
+            &tab,
+            "75001",
+            &tab,
+            "FR",
+            &tab,
+            LENA_PIN,
+            &enter,
+        ],
+    )
+    .await;
+
+    // Step 4: the summary ships to the new address, and says when.
+    app.wait_focus(
+        "device-order-summary-heading",
+        "the summary's heading takes focus",
+    )
+    .await;
+    let to = app
+        .wait_text(
+            "device-order-summary-address",
+            "show the new address",
+            |t| !t.is_empty(),
+        )
+        .await;
+    assert_eq!(to, "12 Rue de Rivoli, Paris 75001, FR");
+    app.assert_accessible("settings: the summary, a changed address")
+        .await;
+
+    // Back keeps what was typed; Continue (Enter in the form) returns to the summary.
+    app.tab_to("device-order-back", Direction::Forward, 3).await;
+    press(&app, &[&enter]).await;
+    app.wait_focus("device-order-heading", "Back returns to the request")
+        .await;
+    let city = app.find("device-order-city").await.prop("value").await;
+    assert_eq!(city.ok().flatten().as_deref(), Some("Paris"));
+    app.tab_to("device-order-continue", Direction::Forward, 12)
+        .await;
+    press(&app, &[&enter]).await;
+    app.wait_focus("device-order-summary-heading", "the summary again")
+        .await;
+
+    // Step 5: Continue places the order; the confirmation takes focus.
+    app.tab_to("device-order-submit", Direction::Forward, 3)
+        .await;
+    press(&app, &[&enter]).await;
+    app.wait_focus(
+        "device-order-done-heading",
+        "the confirmation's heading takes focus",
+    )
+    .await;
+    let done = app
+        .wait_text("device-order-done-text", "confirm the order", |t| {
+            t.contains("Rue de Rivoli")
+        })
+        .await;
+    app.assert_accessible("settings: ordered to an address abroad")
+        .await;
+    let id = app
+        .find("device-order-done-text")
+        .await
+        .attr("data-device-id")
+        .await
+        .expect("attr")
+        .expect("the new device's id");
+    assert!(done.contains(&id), "{done}");
+    log_out(&app).await;
+
+    // Outside the US it ships in about 2 weeks, not 2 days: the broker has the address.
+    broker.advance(3 * DAY).await;
+    assert_eq!(device(&broker, &id).await.status, DeviceStatus::Ordered);
+    broker.advance(11 * DAY + 60).await;
+    assert_eq!(device(&broker, &id).await.status, DeviceStatus::Shipped);
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn o2_by_keyboard_alone_opting_back_in_lifts_the_restrictions() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+    portal_card_login(&app, &broker, "omar", OMAR_CARD).await;
+    settings_ready(&app).await;
+    app.wait_attr("sls-status", "data-opted-out", "true").await;
+    let enter = k(key::ENTER);
+
+    // configure → "I want to always use my Secure Login Device…" → Continue.
+    app.tab_to("sls-configure", Direction::Forward, 60).await;
+    press(&app, &[&enter]).await;
+    app.wait_focus(
+        "sls-configure-heading",
+        "the configure page's heading takes focus",
+    )
+    .await;
+    // Tab enters the radio group on the choice in force; the arrow key changes it.
+    app.tab_to("sls-choice-opt-out", Direction::Forward, 3)
+        .await;
+    press(&app, &[&k(key::ARROW_UP)]).await;
+    app.wait_focus(
+        "sls-choice-always",
+        "the arrow key moves to the other choice",
+    )
+    .await;
+    let checked = app.find("sls-choice-always").await.prop("checked").await;
+    assert_eq!(checked.ok().flatten().as_deref(), Some("true"));
+    app.tab_to("sls-configure-continue", Direction::Forward, 3)
+        .await;
+    press(&app, &[&enter]).await;
+
+    // A confirmation, read out as its heading takes focus; OK returns to the settings.
+    app.wait_focus(
+        "sls-configure-done-heading",
+        "the confirmation's heading takes focus",
+    )
+    .await;
+    app.wait_attr("sls-configure-done-text", "data-opted-out", "false")
+        .await;
+    app.assert_accessible("settings: opted back in by keyboard")
+        .await;
+    app.tab_to("sls-configure-ok", Direction::Forward, 3).await;
+    press(&app, &[&enter]).await;
+    app.wait_focus("sls-heading", "back at the settings' heading")
+        .await;
+    app.wait_attr("sls-status", "data-opted-out", "false").await;
+    app.wait_text("restrictions-none", "lift the restrictions", |t| {
+        t == "None."
+    })
+    .await;
     app.quit().await;
 }
