@@ -70,6 +70,7 @@ function showMode(s) {
   $("restriction-note").hidden = !restricted;
   $("online-card").hidden = !(portal && s.device_kind === "temporary_passcode");
   for (const section of document.querySelectorAll(".account")) section.hidden = restricted;
+  showGoTo();
   if (!modeShown && portal) $("portal-heading").focus();
   modeShown = true;
 }
@@ -109,7 +110,14 @@ function statusWord(status) {
   return status.charAt(0).toUpperCase() + status.slice(1);
 }
 
-function showDevices(devices) {
+// S6: the user's devices set aside while they share another user's device; they come
+// back by cancelling the sharing, not by Reactivate.
+function setAsideBySharing(sharings) {
+  const mine = sharings.filter((s) => s.status === "approved" && lastSession && s.requester === lastSession.username);
+  return new Set(mine.flatMap((s) => s.devices_set_aside));
+}
+
+function showDevices(devices, setAside = new Set()) {
   const body = $("account-devices").querySelector("tbody");
   // A keyboard user on a Reactivate button keeps their place across a redraw.
   const focused = body.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
@@ -122,14 +130,14 @@ function showDevices(devices) {
     const name = cell(row, d.id, "th");
     name.scope = "row";
     cell(row, format.deviceName(d.kind));
-    cell(row, statusWord(d.status));
+    cell(row, setAside.has(d.id) ? `${statusWord(d.status)}: set aside while you share a device` : statusWord(d.status));
     cell(row, when(d.shipped_at));
     cell(row, when(d.auto_activates_at));
     cell(row, when(d.activated_at));
     cell(row, when(d.expires_at));
     if (reactivating()) {
       const action = cell(row, "");
-      if (REACTIVATABLE_STATUS.includes(d.status) && REACTIVATABLE_KINDS.includes(d.kind)) {
+      if (REACTIVATABLE_STATUS.includes(d.status) && REACTIVATABLE_KINDS.includes(d.kind) && !setAside.has(d.id)) {
         const button = document.createElement("button");
         button.type = "button";
         button.className = "secondary small";
@@ -144,7 +152,9 @@ function showDevices(devices) {
   }
   if (focused && $(focused)) $(focused).focus();
   $("devices-action-column").hidden = !reactivating();
-  $("reactivate-note").hidden = !devices.some((d) => REACTIVATABLE_STATUS.includes(d.status) && REACTIVATABLE_KINDS.includes(d.kind)) || !reactivating();
+  $("reactivate-note").hidden =
+    !devices.some((d) => REACTIVATABLE_STATUS.includes(d.status) && REACTIVATABLE_KINDS.includes(d.kind) && !setAside.has(d.id)) ||
+    !reactivating();
 }
 
 // ---- Reactivating a device on the Client Portal (case 10, T4) -------------------------
@@ -267,12 +277,14 @@ const shown = { devices: null, messages: null };
 
 async function refreshAccount() {
   if (isRestricted()) return;
-  const [devices, messages] = await Promise.all([
+  const [devices, messages, sharings] = await Promise.all([
     portcullis.call("account_devices", {}, { background: true }),
     portcullis.call("account_messages", {}, { background: true }),
+    portcullis.call("sharing_list", {}, { background: true }).catch(() => []),
   ]);
-  const d = JSON.stringify(devices);
-  if (d !== shown.devices) showDevices(devices);
+  const setAside = setAsideBySharing(sharings);
+  const d = JSON.stringify([devices, [...setAside]]);
+  if (d !== shown.devices) showDevices(devices, setAside);
   shown.devices = d;
   const m = JSON.stringify(messages);
   if (m !== shown.messages) showMessages(messages);
@@ -470,6 +482,22 @@ function setUpDevicesMenu() {
   const open = { "menu-open-card": "open_card_window", "menu-open-phone": "open_phone_window", "menu-open-codecard": "open_codecard_window" };
   for (const [id, command] of Object.entries(open)) {
     $(id).addEventListener("click", () => portcullis.call(command).catch(showProblem));
+  }
+  // Go to: the part's heading scrolls to the top and takes focus, read out by name.
+  for (const item of document.querySelectorAll("[data-heading]")) {
+    item.addEventListener("click", () => {
+      const heading = document.getElementById(item.dataset.heading);
+      heading.scrollIntoView({ block: "start" });
+      heading.focus();
+    });
+  }
+}
+
+// Go to lists only the parts this session shows.
+function showGoTo() {
+  for (const item of document.querySelectorAll("[data-heading]")) {
+    const heading = document.getElementById(item.dataset.heading);
+    item.hidden = !heading || Boolean(heading.closest("[hidden]"));
   }
 }
 

@@ -7,7 +7,7 @@
 
 const menus = (() => {
   function items(menu) {
-    return [...menu.querySelectorAll(".menu-items button")];
+    return [...menu.querySelectorAll(".menu-items button")].filter((b) => !b.hidden);
   }
 
   function setOpen(menu, open) {

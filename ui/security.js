@@ -415,7 +415,10 @@
     const ul = $("return-devices");
     const focused = ul.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
     ul.replaceChildren();
-    for (const d of list.filter((x) => RETURNABLE_STATUS.includes(x.status) && !TEMPORARY_KINDS.includes(x.kind) && x.kind !== "ib_key")) {
+    // Only the user's own devices: one shared with them (S3) is its owner's to return.
+    const returnable = (x) =>
+      x.owner === account.username && RETURNABLE_STATUS.includes(x.status) && !TEMPORARY_KINDS.includes(x.kind) && x.kind !== "ib_key";
+    for (const d of list.filter(returnable)) {
       const li = document.createElement("li");
       li.dataset.testid = `return-device-${d.id}`;
       const name = format.device(d.kind, d.id);

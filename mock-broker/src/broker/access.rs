@@ -321,6 +321,7 @@ impl Broker {
             };
             settle(tx, &d.owner, now)?;
             let d = store::find_device(tx, device_id)?.unwrap_or(d);
+            super::reactivation::not_set_aside(tx, &d)?;
             Ok(device_info(serve_again(tx, d, now, operator)?))
         })
     }

@@ -14,12 +14,16 @@ use super::{factor, locked_out, record_failure, token_hash, Broker, BrokerResult
 use crate::error::BrokerError;
 use crate::rules::card::{indexes_stored, pick_indexes};
 use crate::rules::challenge::ResponseCheck;
+use crate::rules::sharing::SharingState;
 use crate::rules::{ChallengeCode, Timestamp, CHALLENGE_LIFETIME};
+use crate::store::sharing as sharing_store;
 use crate::store::{self, DeviceRow, Reactivation};
 use portcullis_api::{Channel, DeviceInfo, DeviceStatus, ReactivationAsk, SecondFactorMethod};
 use rusqlite::Transaction;
 
 const PORTAL_ONLY: &str = "Devices are reactivated in the Client Portal.";
+const SET_ASIDE: &str = "This device is kept inactive while you share another user's \
+     device. Cancel the sharing in the Secure Login settings to use it again.";
 const ONLINE_CARD_ONLY: &str = "With a temporary passcode past its second day, the Client \
      Portal only gives the online security code card. Log in with the online card to \
      reactivate your device, or call Client Services.";
@@ -32,6 +36,7 @@ impl Broker {
             let device = own_device(tx, &username, device_id)?;
             // The lifecycle says now whether this device may serve again.
             reactivation(&device)?;
+            not_set_aside(tx, &device)?;
             let (asked, method) = ask(&device)?;
             store::put_reactivation(
                 tx,
@@ -80,6 +85,7 @@ impl Broker {
                 return Ok(super::access::device_info(device));
             }
             reactivation(&device)?;
+            not_set_aside(tx, &device)?;
             match check(&device, &pending, response, now)? {
                 ResponseCheck::Correct => {}
                 ResponseCheck::Expired => return Err(BrokerError::ChallengeExpired),
@@ -110,6 +116,22 @@ impl Broker {
         }
         Ok(session.username)
     }
+}
+
+/// S6: a device set aside by a sharing in force stays inactive until that sharing is
+/// cancelled; reactivating it (case 10, by the user or an operator) is refused.
+pub(super) fn not_set_aside(tx: &Transaction<'_>, device: &DeviceRow) -> BrokerResult<()> {
+    let held = sharing_store::of_user(tx, &device.owner)?
+        .into_iter()
+        .any(|s| {
+            s.state == SharingState::Approved
+                && s.requester == device.owner
+                && s.set_aside.contains(&device.id)
+        });
+    if held {
+        return Err(BrokerError::NotPermitted(SET_ASIDE));
+    }
+    Ok(())
 }
 
 /// `username`'s device `device_id`; another user's is as unknown as a missing one.

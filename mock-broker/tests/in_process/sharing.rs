@@ -689,3 +689,41 @@ async fn s6_one_sharing_at_a_time_and_only_ones_own() {
     );
     assert!(sharings(&b, &other).await.is_empty());
 }
+
+#[tokio::test]
+async fn s6_a_device_set_aside_is_not_reactivated_while_the_sharing_stands() {
+    let b = TestBroker::demo();
+    let token = session(&b, "lowe", "portal", None).await;
+    let id = shared(&b, &token, "loweadvisor").await.str("id").to_owned();
+    assert_eq!(b.device(LOWE_CARD).await["status"], "inactive");
+
+    // Case 10 on the portal: the card is not asked at all.
+    let ask = b
+        .with_token(
+            Method::POST,
+            "/v1/portal/reactivate",
+            &token,
+            Some(json!({ "device_id": LOWE_CARD })),
+        )
+        .await;
+    assert_eq!(
+        (ask.status, ask.code()),
+        (StatusCode::FORBIDDEN, "not_permitted"),
+        "{ask:?}"
+    );
+    // Nor by an operator (Client Services).
+    let op = b
+        .post(&format!("/qa/devices/{LOWE_CARD}/activate"), json!({}))
+        .await;
+    assert_eq!(
+        (op.status, op.code()),
+        (StatusCode::FORBIDDEN, "not_permitted"),
+        "{op:?}"
+    );
+    assert_eq!(b.device(LOWE_CARD).await["status"], "inactive", "S6");
+
+    // Cancelled, the card serves again and, set aside by nothing, may be asked later.
+    let cancelled = step(&b, &token, &id, "cancel", json!({})).await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{cancelled:?}");
+    assert_eq!(b.device(LOWE_CARD).await["status"], "active");
+}

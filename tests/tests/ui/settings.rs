@@ -160,6 +160,34 @@ async fn s3_s4_s6_sharing_the_owners_dsc_plus_is_approved_at_once_and_sets_the_c
         t.contains(LOWEADVISOR_DSCP) && t.contains("approved")
     })
     .await;
+    // Drawn in the same refresh as the sharing list: the shared DSC+ is its owner's to
+    // send back or report, not lowe's.
+    let returnable = app
+        .find("return-devices")
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        returnable.contains(LOWE_CARD) && !returnable.contains(LOWEADVISOR_DSCP),
+        "{returnable}"
+    );
+    // S6: the card set aside comes back by cancelling the sharing, not by Reactivate.
+    app.wait_text(
+        &format!("device-row-{LOWE_CARD}"),
+        "say it is set aside",
+        |t| t.contains("set aside while you share a device"),
+    )
+    .await;
+    let reactivate = app
+        .client
+        .find_all(fantoccini::Locator::Css(&format!(
+            "[data-testid=\"device-reactivate-{LOWE_CARD}\"]"
+        )))
+        .await
+        .expect("query");
+    assert!(reactivate.is_empty(), "no Reactivate for a card set aside");
+    portcullis_tests::desktop::screenshot("account-home.png");
     app.quit().await;
 }
 
@@ -802,8 +830,24 @@ async fn o2_by_keyboard_alone_opting_back_in_lifts_the_restrictions() {
     app.wait_attr("sls-status", "data-opted-out", "true").await;
     let enter = k(key::ENTER);
 
+    // The Go to menu, from the portal's heading: Secure Login settings, focused.
+    app.wait_focus("portal-heading", "the Client Portal starts on its heading")
+        .await;
+    app.tab_to("menu-go-to", Direction::Backward, 3).await;
+    press(&app, &[&k(key::ARROW_DOWN)]).await;
+    app.wait_focus(
+        "go-to-session",
+        "ArrowDown opens the menu on its first item",
+    )
+    .await;
+    app.assert_accessible("main: the Go to menu open").await;
+    let down = k(key::ARROW_DOWN);
+    press(&app, &[&down, &down, &down, &enter]).await;
+    app.wait_focus("sls-heading", "Go to focuses the part's heading")
+        .await;
+
     // configure → "I want to always use my Secure Login Device…" → Continue.
-    app.tab_to("sls-configure", Direction::Forward, 60).await;
+    app.tab_to("sls-configure", Direction::Forward, 8).await;
     press(&app, &[&enter]).await;
     app.wait_focus(
         "sls-configure-heading",
