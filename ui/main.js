@@ -460,7 +460,7 @@ async function activateCard(event) {
   try {
     const done = await portcullis.call("online_card_activate", { response: input.value });
     const until = `${format.localTime(done.expires_at)} local time (${format.utc(done.expires_at, { seconds: false })})`;
-    $("online-card-activated").textContent = `Your online security code card ${done.device_id} is active until ${until}. Log out, then log in to the trading platform with it: the login shows two index numbers, and you type their codes together.`;
+    $("online-card-activated").textContent = `Your online security code card ${done.device_id} is active until ${until}. Log out, then log in to the trading platform with it: the login shows two index numbers, and you type their codes together. To replace your Digital Security Card+, log in to the Client Portal with it and choose Request Physical Device in the Secure Login System settings.`;
     enterCard({ name: "activated", offer: mine.offer, done });
   } catch (err) {
     showCardError(err);

@@ -16,7 +16,7 @@
   const STEPS = [
     "sls-enrol", "share-owner", "share-answer", "share-review", "share-done",
     "sls-configure-form", "sls-configure-done",
-    "device-order-form", "device-order-summary", "device-order-done", "report-lost-form",
+    "device-order-form", "device-order-summary", "device-order-done", "device-return-steps", "report-lost-form",
   ];
   const RETURNABLE_STATUS = ["active", "inactive", "shipped"];
   const TEMPORARY_KINDS = ["temporary_passcode", "online_security_code_card", "sms"];
@@ -24,6 +24,7 @@
   let session = null;
   let account = null;
   let devices = [];
+  let holds = [];
   const shown = { account: null, sharings: null, devices: null, holds: null };
 
   // One step in view at a time; its heading takes focus so a screen reader reads it,
@@ -61,11 +62,22 @@
     notice.dataset.primary = info.primary_username || "";
     $("sls-portal-only").hidden = !info.primary || onPortal();
     $("sls-controls").hidden = !info.primary || !onPortal();
-    $("sls-status").dataset.optedOut = String(info.opted_out);
-    $("sls-status").textContent = info.opted_out
+    showStatus();
+    document.dispatchEvent(new CustomEvent("portcullis-account", { detail: info }));
+  }
+
+  // How logins are secured; S3 step 5a: with no active device, Share Device leads to
+  // the enrollment menu.
+  function showStatus() {
+    if (!account) return;
+    const status = $("sls-status");
+    status.dataset.optedOut = String(account.opted_out);
+    const how = account.opted_out
       ? "Secure Login is not required for trading: you opted out, and the restrictions below apply."
       : "Your Secure Login Device is used whenever you log in.";
-    document.dispatchEvent(new CustomEvent("portcullis-account", { detail: info }));
+    status.textContent = hasActiveDevice()
+      ? how
+      : `${how} You have no active Secure Login Device: Share Device opens the Secure Login System enrollment menu.`;
   }
 
   function hasActiveDevice() {
@@ -315,6 +327,8 @@
     orderError(null);
     order = null;
     $("device-order-pin").value = "";
+    // R1 step 2: the address on file, so the user can tell whether to change it.
+    $("device-order-on-file").textContent = account && account.shipping_address ? addressText(account.shipping_address) : "none on file; choose Change Address";
     showStep("device-order-form");
   }
 
@@ -428,7 +442,7 @@
         text.textContent = `${name}: Security Code Cards are not returned. When you no longer need it, shred it.`;
       } else {
         text.textContent = name;
-        li.appendChild(actionButton(`device-return-${d.id}`, "Return", `Return ${name}`, () => returnDevice(d)));
+        li.appendChild(actionButton(`device-return-${d.id}`, "Return", `Return ${name}`, () => openReturn(d)));
       }
       li.appendChild(actionButton(`device-report-lost-${d.id}`, "Report lost", `Report lost: ${name} (lost, stolen or damaged)`, () => openReport(d)));
       ul.appendChild(li);
@@ -436,10 +450,25 @@
     if (focused && $(focused)) $(focused).focus();
   }
 
-  async function returnDevice(d) {
+  // The return article's three steps, then "I have sent it".
+  let returning = null;
+
+  function openReturn(d) {
+    returnError(null);
+    returning = d;
+    $("device-return-device").textContent = format.device(d.kind, d.id);
+    showStep("device-return-steps");
+  }
+
+  async function returnDevice(event) {
+    event.preventDefault();
+    const d = returning;
+    if (!d) return;
     returnError(null);
     try {
       const back = await portcullis.call("device_return", { deviceId: d.id });
+      returning = null;
+      showStep(null);
       const hold = back.hold ? ` The ${back.hold.amount_usd} USD deposit is released once it is received.` : "";
       const line = $("return-done");
       line.textContent = `${format.device(back.kind, back.device_id)} is on its way back; it shows as received by ${format.utc(back.expected_received_at, { seconds: false })}.${hold}`;
@@ -453,7 +482,10 @@
   function openReport(d) {
     returnError(null);
     reporting = d;
-    $("report-lost-text").textContent = `${format.device(d.kind, d.id)} stops working at once. A device lost, stolen or damaged is not sent back, so the 20 USD deposit held for it is kept.`;
+    // R2: a deposit is kept only where one is held (an ordered DSC+).
+    const held = holds.find((h) => h.device_id === d.id && h.status === "held");
+    const deposit = held ? ` It is not sent back, so the ${held.amount_usd} USD deposit held for it is kept.` : "";
+    $("report-lost-text").textContent = `${format.device(d.kind, d.id)} stops working at once. Report a device lost, stolen or intentionally damaged; a broken one is sent back instead (choose Return).${deposit}`;
     $("report-lost-reason").value = "lost";
     showStep("report-lost-form");
   }
@@ -518,15 +550,17 @@
       const info = await portcullis.call("account_info", {}, { background: true });
       if (changed("account", [info, session.channel])) showAccount(info);
       if (info.primary) {
-        const [sharings, mine, holds] = await Promise.all([
+        const [sharings, mine, deposits] = await Promise.all([
           portcullis.call("sharing_list", {}, { background: true }),
           portcullis.call("account_devices", {}, { background: true }),
           portcullis.call("device_holds", {}, { background: true }),
         ]);
         devices = mine;
+        showStatus();
         if (changed("sharings", sharings)) showSharings(sharings);
         if (changed("devices", mine)) showReturnable(mine);
-        if (changed("holds", holds)) showHolds(holds);
+        if (changed("holds", deposits)) showHolds(deposits);
+        holds = deposits;
       }
     } catch (err) {
       // Connection trouble or an ended session: main.js's check says so.
@@ -556,6 +590,8 @@
     $("device-order-back").addEventListener("click", orderBack);
     $("device-order-submit").addEventListener("click", confirmOrder);
     $("device-order-ok").addEventListener("click", closeSteps);
+    $("device-return-steps").addEventListener("submit", returnDevice);
+    $("device-return-cancel").addEventListener("click", closeSteps);
     $("report-lost-form").addEventListener("submit", submitReport);
     $("report-lost-cancel").addEventListener("click", closeSteps);
     document.addEventListener("portcullis-session", (e) => {

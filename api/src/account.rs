@@ -3,6 +3,7 @@
 //! orders, and the bank-instruction and email changes O1 refuses while opted out.
 
 use crate::access::WithdrawalLimits;
+use crate::replacement::ShippingAddress;
 use serde::{Deserialize, Serialize};
 
 /// O1: what an opted-out account may not do, as the account home lists it.
@@ -93,6 +94,7 @@ pub struct AccountInfo {
     /// O3: this user may change the security settings.
     pub primary: bool,
     /// O3: who may (null: the entity has no primary user on record).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub primary_username: Option<String>,
     pub entity: EntityRef,
     pub account: AccountRef,
@@ -104,6 +106,10 @@ pub struct AccountInfo {
     pub limits: WithdrawalLimits,
     pub withdrawals: WithdrawalUsage,
     pub ach_eft: AchEftFunding,
+    /// R1 step 2: the address a DSC+ ships to unless the order changes it (null: none
+    /// on file).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub shipping_address: Option<ShippingAddress>,
 }
 
 /// `POST /v1/settings/secure-login/opt-in` (O2): the configure page's choice.

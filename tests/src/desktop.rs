@@ -98,12 +98,29 @@ impl Desktop {
             .unwrap_or_else(|e| panic!("element {id}: {e}"))
     }
 
+    /// Clicks `id` once it can take the click: a page that redraws (the account home's
+    /// refreshes) may move or replace it between finding and clicking, so a click that
+    /// lands on a stale, covered or out-of-view element is tried again, the element
+    /// scrolled into view, until the deadline.
     pub async fn click(&self, id: &str) {
-        self.find(id)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {id}: {e}"));
+        let start = Instant::now();
+        loop {
+            let element = self.find(id).await;
+            let _ = self
+                .client
+                .execute(
+                    "arguments[0].scrollIntoView({block: 'nearest'})",
+                    vec![serde_json::to_value(&element).unwrap_or_default()],
+                )
+                .await;
+            match element.click().await {
+                Ok(()) => return,
+                Err(e) if retryable(&e) && start.elapsed() < DEADLINE => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("click {id}: {e}"),
+            }
+        }
     }
 
     /// Clicks a control whose effect closes its own window (the session ends, the
@@ -296,6 +313,22 @@ pub fn keyring_lookup(service: &str, user: &str) -> Option<String> {
         .ok()?;
     let value = String::from_utf8(out.stdout).ok()?;
     (out.status.success() && !value.is_empty()).then_some(value)
+}
+
+/// A click that may land once the page settles: the element went stale, is covered,
+/// or is not yet interactable.
+fn retryable(e: &fantoccini::error::CmdError) -> bool {
+    use fantoccini::error::ErrorStatus;
+    matches!(
+        e,
+        fantoccini::error::CmdError::Standard(w)
+            if matches!(
+                w.error,
+                ErrorStatus::StaleElementReference
+                    | ErrorStatus::ElementNotInteractable
+                    | ErrorStatus::ElementClickIntercepted
+            )
+    )
 }
 
 /// With `PORTCULLIS_SCREENSHOTS=DIR`, saves the whole (virtual) screen as `DIR/name`:

@@ -13,6 +13,7 @@ use crate::rules::account::{
 use crate::rules::time::business_days_window_start;
 use crate::rules::Timestamp;
 use crate::store::account::{self as account_store, Entity, Movement};
+use crate::store::replacement as order_store;
 use crate::store::{self, SessionRow, UserRow};
 use portcullis_api::{
     AccountInfo, AccountRef, BankInstructionsRequest, DepositMade, DepositMethod, EntityRef,
@@ -131,7 +132,9 @@ impl Broker {
                 entity.opted_out,
                 account_store::ach_eft_total(tx, &entity.id)?,
             );
+            let shipping_address = order_store::address_of(tx, &user.username)?;
             Ok(AccountInfo {
+                shipping_address,
                 username: user.username,
                 full_name: user.full_name,
                 primary: user.is_primary,

@@ -253,12 +253,19 @@ async fn account_home_describes_the_user_the_entity_and_what_is_left() {
                        "per_day_usd": null, "per_5_business_days_usd": null},
             "withdrawals": {"per_day_used_usd": 0, "per_5_business_days_used_usd": 0,
                             "left_today_usd": null, "left_5_business_days_usd": null},
-            "ach_eft": {"total_usd": 0, "left_usd": null}
+            "ach_eft": {"total_usd": 0, "left_usd": null},
+            "shipping_address": null
         })
     );
     let session_limits = b.with_token(Method::GET, "/v1/session", &avery, None).await;
     assert_eq!(
         session_limits.body["limits"], home["limits"],
         "as the session's"
+    );
+    // R1 step 2: the address on file, where the scenario gives one.
+    let lena = session(&b, "lena", "portal").await;
+    assert_eq!(
+        account(&b, &lena).await["shipping_address"]["line1"],
+        "200 Park Avenue"
     );
 }

@@ -335,6 +335,11 @@ async fn d4_r1_t5_a_dsc_plus_ordered_ships_and_activates_itself() {
     })
     .await;
     app.assert_accessible("settings: request a DSC+").await;
+    // Step 2: the address on file is shown, to judge whether to change it.
+    app.wait_text("device-order-on-file", "show the address on file", |t| {
+        t.contains("200 Park Avenue")
+    })
+    .await;
     app.type_into("device-order-pin", LENA_PIN).await;
     app.click("device-order-continue").await;
     // Step 4: the summary, with Back.
@@ -415,7 +420,19 @@ async fn r2_r3_a_dsc_plus_sent_back_is_received_after_the_business_days_and_the_
     app.wait_attr(&format!("hold-{NORA_DSCP}"), "data-status", "held")
         .await;
 
+    // The return article's three steps, then "I have sent it".
     app.click(&format!("device-return-{NORA_DSCP}")).await;
+    app.wait_text("device-return-list", "list the return steps", |t| {
+        t.contains("Return Form") && t.contains("Token Return Department")
+    })
+    .await;
+    app.assert_accessible("settings: the return steps").await;
+    assert_eq!(
+        device(&broker, NORA_DSCP).await.status,
+        DeviceStatus::Active,
+        "nothing is sent before the user says so"
+    );
+    app.click("device-return-confirm").await;
     let sent = app
         .wait_text("return-done", "say it is on its way", |t| {
             t.contains("on its way back")
