@@ -115,6 +115,8 @@ pub enum SharingState {
     Reviewing,
     /// S4: confirmed, waiting for Compliance.
     PendingCompliance,
+    /// S4: Compliance said no, with its reason if it gave one; nothing was set aside.
+    Rejected { reason: Option<String> },
     /// S4, S6: in force; the requesting user's devices set aside.
     Approved,
     /// S6: ended by the requesting user; the devices set aside serve again.
@@ -132,6 +134,7 @@ impl SharingState {
             SharingState::Asked { .. } => "asked",
             SharingState::Reviewing => "reviewing",
             SharingState::PendingCompliance => "pending_compliance",
+            SharingState::Rejected { .. } => "rejected",
             SharingState::Approved => "approved",
             SharingState::Cancelled => "cancelled",
             SharingState::Failed => "failed",
@@ -140,12 +143,13 @@ impl SharingState {
     }
 
     /// S6: the sharing still stands (or will, once Compliance approves): a user has one
-    /// at a time.
+    /// at a time. A rejected one does not, so its user may ask again.
     pub fn in_force_or_pending(&self) -> bool {
         match self {
             SharingState::PendingCompliance | SharingState::Approved => true,
             SharingState::Asked { .. }
             | SharingState::Reviewing
+            | SharingState::Rejected { .. }
             | SharingState::Cancelled
             | SharingState::Failed
             | SharingState::Expired => false,
@@ -256,5 +260,16 @@ mod tests {
             Some("a"),
             "the first among equals"
         );
+    }
+
+    #[test]
+    fn s4_a_rejected_request_frees_its_user_to_ask_again() {
+        assert!(SharingState::PendingCompliance.in_force_or_pending());
+        let rejected = SharingState::Rejected { reason: None };
+        assert!(
+            !rejected.in_force_or_pending(),
+            "one at a time counts it no more"
+        );
+        assert_eq!(rejected.name(), "rejected");
     }
 }
