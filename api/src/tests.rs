@@ -175,3 +175,22 @@ fn s4_a_rejections_reason_is_optional_one_line_and_bounded() {
         assert!(parse(bad.clone()).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn a_message_always_sends_its_device_sharing_and_activation_fields() {
+    let m = UserMessage {
+        id: "SHR-1-rejected".into(),
+        kind: MessageKind::SharingRejected,
+        at: "x".into(),
+        device_id: "DSCP-1".into(),
+        activates_at: None,
+        sharing_id: Some("SHR-1".into()),
+        text: "t".into(),
+    };
+    assert_eq!(
+        serde_json::to_value(&m).unwrap(),
+        json!({"id": "SHR-1-rejected", "kind": "sharing_rejected", "at": "x",
+               "device_id": "DSCP-1", "activates_at": null, "sharing_id": "SHR-1",
+               "text": "t"})
+    );
+}

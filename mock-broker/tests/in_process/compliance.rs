@@ -228,3 +228,129 @@ async fn s4_a_reject_body_of_the_wrong_shape_is_invalid_field_and_changes_nothin
         "the owner's device is untouched"
     );
 }
+
+/// `username`'s messages, read in a session of their own.
+async fn messages(b: &TestBroker, username: &str) -> Vec<Value> {
+    let token = session(b, username, "portal", None).await;
+    let list = b
+        .with_token(Method::GET, "/v1/messages", &token, None)
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{list:?}");
+    list.body["messages"].as_array().expect("a list").clone()
+}
+
+#[tokio::test]
+async fn s4_an_approval_by_compliance_posts_one_message_at_its_time() {
+    let b = TestBroker::demo();
+    let (_, id) = pending(&b).await;
+    assert!(
+        messages(&b, "loweira").await.is_empty(),
+        "nothing to tell while pending"
+    );
+    b.advance(10 * MINUTE).await;
+    let approved = b
+        .post(&format!("/qa/sharing/{id}/approve"), json!({}))
+        .await;
+    assert_eq!(approved.str("status"), "approved", "{approved:?}");
+    b.advance(10 * MINUTE).await;
+
+    let list = messages(&b, "loweira").await;
+    assert_eq!(list.len(), 1, "exactly one message: {list:?}");
+    let m = &list[0];
+    assert_eq!(
+        m["id"],
+        format!("{id}-approved"),
+        "stable: the sharing's id"
+    );
+    assert_eq!(m["kind"], "sharing_approved");
+    assert_eq!(
+        m["at"], approved.body["approved_at"],
+        "posted when Compliance approved, not when read"
+    );
+    assert_eq!(
+        (&m["device_id"], &m["sharing_id"]),
+        (&json!(ADVISOR_DSC), &json!(id))
+    );
+    assert!(
+        m.get("activates_at").is_some_and(Value::is_null),
+        "always sent, null for a sharing: {m}"
+    );
+    let text = m["text"].as_str().expect("a text");
+    for named in ["Compliance approved", "loweadvisor", ADVISOR_DSC, IRA_DSC] {
+        assert!(text.contains(named), "{named:?} in {text:?}");
+    }
+    assert!(
+        messages(&b, "loweadvisor").await.is_empty(),
+        "the owner gets no message"
+    );
+
+    let ira = session(&b, "loweira", "portal", None).await;
+    step(&b, &ira, &id, "cancel", json!({})).await;
+    b.advance(10 * MINUTE).await;
+    assert_eq!(
+        messages(&b, "loweira").await,
+        list,
+        "the same message at every read, after a cancellation too"
+    );
+}
+
+#[tokio::test]
+async fn s4_an_approval_at_once_posts_no_message() {
+    let b = TestBroker::demo();
+    let lowe = session(&b, "lowe", "portal", None).await;
+    let done = shared(&b, &lowe, "loweadvisor").await;
+    assert_eq!(done.str("status"), "approved");
+    assert!(messages(&b, "lowe").await.is_empty());
+    assert!(messages(&b, "loweadvisor").await.is_empty());
+}
+
+#[tokio::test]
+async fn s4_a_rejection_posts_one_message_with_its_reason() {
+    let b = TestBroker::demo();
+    let (ira, id) = pending(&b).await;
+    b.advance(10 * MINUTE).await;
+    let rejected = reject(&b, &id, json!({ "reason": "ID document expired" })).await;
+    assert_eq!(rejected.str("status"), "rejected", "{rejected:?}");
+    b.advance(10 * MINUTE).await;
+
+    let list = messages(&b, "loweira").await;
+    assert_eq!(list.len(), 1, "exactly one message: {list:?}");
+    let m = &list[0];
+    assert_eq!(m["id"], format!("{id}-rejected"));
+    assert_eq!(m["kind"], "sharing_rejected");
+    assert_eq!(m["at"], rejected.body["rejected_at"]);
+    assert_eq!(
+        (&m["device_id"], &m["sharing_id"], &m["activates_at"]),
+        (&json!(ADVISOR_DSC), &json!(id), &Value::Null)
+    );
+    let text = m["text"].as_str().expect("a text");
+    for named in [
+        "Compliance rejected",
+        "loweadvisor",
+        ADVISOR_DSC,
+        "ID document expired",
+    ] {
+        assert!(text.contains(named), "{named:?} in {text:?}");
+    }
+    assert!(
+        messages(&b, "loweadvisor").await.is_empty(),
+        "not the owner's"
+    );
+
+    let again = shared(&b, &ira, "loweadvisor").await;
+    let second = again.str("id").to_owned();
+    reject(&b, &second, json!({})).await;
+    let list = messages(&b, "loweira").await;
+    assert_eq!(list.len(), 2, "one per rejection: {list:?}");
+    let unexplained = list
+        .iter()
+        .find(|m| m["sharing_id"] == json!(second))
+        .expect("the second rejection's message");
+    assert!(
+        !unexplained["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Reason"),
+        "no reason given, none told: {unexplained}"
+    );
+}

@@ -5,8 +5,9 @@
 //! error.
 
 use portcullis_api::{
-    Channel, DeviceKind, DeviceStatus, ErrorCode, LoginRequest, LoginStep, Method, Sharing,
-    SharingAsk, SharingList, SharingReview, SharingStatus,
+    Channel, DeviceKind, DeviceStatus, ErrorCode, LoginRequest, LoginStep, MessageKind,
+    MessageList, Method, Sharing, SharingAsk, SharingList, SharingReview, SharingStatus,
+    UserMessage,
 };
 use portcullis_tests::{binary, decode, Broker, Opened, Reply, StepExt};
 use serde::de::DeserializeOwned;
@@ -106,6 +107,26 @@ fn operator(b: &Broker, args: &[&str]) -> std::process::Output {
         .expect("the CLI runs")
 }
 
+/// The one message `token`'s user has: Compliance's `kind` of decision on `sharing`
+/// (S4), a sharing's message (no activation date).
+async fn compliance_told(b: &Broker, token: &str, sharing: &str, kind: MessageKind) -> UserMessage {
+    let mut list: MessageList = b
+        .with_bearer(reqwest::Method::GET, "/v1/messages", token)
+        .await
+        .ok();
+    assert_eq!(list.messages.len(), 1, "{list:?}");
+    let told = list.messages.remove(0);
+    assert_eq!(
+        (
+            told.kind,
+            told.sharing_id.as_deref(),
+            told.activates_at.as_deref()
+        ),
+        (kind, Some(sharing), None)
+    );
+    told
+}
+
 #[tokio::test]
 async fn s4_the_operator_cli_approves_a_sharing_waiting_for_compliance() {
     let b = Broker::start().await;
@@ -128,6 +149,9 @@ async fn s4_the_operator_cli_approves_a_sharing_waiting_for_compliance() {
         .await
         .iter()
         .any(|e| e.event == "sharing_approved" && e.detail.contains("compliance")));
+
+    let told = compliance_told(&b, &token, &id, MessageKind::SharingApproved).await;
+    assert_eq!(told.id, format!("{id}-approved"));
 
     let step = login(&b, "loweira", Channel::Trading).await;
     assert_eq!(
@@ -201,6 +225,8 @@ async fn s4_the_operator_cli_rejects_a_sharing_waiting_for_compliance() {
             && e.detail.contains("ID document expired")));
     let step = login(&b, "loweira", Channel::Trading).await;
     assert_eq!(step.factor().device_id, IRA_DSC, "her own DSC+ answers");
+    let told = compliance_told(&b, &token, &id, MessageKind::SharingRejected).await;
+    assert!(told.text.contains("ID document expired"), "{told:?}");
 
     let again = operator(&b, &["reject-sharing", &id]);
     assert!(!again.status.success());
