@@ -1,6 +1,7 @@
 //! What a user may do with the access they have: withdrawal limits (D2), a session's
 //! restriction (T2), the Client Portal's online security code card (T3), the user's
-//! messages (T5's notices), and the temporary passcode an operator issues (T1).
+//! messages (T5's notices, S4's Compliance decisions), and the temporary passcode an
+//! operator issues (T1).
 
 use crate::device::DeviceKind;
 use serde::{Deserialize, Serialize};
@@ -147,20 +148,30 @@ pub enum MessageKind {
     AutoActivationImminent,
     /// T5: it did; temporary access ended with it (T4).
     DeviceAutoActivated,
+    /// S4: Compliance approved a sharing that waited for it (one approved at once
+    /// has no message).
+    SharingApproved,
+    /// S4: Compliance rejected a sharing that waited for it (with its reason, if given).
+    SharingRejected,
 }
 
 /// One message in the user's list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserMessage {
-    /// Stable across reads: the kind and the device.
+    /// Stable across reads: the device (T5) or the sharing (S4), and the kind.
     pub id: String,
     pub kind: MessageKind,
     /// When it was posted (RFC 3339, the broker's clock).
     pub at: String,
+    /// The replacement (T5), or the device shared (S4).
     pub device_id: String,
-    /// When the device activates (or did).
-    pub activates_at: String,
+    /// T5: when the device activates (or did); null for a sharing's message.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub activates_at: Option<String>,
+    /// S4: the sharing Compliance decided on; null for a device's message.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub sharing_id: Option<String>,
     pub text: String,
 }
 

@@ -51,8 +51,8 @@ pub use replacement::{
     LossReason, ReportLostRequest, ShippingAddress,
 };
 pub use sharing::{
-    Sharing, SharingAnswerRequest, SharingAsk, SharingList, SharingReview, SharingStartRequest,
-    SharingStatus,
+    Sharing, SharingAnswerRequest, SharingAsk, SharingList, SharingRejectRequest, SharingReview,
+    SharingStartRequest, SharingStatus, REJECTION_REASON_MAX_CHARS,
 };
 
 #[cfg(test)]

@@ -77,6 +77,9 @@ pub enum SharingStatus {
     Reviewing,
     /// S4: confirmed; Compliance must approve it first.
     PendingCompliance,
+    /// S4: Compliance rejected it; nothing was set aside, and the requesting user may
+    /// ask again.
+    Rejected,
     /// In force: the owner's device answers the requesting user's logins (D6).
     Approved,
     /// S6: cancelled; the devices set aside serve again.
@@ -111,6 +114,10 @@ pub struct Sharing {
     /// S6: when it was cancelled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancelled_at: Option<String>,
+    /// S4: when Compliance rejected it (the reason is the requesting user's, in their
+    /// messages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejected_at: Option<String>,
     /// S6: the requesting user's devices kept inactive while it stands (reactivated
     /// when it is cancelled).
     pub devices_set_aside: Vec<String>,
@@ -121,4 +128,42 @@ pub struct Sharing {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SharingList {
     pub sharings: Vec<Sharing>,
+}
+
+/// The longest reason Compliance may give for a rejection, in characters.
+pub const REJECTION_REASON_MAX_CHARS: usize = 200;
+
+/// `POST /qa/sharing/{id}/reject` (S4): why Compliance rejects the request, shown to
+/// the requesting user. The body is optional: no body, `null`, `{}` and a blank
+/// `reason` all mean no reason given.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SharingRejectRequest {
+    /// One line of at most 200 characters (trimmed; no control characters).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "rejection_reason"
+    )]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+    pub reason: Option<String>,
+}
+
+/// A rejection's reason as the wire takes it: trimmed, blank as none; too long, or
+/// with a control character (a line break in the audit or the message), refused.
+fn rejection_reason<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let Some(reason) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let reason = reason.trim();
+    if reason.chars().count() > REJECTION_REASON_MAX_CHARS {
+        return Err(serde::de::Error::custom(format_args!(
+            "at most {REJECTION_REASON_MAX_CHARS} characters"
+        )));
+    }
+    if reason.chars().any(char::is_control) {
+        return Err(serde::de::Error::custom("one line, no control characters"));
+    }
+    Ok((!reason.is_empty()).then(|| reason.to_owned()))
 }

@@ -141,3 +141,56 @@ fn phone_events_carry_their_type() {
         json!({"type": "withdrawn", "phone_id": "p", "push_id": "x"})
     );
 }
+
+#[test]
+fn s4_a_rejections_reason_is_optional_one_line_and_bounded() {
+    let parse = |v| serde_json::from_value::<SharingRejectRequest>(v);
+    assert_eq!(parse(json!({})).unwrap().reason, None);
+    assert_eq!(parse(json!({"reason": null})).unwrap().reason, None);
+    assert_eq!(
+        parse(json!({"reason": "  "})).unwrap().reason,
+        None,
+        "blank"
+    );
+    assert_eq!(
+        parse(json!({"reason": " ID document expired "}))
+            .unwrap()
+            .reason
+            .as_deref(),
+        Some("ID document expired"),
+        "trimmed"
+    );
+    let longest = "é".repeat(REJECTION_REASON_MAX_CHARS);
+    assert_eq!(
+        parse(json!({ "reason": longest })).unwrap().reason,
+        Some(longest),
+        "characters, not bytes"
+    );
+    for bad in [
+        json!({"reason": "x".repeat(REJECTION_REASON_MAX_CHARS + 1)}),
+        json!({"reason": "two\nlines"}),
+        json!({"reason": 7}),
+        json!({"why": "x"}),
+    ] {
+        assert!(parse(bad.clone()).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn a_message_always_sends_its_device_sharing_and_activation_fields() {
+    let m = UserMessage {
+        id: "SHR-1-rejected".into(),
+        kind: MessageKind::SharingRejected,
+        at: "x".into(),
+        device_id: "DSCP-1".into(),
+        activates_at: None,
+        sharing_id: Some("SHR-1".into()),
+        text: "t".into(),
+    };
+    assert_eq!(
+        serde_json::to_value(&m).unwrap(),
+        json!({"id": "SHR-1-rejected", "kind": "sharing_rejected", "at": "x",
+               "device_id": "DSCP-1", "activates_at": null, "sharing_id": "SHR-1",
+               "text": "t"})
+    );
+}

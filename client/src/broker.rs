@@ -13,7 +13,8 @@ use portcullis_api::{
     AccountInfo, DepositHold, DeviceOrderConfirmRequest, DeviceOrderPlaced, DeviceOrderRequest,
     DeviceOrderStep, DeviceReturnInfo, HoldList, LossReason, OptInRequest, OrderPlaced,
     OrderRequest, ReportLostRequest, SecureLoginUpdated, Sharing, SharingAnswerRequest, SharingAsk,
-    SharingList, SharingReview, SharingStartRequest, WithdrawalMade, WithdrawalRequest,
+    SharingList, SharingRejectRequest, SharingReview, SharingStartRequest, WithdrawalMade,
+    WithdrawalRequest,
 };
 use portcullis_api::{
     Activated, ActivationFinishRequest, ActivationStartRequest, ActivationStep,
@@ -537,6 +538,20 @@ impl BrokerClient {
     pub async fn approve_sharing(&self, sharing_id: &str) -> Result<Sharing, Error> {
         let path = format!("/qa/sharing/{sharing_id}/approve");
         self.send(self.qa(self.post(&path, &Empty {}))).await
+    }
+
+    /// S4, Compliance: a sharing waiting for approval is rejected, with the reason the
+    /// requesting user will read (if any); nothing else changes.
+    pub async fn reject_sharing(
+        &self,
+        sharing_id: &str,
+        reason: Option<&str>,
+    ) -> Result<Sharing, Error> {
+        let path = format!("/qa/sharing/{sharing_id}/reject");
+        let body = SharingRejectRequest {
+            reason: reason.map(str::to_owned),
+        };
+        self.send(self.qa(self.post(&path, &body))).await
     }
 
     fn url(&self, path: &str) -> String {

@@ -63,6 +63,16 @@ enum OperatorCommand {
         #[arg(long)]
         url: String,
     },
+    /// S4: Compliance rejects a device sharing waiting for it; the requesting user reads
+    /// the reason in their messages.
+    RejectSharing {
+        sharing_id: String,
+        /// Why, in one line of at most 200 characters.
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        url: String,
+    },
 }
 
 #[derive(Args)]
@@ -177,19 +187,14 @@ fn operator(action: OperatorCommand) -> ExitCode {
                     );
                 }),
             OperatorCommand::ApproveSharing { sharing_id, url } => {
-                operator::approve_sharing(&url, &sharing_id).map(|s| {
-                    println!(
-                        "{}: {} shares {} of {}: {}",
-                        s.id,
-                        s.requester,
-                        s.device_id,
-                        s.owner,
-                        serde_json::to_string(&s.status)
-                            .unwrap_or_default()
-                            .trim_matches('"')
-                    );
-                })
+                operator::approve_sharing(&url, &sharing_id).map(|s| print_sharing(&s))
             }
+            OperatorCommand::RejectSharing {
+                sharing_id,
+                reason,
+                url,
+            } => operator::reject_sharing(&url, &sharing_id, reason.as_deref())
+                .map(|s| print_sharing(&s)),
         };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -198,6 +203,21 @@ fn operator(action: OperatorCommand) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// A sharing after Compliance's decision, on one line: `SHR-…: requester shares
+/// DEVICE of owner: status`.
+fn print_sharing(s: &portcullis_api::Sharing) {
+    println!(
+        "{}: {} shares {} of {}: {}",
+        s.id,
+        s.requester,
+        s.device_id,
+        s.owner,
+        serde_json::to_string(&s.status)
+            .unwrap_or_default()
+            .trim_matches('"')
+    );
 }
 
 fn ocra_value(args: &OcraArgs) -> Result<String, String> {

@@ -1,7 +1,8 @@
 //! `mock-broker operator …`: Client Services' actions against a running broker, as a
-//! person at the telephone would take them (T1, case 10). Each is one QA request
-//! through the project's typed client (`portcullis-client`), with
-//! `MOCK_BROKER_QA_TOKEN` when the broker was given one; the broker audits it.
+//! person at the telephone would take them (T1, case 10), and Compliance's decisions
+//! on a sharing (S4). Each is one QA request through the project's typed client
+//! (`portcullis-client`), with `MOCK_BROKER_QA_TOKEN` when the broker was given one;
+//! the broker audits it.
 
 use crate::rules::Username;
 use portcullis_api::{DeviceInfo, Sharing, TemporaryPasscodeIssued};
@@ -46,6 +47,19 @@ pub fn approve_sharing(url: &str, sharing_id: &str) -> Result<Sharing, OperatorE
         url,
         |client| async move { client.approve_sharing(&id).await },
     )
+}
+
+/// S4: Compliance rejects a sharing waiting for it, with the reason the requesting
+/// user will read (the broker bounds it).
+pub fn reject_sharing(
+    url: &str,
+    sharing_id: &str,
+    reason: Option<&str>,
+) -> Result<Sharing, OperatorError> {
+    let id = identifier("sharing id", sharing_id)?;
+    ask(url, |client| async move {
+        client.reject_sharing(&id, reason).await
+    })
 }
 
 /// An id as the broker issues them (letters, digits and '-'), checked before it goes

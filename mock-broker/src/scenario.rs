@@ -160,7 +160,8 @@ pub struct User {
     pub entity: String,
     #[serde(default = "default_true")]
     pub primary: bool,
-    /// S4: a device sharing this user requests waits for Compliance (an operator).
+    /// S4: a device sharing this user requests waits for Compliance (an operator), which
+    /// approves or rejects it.
     #[serde(default)]
     pub sharing_needs_compliance: bool,
     /// R1: the shipping address on file (Request Physical Device shows it).

@@ -1,7 +1,7 @@
 //! Temporary access and the device lifecycle around a lost or forgotten device (T1–T5,
 //! D2): what the clock has settled since a user was last read, the operator's
 //! temporary passcode and device activation, the portal's online card, the user's
-//! devices, messages and limits.
+//! devices and limits (their messages are `messages`).
 //!
 //! No timers: [`settle`] runs whenever a user is read (a login, a session, messages,
 //! QA's device list) and applies what `now` says — a replacement due activates itself
@@ -12,14 +12,13 @@ use crate::error::BrokerError;
 use crate::rules::card::{indexes_from_stored, indexes_stored, pick_indexes, Grid};
 use crate::rules::device::{self, expires_at, Transition};
 use crate::rules::temporary::{
-    auto_activation_at, auto_activation_notices, generate_passcode, may_issue_passcode,
-    temporary_access, TemporaryAccess,
+    auto_activation_at, generate_passcode, may_issue_passcode, temporary_access, TemporaryAccess,
 };
 use crate::rules::Timestamp;
 use crate::store::{self, DeviceRow, StoreResult};
 use portcullis_api::{
-    Channel, DeviceKind, DeviceStatus, MessageKind, OnlineCardActivated, OnlineCardOffer,
-    SessionRestriction, TemporaryPasscodeIssued, UserMessage, WithdrawalLimits,
+    Channel, DeviceKind, DeviceStatus, OnlineCardActivated, OnlineCardOffer, SessionRestriction,
+    TemporaryPasscodeIssued, WithdrawalLimits,
 };
 use rusqlite::Transaction;
 
@@ -428,37 +427,6 @@ impl Broker {
         })
     }
 
-    /// T5: the user's messages — a replacement's notices as its automatic activation
-    /// approaches, is imminent, and happened — the newest first.
-    pub fn messages(&self, token: &str) -> BrokerResult<Vec<UserMessage>> {
-        self.transact(|tx, now, _| {
-            let session = self.live_session(tx, &token_hash(token), now)?;
-            let mut messages = Vec::new();
-            for d in store::devices_of(tx, &session.username)? {
-                let Some(shipped_at) = d.shipped_at else {
-                    continue;
-                };
-                let waiting = d.status == DeviceStatus::Shipped;
-                if !waiting && !d.auto_activated {
-                    continue;
-                }
-                let at = auto_activation_at(shipped_at);
-                for (kind, posted) in auto_activation_notices(shipped_at, d.auto_activated, now) {
-                    messages.push(UserMessage {
-                        id: format!("{}-{}", d.id, message_slug(kind)),
-                        kind,
-                        at: posted.rfc3339(),
-                        device_id: d.id.clone(),
-                        activates_at: at.rfc3339(),
-                        text: message_text(kind, &d, at),
-                    });
-                }
-            }
-            messages.sort_by(|a, b| b.at.cmp(&a.at));
-            Ok(messages)
-        })
-    }
-
     /// The session user's own devices and those shared with them (S3), with their dates
     /// (the main window's list), after what the clock has settled. Any live session
     /// reads it, an `online_card_only` one too (T2: reading is not acting); reading is
@@ -493,39 +461,6 @@ impl Broker {
             ));
         }
         Ok(session.username)
-    }
-}
-
-fn message_slug(kind: MessageKind) -> &'static str {
-    match kind {
-        MessageKind::AutoActivationApproaching => "approaching",
-        MessageKind::AutoActivationImminent => "imminent",
-        MessageKind::DeviceAutoActivated => "activated",
-    }
-}
-
-fn message_text(kind: MessageKind, d: &DeviceRow, at: Timestamp) -> String {
-    let name = d.kind.display_name();
-    match kind {
-        MessageKind::AutoActivationApproaching => format!(
-            "Your replacement {name} ({}) will activate automatically on {} unless you \
-             activate it first. Once it is active, any temporary passcode or online \
-             security code card you hold stops working.",
-            d.id,
-            at.human()
-        ),
-        MessageKind::AutoActivationImminent => format!(
-            "Your replacement {name} ({}) activates automatically within a day, on {}. \
-             Keep it at hand: you will need it to log in.",
-            d.id,
-            at.human()
-        ),
-        MessageKind::DeviceAutoActivated => format!(
-            "Your replacement {name} ({}) activated automatically on {}. Any temporary \
-             passcode or online security code card you held no longer works.",
-            d.id,
-            at.human()
-        ),
     }
 }
 

@@ -15,6 +15,7 @@ mod account;
 mod activation;
 mod factor;
 mod login;
+mod messages;
 mod phone;
 mod qa;
 mod reactivation;

@@ -5,7 +5,8 @@
 //! scenario flag on the requesting user makes one wait for Compliance (S4, an operator
 //! action). While approved, the owner's device answers the requesting user's logins
 //! too (D6) and the requesting user's own devices are kept inactive (S6); cancelling
-//! reactivates them.
+//! reactivates them. Compliance may reject a pending request instead; the requesting
+//! user hears of either decision in their messages (`broker::messages`).
 //!
 //! Who may share with whom is `rules::sharing`; this module loads the participants,
 //! asks it, and records each step (audited). Decisions where the article is silent:
@@ -104,6 +105,8 @@ impl Broker {
                 confirmed_at: None,
                 approved_at: None,
                 cancelled_at: None,
+                decided_by: None,
+                rejected_at: None,
                 set_aside: Vec::new(),
             };
             sharing_store::insert(tx, &row)?;
@@ -234,7 +237,45 @@ impl Broker {
             let device = shared_device(tx, &row)?;
             let requester = row.requester.clone();
             conditions(tx, now, &requester, &device)?;
+            row.decided_by = Some(operator.to_owned());
             approve(tx, &mut row, now, &format!("by {operator}"))?;
+            describe(tx, row)
+        })
+    }
+
+    /// S4 (decision): Compliance rejects a pending sharing, with the reason it gives
+    /// the requesting user (if any). Nothing was set aside yet, so no device changes;
+    /// the requesting user may ask again.
+    pub fn sharing_reject(
+        &self,
+        id: &str,
+        operator: &str,
+        reason: Option<String>,
+    ) -> BrokerResult<Sharing> {
+        self.transact(|tx, now, _| {
+            let Some(mut row) = sharing_store::find(tx, id)? else {
+                return Err(BrokerError::NotFound(format!("sharing {id}")));
+            };
+            if row.state != SharingState::PendingCompliance {
+                return Err(BrokerError::SharingStage(NOT_PENDING));
+            }
+            store::audit(
+                tx,
+                now,
+                Some(&row.requester),
+                "sharing_rejected",
+                &format!(
+                    "{} by {operator}: device {} of {}; reason: {}",
+                    row.id,
+                    row.device_id,
+                    row.owner,
+                    reason.as_deref().unwrap_or("none given")
+                ),
+            )?;
+            row.state = SharingState::Rejected { reason };
+            row.rejected_at = Some(now);
+            row.decided_by = Some(operator.to_owned());
+            sharing_store::update(tx, &row)?;
             describe(tx, row)
         })
     }
@@ -263,7 +304,10 @@ impl Broker {
                 SharingState::Asked { .. }
                 | SharingState::Reviewing
                 | SharingState::PendingCompliance => {}
-                SharingState::Cancelled | SharingState::Failed | SharingState::Expired => {
+                SharingState::Rejected { .. }
+                | SharingState::Cancelled
+                | SharingState::Failed
+                | SharingState::Expired => {
                     return Err(BrokerError::SharingStage(ENDED));
                 }
             }
@@ -498,6 +542,7 @@ fn describe(tx: &Transaction<'_>, row: SharingRow) -> BrokerResult<Sharing> {
         SharingState::Asked { .. } => SharingStatus::Asked,
         SharingState::Reviewing => SharingStatus::Reviewing,
         SharingState::PendingCompliance => SharingStatus::PendingCompliance,
+        SharingState::Rejected { .. } => SharingStatus::Rejected,
         SharingState::Approved => SharingStatus::Approved,
         SharingState::Cancelled => SharingStatus::Cancelled,
         SharingState::Failed => SharingStatus::Failed,
@@ -516,6 +561,7 @@ fn describe(tx: &Transaction<'_>, row: SharingRow) -> BrokerResult<Sharing> {
         confirmed_at: at(row.confirmed_at),
         approved_at: at(row.approved_at),
         cancelled_at: at(row.cancelled_at),
+        rejected_at: at(row.rejected_at),
         devices_set_aside: row.set_aside,
     })
 }

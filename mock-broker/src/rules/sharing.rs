@@ -5,7 +5,8 @@
 //! device kinds; [`refusals`] answers every S1/S2 condition the request breaks, most
 //! decisive first, so the broker answers the first and audits them all.
 
-use portcullis_api::DeviceKind;
+use super::Timestamp;
+use portcullis_api::{DeviceKind, MessageKind};
 use std::collections::BTreeMap;
 
 /// One of the two users of a sharing request: the requesting user or the device owner.
@@ -115,6 +116,8 @@ pub enum SharingState {
     Reviewing,
     /// S4: confirmed, waiting for Compliance.
     PendingCompliance,
+    /// S4: Compliance said no, with its reason if it gave one; nothing was set aside.
+    Rejected { reason: Option<String> },
     /// S4, S6: in force; the requesting user's devices set aside.
     Approved,
     /// S6: ended by the requesting user; the devices set aside serve again.
@@ -132,6 +135,7 @@ impl SharingState {
             SharingState::Asked { .. } => "asked",
             SharingState::Reviewing => "reviewing",
             SharingState::PendingCompliance => "pending_compliance",
+            SharingState::Rejected { .. } => "rejected",
             SharingState::Approved => "approved",
             SharingState::Cancelled => "cancelled",
             SharingState::Failed => "failed",
@@ -140,16 +144,65 @@ impl SharingState {
     }
 
     /// S6: the sharing still stands (or will, once Compliance approves): a user has one
-    /// at a time.
+    /// at a time. A rejected one does not, so its user may ask again.
     pub fn in_force_or_pending(&self) -> bool {
         match self {
             SharingState::PendingCompliance | SharingState::Approved => true,
             SharingState::Asked { .. }
             | SharingState::Reviewing
+            | SharingState::Rejected { .. }
             | SharingState::Cancelled
             | SharingState::Failed
             | SharingState::Expired => false,
         }
+    }
+}
+
+/// S4: what Compliance decided on a sharing that waited for it, as the requesting
+/// user's messages tell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComplianceDecision<'a> {
+    /// It came into force then.
+    Approved,
+    /// It ended then, for this reason (if one was given).
+    Rejected { reason: Option<&'a str> },
+}
+
+impl ComplianceDecision<'_> {
+    /// The kind of the user's message that carries it.
+    pub fn kind(self) -> MessageKind {
+        match self {
+            ComplianceDecision::Approved => MessageKind::SharingApproved,
+            ComplianceDecision::Rejected { .. } => MessageKind::SharingRejected,
+        }
+    }
+}
+
+/// S4 (decision): Compliance's decision on a sharing and when it was taken, or None
+/// when Compliance took none: still pending, or never sent to it (an approval at once
+/// posts no message). An approval stays told after the sharing is cancelled.
+pub fn compliance_decision<'a>(
+    state: &'a SharingState,
+    decided_by_compliance: bool,
+    approved_at: Option<Timestamp>,
+    rejected_at: Option<Timestamp>,
+) -> Option<(ComplianceDecision<'a>, Timestamp)> {
+    if !decided_by_compliance {
+        return None;
+    }
+    match state {
+        SharingState::Rejected { reason } => rejected_at.map(|at| {
+            let reason = reason.as_deref();
+            (ComplianceDecision::Rejected { reason }, at)
+        }),
+        SharingState::Approved | SharingState::Cancelled => {
+            approved_at.map(|at| (ComplianceDecision::Approved, at))
+        }
+        SharingState::Asked { .. }
+        | SharingState::Reviewing
+        | SharingState::PendingCompliance
+        | SharingState::Failed
+        | SharingState::Expired => None,
     }
 }
 
@@ -255,6 +308,58 @@ mod tests {
             default_shared(&tie, |d| d.1).map(|d| d.0),
             Some("a"),
             "the first among equals"
+        );
+    }
+
+    #[test]
+    fn s4_a_rejected_request_frees_its_user_to_ask_again() {
+        assert!(SharingState::PendingCompliance.in_force_or_pending());
+        let rejected = SharingState::Rejected { reason: None };
+        assert!(
+            !rejected.in_force_or_pending(),
+            "one at a time counts it no more"
+        );
+        assert_eq!(rejected.name(), "rejected");
+    }
+
+    #[test]
+    fn s4_only_compliances_own_decisions_are_told() {
+        let (approved, rejected) = (Some(Timestamp(1_000)), Some(Timestamp(2_000)));
+        let ended = SharingState::Cancelled;
+        assert_eq!(
+            compliance_decision(&SharingState::Approved, false, approved, None),
+            None,
+            "approved at once: no message"
+        );
+        assert_eq!(
+            compliance_decision(&SharingState::Approved, true, approved, None),
+            Some((ComplianceDecision::Approved, Timestamp(1_000)))
+        );
+        assert_eq!(
+            compliance_decision(&ended, true, approved, None),
+            Some((ComplianceDecision::Approved, Timestamp(1_000))),
+            "still told after a cancellation"
+        );
+        assert_eq!(
+            compliance_decision(&ended, false, None, None),
+            None,
+            "cancelled while pending"
+        );
+        let why = SharingState::Rejected {
+            reason: Some("ID document expired".into()),
+        };
+        assert_eq!(
+            compliance_decision(&why, true, None, rejected),
+            Some((
+                ComplianceDecision::Rejected {
+                    reason: Some("ID document expired")
+                },
+                Timestamp(2_000)
+            ))
+        );
+        assert_eq!(
+            compliance_decision(&SharingState::PendingCompliance, false, None, None),
+            None
         );
     }
 }

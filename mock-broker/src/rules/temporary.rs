@@ -122,31 +122,50 @@ pub fn auto_activation_at(shipped_at: Timestamp) -> Timestamp {
     shipped_at.plus(AUTO_ACTIVATION_AFTER)
 }
 
+/// T5: a notice of a replacement's automatic activation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutoActivationNotice {
+    /// A week before.
+    Approaching,
+    /// A day before.
+    Imminent,
+    /// It did.
+    Activated,
+}
+
+impl AutoActivationNotice {
+    /// The kind of the user's message that carries it.
+    pub fn kind(self) -> MessageKind {
+        match self {
+            AutoActivationNotice::Approaching => MessageKind::AutoActivationApproaching,
+            AutoActivationNotice::Imminent => MessageKind::AutoActivationImminent,
+            AutoActivationNotice::Activated => MessageKind::DeviceAutoActivated,
+        }
+    }
+}
+
 /// T5: the notices a replacement shipped at `shipped_at` has posted by `now`, with when
 /// each was posted; `activated` says whether it has activated itself already.
 pub fn auto_activation_notices(
     shipped_at: Timestamp,
     activated_by_itself: bool,
     now: Timestamp,
-) -> Vec<(MessageKind, Timestamp)> {
+) -> Vec<(AutoActivationNotice, Timestamp)> {
     let at = auto_activation_at(shipped_at);
     let mut notices = Vec::new();
-    for (kind, posted) in [
+    for (notice, posted) in [
         (
-            MessageKind::AutoActivationApproaching,
+            AutoActivationNotice::Approaching,
             at.minus(APPROACHING_NOTICE),
         ),
-        (
-            MessageKind::AutoActivationImminent,
-            at.minus(IMMINENT_NOTICE),
-        ),
+        (AutoActivationNotice::Imminent, at.minus(IMMINENT_NOTICE)),
     ] {
         if now >= posted {
-            notices.push((kind, posted));
+            notices.push((notice, posted));
         }
     }
     if activated_by_itself && now >= at {
-        notices.push((MessageKind::DeviceAutoActivated, at));
+        notices.push((AutoActivationNotice::Activated, at));
     }
     notices
 }
@@ -253,7 +272,7 @@ mod tests {
         let kinds = |now, done| -> Vec<MessageKind> {
             auto_activation_notices(T0, done, now)
                 .into_iter()
-                .map(|(k, _)| k)
+                .map(|(n, _)| n.kind())
                 .collect()
         };
         assert!(kinds(at.minus(Duration::days(7)).minus(MINUTE), false).is_empty());
@@ -268,7 +287,14 @@ mod tests {
                 MessageKind::AutoActivationImminent
             ]
         );
-        assert_eq!(kinds(at.plus(MINUTE), true).len(), 3);
+        assert_eq!(
+            kinds(at.plus(MINUTE), true),
+            [
+                MessageKind::AutoActivationApproaching,
+                MessageKind::AutoActivationImminent,
+                MessageKind::DeviceAutoActivated
+            ]
+        );
     }
 
     #[test]

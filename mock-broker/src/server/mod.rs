@@ -15,6 +15,7 @@ use crate::rules::ibkey::{PhoneNumberError, PinError, PushFailure};
 use crate::rules::replacement::{AddressError, SoftPinError};
 use crate::rules::session::SessionEnd;
 use crate::rules::sharing::Refusal;
+use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -23,6 +24,7 @@ use axum::{middleware, Extension, Json, Router};
 use portcullis_api::{AchEftFunding, ErrorBody, ErrorCode, ErrorReason, Health};
 use serde::de::{DeserializeOwned, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
+use serde_json::Value;
 use std::future::Future;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -172,6 +174,7 @@ fn routes(qa: bool) -> OpenApiRouter<AppState> {
         .routes(routes!(qa::temporary_passcode))
         .routes(routes!(qa::activate))
         .routes(routes!(sharing::approve))
+        .routes(routes!(sharing::reject))
         .routes(routes!(replacement::close_account))
 }
 
@@ -546,22 +549,61 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let Json(json) = Json::<serde_json::Value>::from_request(req, state).await?;
-        serde_path_to_error::deserialize(json)
-            .map(ApiJson)
-            .map_err(|e| ApiError {
-                status: status_of(ErrorCode::InvalidField),
-                body: Box::new(ErrorBody::new(
-                    ErrorCode::InvalidField,
-                    format!(
-                        "Failed to deserialize the JSON body into the target type: {}: {}",
-                        e.path(),
-                        e.inner()
-                    ),
-                )),
-                retry_after: None,
-            })
+        let Json(json) = Json::<Value>::from_request(req, state).await?;
+        shaped(json).map(ApiJson)
     }
+}
+
+/// [`ApiJson`] for a body that may be left out: no body at all, or `null` (as the
+/// OpenAPI document says of an optional body), is `T::default()` (the `Content-Type`
+/// is still JSON, as for every `POST`); any other body must be a JSON object (a
+/// derived struct would take `[]` as a sequence of no fields), read as `ApiJson` reads
+/// it.
+pub struct OptionalJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ErrorCode::BodyTooLarge
+            } else {
+                ErrorCode::BadRequest
+            };
+            ApiError::new(code, e.body_text())
+        })?;
+        if bytes.is_empty() {
+            return Ok(OptionalJson(T::default()));
+        }
+        let Json(json) = Json::<Value>::from_bytes(&bytes)?;
+        match json {
+            Value::Null => Ok(OptionalJson(T::default())),
+            Value::Object(_) => shaped(json).map(OptionalJson),
+            Value::Bool(_) | Value::Number(_) | Value::String(_) | Value::Array(_) => {
+                Err(ApiError::new(
+                    ErrorCode::InvalidField,
+                    "The body is a JSON object, null or nothing at all.",
+                ))
+            }
+        }
+    }
+}
+
+/// JSON of the wrong shape is `invalid_field`, naming the field.
+fn shaped<T: DeserializeOwned>(json: Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(json).map_err(|e| ApiError {
+        status: status_of(ErrorCode::InvalidField),
+        body: Box::new(ErrorBody::new(
+            ErrorCode::InvalidField,
+            format!(
+                "Failed to deserialize the JSON body into the target type: {}: {}",
+                e.path(),
+                e.inner()
+            ),
+        )),
+        retry_after: None,
+    })
 }
 
 /// The body of a `POST` with nothing to say: exactly `{}`. Not `[]` or `null` (a

@@ -188,6 +188,7 @@ mod tests {
         ("post", "/qa/users/{username}/temporary-passcode"),
         ("post", "/qa/devices/{id}/activate"),
         ("post", "/qa/sharing/{id}/approve"),
+        ("post", "/qa/sharing/{id}/reject"),
         ("post", "/qa/users/{username}/close-account"),
     ];
 

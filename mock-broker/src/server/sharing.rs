@@ -1,12 +1,12 @@
 //! Sharing a device between usernames (S1–S6): the requesting user's steps on the
-//! Client Portal under `/v1/sharing`, and Compliance's approval under `/qa` (S4).
+//! Client Portal under `/v1/sharing`, and Compliance's decisions under `/qa` (S4).
 
-use super::{blocking, ApiError, ApiJson, AppState, NoFields, SessionToken};
+use super::{blocking, ApiError, ApiJson, AppState, NoFields, OptionalJson, SessionToken};
 use axum::extract::{Path, State};
 use axum::Json;
 use portcullis_api::{
-    Empty, Sharing, SharingAnswerRequest, SharingAsk, SharingList, SharingReview,
-    SharingStartRequest,
+    Empty, Sharing, SharingAnswerRequest, SharingAsk, SharingList, SharingRejectRequest,
+    SharingReview, SharingStartRequest,
 };
 
 /// Step 6: the device owner's credentials (and optionally which of the owner's
@@ -98,5 +98,23 @@ pub(super) async fn approve(
     ApiJson(NoFields): ApiJson<NoFields>,
 ) -> Result<Json<Sharing>, ApiError> {
     let sharing = blocking(&state, move |b| b.sharing_approve(&id, "compliance (QA)")).await?;
+    Ok(Json(sharing))
+}
+
+/// S4: Compliance rejects a pending sharing (audited), with an optional reason the
+/// requesting user reads in their messages; no device changes. The body may be left
+/// out.
+#[utoipa::path(post, path = "/qa/sharing/{id}/reject", tag = "qa",
+    security(("qa_token" = [])), params(("id" = String, Path)),
+    request_body = Option<SharingRejectRequest>, responses((status = 200, body = Sharing)))]
+pub(super) async fn reject(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    OptionalJson(req): OptionalJson<SharingRejectRequest>,
+) -> Result<Json<Sharing>, ApiError> {
+    let sharing = blocking(&state, move |b| {
+        b.sharing_reject(&id, "compliance (QA)", req.reason)
+    })
+    .await?;
     Ok(Json(sharing))
 }

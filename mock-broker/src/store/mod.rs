@@ -263,6 +263,15 @@ CREATE TABLE device_returns (
 );
 CREATE TABLE closed_accounts (account TEXT PRIMARY KEY, closed_at INTEGER NOT NULL);
 "#,
+    r#"
+-- Issue 9, S4: Compliance's decision on a sharing that waited for it. A new state,
+-- 'rejected' (the state column has no CHECK to widen); who at Compliance approved or
+-- rejected it (null: approved at once, or not decided yet); when it was rejected and
+-- the reason given (null: none). The user's messages are derived from these.
+ALTER TABLE sharings ADD COLUMN decided_by TEXT;
+ALTER TABLE sharings ADD COLUMN rejected_at INTEGER;
+ALTER TABLE sharings ADD COLUMN rejection_reason TEXT;
+"#,
 ];
 
 #[derive(Debug, thiserror::Error)]

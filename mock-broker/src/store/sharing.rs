@@ -20,28 +20,40 @@ pub struct SharingRow {
     pub approved_at: Option<Timestamp>,
     /// S6: when the requesting user cancelled it.
     pub cancelled_at: Option<Timestamp>,
+    /// S4: who at Compliance approved or rejected it; None when approved at once (or
+    /// not decided yet).
+    pub decided_by: Option<String>,
+    /// S4: when Compliance rejected it.
+    pub rejected_at: Option<Timestamp>,
     /// S6: the requesting user's devices set aside while it stands.
     pub set_aside: Vec<String>,
 }
 
-/// The state's columns: its name and what was asked.
-fn state_columns(state: &SharingState) -> (&'static str, Option<&str>) {
+/// The state's columns: its name, what was asked, and why Compliance rejected it.
+fn state_columns(state: &SharingState) -> (&'static str, Option<&str>, Option<&str>) {
     match state {
-        SharingState::Asked { asked } => (state.name(), Some(asked)),
+        SharingState::Asked { asked } => (state.name(), Some(asked), None),
+        SharingState::Rejected { reason } => (state.name(), None, reason.as_deref()),
         SharingState::Reviewing
         | SharingState::PendingCompliance
         | SharingState::Approved
         | SharingState::Cancelled
         | SharingState::Failed
-        | SharingState::Expired => (state.name(), None),
+        | SharingState::Expired => (state.name(), None, None),
     }
 }
 
-fn state_from(id: &str, name: &str, asked: Option<String>) -> StoreResult<SharingState> {
+fn state_from(
+    id: &str,
+    name: &str,
+    asked: Option<String>,
+    reason: Option<String>,
+) -> StoreResult<SharingState> {
     Ok(match (name, asked) {
         ("asked", Some(asked)) => SharingState::Asked { asked },
         ("reviewing", _) => SharingState::Reviewing,
         ("pending_compliance", _) => SharingState::PendingCompliance,
+        ("rejected", _) => SharingState::Rejected { reason },
         ("approved", _) => SharingState::Approved,
         ("cancelled", _) => SharingState::Cancelled,
         ("failed", _) => SharingState::Failed,
@@ -63,12 +75,13 @@ pub fn insert(tx: &Transaction<'_>, s: &SharingRow) -> StoreResult<()> {
     update(tx, s)
 }
 
-/// Writes `s`'s state, dates and devices set aside.
+/// Writes `s`'s state, dates, devices set aside and Compliance's decision.
 pub fn update(tx: &Transaction<'_>, s: &SharingRow) -> StoreResult<()> {
-    let (state, asked) = state_columns(&s.state);
+    let (state, asked, reason) = state_columns(&s.state);
     tx.execute(
         "UPDATE sharings SET state = ?2, asked = ?3, confirmed_at = ?4, approved_at = ?5,
-             cancelled_at = ?6, set_aside = ?7
+             cancelled_at = ?6, set_aside = ?7, decided_by = ?8, rejected_at = ?9,
+             rejection_reason = ?10
          WHERE id = ?1",
         params![
             s.id,
@@ -77,18 +90,21 @@ pub fn update(tx: &Transaction<'_>, s: &SharingRow) -> StoreResult<()> {
             ms(s.confirmed_at),
             ms(s.approved_at),
             ms(s.cancelled_at),
-            s.set_aside.join(",")
+            s.set_aside.join(","),
+            s.decided_by,
+            ms(s.rejected_at),
+            reason
         ],
     )?;
     Ok(())
 }
 
 const COLUMNS: &str = "id, requester, owner, device_id, state, asked, requested_at, confirmed_at,
-     approved_at, cancelled_at, set_aside";
+     approved_at, cancelled_at, set_aside, decided_by, rejected_at, rejection_reason";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoreResult<SharingRow>> {
     let id: String = r.get(0)?;
-    let state = match state_from(&id, &r.get::<_, String>(4)?, r.get(5)?) {
+    let state = match state_from(&id, &r.get::<_, String>(4)?, r.get(5)?, r.get(13)?) {
         Ok(state) => state,
         Err(e) => return Ok(Err(e)),
     };
@@ -105,6 +121,8 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoreResult<SharingRow>> 
         confirmed_at: at(7)?,
         approved_at: at(8)?,
         cancelled_at: at(9)?,
+        decided_by: r.get(11)?,
+        rejected_at: at(12)?,
         set_aside: set_aside
             .split(',')
             .filter(|s| !s.is_empty())

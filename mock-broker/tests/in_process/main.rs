@@ -7,6 +7,7 @@
 
 mod account;
 mod cards;
+mod compliance;
 mod devices;
 mod hardening;
 mod opt_out;

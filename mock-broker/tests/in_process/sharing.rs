@@ -27,7 +27,7 @@ const CARDS: &[(&str, &str, &str)] = &[
 const TEST_SECRET: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 const PASSCODES: &[(&str, &str)] = &[("TMP-NASH0001", "NASHDAY1"), ("TMP-REQ", "REQDAY01")];
 
-const ADVISOR_DSC: &str = "DSCP-40511001";
+pub(crate) const ADVISOR_DSC: &str = "DSCP-40511001";
 const LOWE_CARD: &str = "SCC-20480011";
 
 /// What `device_id` answers to the second factor (or security element) `step`.
@@ -56,7 +56,12 @@ async fn answer_for(b: &TestBroker, device_id: &str, step: &Value) -> String {
 }
 
 /// A session for `username` on `channel`, through `device` (or password only).
-async fn session(b: &TestBroker, username: &str, channel: &str, device: Option<&str>) -> String {
+pub(crate) async fn session(
+    b: &TestBroker,
+    username: &str,
+    channel: &str,
+    device: Option<&str>,
+) -> String {
     let mut body = json!({ "username": username, "password": PASSWORD, "channel": channel });
     if let Some(id) = device {
         body["device_id"] = json!(id);
@@ -83,7 +88,7 @@ async fn start(b: &TestBroker, token: &str, owner: &str, password: &str) -> Answ
     .await
 }
 
-async fn step(b: &TestBroker, token: &str, id: &str, what: &str, body: Value) -> Answer {
+pub(crate) async fn step(b: &TestBroker, token: &str, id: &str, what: &str, body: Value) -> Answer {
     b.with_token(
         Method::POST,
         &format!("/v1/sharing/{id}/{what}"),
@@ -94,7 +99,7 @@ async fn step(b: &TestBroker, token: &str, id: &str, what: &str, body: Value) ->
 }
 
 /// Steps 6–8: start, answer the owner's device; the review.
-async fn reviewed(b: &TestBroker, token: &str, owner: &str) -> Answer {
+pub(crate) async fn reviewed(b: &TestBroker, token: &str, owner: &str) -> Answer {
     let asked = start(b, token, owner, PASSWORD).await;
     assert_eq!(asked.status, StatusCode::OK, "{asked:?}");
     let typed = answer_for(b, asked.str("device_id"), &asked.body).await;
@@ -111,14 +116,14 @@ async fn reviewed(b: &TestBroker, token: &str, owner: &str) -> Answer {
 }
 
 /// Steps 6–9: the sharing as confirmed.
-async fn shared(b: &TestBroker, token: &str, owner: &str) -> Answer {
+pub(crate) async fn shared(b: &TestBroker, token: &str, owner: &str) -> Answer {
     let review = reviewed(b, token, owner).await;
     let done = step(b, token, review.str("sharing_id"), "confirm", json!({})).await;
     assert_eq!(done.status, StatusCode::OK, "{done:?}");
     done
 }
 
-async fn audited(b: &TestBroker, username: &str, event: &str) -> Vec<String> {
+pub(crate) async fn audited(b: &TestBroker, username: &str, event: &str) -> Vec<String> {
     let log = b.get(&format!("/qa/audit?username={username}")).await;
     log.body["events"]
         .as_array()
@@ -129,7 +134,7 @@ async fn audited(b: &TestBroker, username: &str, event: &str) -> Vec<String> {
         .collect()
 }
 
-async fn sharings(b: &TestBroker, token: &str) -> Vec<Value> {
+pub(crate) async fn sharings(b: &TestBroker, token: &str) -> Vec<Value> {
     let list = b.with_token(Method::GET, "/v1/sharing", token, None).await;
     assert_eq!(list.status, StatusCode::OK, "{list:?}");
     list.body["sharings"].as_array().expect("a list").clone()

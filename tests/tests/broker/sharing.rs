@@ -1,11 +1,13 @@
 //! S1–S6 over HTTP, each answer checked against `/openapi.json`: a request waiting for
 //! Compliance approved by the operator's CLI (`mock-broker operator approve-sharing`),
-//! the shared device answering the requesting user's login, the cancellation, and a
-//! refusal with the article's error.
+//! the shared device answering the requesting user's login, the cancellation; one
+//! rejected (`reject-sharing`), with its reason; and a refusal with the article's
+//! error.
 
 use portcullis_api::{
-    Channel, DeviceKind, DeviceStatus, ErrorCode, LoginRequest, LoginStep, Method, Sharing,
-    SharingAsk, SharingList, SharingReview, SharingStatus,
+    Channel, DeviceKind, DeviceStatus, ErrorCode, LoginRequest, LoginStep, MessageKind,
+    MessageList, Method, Sharing, SharingAsk, SharingList, SharingReview, SharingStatus,
+    UserMessage,
 };
 use portcullis_tests::{binary, decode, Broker, Opened, Reply, StepExt};
 use serde::de::DeserializeOwned;
@@ -52,11 +54,11 @@ async fn respond(b: &Broker, device_id: &str, method: &Method) -> String {
     b.card_response(device_id, PIN, challenge).await
 }
 
-#[tokio::test]
-async fn s4_the_operator_cli_approves_a_sharing_waiting_for_compliance() {
-    let b = Broker::start().await;
-    let step = login(&b, "loweira", Channel::Portal).await;
-    let typed = respond(&b, IRA_DSC, &step.factor().method).await;
+/// loweira's portal session, and her request for loweadvisor's DSC+ confirmed and
+/// waiting for Compliance (S4).
+async fn pending_for_compliance(b: &Broker) -> (String, String) {
+    let step = login(b, "loweira", Channel::Portal).await;
+    let typed = respond(b, IRA_DSC, &step.factor().method).await;
     let token = b
         .respond(&step.factor().ticket, &typed)
         .await
@@ -66,7 +68,7 @@ async fn s4_the_operator_cli_approves_a_sharing_waiting_for_compliance() {
         .clone();
 
     let ask: SharingAsk = post(
-        &b,
+        b,
         "/v1/sharing/start",
         &token,
         json!({ "owner_username": "loweadvisor", "owner_password": PASSWORD }),
@@ -77,10 +79,10 @@ async fn s4_the_operator_cli_approves_a_sharing_waiting_for_compliance() {
         (ask.device_id.as_str(), ask.device_kind),
         (ADVISOR_DSC, DeviceKind::DscPlus)
     );
-    let typed = respond(&b, ADVISOR_DSC, &ask.method).await;
+    let typed = respond(b, ADVISOR_DSC, &ask.method).await;
     let id = ask.sharing_id;
     let review: SharingReview = post(
-        &b,
+        b,
         &format!("/v1/sharing/{id}/answer"),
         &token,
         json!({ "response": typed }),
@@ -88,15 +90,49 @@ async fn s4_the_operator_cli_approves_a_sharing_waiting_for_compliance() {
     .await
     .ok();
     assert_eq!(review.devices_set_aside.len(), 1, "S6: her own DSC+");
-    let pending: Sharing = post(&b, &format!("/v1/sharing/{id}/confirm"), &token, json!({}))
+    let pending: Sharing = post(b, &format!("/v1/sharing/{id}/confirm"), &token, json!({}))
         .await
         .ok();
     assert_eq!(pending.status, SharingStatus::PendingCompliance, "S4");
+    (token, id)
+}
 
-    let out = std::process::Command::new(binary("mock-broker"))
-        .args(["operator", "approve-sharing", &id, "--url", &b.url])
+/// `mock-broker operator ARGS… --url` against `b`.
+fn operator(b: &Broker, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(binary("mock-broker"))
+        .arg("operator")
+        .args(args)
+        .args(["--url", &b.url])
         .output()
-        .expect("the CLI runs");
+        .expect("the CLI runs")
+}
+
+/// The one message `token`'s user has: Compliance's `kind` of decision on `sharing`
+/// (S4), a sharing's message (no activation date).
+async fn compliance_told(b: &Broker, token: &str, sharing: &str, kind: MessageKind) -> UserMessage {
+    let mut list: MessageList = b
+        .with_bearer(reqwest::Method::GET, "/v1/messages", token)
+        .await
+        .ok();
+    assert_eq!(list.messages.len(), 1, "{list:?}");
+    let told = list.messages.remove(0);
+    assert_eq!(
+        (
+            told.kind,
+            told.sharing_id.as_deref(),
+            told.activates_at.as_deref()
+        ),
+        (kind, Some(sharing), None)
+    );
+    told
+}
+
+#[tokio::test]
+async fn s4_the_operator_cli_approves_a_sharing_waiting_for_compliance() {
+    let b = Broker::start().await;
+    let (token, id) = pending_for_compliance(&b).await;
+
+    let out = operator(&b, &["approve-sharing", &id]);
     assert!(
         out.status.success(),
         "{}",
@@ -114,16 +150,16 @@ async fn s4_the_operator_cli_approves_a_sharing_waiting_for_compliance() {
         .iter()
         .any(|e| e.event == "sharing_approved" && e.detail.contains("compliance")));
 
+    let told = compliance_told(&b, &token, &id, MessageKind::SharingApproved).await;
+    assert_eq!(told.id, format!("{id}-approved"));
+
     let step = login(&b, "loweira", Channel::Trading).await;
     assert_eq!(
         step.factor().device_id,
         ADVISOR_DSC,
         "the shared device answers"
     );
-    let again = std::process::Command::new(binary("mock-broker"))
-        .args(["operator", "approve-sharing", &id, "--url", &b.url])
-        .output()
-        .expect("the CLI runs");
+    let again = operator(&b, &["approve-sharing", &id]);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("wrong_stage"));
 
@@ -142,6 +178,61 @@ async fn s4_the_operator_cli_approves_a_sharing_waiting_for_compliance() {
         IRA_DSC,
         "S6: her own DSC+ serves again"
     );
+}
+
+#[tokio::test]
+async fn s4_the_operator_cli_rejects_a_sharing_waiting_for_compliance() {
+    let b = Broker::start().await;
+    let (token, id) = pending_for_compliance(&b).await;
+    let devices = b.get("/qa/devices").await;
+
+    let too_long = "x".repeat(portcullis_api::REJECTION_REASON_MAX_CHARS + 1);
+    let refused = operator(&b, &["reject-sharing", &id, "--reason", &too_long]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("invalid_field"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+
+    let out = operator(
+        &b,
+        &["reject-sharing", &id, "--reason", "ID document expired"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("rejected"));
+    let list: SharingList = b
+        .with_bearer(reqwest::Method::GET, "/v1/sharing", &token)
+        .await
+        .ok();
+    assert_eq!(list.sharings[0].status, SharingStatus::Rejected);
+    assert!(list.sharings[0].rejected_at.is_some());
+    assert_eq!(
+        b.get("/qa/devices").await,
+        devices,
+        "S4: nothing was set aside, nothing changes"
+    );
+    assert!(b
+        .audit_events()
+        .await
+        .iter()
+        .any(|e| e.event == "sharing_rejected"
+            && e.detail.contains("compliance")
+            && e.detail.contains("ID document expired")));
+    let step = login(&b, "loweira", Channel::Trading).await;
+    assert_eq!(step.factor().device_id, IRA_DSC, "her own DSC+ answers");
+    let told = compliance_told(&b, &token, &id, MessageKind::SharingRejected).await;
+    assert!(told.text.contains("ID document expired"), "{told:?}");
+
+    let again = operator(&b, &["reject-sharing", &id]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("wrong_stage"));
+    let unknown = operator(&b, &["reject-sharing", "SHR-NOPE"]);
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("not_found"));
 }
 
 #[tokio::test]

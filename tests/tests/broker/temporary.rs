@@ -175,6 +175,10 @@ async fn t5_a_replacement_posts_notices_in_the_message_list() {
         "T5: a week before"
     );
     assert_eq!(list.messages[0].device_id, "DSCP-40411078");
+    assert!(
+        list.messages[0].activates_at.is_some() && list.messages[0].sharing_id.is_none(),
+        "a device's message: {list:?}"
+    );
 }
 
 #[tokio::test]
