@@ -235,6 +235,7 @@
   const SHARING_WORDS = {
     approved: "approved",
     pending_compliance: "pending Compliance",
+    rejected: "rejected by Compliance (see your messages)",
     cancelled: "cancelled",
     asked: "started",
     reviewing: "awaiting your confirmation",
@@ -246,7 +247,7 @@
     const ul = $("sharing-list");
     const focused = ul.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
     ul.replaceChildren();
-    const standing = list.filter((s) => ["approved", "pending_compliance", "cancelled"].includes(s.status));
+    const standing = list.filter((s) => ["approved", "pending_compliance", "rejected", "cancelled"].includes(s.status));
     for (const s of standing) {
       const li = document.createElement("li");
       li.dataset.testid = `sharing-${s.id}`;
@@ -258,7 +259,7 @@
         ? `You share ${s.owner}'s ${device}: ${SHARING_WORDS[s.status] || s.status}.`
         : `${s.requester} shares your ${device}: ${SHARING_WORDS[s.status] || s.status}.`;
       li.appendChild(text);
-      if (mine && s.status !== "cancelled" && onPortal()) {
+      if (mine && ["approved", "pending_compliance"].includes(s.status) && onPortal()) {
         const button = document.createElement("button");
         button.type = "button";
         button.className = "secondary small";

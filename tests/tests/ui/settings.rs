@@ -638,6 +638,68 @@ async fn s4_another_entitys_sharing_waits_for_compliance_then_shows_approved() {
     .await;
     app.assert_accessible("settings: share approved by Compliance")
         .await;
+    // Compliance's decision is told in the messages.
+    let message = format!("message-{id}-approved");
+    app.wait_attr(&message, "data-kind", "sharing_approved")
+        .await;
+    let told = app
+        .wait_text(&message, "tell the approval", |t| !t.is_empty())
+        .await;
+    assert!(
+        told.contains("Compliance approved") && told.contains(LOWEADVISOR_DSCP),
+        "{told}"
+    );
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn s4_a_sharing_rejected_by_compliance_is_told_with_the_reason_and_changes_nothing() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+    portal_password_step(&app, "loweira").await;
+    portal_dsc_login(&app, &broker, "loweira", LOWEIRA_DSCP, LOWEADVISOR_PIN).await;
+    settings_ready(&app).await;
+    share_loweadvisors_dsc_plus(&app, &broker).await;
+    app.wait_attr("share-done-status", "data-status", "pending_compliance")
+        .await;
+    let id = shared_id(&app).await;
+    app.click("share-done-ok").await;
+
+    let (status, body) = broker
+        .post(
+            &format!("/qa/sharing/{id}/reject"),
+            json!({ "reason": "ID document expired" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    app.wait_attr(&format!("sharing-{id}"), "data-status", "rejected")
+        .await;
+    let message = format!("message-{id}-rejected");
+    app.wait_attr(&message, "data-kind", "sharing_rejected")
+        .await;
+    let told = app
+        .wait_text(&message, "tell the rejection", |t| !t.is_empty())
+        .await;
+    assert!(told.contains("ID document expired"), "{told}");
+    app.assert_accessible("settings: share rejected by Compliance")
+        .await;
+    let cancel = app
+        .client
+        .find_all(fantoccini::Locator::Css(&format!(
+            "[data-testid=\"sharing-cancel-{id}\"]"
+        )))
+        .await
+        .expect("query");
+    assert!(
+        cancel.is_empty(),
+        "a rejected request has nothing to cancel"
+    );
+    assert_eq!(
+        device(&broker, LOWEIRA_DSCP).await.status,
+        DeviceStatus::Active,
+        "S4: nothing was set aside"
+    );
     app.quit().await;
 }
 
