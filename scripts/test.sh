@@ -10,3 +10,5 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/portcullis-target}"
 # The end-to-end tests start the built binaries (mock-broker, portcullis).
 cargo build --workspace
 scripts/with-desktop.sh cargo test --workspace "$@"
+# The README's test-kit example, as a new crate outside the repository would run it.
+scripts/with-desktop.sh scripts/kit-example.sh

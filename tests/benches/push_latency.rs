@@ -5,11 +5,11 @@
 //! - approve → desktop proceeds: from the phone's approval request to the desktop's
 //!   waiting long poll returning the session.
 //!
-//! `cargo build --release -p mock-broker && cargo bench -p portcullis-tests --bench push_latency`
+//! `cargo build --release -p mock-broker && cargo bench -p portcullis-testkit --bench push_latency`
 //! (`PUSH_BENCH_ROUNDS`, default 200).
 
-use portcullis_tests::phone::Phone;
-use portcullis_tests::{Broker, Opened};
+use portcullis_testkit::phone::Phone;
+use portcullis_testkit::{Broker, Opened};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {

@@ -42,6 +42,11 @@ pub fn testid(id: &str) -> String {
 }
 
 impl Desktop {
+    /// Starts the app against `broker` (its login window first).
+    pub async fn for_broker(broker: &crate::Broker) -> Desktop {
+        Desktop::start(&["--broker-url", &broker.url]).await
+    }
+
     /// Starts the app with `args` (e.g. `["--broker-url", url]`).
     pub async fn start(args: &[&str]) -> Desktop {
         Desktop::start_with_env(args, &[]).await
@@ -298,6 +303,15 @@ async fn connect_app(port: u16, args: &[&str]) -> Result<Client, String> {
 
 impl Drop for Desktop {
     fn drop(&mut self) {
+        // A failing test leaves a picture of the desktop as it was.
+        if std::thread::panicking() {
+            if let Some(path) = failure_screenshot() {
+                eprintln!(
+                    "---- the desktop when the test failed: {} ----",
+                    path.display()
+                );
+            }
+        }
         if let Ok(None) = self.driver.try_wait() {
             stop(&mut self.driver);
         }
@@ -329,6 +343,33 @@ fn retryable(e: &fantoccini::error::CmdError) -> bool {
                     | ErrorStatus::ElementClickIntercepted
             )
     )
+}
+
+/// The folder failure screenshots go to: `PORTCULLIS_FAILURES`, or
+/// `portcullis-failures` in the system's temporary folder.
+pub fn failures_dir() -> std::path::PathBuf {
+    std::env::var_os("PORTCULLIS_FAILURES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("portcullis-failures"))
+}
+
+/// Saves the whole (virtual) screen as `<failures dir>/<test name>.png`: the test's
+/// thread carries its name.
+fn failure_screenshot() -> Option<std::path::PathBuf> {
+    let dir = failures_dir();
+    std::fs::create_dir_all(&dir).ok()?;
+    let name = std::thread::current()
+        .name()
+        .unwrap_or("test")
+        .replace("::", "-");
+    let path = dir.join(format!("{name}.png"));
+    let saved = Command::new("import")
+        .args(["-window", "root"])
+        .arg(&path)
+        .stderr(Stdio::null())
+        .status()
+        .ok()?;
+    saved.success().then_some(path)
 }
 
 /// With `PORTCULLIS_SCREENSHOTS=DIR`, saves the whole (virtual) screen as `DIR/name`:

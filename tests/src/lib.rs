@@ -1,16 +1,22 @@
-//! Shared helpers for Portcullis's end-to-end tests: the real `mock-broker` process on
-//! port 0 with a temporary state folder (killed on drop), and a small HTTP client that
-//! decodes into `portcullis_api` types.
+//! The Portcullis test kit, for this project's end-to-end tests and for anyone else's:
+//! the real `mock-broker` process on port 0 with a temporary state folder and a
+//! scenario (killed on drop) or the same broker in-process ([`Broker::in_process`]),
+//! a small HTTP client that decodes into `portcullis_api` types, the real app under
+//! tauri-driver ([`desktop::Desktop`]) with page helpers for every screen
+//! ([`pages`]), and waits with deadlines. A failing test leaves a screenshot of the
+//! desktop (UI tests) and prints the broker's last audit events.
 //!
 //! Every answer the client receives is checked against the broker's own OpenAPI
 //! document (`contract`), fetched once per broker: a body the document does not allow
 //! fails the test that received it.
 //!
 //! The binaries come from the workspace's target folder: run `cargo build --workspace`
-//! first (the README's test command does).
+//! first (the README's test command does). A project of its own points
+//! `PORTCULLIS_BIN_DIR` at the folder holding `mock-broker` and `portcullis`.
 
 pub mod contract;
 pub mod desktop;
+pub mod pages;
 pub mod phone;
 
 use contract::Contract;
@@ -27,8 +33,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The folder holding the workspace's binaries: the test binary lives in `deps/` below it.
+/// The environment variable naming the folder that holds `mock-broker` and
+/// `portcullis`, for a project whose target folder is not Portcullis's.
+pub const BIN_DIR_ENV: &str = "PORTCULLIS_BIN_DIR";
+
+/// The folder holding the workspace's binaries: `PORTCULLIS_BIN_DIR`, or the test
+/// binary's own profile folder (it lives in `deps/` below it).
 pub fn bin_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os(BIN_DIR_ENV) {
+        return PathBuf::from(dir);
+    }
     let exe = std::env::current_exe().expect("current_exe");
     let deps = exe.parent().expect("deps folder");
     deps.parent().expect("profile folder").to_path_buf()
@@ -38,7 +52,8 @@ pub fn binary(name: &str) -> PathBuf {
     let path = bin_dir().join(name);
     assert!(
         path.exists(),
-        "{} is missing: run `cargo build --workspace` before the tests",
+        "{} is missing: run `cargo build --workspace` before the tests, or set \
+         {BIN_DIR_ENV} to the folder that holds it",
         path.display()
     );
     path
@@ -47,6 +62,8 @@ pub fn binary(name: &str) -> PathBuf {
 /// A running broker. Its state folder outlives restarts and is removed on drop.
 pub struct Broker {
     child: Option<Child>,
+    /// An in-process broker's server: stopped on drop.
+    in_process: Option<tokio::sync::oneshot::Sender<()>>,
     pub url: String,
     /// Holds the state folder, which the broker itself creates (`state/` inside).
     state: tempfile::TempDir,
@@ -129,6 +146,7 @@ impl Broker {
             .expect("client");
         let mut broker = Broker {
             child: None,
+            in_process: None,
             url: String::new(),
             state,
             qa: options.qa,
@@ -160,6 +178,51 @@ impl Broker {
             .post_as("/qa/clock/set", &json!({ "unix_seconds": midday }))
             .await
             .ok();
+    }
+
+    /// The demo scenario (or `scenario`), QA controls on, served in this process on a
+    /// loopback port: the same HTTP API as the process, for broker-only tests that want
+    /// no process to start (no `mock-broker` binary needed). Its store is in memory, so
+    /// [`Broker::kill_and_restart`] and [`Broker::pid`] do not apply. Needs a
+    /// multi-threaded tokio runtime (`#[tokio::test(flavor = "multi_thread")]`).
+    pub async fn in_process(scenario: Option<&Path>) -> Broker {
+        use mock_broker::broker::Broker as Rules;
+        use mock_broker::password::Argon2Settings;
+        use mock_broker::scenario::Scenario;
+        use mock_broker::server::{run, AppState};
+        let scenario = match scenario {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| Scenario::parse(&text).map_err(|e| e.to_string()))
+                .unwrap_or_else(|e| panic!("scenario {}: {e}", path.display())),
+            None => Scenario::demo(),
+        };
+        let rules = Rules::open(None, scenario, Argon2Settings::default())
+            .expect("an in-memory broker opens");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
+        let url = format!("http://{}", listener.local_addr().expect("its address"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let state = AppState::new(std::sync::Arc::new(rules), true);
+        tokio::spawn(async move {
+            let _ = run(listener, state, async {
+                let _ = stopped.await;
+            })
+            .await;
+        });
+        let broker = Broker {
+            child: None,
+            in_process: Some(stop),
+            url,
+            state: tempfile::tempdir().expect("state folder"),
+            qa: true,
+            options: BrokerOptions::qa(),
+            http: reqwest::Client::new(),
+            contract: tokio::sync::OnceCell::new(),
+        };
+        broker.start_at_midday().await;
+        broker
     }
 
     /// The broker's state folder (the broker creates it on first start).
@@ -413,11 +476,50 @@ impl Broker {
 
 impl Drop for Broker {
     fn drop(&mut self) {
+        // A failing test says what the broker saw last.
+        if std::thread::panicking() && self.qa {
+            if let Some(tail) = audit_tail(&self.url, 20) {
+                eprintln!("---- the broker's last audit events ----\n{tail}");
+            }
+        }
+        if let Some(stop) = self.in_process.take() {
+            let _ = stop.send(());
+        }
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
     }
+}
+
+/// The broker's last `n` audit events as JSON lines, read with a blocking HTTP/1.1
+/// request (a `Drop` cannot await); None when the broker does not answer.
+fn audit_tail(url: &str, n: usize) -> Option<String> {
+    use std::io::{Read, Write};
+    let authority = url.strip_prefix("http://")?;
+    let mut stream = std::net::TcpStream::connect(authority).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(
+        stream,
+        "GET /qa/audit?limit=10000 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let raw = String::from_utf8_lossy(&raw);
+    let body = raw.split_once("\r\n\r\n")?.1;
+    // A chunked body: the JSON starts at the first brace, ends at the last.
+    let json = &body[body.find('{')?..=body.rfind('}')?];
+    let log: Value = serde_json::from_str(json).ok()?;
+    let events = log["events"].as_array()?;
+    let start = events.len().saturating_sub(n);
+    Some(
+        events[start..]
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
 }
 
 /// C3: the DSC+ response, computed independently of the broker.

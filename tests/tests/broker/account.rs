@@ -7,7 +7,7 @@ use portcullis_api::{
     AccountInfo, AchEftFunding, Channel, DepositMade, ErrorCode, ErrorReason, LimitRow, Market,
     OrderPlaced, ProfileUpdated, Restriction, SecureLoginUpdated, WithdrawalMade, WithdrawalUsage,
 };
-use portcullis_tests::{decode, Broker, Opened, Reply, StepExt};
+use portcullis_testkit::{decode, Broker, Opened, Reply, StepExt};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};

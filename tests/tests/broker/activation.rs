@@ -6,8 +6,8 @@ use portcullis_api::{
     ActivationVerifyRequest, DeviceKind, DeviceList, DeviceStatus, ErrorCode, ErrorReason,
     LoginCancelled, Method, SmsMessage, SmsOutbox, TicketRequest, VerifyMethod,
 };
-use portcullis_tests::phone::Phone;
-use portcullis_tests::{dsc_plus_response, ActivationExt, Broker, Opened, Reply, StepExt};
+use portcullis_testkit::phone::Phone;
+use portcullis_testkit::{dsc_plus_response, ActivationExt, Broker, Opened, Reply, StepExt};
 
 const AVERY_CARD: &str = "DSCP-40211873";
 const AVERY_PIN: &str = "1234";

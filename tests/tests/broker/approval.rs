@@ -6,7 +6,7 @@ use portcullis_api::{
     DeviceRequest, ErrorCode, ErrorReason, LoginCancelled, LoginStep, Method, PushDenied,
     SettingsInfo, TicketRequest,
 };
-use portcullis_tests::{Broker, Opened, Reply, StepExt};
+use portcullis_testkit::{Broker, Opened, Reply, StepExt};
 use serde_json::json;
 
 const DANA_KEY: &str = "IBK-10000001";

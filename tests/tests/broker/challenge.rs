@@ -1,7 +1,7 @@
 //! C1–C4, D5 and L6 over HTTP.
 
 use portcullis_api::{DeviceKind, ErrorCode, LoginCancelled, Method, TicketRequest};
-use portcullis_tests::{Broker, Opened, StepExt};
+use portcullis_testkit::{Broker, Opened, StepExt};
 
 const AVERY_CARD: &str = "DSCP-40211873";
 

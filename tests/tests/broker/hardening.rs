@@ -6,8 +6,8 @@
 use portcullis_api::{
     ClockInfo, DeviceList, ErrorBody, ErrorCode, Health, LoginStep, PhonePushes, ResetDone,
 };
-use portcullis_tests::phone::Phone;
-use portcullis_tests::{binary, decode, eventually, Broker, BrokerOptions, QA_TOKEN_ENV};
+use portcullis_testkit::phone::Phone;
+use portcullis_testkit::{binary, decode, eventually, Broker, BrokerOptions, QA_TOKEN_ENV};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -6,8 +6,8 @@ use portcullis_api::{
     PhoneAccessList, PhoneEvent, PhonePushes, PushApproved, PushList, PushWait, SettingsInfo,
     TicketRequest,
 };
-use portcullis_tests::phone::Phone;
-use portcullis_tests::{Broker, Opened, StepExt};
+use portcullis_testkit::phone::Phone;
+use portcullis_testkit::{Broker, Opened, StepExt};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -284,7 +284,7 @@ async fn k3_fallback_withdraws_the_push_and_the_challenge_logs_in() {
     );
 
     // The phone's Authenticate screen: PIN + challenge → response.
-    let response = portcullis_tests::dsc_plus_response(phone.key_of("dana"), DANA_PIN, challenge);
+    let response = portcullis_testkit::dsc_plus_response(phone.key_of("dana"), DANA_PIN, challenge);
     let done = b.respond(ticket(&step), &response).await.ok();
     assert_eq!(done.opened().session.device_id.as_deref(), Some(DANA_KEY));
 }

@@ -1,7 +1,7 @@
 //! L4 and L5 over HTTP, time moved with the broker's simulated clock.
 
 use portcullis_api::{ErrorCode, LockoutInfo};
-use portcullis_tests::{Broker, StepExt};
+use portcullis_testkit::{Broker, StepExt};
 
 async fn fail(b: &Broker, user: &str, times: usize) {
     for _ in 0..times {

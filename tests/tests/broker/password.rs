@@ -1,7 +1,7 @@
 //! L1–L3 over HTTP.
 
 use portcullis_api::{ErrorCode, LoginStep};
-use portcullis_tests::Broker;
+use portcullis_testkit::Broker;
 use std::time::Instant;
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! State survives a crash: the store is SQLite with one transaction per request.
 
 use portcullis_api::ClockInfo;
-use portcullis_tests::{Broker, Opened};
+use portcullis_testkit::{Broker, Opened};
 
 #[tokio::test]
 async fn l4_failure_count_survives_kill_9() {

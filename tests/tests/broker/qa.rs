@@ -1,7 +1,7 @@
 //! The QA controls: present with --qa, absent (404) without.
 
 use portcullis_api::{ClockInfo, ErrorCode, ResetDone};
-use portcullis_tests::Broker;
+use portcullis_testkit::Broker;
 use serde_json::json;
 
 #[tokio::test]

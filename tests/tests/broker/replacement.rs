@@ -7,7 +7,7 @@ use portcullis_api::{
     DeviceReturnInfo, DeviceStatus, ErrorCode, HoldList, HoldStatus, LoginRequest, LoginStep,
     Method,
 };
-use portcullis_tests::{decode, Broker, Opened, Reply, StepExt};
+use portcullis_testkit::{decode, Broker, Opened, Reply, StepExt};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};

@@ -2,7 +2,7 @@
 //! its daily end (UTC), both on the broker's simulated clock.
 
 use portcullis_api::{ClockInfo, ErrorCode, ErrorReason, LoggedOut, SessionInfo};
-use portcullis_tests::{Broker, Opened, Reply};
+use portcullis_testkit::{Broker, Opened, Reply};
 use serde_json::json;
 
 /// 2030-01-15T10:00:00Z: far from the default daily end (23:45 UTC).

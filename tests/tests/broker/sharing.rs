@@ -9,7 +9,7 @@ use portcullis_api::{
     MessageList, Method, Sharing, SharingAsk, SharingList, SharingReview, SharingStatus,
     UserMessage,
 };
-use portcullis_tests::{binary, decode, Broker, Opened, Reply, StepExt};
+use portcullis_testkit::{binary, decode, Broker, Opened, Reply, StepExt};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};

@@ -7,7 +7,7 @@ use portcullis_api::{
     LoginStep, MessageKind, MessageList, Method, OnlineCardActivated, OnlineCardOffer,
     SessionRestriction,
 };
-use portcullis_tests::{binary, decode, Broker, Opened, Reply, StepExt};
+use portcullis_testkit::{binary, decode, Broker, Opened, Reply, StepExt};
 use serde_json::json;
 
 const PASSWORD: &str = "Trade2026";

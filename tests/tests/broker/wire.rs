@@ -1,7 +1,7 @@
 //! Malformed requests get a 4xx with a code, never a 500, and change nothing.
 
 use portcullis_api::{Channel, ErrorCode, LoginRequest, LoginStep, SessionInfo};
-use portcullis_tests::{decode, Broker, Opened};
+use portcullis_testkit::{decode, Broker, Opened};
 
 #[tokio::test]
 async fn malformed_requests_get_4xx_codes_and_change_nothing() {
@@ -141,7 +141,7 @@ async fn a_channel_goes_through_the_second_factor() {
         })
         .await
         .ok();
-    use portcullis_tests::StepExt;
+    use portcullis_testkit::StepExt;
     let response = b
         .card_response("DSCP-40211873", "1234", step.challenge())
         .await;

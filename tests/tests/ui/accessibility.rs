@@ -4,8 +4,8 @@
 
 use super::ibkey::{logged_in_as, DANA_KEY, DANA_PIN};
 use super::{app_for, one_at_a_time, DEADLINE};
-use portcullis_tests::desktop::{key, Desktop, Direction};
-use portcullis_tests::Broker;
+use portcullis_testkit::desktop::{key, Desktop, Direction};
+use portcullis_testkit::Broker;
 
 const AVERY_CARD: &str = "DSCP-40211873";
 
@@ -310,7 +310,7 @@ async fn a11y_push_expiry_is_announced_ahead_of_time_and_errors_are_alerts() {
     // Said at a few marks, not every second: nothing yet with 3 minutes to go.
     assert_eq!(announced(&app).await, "", "no read-out far from the end");
     broker.advance(130).await;
-    let said = portcullis_tests::eventually("a read-out of the time left", DEADLINE, || async {
+    let said = portcullis_testkit::eventually("a read-out of the time left", DEADLINE, || async {
         Some(announced(&app).await).filter(|t| !t.is_empty())
     })
     .await;

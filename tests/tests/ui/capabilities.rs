@@ -3,8 +3,8 @@
 //! access control before it runs, whatever the page's script tries.
 
 use super::{app_for, one_at_a_time};
-use portcullis_tests::desktop::Desktop;
-use portcullis_tests::Broker;
+use portcullis_testkit::desktop::Desktop;
+use portcullis_testkit::Broker;
 use serde_json::{json, Value};
 
 /// Invokes `command` from the current window's page, past the UI's own wrapper:

@@ -3,17 +3,17 @@
 
 use super::ibkey::{logged_in_as, password, set_up_phone, DANA_KEY, DANA_PIN};
 use super::{app_for, one_at_a_time, DEADLINE};
-use portcullis_tests::desktop::{
+use portcullis_testkit::desktop::{
     focused_testid, keyring_lookup, notifications_open, Desktop, FlakyLine, LineMode,
 };
-use portcullis_tests::{eventually, Broker};
+use portcullis_testkit::{eventually, Broker};
 use std::time::{Duration, Instant};
 
 async fn displayed(app: &Desktop, id: &str) -> bool {
     match app
         .client
         .find(fantoccini::Locator::Css(
-            &portcullis_tests::desktop::testid(id),
+            &portcullis_testkit::desktop::testid(id),
         ))
         .await
     {

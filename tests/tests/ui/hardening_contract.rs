@@ -3,8 +3,8 @@
 
 use super::ibkey::{logged_in_as, password, set_up_phone, DANA_KEY, DANA_PIN};
 use super::{app_for, one_at_a_time, start_phone_activation};
-use portcullis_tests::desktop::Desktop;
-use portcullis_tests::Broker;
+use portcullis_testkit::desktop::Desktop;
+use portcullis_testkit::Broker;
 use serde_json::json;
 
 const AVERY_CARD: &str = "DSCP-40211873";

@@ -1,8 +1,8 @@
 //! IB Key end to end: the phone window, the push, its fallback, expiry, notifications.
 
 use super::{app_for, one_at_a_time, DEADLINE};
-use portcullis_tests::desktop::Desktop;
-use portcullis_tests::Broker;
+use portcullis_testkit::desktop::Desktop;
+use portcullis_testkit::Broker;
 use std::process::{Command, Stdio};
 
 pub(super) const DANA_KEY: &str = "IBK-10000001";
@@ -63,7 +63,7 @@ async fn k2_push_approved_in_the_phone_window_logs_the_desktop_in() {
     app.click("phone-request-item").await;
     app.type_into("phone-approve-pin", DANA_PIN).await;
     app.assert_accessible("phone: login request").await;
-    portcullis_tests::desktop::screenshot("push-and-phone.png");
+    portcullis_testkit::desktop::screenshot("push-and-phone.png");
     app.click("phone-approve").await;
 
     logged_in_as(&app, "dana", DANA_KEY).await;
@@ -190,13 +190,13 @@ async fn k2_incoming_push_raises_a_desktop_notification_that_opens_the_request()
         .spawn()
         .expect("dbus-monitor");
     // The monitor is listening once it has printed its own greeting.
-    portcullis_tests::eventually("dbus-monitor to start", DEADLINE, || async {
+    portcullis_testkit::eventually("dbus-monitor to start", DEADLINE, || async {
         (std::fs::metadata(log.path()).map(|m| m.len()).unwrap_or(0) > 0).then_some(())
     })
     .await;
 
     password(&app, "dana").await;
-    portcullis_tests::eventually("a Notify call on the session bus", DEADLINE, || async {
+    portcullis_testkit::eventually("a Notify call on the session bus", DEADLINE, || async {
         let seen = std::fs::read_to_string(log.path()).unwrap_or_default();
         seen.contains("Login request for dana").then_some(())
     })
@@ -205,7 +205,7 @@ async fn k2_incoming_push_raises_a_desktop_notification_that_opens_the_request()
     let _ = monitor.wait();
 
     // Activating the notification opens the request on the phone.
-    portcullis_tests::eventually("dunst to show it", DEADLINE, || async {
+    portcullis_testkit::eventually("dunst to show it", DEADLINE, || async {
         let out = Command::new("dunstctl")
             .args(["count", "displayed"])
             .output()
@@ -266,7 +266,7 @@ async fn k6_auto_resend_sends_again_by_itself_up_to_the_limit() {
         .send_keys("\u{E004}")
         .await
         .expect("tab out to save");
-    portcullis_tests::eventually("the setting to be saved", DEADLINE, || async {
+    portcullis_testkit::eventually("the setting to be saved", DEADLINE, || async {
         let saved = app
             .client
             .execute(
@@ -279,7 +279,7 @@ async fn k6_auto_resend_sends_again_by_itself_up_to_the_limit() {
     })
     .await;
     broker.advance(180).await;
-    portcullis_tests::eventually("a second push, sent by itself", DEADLINE, || async {
+    portcullis_testkit::eventually("a second push, sent by itself", DEADLINE, || async {
         let (_, pushes) = broker.get("/qa/pushes?username=dana").await;
         (pushes["pushes"].as_array().map_or(0, Vec::len) == 2).then_some(())
     })
@@ -349,7 +349,7 @@ async fn k1_activation_in_the_phone_window_then_a_push_for_the_new_user() {
     app.wait_text("phone-accounts", "list erin", |t| t.contains("erin"))
         .await;
     app.assert_accessible("phone: home after activation").await;
-    let kept = portcullis_tests::desktop::keyring_lookup("portcullis.phone", "identity")
+    let kept = portcullis_testkit::desktop::keyring_lookup("portcullis.phone", "identity")
         .unwrap_or_default();
     assert!(
         kept.contains("\"username\":\"erin\"") && kept.contains("secret_hex"),

@@ -1,8 +1,8 @@
 //! Keyboard use and what the app keeps in the desktop keyring.
 
 use super::{app_for, one_at_a_time};
-use portcullis_tests::desktop::keyring_lookup;
-use portcullis_tests::Broker;
+use portcullis_testkit::desktop::keyring_lookup;
+use portcullis_testkit::Broker;
 
 const ENTER: &str = "\u{E007}";
 const ESCAPE: &str = "\u{E00C}";
@@ -30,7 +30,7 @@ async fn enter_submits_and_escape_cancels_the_challenge() {
         t.eq_ignore_ascii_case("login")
     })
     .await;
-    portcullis_tests::eventually("the broker to hear the cancel", super::DEADLINE, || async {
+    portcullis_testkit::eventually("the broker to hear the cancel", super::DEADLINE, || async {
         broker
             .audit()
             .await

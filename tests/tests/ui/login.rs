@@ -1,8 +1,8 @@
 //! The login window, the card simulator and the main window, end to end.
 
 use super::{app_for, one_at_a_time};
-use portcullis_tests::desktop::{keyring_lookup, Desktop};
-use portcullis_tests::Broker;
+use portcullis_testkit::desktop::{keyring_lookup, Desktop};
+use portcullis_testkit::Broker;
 
 const AVERY_CARD: &str = "DSCP-40211873";
 
@@ -75,7 +75,7 @@ async fn c2_dsc_plus_login_reading_the_challenge_into_the_card() {
         broker.card_response(AVERY_CARD, "1234", &challenge).await,
         "C3: the card computes the broker's expected value"
     );
-    portcullis_tests::desktop::screenshot("login-and-card.png");
+    portcullis_testkit::desktop::screenshot("login-and-card.png");
 
     let (_, provision) = broker.get("/qa/devices").await;
     assert!(provision["devices"].to_string().contains(AVERY_CARD));

@@ -4,8 +4,8 @@
 //! lost-device explanation (the troubleshooting article's cases 4–10).
 
 use super::{app_for, index_shown, one_at_a_time, start_phone_activation};
-use portcullis_tests::desktop::{keyring_lookup, Desktop};
-use portcullis_tests::Broker;
+use portcullis_testkit::desktop::{keyring_lookup, Desktop};
+use portcullis_testkit::Broker;
 
 const GWEN_CARD: &str = "SCC-20480001";
 
@@ -258,7 +258,7 @@ async fn lost_device_path_explains_the_timeline_and_leads_to_the_portal() {
         );
     }
     assert_eq!(
-        portcullis_tests::desktop::focused_testid(&app)
+        portcullis_testkit::desktop::focused_testid(&app)
             .await
             .as_deref(),
         Some("lost-heading"),
@@ -340,7 +340,7 @@ async fn t4_case10_a_card_reactivated_on_the_portal_ends_the_temporary_passcode(
     let first = index_shown(&app, "reactivate-index-first").await;
     let second = index_shown(&app, "reactivate-index-second").await;
     assert_eq!(
-        portcullis_tests::desktop::focused_testid(&app)
+        portcullis_testkit::desktop::focused_testid(&app)
             .await
             .as_deref(),
         Some("reactivate-response"),
@@ -389,7 +389,7 @@ async fn t1_case4_client_services_issues_a_passcode_that_replaces_the_card() {
     app.click("menu-demo").await;
     app.click("menu-client-services").await;
     assert_eq!(
-        portcullis_tests::desktop::focused_testid(&app)
+        portcullis_testkit::desktop::focused_testid(&app)
             .await
             .as_deref(),
         Some("cs-heading")

@@ -9,8 +9,8 @@ use portcullis_api::{
     Channel, DeviceInfo, DeviceList, LoginRequest, OnlineCardActivated, OnlineCardOffer,
     SessionInfo,
 };
-use portcullis_tests::desktop::Desktop;
-use portcullis_tests::{decode, Broker, Opened, StepExt};
+use portcullis_testkit::desktop::Desktop;
+use portcullis_testkit::{decode, Broker, Opened, StepExt};
 use serde_json::json;
 use std::path::Path;
 

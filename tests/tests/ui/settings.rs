@@ -9,10 +9,12 @@
 //! alone, R1 with a changed address and O2's configure page. Time is the broker's QA
 //! clock.
 
-use super::{app_for, index_shown, one_at_a_time};
-use portcullis_api::{DeviceInfo, DeviceList, DeviceProvision, DeviceStatus};
-use portcullis_tests::desktop::{key, Desktop, Direction};
-use portcullis_tests::Broker;
+use super::{app_for, one_at_a_time};
+use portcullis_api::DeviceStatus;
+use portcullis_testkit::desktop::{key, Desktop, Direction};
+use portcullis_testkit::pages::home::{log_out, logged_in, settings_ready};
+use portcullis_testkit::pages::{device, login, Channel};
+use portcullis_testkit::Broker;
 use serde_json::json;
 
 const PASSWORD: &str = "Trade2026";
@@ -30,72 +32,18 @@ const DAY: i64 = 24 * 3600;
 
 /// The password step on the Client Portal, where security settings change.
 async fn portal_password_step(app: &Desktop, username: &str) {
-    app.wait_attr("broker-status", "data-state", "ready").await;
-    app.click("channel-portal").await;
-    app.type_into("username", username).await;
-    app.type_into("password", PASSWORD).await;
-    app.click("login-button").await;
-}
-
-async fn grid_of(broker: &Broker, card: &str) -> Vec<String> {
-    let p: DeviceProvision = broker
-        .post_as(&format!("/qa/devices/{card}/provision"), &json!({}))
-        .await
-        .ok();
-    p.grid.expect("a card's grid")
+    login::password_step(app, Channel::Portal, username, PASSWORD).await;
 }
 
 /// A portal login answered with `card`'s codes at the two index numbers shown.
 async fn portal_card_login(app: &Desktop, broker: &Broker, username: &str, card: &str) {
-    let grid = grid_of(broker, card).await;
-    portal_password_step(app, username).await;
-    let i = usize::from(index_shown(app, "index-first").await);
-    let j = usize::from(index_shown(app, "index-second").await);
-    app.type_into("response-input", &format!("{}{}", grid[i], grid[j]))
-        .await;
-    app.click("response-ok").await;
-    logged_in(app, username).await;
+    login::with_card(app, broker, Channel::Portal, username, card).await;
 }
 
-/// A portal login answered with `device`'s DSC+ response to the challenge shown.
+/// The DSC+ challenge answered with `device`'s response, after the password step.
 async fn portal_dsc_login(app: &Desktop, broker: &Broker, username: &str, device: &str, pin: &str) {
-    let challenge = app
-        .wait_text("challenge-code", "show a DSC+ challenge", |t| {
-            t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit())
-        })
-        .await;
-    let response = broker.card_response(device, pin, &challenge).await;
-    app.type_into("response-input", &response).await;
-    app.click("response-ok").await;
+    login::answer_dsc_plus(app, broker, device, pin).await;
     logged_in(app, username).await;
-}
-
-async fn logged_in(app: &Desktop, username: &str) {
-    app.switch_to_page("main.html").await;
-    app.wait_text("session-username", "show the user", |t| t == username)
-        .await;
-}
-
-/// The settings' controls, once the account says this user is the primary one.
-async fn settings_ready(app: &Desktop) {
-    app.wait_text("sls-status", "say how logins are secured", |t| {
-        !t.is_empty()
-    })
-    .await;
-}
-
-async fn device(broker: &Broker, id: &str) -> DeviceInfo {
-    let all: DeviceList = broker.get_as("/qa/devices").await.ok();
-    all.devices
-        .into_iter()
-        .find(|d| d.id == id)
-        .unwrap_or_else(|| panic!("{id} on the broker"))
-}
-
-/// Logs out from the main window, back to the login window.
-async fn log_out(app: &Desktop) {
-    app.click_closing("logout-button").await;
-    app.switch_to_login().await;
 }
 
 #[tokio::test]
@@ -187,7 +135,7 @@ async fn s3_s4_s6_sharing_the_owners_dsc_plus_is_approved_at_once_and_sets_the_c
         .await
         .expect("query");
     assert!(reactivate.is_empty(), "no Reactivate for a card set aside");
-    portcullis_tests::desktop::screenshot("account-home.png");
+    portcullis_testkit::desktop::screenshot("account-home.png");
     app.quit().await;
 }
 

@@ -1,0 +1,229 @@
+//! Page helpers: each screen of the app as a QA engineer walks it, by its documented
+//! `data-testid`s (README, "End-to-end tests"). Every wait is for a condition with
+//! [`DEADLINE`](crate::desktop::DEADLINE), never for a fixed time.
+//!
+//! - [`login`]: the login window — the channel, the password step, the device choice,
+//!   a DSC+ challenge, a Security Code Card's index numbers, a temporary passcode, the
+//!   push wait.
+//! - [`home`]: the main window — logged in, the session, logging out.
+//! - [`simulators`]: the phone, card and Security Code Card windows.
+
+use crate::desktop::Desktop;
+use crate::Broker;
+use portcullis_api::{DeviceInfo, DeviceList, DeviceProvision};
+use serde_json::json;
+
+/// The demo scenario's password for every user.
+pub const DEMO_PASSWORD: &str = "Trade2026";
+
+/// Which login the login window makes (T2): the trading workstation or the Client
+/// Portal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Trading,
+    Portal,
+}
+
+impl Channel {
+    fn testid(self) -> &'static str {
+        match self {
+            Channel::Trading => "channel-trading",
+            Channel::Portal => "channel-portal",
+        }
+    }
+}
+
+/// The login window.
+pub mod login {
+    use super::*;
+
+    /// Waits until the app's broker answers (`broker-status` is `ready`).
+    pub async fn ready(app: &Desktop) {
+        app.wait_attr("broker-status", "data-state", "ready").await;
+    }
+
+    /// The password step on `channel`: user name, password, Login.
+    pub async fn password_step(app: &Desktop, channel: Channel, username: &str, password: &str) {
+        ready(app).await;
+        app.click(channel.testid()).await;
+        app.type_into("username", username).await;
+        app.type_into("password", password).await;
+        app.click("login-button").await;
+    }
+
+    /// D6: picks `device_id` in the device choice and continues.
+    pub async fn choose_device(app: &Desktop, device_id: &str) {
+        app.wait_for("device-select", None, "offer the device", |t, _| {
+            t.contains(device_id)
+        })
+        .await;
+        app.find("device-select")
+            .await
+            .select_by_value(device_id)
+            .await
+            .unwrap_or_else(|e| panic!("choose {device_id}: {e}"));
+        app.click("device-continue").await;
+    }
+
+    /// C1: the 6-digit challenge the login shows.
+    pub async fn challenge_shown(app: &Desktop) -> String {
+        app.wait_text("challenge-code", "show a DSC+ challenge", |t| {
+            t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit())
+        })
+        .await
+    }
+
+    /// A number 0–99 shown large: a login's index numbers (D7, T3), the online
+    /// card's, a reactivation's.
+    pub async fn index_shown(app: &Desktop, id: &str) -> u8 {
+        let text = app
+            .wait_text(id, "show an index number 0-99", |t| {
+                t.parse::<u8>().is_ok_and(|n| n < 100)
+            })
+            .await;
+        text.parse().expect("an index number")
+    }
+
+    /// D7: the two index numbers a Security Code Card login shows.
+    pub async fn indexes_shown(app: &Desktop) -> [u8; 2] {
+        [
+            index_shown(app, "index-first").await,
+            index_shown(app, "index-second").await,
+        ]
+    }
+
+    /// Types `response` into the second-factor field and presses OK.
+    pub async fn respond(app: &Desktop, response: &str) {
+        app.type_into("response-input", response).await;
+        app.click("response-ok").await;
+    }
+
+    /// C1–C3: answers the challenge shown with `device`'s DSC+ response under `pin`.
+    pub async fn answer_dsc_plus(app: &Desktop, broker: &Broker, device: &str, pin: &str) {
+        let challenge = challenge_shown(app).await;
+        let response = broker.card_response(device, pin, &challenge).await;
+        respond(app, &response).await;
+    }
+
+    /// D7: answers the index numbers shown with `card`'s codes, typed together.
+    pub async fn answer_card(app: &Desktop, broker: &Broker, card: &str) {
+        let [i, j] = indexes_shown(app).await;
+        let grid = super::card_grid(broker, card).await;
+        respond(
+            app,
+            &format!("{}{}", grid[usize::from(i)], grid[usize::from(j)]),
+        )
+        .await;
+    }
+
+    /// A whole login with a DSC+, ending in the main window.
+    pub async fn with_dsc_plus(
+        app: &Desktop,
+        broker: &Broker,
+        channel: Channel,
+        username: &str,
+        device: &str,
+        pin: &str,
+    ) {
+        password_step(app, channel, username, DEMO_PASSWORD).await;
+        answer_dsc_plus(app, broker, device, pin).await;
+        super::home::logged_in(app, username).await;
+    }
+
+    /// A whole login with a Security Code Card, ending in the main window.
+    pub async fn with_card(
+        app: &Desktop,
+        broker: &Broker,
+        channel: Channel,
+        username: &str,
+        card: &str,
+    ) {
+        password_step(app, channel, username, DEMO_PASSWORD).await;
+        answer_card(app, broker, card).await;
+        super::home::logged_in(app, username).await;
+    }
+
+    /// K2: the push wait's number to match on the phone, once shown.
+    pub async fn push_number(app: &Desktop) -> String {
+        app.wait_text("push-number", "show the number to match", |t| {
+            !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())
+        })
+        .await
+    }
+
+    /// The login error shown, by its `data-code`.
+    pub async fn error_code(app: &Desktop, code: &str) {
+        app.wait_attr("login-error", "data-code", code).await;
+    }
+}
+
+/// The main window.
+pub mod home {
+    use super::*;
+
+    /// Waits for the main window to show `username`'s session; stays in it.
+    pub async fn logged_in(app: &Desktop, username: &str) {
+        app.switch_to_page("main.html").await;
+        app.wait_text("session-username", "show the user", |t| t == username)
+            .await;
+    }
+
+    /// The device the session came through, once the main window names it.
+    pub async fn session_device(app: &Desktop) -> String {
+        app.wait_text("session-device", "name the device used", |t| t != "…")
+            .await
+    }
+
+    /// Logs out and goes back to the login window.
+    pub async fn log_out(app: &Desktop) {
+        app.click_closing("logout-button").await;
+        app.switch_to_login().await;
+    }
+
+    /// The Secure Login settings, once the account says how logins are secured.
+    pub async fn settings_ready(app: &Desktop) {
+        app.wait_text("sls-status", "say how logins are secured", |t| {
+            !t.is_empty()
+        })
+        .await;
+    }
+}
+
+/// The simulator windows, opened from the Devices menu.
+pub mod simulators {
+    use super::*;
+
+    /// Opens the IB Key phone simulator and starts activating IB Key for `username`
+    /// (the demo password) on `number`.
+    pub async fn start_phone_activation(app: &Desktop, username: &str, number: &str) {
+        login::ready(app).await;
+        app.click("menu-devices").await;
+        app.click("menu-open-phone").await;
+        app.switch_to_page("phone.html").await;
+        app.click("phone-activate-start").await;
+        app.type_into("phone-activate-username", username).await;
+        app.type_into("phone-activate-password", DEMO_PASSWORD)
+            .await;
+        app.type_into("phone-activate-number", number).await;
+        app.click("phone-activation-send").await;
+    }
+}
+
+/// A Security Code Card's 100 codes, as the broker provisions them (QA).
+pub async fn card_grid(broker: &Broker, card: &str) -> Vec<String> {
+    let p: DeviceProvision = broker
+        .post_as(&format!("/qa/devices/{card}/provision"), &json!({}))
+        .await
+        .ok();
+    p.grid
+        .unwrap_or_else(|| panic!("{card} is not a card with a grid"))
+}
+
+/// `id` as the broker lists it (QA), after what the clock has settled.
+pub async fn device(broker: &Broker, id: &str) -> DeviceInfo {
+    let all: DeviceList = broker.get_as("/qa/devices").await.ok();
+    all.devices
+        .into_iter()
+        .find(|d| d.id == id)
+        .unwrap_or_else(|| panic!("{id} on the broker"))
+}
