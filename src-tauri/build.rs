@@ -21,6 +21,7 @@ const COMMANDS: &[&str] = &[
     "set_settings",
     "demo_reset",
     "demo_temp_passcode",
+    "kiosk_status",
     "open_card_window",
     "open_codecard_window",
     "open_phone_window",

@@ -550,23 +550,7 @@ async function watchBroker() {
 // ---- Menus, settings, the session's end ----------------------------------------------
 
 function setUpMenuItems() {
-  $("menu-reset-demo").addEventListener("click", async () => {
-    const notice = $("demo-notice");
-    try {
-      await portcullis.call("demo_reset");
-      forgetPasscode();
-      if (state.name !== "password") toPassword();
-      clearError("login-error");
-      $("username").value = "";
-      notice.textContent = "Demo reset: every user, lock, the clock and the demo phone are back to the start.";
-      notice.dataset.code = "demo_reset";
-    } catch (err) {
-      notice.textContent = err.message;
-      notice.dataset.code = err.code;
-    }
-    notice.hidden = false;
-    $("username").focus();
-  });
+  $("menu-reset-demo").addEventListener("click", () => resetDemo());
   $("menu-open-card").addEventListener("click", () => {
     portcullis.call("open_card_window").catch((err) => showError("login-error", err));
   });
@@ -576,6 +560,57 @@ function setUpMenuItems() {
   $("menu-open-phone").addEventListener("click", () => {
     portcullis.call("open_phone_window").catch((err) => showError("login-error", err));
   });
+}
+
+// Reset demo (the Demo menu, kiosk mode's button, or kiosk mode by itself): every
+// user, lock, the clock and the simulators back to the start.
+async function resetDemo() {
+  const notice = $("demo-notice");
+  try {
+    const done = await portcullis.call("demo_reset");
+    forgetPasscode();
+    if (state.name !== "password") toPassword();
+    clearError("login-error");
+    $("username").value = "";
+    notice.textContent = "Demo reset: every user, lock, the clock and the demo phone are back to the start.";
+    notice.dataset.code = "demo_reset";
+    const line = $("kiosk-reset-done");
+    line.dataset.ms = String(done.elapsed_ms);
+    line.dataset.resets = String(done.resets);
+    line.textContent = `Reset ${done.resets} took ${done.elapsed_ms} ms.`;
+  } catch (err) {
+    notice.textContent = err.message;
+    notice.dataset.code = err.code;
+  }
+  notice.hidden = false;
+  $("username").focus();
+}
+
+// Kiosk mode: a visitor who logged out or walked away is followed, after the set
+// time without a key or a touch here, by a reset — if there is anything to reset.
+async function setUpKiosk() {
+  const kiosk = await portcullis.call("kiosk_status", {}, { background: true }).catch(() => null);
+  if (!kiosk || !kiosk.enabled) return;
+  document.body.classList.add("kiosk");
+  $("kiosk-bar").hidden = false;
+  $("kiosk-note").textContent = `The demo resets by itself ${kiosk.reset_after_seconds} s after a visitor logs out or walks away.`;
+  $("kiosk-reset").addEventListener("click", () => resetDemo());
+  let timer = null;
+  const idle = async () => {
+    const now = await portcullis.call("kiosk_status", {}, { background: true }).catch(() => null);
+    const touched = $("username").value !== "" || state.name !== "password";
+    // A visitor still logged in is the main window's to watch.
+    if (now && !now.logged_in && (now.visited || touched)) await resetDemo();
+    restart();
+  };
+  const restart = () => {
+    clearTimeout(timer);
+    timer = setTimeout(idle, kiosk.reset_after_seconds * 1000);
+  };
+  for (const type of ["keydown", "pointerdown", "input"]) {
+    document.addEventListener(type, restart, { passive: true });
+  }
+  restart();
 }
 
 async function setUpAutoResend() {
@@ -608,6 +643,7 @@ window.addEventListener("DOMContentLoaded", async () => {
   menus.setUpAll();
   setUpMenuItems();
   setUpAutoResend();
+  setUpKiosk();
   $("login-form").addEventListener("submit", submitPassword);
   $("device-choice").addEventListener("submit", chooseDevice);
   $("device-cancel").addEventListener("click", cancelLogin);

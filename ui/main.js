@@ -477,6 +477,22 @@ async function activateCard(event) {
   }
 }
 
+// Kiosk mode: a visitor who walks away is logged out after the set time without a
+// key or a touch here; the login window then resets the demo.
+async function setUpKioskIdle() {
+  const kiosk = await portcullis.call("kiosk_status", {}, { background: true }).catch(() => null);
+  if (!kiosk || !kiosk.enabled) return;
+  let timer = null;
+  const restart = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => portcullis.call("logout").catch(() => {}), kiosk.reset_after_seconds * 1000);
+  };
+  for (const type of ["keydown", "pointerdown", "wheel"]) {
+    document.addEventListener(type, restart, { passive: true });
+  }
+  restart();
+}
+
 function setUpDevicesMenu() {
   menus.setUpAll();
   const open = { "menu-open-card": "open_card_window", "menu-open-phone": "open_phone_window", "menu-open-codecard": "open_codecard_window" };
@@ -519,6 +535,7 @@ window.addEventListener("DOMContentLoaded", () => {
     document.addEventListener(type, active, { passive: true });
   }
   $("session-heading").focus();
+  setUpKioskIdle();
   check();
   setInterval(check, CHECK_EVERY_MS);
 });

@@ -2,20 +2,58 @@
 //! telephone (T1: a temporary passcode). Both need a broker with `--qa`, as the
 //! bundled one has.
 
-use crate::error::AppError;
+use crate::error::{self, AppError};
+use crate::kiosk::Kiosk;
 use crate::link::Line;
+use crate::session::Session;
 use portcullis_api::TemporaryPasscodeIssued;
 use portcullis_client::phone::PhoneSim;
-use tauri::State;
+use serde::Serialize;
+use std::time::Instant;
+use tauri::{AppHandle, Manager, State};
 
-/// Every phone token is void after a reset, so the phone simulator is provisioned
-/// again (issue 6, item 12); card keys come from the scenario and stay valid.
+/// What a reset did: how long it took (kiosk: under a second), and how many there
+/// have been.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoReset {
+    pub elapsed_ms: u64,
+    pub resets: u64,
+}
+
+/// Reset demo: any session ends, the broker goes back to its scenario and clock, the
+/// phone simulator is provisioned again (every phone token is void after a reset;
+/// issue 6, item 12; card keys come from the scenario and stay valid), and the
+/// simulators' windows start over.
 #[tauri::command]
-pub async fn demo_reset(line: State<'_, Line>, phone: State<'_, PhoneSim>) -> Result<(), AppError> {
-    line.client()?.reset().await.map_err(|e| {
+pub async fn demo_reset(
+    app: AppHandle,
+    line: State<'_, Line>,
+    phone: State<'_, PhoneSim>,
+    session: State<'_, Session>,
+    kiosk: State<'_, Kiosk>,
+) -> Result<DemoReset, AppError> {
+    let started = Instant::now();
+    let client = line.client()?;
+    if let Some(token) = session.close() {
+        // The reset ends it on the broker anyway; this is the polite way.
+        let _ = client.logout(&token).await;
+        if let Some(main) = app.get_webview_window("main") {
+            main.destroy().map_err(error::window)?;
+        }
+    }
+    client.reset().await.map_err(|e| {
         e.or_qa_disabled("This login server does not allow a reset (its QA mode is off).")
     })?;
-    phone.after_reset().await
+    phone.after_reset().await?;
+    for label in ["phone", "card", "codecard"] {
+        if let Some(window) = app.get_webview_window(label) {
+            let _ = window.eval("window.location.reload()");
+        }
+    }
+    let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let resets = kiosk.record(elapsed_ms, session.opened());
+    tracing::info!(elapsed_ms, resets, "demo reset");
+    Ok(DemoReset { elapsed_ms, resets })
 }
 
 /// T1, cases 4 and 5: Client Services, once the caller's identity is verified, issues

@@ -11,7 +11,7 @@
 //!   in, ordering and returning a DSC+); `trading`: its order ticket and withdrawals.
 //! - `windows`: opening, placing and closing the four windows.
 //! - `card`, `codecard`, `phone`: the DSC+, Security Code Card and IB Key simulators'
-//!   windows; `demo`: Reset demo.
+//!   windows; `demo`: Reset demo; `kiosk`: the booth's layout and automatic reset.
 //! - `settings`, `keychain`, `notifications`: what the app keeps and shows.
 //!
 //! Each window may call only its own commands: `src-tauri/capabilities/` grants one
@@ -24,6 +24,7 @@ mod codecard;
 mod demo;
 mod error;
 mod keychain;
+mod kiosk;
 mod link;
 mod login;
 mod notifications;
@@ -56,6 +57,13 @@ pub fn run() {
             app.manage(Line::new(BrokerSource::from_environment(&data_dir)));
             link::supervise(app.handle());
             app.manage(phone::start(app.handle()));
+            let args: Vec<String> = std::env::args().collect();
+            let kiosk = kiosk::Kiosk::from_args(&args);
+            let docked = kiosk.enabled;
+            app.manage(kiosk);
+            if docked {
+                kiosk::dock(app.handle())?;
+            }
             Ok(())
         })
         .on_window_event(windows::on_event)
@@ -77,6 +85,7 @@ pub fn run() {
             settings::set_settings,
             demo::demo_reset,
             demo::demo_temp_passcode,
+            kiosk::kiosk_status,
             card::open_card_window,
             codecard::open_codecard_window,
             phone::commands::open_phone_window,

@@ -26,6 +26,9 @@ pub struct Session {
     card: Mutex<Option<PrintableCard>>,
     /// Why the last session ended by itself, for the login window to say once.
     end: Mutex<Option<SessionEnd>>,
+    /// Sessions opened since the app started (kiosk: has a visitor logged in since
+    /// the last reset?).
+    opened: std::sync::atomic::AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -37,6 +40,13 @@ impl Session {
     pub fn open(&self, token: String) {
         *lock(&self.token) = Some(token);
         lock(&self.card).take();
+        self.opened
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many sessions have opened since the app started.
+    pub fn opened(&self) -> u64 {
+        self.opened.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn is_open(&self) -> bool {
@@ -49,7 +59,7 @@ impl Session {
             .ok_or_else(|| AppError::new("invalid_session", "You are not logged in."))
     }
 
-    fn close(&self) -> Option<String> {
+    pub(crate) fn close(&self) -> Option<String> {
         lock(&self.card).take();
         lock(&self.token).take()
     }

@@ -15,6 +15,7 @@ mod hardening;
 mod hardening_contract;
 mod ibkey;
 mod keyboard;
+mod kiosk;
 mod login;
 mod lost_device;
 mod online_card;

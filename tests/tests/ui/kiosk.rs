@@ -1,0 +1,85 @@
+//! Issue 10, kiosk mode for demonstrators: the login window and the simulators tiled
+//! across the screen, a large Reset demo, and the demo reset by itself after a visitor
+//! walks away — logged out by the main window, then reset by the login window.
+
+use super::one_at_a_time;
+use portcullis_api::ClockInfo;
+use portcullis_testkit::desktop::Desktop;
+use portcullis_testkit::pages::{home, login, Channel};
+use portcullis_testkit::Broker;
+
+const AVERY_CARD: &str = "DSCP-40211873";
+
+/// The left edge and width of the current window, in CSS pixels.
+async fn frame(app: &Desktop) -> (i64, i64) {
+    let rect = app
+        .client
+        .execute("return [window.screenX, window.outerWidth]", vec![])
+        .await
+        .expect("the window's frame");
+    (
+        rect[0].as_i64().expect("screenX"),
+        rect[1].as_i64().expect("outerWidth"),
+    )
+}
+
+#[tokio::test]
+async fn kiosk_a_visitor_who_walks_away_is_logged_out_and_the_demo_resets_by_itself() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = Desktop::start(&[
+        "--broker-url",
+        &broker.url,
+        "--kiosk",
+        "--kiosk-reset-after",
+        "3",
+    ])
+    .await;
+    login::ready(&app).await;
+    app.wait_text("kiosk-note", "say when it resets", |t| t.contains("3 s"))
+        .await;
+    app.assert_accessible("kiosk: the login window").await;
+
+    // Docked: the phone left of the login window, the card right of it.
+    let (login_x, login_width) = frame(&app).await;
+    app.switch_to_page("phone.html").await;
+    let (phone_x, _) = frame(&app).await;
+    app.switch_to_page("card.html").await;
+    let (card_x, _) = frame(&app).await;
+    assert!(
+        phone_x < login_x && login_x + login_width <= card_x,
+        "phone at {phone_x}, login at {login_x} ({login_width} wide), card at {card_x}"
+    );
+    app.switch_to_login().await;
+
+    // A visitor moves the clock on, logs in, and walks away.
+    broker.advance(5 * 3600).await;
+    login::with_dsc_plus(&app, &broker, Channel::Trading, "avery", AVERY_CARD, "1234").await;
+    home::session_device(&app).await;
+
+    // The main window logs the visitor out; 3 s later the login window resets.
+    app.switch_to_login().await;
+    app.wait_attr("kiosk-reset-done", "data-resets", "1").await;
+    let clock: ClockInfo = broker.get_as("/qa/clock").await.ok();
+    assert_eq!(clock.offset_ms, 0, "the clock is back to the real time");
+    let audit = broker.audit().await;
+    assert!(
+        !audit.iter().any(|e| e["event"] == "login_success"),
+        "the broker is back at its scenario: {audit:?}"
+    );
+
+    // The big button, at once; how long it took is shown (README: under a second).
+    app.click("kiosk-reset").await;
+    app.wait_attr("kiosk-reset-done", "data-resets", "2").await;
+    let ms = app
+        .find("kiosk-reset-done")
+        .await
+        .attr("data-ms")
+        .await
+        .ok()
+        .flatten()
+        .expect("data-ms");
+    eprintln!("kiosk: Reset demo took {ms} ms");
+    app.assert_accessible("kiosk: reset").await;
+    app.quit().await;
+}
