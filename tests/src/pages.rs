@@ -6,7 +6,9 @@
 //!   a DSC+ challenge, a Security Code Card's index numbers, a temporary passcode, the
 //!   push wait.
 //! - [`home`]: the main window — logged in, the session, logging out.
-//! - [`simulators`]: the phone, card and Security Code Card windows.
+//! - [`simulators`]: the phone, the DSC+ card and the Security Code Card windows:
+//!   an activation started, a response read off the card's display, codes read off
+//!   the grid.
 
 use crate::desktop::Desktop;
 use crate::Broker;
@@ -42,10 +44,17 @@ pub mod login {
         app.wait_attr("broker-status", "data-state", "ready").await;
     }
 
-    /// The password step on `channel`: user name, password, Login.
+    /// The password step on `channel`: the channel, user name, password, Login.
     pub async fn password_step(app: &Desktop, channel: Channel, username: &str, password: &str) {
         ready(app).await;
         app.click(channel.testid()).await;
+        credentials(app, username, password).await;
+    }
+
+    /// The password step on whichever channel the window is on: user name, password,
+    /// Login.
+    pub async fn credentials(app: &Desktop, username: &str, password: &str) {
+        ready(app).await;
         app.type_into("username", username).await;
         app.type_into("password", password).await;
         app.click("login-button").await;
@@ -206,6 +215,83 @@ pub mod simulators {
             .await;
         app.type_into("phone-activate-number", number).await;
         app.click("phone-activation-send").await;
+    }
+
+    /// D7: opens the Security Code Card simulator on `card` and reads the codes at
+    /// `indexes`, typed together; back in the login window after.
+    pub async fn codes_from_card(app: &Desktop, card: &str, indexes: [u8; 2]) -> String {
+        app.click("menu-devices").await;
+        app.click("menu-open-codecard").await;
+        app.switch_to_page("codecard.html").await;
+        app.wait_for("codecard-select", None, "list the cards", |text, _| {
+            text.contains(card)
+        })
+        .await;
+        app.find("codecard-select")
+            .await
+            .select_by_value(card)
+            .await
+            .unwrap_or_else(|e| panic!("choose {card}: {e}"));
+        app.wait_text("codecard-caption", "show the chosen card", |t| {
+            t.ends_with(card)
+        })
+        .await;
+        app.wait_attr("codecard-card", "data-ready", "true").await;
+        let mut answer = String::new();
+        for i in indexes {
+            answer += &app
+                .wait_text(&format!("codecard-code-{i:02}"), "show a code", |t| {
+                    t.len() == 3 && t.bytes().all(|b| b.is_ascii_digit())
+                })
+                .await;
+        }
+        app.switch_to_login().await;
+        answer
+    }
+
+    /// C2: opens the DSC+ card simulator on `device`, types `pin` and `challenge` on its
+    /// keypad, and reads the response off its display; back in the login window after.
+    pub async fn dsc_plus_response(
+        app: &Desktop,
+        device: &str,
+        pin: &str,
+        challenge: &str,
+    ) -> String {
+        app.click("menu-devices").await;
+        app.click("menu-open-card").await;
+        app.switch_to_page("card.html").await;
+        app.wait_for("card-select", None, "list the cards", |text, _| {
+            text.contains(device)
+        })
+        .await;
+        app.find("card-select")
+            .await
+            .select_by_value(device)
+            .await
+            .unwrap_or_else(|e| panic!("choose {device}: {e}"));
+        app.wait_attr("card-device", "data-ready", "true").await;
+        app.click("card-press").await;
+        app.wait_text("card-display", "show PIN>", |t| t.starts_with("PIN>"))
+            .await;
+        for d in pin.chars() {
+            app.click(&format!("card-key-{d}")).await;
+        }
+        app.click("card-key-ok").await;
+        app.wait_text("card-display", "show CHALLNG>", |t| {
+            t.starts_with("CHALLNG>")
+        })
+        .await;
+        for d in challenge.chars() {
+            app.click(&format!("card-key-{d}")).await;
+        }
+        app.click("card-key-ok").await;
+        let response = app
+            .wait_text("card-display", "show an 8-digit response", |t| {
+                t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit())
+            })
+            .await;
+        app.switch_to_login().await;
+        response
     }
 }
 

@@ -2,57 +2,15 @@
 
 use super::{app_for, one_at_a_time};
 use portcullis_testkit::desktop::{keyring_lookup, Desktop};
+use portcullis_testkit::pages::{login, simulators, Channel};
 use portcullis_testkit::Broker;
 
 const AVERY_CARD: &str = "DSCP-40211873";
 
 async fn log_in_password(app: &Desktop, username: &str, password: &str) {
-    app.wait_attr("broker-status", "data-state", "ready").await;
+    login::ready(app).await;
     app.assert_accessible("login: user name and password").await;
-    app.type_into("username", username).await;
-    app.type_into("password", password).await;
-    app.click("login-button").await;
-}
-
-/// Reads the challenge, works the card's keypad, and returns the card's response.
-async fn use_card(app: &Desktop, pin: &str, challenge: &str) -> String {
-    app.click("menu-devices").await;
-    app.click("menu-open-card").await;
-    app.switch_to_page("card.html").await;
-    let select = app.find("card-select").await;
-    app.wait_for("card-select", None, "list the cards", |text, _| {
-        text.contains(AVERY_CARD)
-    })
-    .await;
-    select
-        .select_by_value(AVERY_CARD)
-        .await
-        .expect("choose avery's card");
-    app.wait_attr("card-device", "data-ready", "true").await;
-    app.assert_accessible("card: off").await;
-    app.click("card-press").await;
-    app.wait_text("card-display", "show PIN>", |t| t.starts_with("PIN>"))
-        .await;
-    app.assert_accessible("card: PIN>").await;
-    for d in pin.chars() {
-        app.click(&format!("card-key-{d}")).await;
-    }
-    app.click("card-key-ok").await;
-    app.wait_text("card-display", "show CHALLNG>", |t| {
-        t.starts_with("CHALLNG>")
-    })
-    .await;
-    for d in challenge.chars() {
-        app.click(&format!("card-key-{d}")).await;
-    }
-    app.click("card-key-ok").await;
-    let response = app
-        .wait_text("card-display", "show an 8-digit response", |t| {
-            t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit())
-        })
-        .await;
-    app.assert_accessible("card: response").await;
-    response
+    login::password_step(app, Channel::Trading, username, password).await;
 }
 
 #[tokio::test]
@@ -69,7 +27,7 @@ async fn c2_dsc_plus_login_reading_the_challenge_into_the_card() {
         .await;
     app.assert_accessible("login: DSC+ challenge").await;
 
-    let response = use_card(&app, "1234", &challenge).await;
+    let response = simulators::dsc_plus_response(&app, AVERY_CARD, "1234", &challenge).await;
     assert_eq!(
         response,
         broker.card_response(AVERY_CARD, "1234", &challenge).await,

@@ -5,47 +5,17 @@
 
 use super::{app_for, index_shown, one_at_a_time, start_phone_activation};
 use portcullis_testkit::desktop::{keyring_lookup, Desktop};
+use portcullis_testkit::pages::{login, simulators, DEMO_PASSWORD};
 use portcullis_testkit::Broker;
 
 const GWEN_CARD: &str = "SCC-20480001";
 
 async fn password_step(app: &Desktop, username: &str) {
-    app.wait_attr("broker-status", "data-state", "ready").await;
-    app.type_into("username", username).await;
-    app.type_into("password", "Trade2026").await;
-    app.click("login-button").await;
+    login::credentials(app, username, DEMO_PASSWORD).await;
 }
 
-/// Opens the Security Code Card simulator on `device` and reads the codes at `indexes`.
 async fn codes_from_card(app: &Desktop, device: &str, indexes: [u8; 2]) -> String {
-    app.click("menu-devices").await;
-    app.click("menu-open-codecard").await;
-    app.switch_to_page("codecard.html").await;
-    app.wait_for("codecard-select", None, "list the cards", |text, _| {
-        text.contains(device)
-    })
-    .await;
-    app.find("codecard-select")
-        .await
-        .select_by_value(device)
-        .await
-        .expect("choose the card");
-    app.wait_text("codecard-caption", "show the chosen card", |t| {
-        t.ends_with(device)
-    })
-    .await;
-    app.wait_attr("codecard-card", "data-ready", "true").await;
-    app.assert_accessible("code card: the grid").await;
-    let mut answer = String::new();
-    for i in indexes {
-        answer += &app
-            .wait_text(&format!("codecard-code-{i:02}"), "show a code", |t| {
-                t.len() == 3 && t.bytes().all(|b| b.is_ascii_digit())
-            })
-            .await;
-    }
-    app.switch_to_login().await;
-    answer
+    simulators::codes_from_card(app, device, indexes).await
 }
 
 async fn wait_logged_in_as(app: &Desktop, username: &str) -> String {

@@ -10,7 +10,7 @@ use portcullis_api::{
     SessionInfo,
 };
 use portcullis_testkit::desktop::Desktop;
-use portcullis_testkit::{decode, Broker, Opened, StepExt};
+use portcullis_testkit::{decode, pages, Broker, Opened, StepExt};
 use serde_json::json;
 use std::path::Path;
 
@@ -34,11 +34,12 @@ async fn app_saving_in(broker: &Broker, dir: &Path) -> Desktop {
 
 /// The password step on `channel` ("trading" or "portal").
 async fn password_step(app: &Desktop, username: &str, channel: &str) {
-    app.wait_attr("broker-status", "data-state", "ready").await;
-    app.click(&format!("channel-{channel}")).await;
-    app.type_into("username", username).await;
-    app.type_into("password", PASSWORD).await;
-    app.click("login-button").await;
+    let channel = if channel == "portal" {
+        pages::Channel::Portal
+    } else {
+        pages::Channel::Trading
+    };
+    pages::login::password_step(app, channel, username, PASSWORD).await;
 }
 
 /// The codes at the two index numbers the window shows in `first` and `second`.
@@ -419,11 +420,7 @@ async fn t5_a_replacement_posts_notices_then_activates_itself_and_ends_the_onlin
 
 /// A card's grid, as its simulator is provisioned.
 async fn broker_grid(broker: &Broker, device_id: &str) -> Vec<String> {
-    let p: portcullis_api::DeviceProvision = broker
-        .post_as(&format!("/qa/devices/{device_id}/provision"), &json!({}))
-        .await
-        .ok();
-    p.grid.expect("a card's grid")
+    pages::card_grid(broker, device_id).await
 }
 
 #[tokio::test]
