@@ -45,6 +45,7 @@ async fn kiosk_a_visitor_who_walks_away_is_logged_out_and_the_demo_resets_by_its
     app.switch_to_page("phone.html").await;
     let (phone_x, _) = frame(&app).await;
     app.switch_to_page("card.html").await;
+    app.wait_attr("card-device", "data-ready", "true").await;
     let (card_x, _) = frame(&app).await;
     assert!(
         phone_x < login_x && login_x + login_width <= card_x,
