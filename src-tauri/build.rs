@@ -22,6 +22,8 @@ const COMMANDS: &[&str] = &[
     "demo_reset",
     "demo_temp_passcode",
     "kiosk_status",
+    "kiosk_touch",
+    "kiosk_idle_reset",
     "open_card_window",
     "open_codecard_window",
     "open_phone_window",

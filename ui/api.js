@@ -47,6 +47,20 @@ const portcullis = (() => {
     listen(event, handler) {
       return window.__TAURI__.event.listen(event, handler);
     },
+    // Kiosk mode (issue 10): a key or a touch in any window is activity, so the
+    // booth's idle time counts across all of them. At most once a second.
+    watchActivity() {
+      let last = 0;
+      const touch = () => {
+        const now = Date.now();
+        if (now - last < 1000) return;
+        last = now;
+        window.__TAURI__.core.invoke("kiosk_touch").catch(() => {});
+      };
+      for (const type of ["keydown", "pointerdown", "wheel"]) {
+        document.addEventListener(type, touch, { passive: true, capture: true });
+      }
+    },
     byTestId(id) {
       return document.querySelector(`[data-testid="${id}"]`);
     },
@@ -57,10 +71,15 @@ const portcullis = (() => {
       if (!err) {
         box.hidden = true;
         delete box.dataset.code;
+        delete box.dataset.reason;
         delete box.dataset.primary;
         return;
       }
       box.dataset.code = err.code;
+      // What exactly was wrong, where the broker says (`invalid_address`, `invalid_pin`…).
+      const reason = err.details && err.details.reason;
+      if (reason) box.dataset.reason = reason;
+      else delete box.dataset.reason;
       // O3 `not_primary`: who may change the settings (the message names them too).
       if (err.details && err.details.primary_username) box.dataset.primary = err.details.primary_username;
       else delete box.dataset.primary;
@@ -83,3 +102,5 @@ const portcullis = (() => {
     },
   };
 })();
+
+window.addEventListener("DOMContentLoaded", () => portcullis.watchActivity());

@@ -562,32 +562,37 @@ function setUpMenuItems() {
   });
 }
 
-// Reset demo (the Demo menu, kiosk mode's button, or kiosk mode by itself): every
-// user, lock, the clock and the simulators back to the start.
+// Reset demo (the Demo menu, kiosk mode's button): every user, lock, the clock and
+// the simulators back to the start.
 async function resetDemo() {
   const notice = $("demo-notice");
   try {
-    const done = await portcullis.call("demo_reset");
-    forgetPasscode();
-    if (state.name !== "password") toPassword();
-    clearError("login-error");
-    $("username").value = "";
-    notice.textContent = "Demo reset: every user, lock, the clock and the demo phone are back to the start.";
-    notice.dataset.code = "demo_reset";
-    const line = $("kiosk-reset-done");
-    line.dataset.ms = String(done.elapsed_ms);
-    line.dataset.resets = String(done.resets);
-    line.textContent = `Reset ${done.resets} took ${done.elapsed_ms} ms.`;
+    afterReset(await portcullis.call("demo_reset"));
   } catch (err) {
     notice.textContent = err.message;
     notice.dataset.code = err.code;
+    notice.hidden = false;
   }
-  notice.hidden = false;
   $("username").focus();
 }
 
-// Kiosk mode: a visitor who logged out or walked away is followed, after the set
-// time without a key or a touch here, by a reset — if there is anything to reset.
+function afterReset(done) {
+  forgetPasscode();
+  if (state.name !== "password") toPassword();
+  clearError("login-error");
+  $("username").value = "";
+  const notice = $("demo-notice");
+  notice.textContent = "Demo reset: every user, lock, the clock and the demo phone are back to the start.";
+  notice.dataset.code = "demo_reset";
+  notice.hidden = false;
+  const line = $("kiosk-reset-done");
+  line.dataset.ms = String(done.elapsed_ms);
+  line.dataset.resets = String(done.resets);
+  line.textContent = `Reset ${done.resets} took ${done.elapsed_ms} ms.`;
+}
+
+// Kiosk mode: once the booth has been idle for the set time (no key or touch in any
+// window) and no one is logged in, the demo resets — if a visitor was there.
 async function setUpKiosk() {
   const kiosk = await portcullis.call("kiosk_status", {}, { background: true }).catch(() => null);
   if (!kiosk || !kiosk.enabled) return;
@@ -595,22 +600,18 @@ async function setUpKiosk() {
   $("kiosk-bar").hidden = false;
   $("kiosk-note").textContent = `The demo resets by itself ${kiosk.reset_after_seconds} s after a visitor logs out or walks away.`;
   $("kiosk-reset").addEventListener("click", () => resetDemo());
-  let timer = null;
-  const idle = async () => {
-    const now = await portcullis.call("kiosk_status", {}, { background: true }).catch(() => null);
+  let checking = false;
+  setInterval(async () => {
+    if (checking) return;
+    checking = true;
     const touched = $("username").value !== "" || state.name !== "password";
-    // A visitor still logged in is the main window's to watch.
-    if (now && !now.logged_in && (now.visited || touched)) await resetDemo();
-    restart();
-  };
-  const restart = () => {
-    clearTimeout(timer);
-    timer = setTimeout(idle, kiosk.reset_after_seconds * 1000);
-  };
-  for (const type of ["keydown", "pointerdown", "input"]) {
-    document.addEventListener(type, restart, { passive: true });
-  }
-  restart();
+    const done = await portcullis.call("kiosk_idle_reset", { touched }, { background: true }).catch(() => null);
+    if (done) {
+      afterReset(done);
+      $("username").focus();
+    }
+    checking = false;
+  }, 1000);
 }
 
 async function setUpAutoResend() {

@@ -252,7 +252,21 @@ function cancelReactivation() {
   $("devices-heading").focus();
 }
 
+// New messages (a notice, Compliance's decision) are read out once, politely; the
+// list itself is not a live region, so a redraw does not read it all again.
+let messagesSeen = null;
+
+function announceNew(messages) {
+  const ids = new Set(messages.map((m) => m.id));
+  if (messagesSeen) {
+    const fresh = messages.filter((m) => !messagesSeen.has(m.id));
+    if (fresh.length) $("messages-announce").textContent = `New message: ${fresh[0].text}`;
+  }
+  messagesSeen = ids;
+}
+
 function showMessages(messages) {
+  announceNew(messages);
   const list = $("messages-list");
   list.replaceChildren();
   for (const m of messages) {
@@ -477,20 +491,28 @@ async function activateCard(event) {
   }
 }
 
-// Kiosk mode: a visitor who walks away is logged out after the set time without a
-// key or a touch here; the login window then resets the demo.
+// Kiosk mode: a visitor who walks away (no key or touch in any window for the set
+// time) is warned, then logged out; the login window then resets the demo.
 async function setUpKioskIdle() {
   const kiosk = await portcullis.call("kiosk_status", {}, { background: true }).catch(() => null);
   if (!kiosk || !kiosk.enabled) return;
-  let timer = null;
-  const restart = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => portcullis.call("logout").catch(() => {}), kiosk.reset_after_seconds * 1000);
-  };
-  for (const type of ["keydown", "pointerdown", "wheel"]) {
-    document.addEventListener(type, restart, { passive: true });
-  }
-  restart();
+  const after = kiosk.reset_after_seconds;
+  const warnFor = Math.min(20, Math.floor(after / 2));
+  const warning = $("kiosk-idle-warning");
+  setInterval(async () => {
+    const now = await portcullis.call("kiosk_status", {}, { background: true }).catch(() => null);
+    if (!now) return;
+    const left = after - now.idle_seconds;
+    if (left <= 0) {
+      portcullis.call("logout").catch(() => {});
+    } else if (left <= warnFor) {
+      warning.textContent = `No activity: you will be logged out in ${left} s. Press any key to stay.`;
+      warning.hidden = false;
+    } else if (!warning.hidden) {
+      warning.hidden = true;
+      warning.textContent = "";
+    }
+  }, 1000);
 }
 
 function setUpDevicesMenu() {

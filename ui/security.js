@@ -68,6 +68,8 @@
 
   // How logins are secured; S3 step 5a: with no active device, Share Device leads to
   // the enrollment menu.
+  let devicesLoaded = false;
+
   function showStatus() {
     if (!account) return;
     const status = $("sls-status");
@@ -75,7 +77,7 @@
     const how = account.opted_out
       ? "Secure Login is not required for trading: you opted out, and the restrictions below apply."
       : "Your Secure Login Device is used whenever you log in.";
-    status.textContent = hasActiveDevice()
+    status.textContent = hasActiveDevice() || !devicesLoaded
       ? how
       : `${how} You have no active Secure Login Device: Share Device opens the Secure Login System enrollment menu.`;
   }
@@ -557,6 +559,7 @@
           portcullis.call("device_holds", {}, { background: true }),
         ]);
         devices = mine;
+        devicesLoaded = true;
         showStatus();
         if (changed("sharings", sharings)) showSharings(sharings);
         if (changed("devices", mine)) showReturnable(mine);

@@ -25,33 +25,38 @@ pub struct DemoReset {
 /// issue 6, item 12; card keys come from the scenario and stay valid), and the
 /// simulators' windows start over.
 #[tauri::command]
-pub async fn demo_reset(
-    app: AppHandle,
-    line: State<'_, Line>,
-    phone: State<'_, PhoneSim>,
-    session: State<'_, Session>,
-    kiosk: State<'_, Kiosk>,
-) -> Result<DemoReset, AppError> {
+pub async fn demo_reset(app: AppHandle) -> Result<DemoReset, AppError> {
+    reset(&app).await
+}
+
+/// [`demo_reset`], also for kiosk mode's automatic reset.
+pub async fn reset(app: &AppHandle) -> Result<DemoReset, AppError> {
     let started = Instant::now();
-    let client = line.client()?;
+    let session = app.state::<Session>();
+    // A login finishing while this runs counts as a visit after the reset.
+    let opened = session.opened();
+    let client = app.state::<Line>().client()?;
     if let Some(token) = session.close() {
         // The reset ends it on the broker anyway; this is the polite way.
         let _ = client.logout(&token).await;
         if let Some(main) = app.get_webview_window("main") {
             main.destroy().map_err(error::window)?;
         }
+        if let Some(login) = app.get_webview_window("login") {
+            let _ = login.show();
+        }
     }
     client.reset().await.map_err(|e| {
         e.or_qa_disabled("This login server does not allow a reset (its QA mode is off).")
     })?;
-    phone.after_reset().await?;
+    app.state::<PhoneSim>().after_reset().await?;
     for label in ["phone", "card", "codecard"] {
         if let Some(window) = app.get_webview_window(label) {
             let _ = window.eval("window.location.reload()");
         }
     }
     let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let resets = kiosk.record(elapsed_ms, session.opened());
+    let resets = app.state::<Kiosk>().record(elapsed_ms, opened);
     tracing::info!(elapsed_ms, resets, "demo reset");
     Ok(DemoReset { elapsed_ms, resets })
 }

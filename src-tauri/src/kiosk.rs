@@ -1,15 +1,18 @@
 //! Kiosk mode, for demonstrators at a booth (`--kiosk`): the login window and the
 //! phone and card simulators tiled across the screen, a large Reset demo, and a reset
 //! by itself a set time (`--kiosk-reset-after SECONDS`, 90 by default) after a visitor
-//! logs out or walks away. The login and main windows keep the idle time (their own
-//! input); this side says whether there is anything to reset and does it.
+//! logs out or walks away. Every window reports keys and touches (`kiosk_touch`), so
+//! the idle time is the whole booth's: a visitor working the phone or the card keeps
+//! the login alive. The main window logs an idle visitor out (after a warning); the
+//! login window then asks for the reset, which happens only if a visitor was there.
 
 use crate::error::AppError;
 use crate::session::Session;
 use crate::windows;
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 use tauri::{AppHandle, Manager, State};
 
 /// The automatic reset's delay unless `--kiosk-reset-after` says otherwise.
@@ -24,27 +27,51 @@ pub struct Kiosk {
     last_reset_ms: AtomicU64,
     /// `Session::opened` at the last reset: a visitor logged in since, if it moved.
     opened_at_reset: AtomicU64,
+    /// The last key or touch in any window.
+    last_activity: Mutex<Instant>,
 }
 
 impl Kiosk {
-    /// `--kiosk` (or `PORTCULLIS_KIOSK=1`) and `--kiosk-reset-after SECONDS`.
-    pub fn from_args(args: &[String]) -> Kiosk {
-        let enabled = args.iter().any(|a| a == "--kiosk")
-            || std::env::var("PORTCULLIS_KIOSK").is_ok_and(|v| v == "1");
-        let reset_after = args
+    /// `--kiosk` (or `PORTCULLIS_KIOSK=1`, given as `env_kiosk`) and
+    /// `--kiosk-reset-after SECONDS`.
+    pub fn from_args(args: &[String], env_kiosk: Option<&str>) -> Kiosk {
+        let enabled = args.iter().any(|a| a == "--kiosk") || env_kiosk == Some("1");
+        let asked = args
             .iter()
             .position(|a| a == "--kiosk-reset-after")
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse::<u64>().ok())
-            .filter(|s| RESET_AFTER_SECONDS.contains(s))
-            .map_or(DEFAULT_RESET_AFTER, Duration::from_secs);
+            .map(|i| args.get(i + 1).map_or("", String::as_str));
+        let reset_after = match asked {
+            None => DEFAULT_RESET_AFTER,
+            Some(v) => match v.parse::<u64>() {
+                Ok(s) if RESET_AFTER_SECONDS.contains(&s) => Duration::from_secs(s),
+                _ => {
+                    tracing::warn!(
+                        value = v,
+                        "--kiosk-reset-after takes 1 to 3600 seconds; using 90"
+                    );
+                    DEFAULT_RESET_AFTER
+                }
+            },
+        };
         Kiosk {
             enabled,
             reset_after,
             resets: AtomicU64::new(0),
             last_reset_ms: AtomicU64::new(0),
             opened_at_reset: AtomicU64::new(0),
+            last_activity: Mutex::new(Instant::now()),
         }
+    }
+
+    fn touch(&self) {
+        *self.last_activity.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+    }
+
+    fn idle(&self) -> Duration {
+        self.last_activity
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .elapsed()
     }
 
     /// A reset took `ms`, with `opened` sessions so far; answers the number of resets.
@@ -68,6 +95,35 @@ pub struct KioskStatus {
     pub visited: bool,
     /// A session is open now (the main window shows it).
     pub logged_in: bool,
+    /// Seconds since the last key or touch in any window.
+    pub idle_seconds: u64,
+}
+
+/// A key or a touch in one of the windows.
+#[tauri::command]
+pub fn kiosk_touch(kiosk: State<'_, Kiosk>) {
+    kiosk.touch();
+}
+
+/// The login window's automatic reset: only in kiosk mode, with no session open,
+/// after the idle time, and if a visitor was there (logged in since the last reset,
+/// or left the login window `touched`). None when there was nothing to do.
+#[tauri::command]
+pub async fn kiosk_idle_reset(
+    app: AppHandle,
+    kiosk: State<'_, Kiosk>,
+    session: State<'_, Session>,
+    touched: bool,
+) -> Result<Option<crate::demo::DemoReset>, AppError> {
+    let visited = session.opened() != kiosk.opened_at_reset.load(Ordering::Relaxed);
+    if !kiosk.enabled
+        || session.is_open()
+        || kiosk.idle() < kiosk.reset_after
+        || !(visited || touched)
+    {
+        return Ok(None);
+    }
+    crate::demo::reset(&app).await.map(Some)
 }
 
 #[tauri::command]
@@ -80,6 +136,7 @@ pub fn kiosk_status(kiosk: State<'_, Kiosk>, session: State<'_, Session>) -> Kio
         last_reset_ms: (resets > 0).then(|| kiosk.last_reset_ms.load(Ordering::Relaxed)),
         visited: session.opened() != kiosk.opened_at_reset.load(Ordering::Relaxed),
         logged_in: session.is_open(),
+        idle_seconds: kiosk.idle().as_secs(),
     }
 }
 
@@ -128,16 +185,18 @@ mod tests {
 
     #[test]
     fn kiosk_is_off_unless_asked_and_resets_after_90_s_by_default() {
-        let plain = Kiosk::from_args(&args(&["portcullis"]));
-        assert!(!plain.enabled || std::env::var("PORTCULLIS_KIOSK").is_ok());
-        let on = Kiosk::from_args(&args(&["portcullis", "--kiosk"]));
+        assert!(!Kiosk::from_args(&args(&["portcullis"]), None).enabled);
+        assert!(!Kiosk::from_args(&args(&["portcullis"]), Some("0")).enabled);
+        assert!(Kiosk::from_args(&args(&["portcullis"]), Some("1")).enabled);
+        let on = Kiosk::from_args(&args(&["portcullis", "--kiosk"]), None);
         assert!(on.enabled);
         assert_eq!(on.reset_after, DEFAULT_RESET_AFTER);
     }
 
     #[test]
     fn kiosk_reset_after_takes_1_to_3600_seconds_and_ignores_the_rest() {
-        let at = |v: &str| Kiosk::from_args(&args(&["p", "--kiosk-reset-after", v])).reset_after;
+        let at =
+            |v: &str| Kiosk::from_args(&args(&["p", "--kiosk-reset-after", v]), None).reset_after;
         assert_eq!(at("1"), Duration::from_secs(1));
         assert_eq!(at("3600"), Duration::from_secs(3600));
         for bad in ["0", "3601", "-5", "soon", ""] {
@@ -147,10 +206,24 @@ mod tests {
 
     #[test]
     fn a_reset_counts_and_remembers_the_sessions_seen() {
-        let k = Kiosk::from_args(&args(&["p", "--kiosk"]));
+        let k = Kiosk::from_args(&args(&["p", "--kiosk"]), None);
         assert_eq!(k.record(120, 3), 1);
         assert_eq!(k.record(80, 3), 2);
         assert_eq!(k.last_reset_ms.load(Ordering::Relaxed), 80);
         assert_eq!(k.opened_at_reset.load(Ordering::Relaxed), 3);
+    }
+}
+
+#[cfg(test)]
+mod idle_tests {
+    use super::*;
+
+    #[test]
+    fn a_touch_restarts_the_idle_time() {
+        let k = Kiosk::from_args(&["p".to_owned(), "--kiosk".to_owned()], None);
+        *k.last_activity.lock().expect("lock") = Instant::now() - Duration::from_secs(120);
+        assert!(k.idle() >= Duration::from_secs(120));
+        k.touch();
+        assert!(k.idle() < Duration::from_secs(5));
     }
 }

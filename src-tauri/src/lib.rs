@@ -58,7 +58,8 @@ pub fn run() {
             link::supervise(app.handle());
             app.manage(phone::start(app.handle()));
             let args: Vec<String> = std::env::args().collect();
-            let kiosk = kiosk::Kiosk::from_args(&args);
+            let env_kiosk = std::env::var("PORTCULLIS_KIOSK").ok();
+            let kiosk = kiosk::Kiosk::from_args(&args, env_kiosk.as_deref());
             let docked = kiosk.enabled;
             app.manage(kiosk);
             if docked {
@@ -86,6 +87,8 @@ pub fn run() {
             demo::demo_reset,
             demo::demo_temp_passcode,
             kiosk::kiosk_status,
+            kiosk::kiosk_touch,
+            kiosk::kiosk_idle_reset,
             card::open_card_window,
             codecard::open_codecard_window,
             phone::commands::open_phone_window,

@@ -358,10 +358,16 @@ pub fn failures_dir() -> std::path::PathBuf {
 fn failure_screenshot() -> Option<std::path::PathBuf> {
     let dir = failures_dir();
     std::fs::create_dir_all(&dir).ok()?;
-    let name = std::thread::current()
-        .name()
-        .unwrap_or("test")
-        .replace("::", "-");
+    // libtest names a test's thread after the test, except with one test thread.
+    let name = match std::thread::current().name() {
+        Some(name) if name != "main" => name.replace("::", "-"),
+        _ => format!(
+            "test-{}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis())
+        ),
+    };
     let path = dir.join(format!("{name}.png"));
     let saved = Command::new("import")
         .args(["-window", "root"])

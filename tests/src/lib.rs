@@ -478,7 +478,13 @@ impl Drop for Broker {
     fn drop(&mut self) {
         // A failing test says what the broker saw last.
         if std::thread::panicking() && self.qa {
-            if let Some(tail) = audit_tail(&self.url, 20) {
+            let token = self
+                .options
+                .env
+                .iter()
+                .find(|(k, _)| k == QA_TOKEN_ENV)
+                .map(|(_, v)| v.as_str());
+            if let Some(tail) = audit_tail(&self.url, token, 20) {
                 eprintln!("---- the broker's last audit events ----\n{tail}");
             }
         }
@@ -492,29 +498,36 @@ impl Drop for Broker {
     }
 }
 
-/// The broker's last `n` audit events as JSON lines, read with a blocking HTTP/1.1
-/// request (a `Drop` cannot await); None when the broker does not answer.
-fn audit_tail(url: &str, n: usize) -> Option<String> {
+/// The broker's last `n` audit events as JSON lines, read with a blocking HTTP/1.0
+/// request (a `Drop` cannot await; 1.0, so the answer is not chunked); None when the
+/// broker does not answer.
+fn audit_tail(url: &str, qa_token: Option<&str>, n: usize) -> Option<String> {
     use std::io::{Read, Write};
     let authority = url.strip_prefix("http://")?;
     let mut stream = std::net::TcpStream::connect(authority).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    let token = qa_token
+        .map(|t| format!("X-QA-Token: {t}\r\n"))
+        .unwrap_or_default();
     write!(
         stream,
-        "GET /qa/audit?limit=10000 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        "GET /qa/audit?limit={n} HTTP/1.0\r\nHost: 127.0.0.1\r\n{token}\r\n"
     )
     .ok()?;
     let mut raw = Vec::new();
     let _ = stream.read_to_end(&mut raw);
     let raw = String::from_utf8_lossy(&raw);
-    let body = raw.split_once("\r\n\r\n")?.1;
-    // A chunked body: the JSON starts at the first brace, ends at the last.
-    let json = &body[body.find('{')?..=body.rfind('}')?];
-    let log: Value = serde_json::from_str(json).ok()?;
-    let events = log["events"].as_array()?;
-    let start = events.len().saturating_sub(n);
+    let (head, body) = raw.split_once("\r\n\r\n")?;
+    if !head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200") {
+        return Some(format!(
+            "(the audit could not be read: {})",
+            head.lines().next()?
+        ));
+    }
+    let log: Value = serde_json::from_str(body).ok()?;
     Some(
-        events[start..]
+        log["events"]
+            .as_array()?
             .iter()
             .map(Value::to_string)
             .collect::<Vec<_>>()

@@ -28,6 +28,8 @@ async fn c2_dsc_plus_login_reading_the_challenge_into_the_card() {
     app.assert_accessible("login: DSC+ challenge").await;
 
     let response = simulators::dsc_plus_response(&app, AVERY_CARD, "1234", &challenge).await;
+    app.switch_to_page("card.html").await;
+    app.assert_accessible("card: response").await;
     assert_eq!(
         response,
         broker.card_response(AVERY_CARD, "1234", &challenge).await,

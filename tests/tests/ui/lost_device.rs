@@ -15,7 +15,11 @@ async fn password_step(app: &Desktop, username: &str) {
 }
 
 async fn codes_from_card(app: &Desktop, device: &str, indexes: [u8; 2]) -> String {
-    simulators::codes_from_card(app, device, indexes).await
+    let codes = simulators::codes_from_card(app, device, indexes).await;
+    app.switch_to_page("codecard.html").await;
+    app.assert_accessible("code card: the grid").await;
+    app.switch_to_login().await;
+    codes
 }
 
 async fn wait_logged_in_as(app: &Desktop, username: &str) -> String {
