@@ -94,6 +94,14 @@ impl Desktop {
         }
     }
 
+    /// How many elements have `id` now (no wait): 0 proves a control is not offered.
+    pub async fn count(&self, id: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(&testid(id)))
+            .await
+            .map_or(0, |found| found.len())
+    }
+
     pub async fn find(&self, id: &str) -> Element {
         self.client
             .wait()

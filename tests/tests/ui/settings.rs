@@ -127,14 +127,11 @@ async fn s3_s4_s6_sharing_the_owners_dsc_plus_is_approved_at_once_and_sets_the_c
         |t| t.contains("set aside while you share a device"),
     )
     .await;
-    let reactivate = app
-        .client
-        .find_all(fantoccini::Locator::Css(&format!(
-            "[data-testid=\"device-reactivate-{LOWE_CARD}\"]"
-        )))
-        .await
-        .expect("query");
-    assert!(reactivate.is_empty(), "no Reactivate for a card set aside");
+    assert_eq!(
+        app.count(&format!("device-reactivate-{LOWE_CARD}")).await,
+        0,
+        "no Reactivate for a card set aside"
+    );
     portcullis_testkit::desktop::screenshot("account-home.png");
     app.quit().await;
 }
@@ -546,17 +543,13 @@ async fn s6_cancelling_an_approved_sharing_reactivates_the_card_set_aside() {
     app.quit().await;
 }
 
-#[tokio::test]
-async fn s4_another_entitys_sharing_waits_for_compliance_then_shows_approved() {
-    let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
-    let app = app_for(&broker).await;
-    portal_password_step(&app, "loweira").await;
-    portal_dsc_login(&app, &broker, "loweira", LOWEIRA_DSCP, LOWEADVISOR_PIN).await;
-    settings_ready(&app).await;
-    share_loweadvisors_dsc_plus(&app, &broker).await;
-
-    // S4: another entity, so Compliance approves first.
+/// S4: loweira (another entity) asks to share loweadvisor's DSC+, which waits for
+/// Compliance; answers the sharing's id, listed as pending.
+async fn loweira_waits_for_compliance(app: &Desktop, broker: &Broker) -> String {
+    portal_password_step(app, "loweira").await;
+    portal_dsc_login(app, broker, "loweira", LOWEIRA_DSCP, LOWEADVISOR_PIN).await;
+    settings_ready(app).await;
+    share_loweadvisors_dsc_plus(app, broker).await;
     app.wait_attr("share-done-status", "data-status", "pending_compliance")
         .await;
     let text = app
@@ -565,7 +558,7 @@ async fn s4_another_entitys_sharing_waits_for_compliance_then_shows_approved() {
     assert!(text.contains("Compliance"), "S4: {text}");
     app.assert_accessible("settings: share, pending Compliance")
         .await;
-    let id = shared_id(&app).await;
+    let id = shared_id(app).await;
     app.click("share-done-ok").await;
     app.wait_attr(
         &format!("sharing-{id}"),
@@ -573,6 +566,15 @@ async fn s4_another_entitys_sharing_waits_for_compliance_then_shows_approved() {
         "pending_compliance",
     )
     .await;
+    id
+}
+
+#[tokio::test]
+async fn s4_another_entitys_sharing_waits_for_compliance_then_shows_approved() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = app_for(&broker).await;
+    let id = loweira_waits_for_compliance(&app, &broker).await;
 
     let (status, body) = broker
         .post(&format!("/qa/sharing/{id}/approve"), json!({}))
@@ -605,14 +607,7 @@ async fn s4_a_sharing_rejected_by_compliance_is_told_with_the_reason_and_changes
     let _turn = one_at_a_time().await;
     let broker = Broker::start().await;
     let app = app_for(&broker).await;
-    portal_password_step(&app, "loweira").await;
-    portal_dsc_login(&app, &broker, "loweira", LOWEIRA_DSCP, LOWEADVISOR_PIN).await;
-    settings_ready(&app).await;
-    share_loweadvisors_dsc_plus(&app, &broker).await;
-    app.wait_attr("share-done-status", "data-status", "pending_compliance")
-        .await;
-    let id = shared_id(&app).await;
-    app.click("share-done-ok").await;
+    let id = loweira_waits_for_compliance(&app, &broker).await;
 
     let (status, body) = broker
         .post(
@@ -632,15 +627,9 @@ async fn s4_a_sharing_rejected_by_compliance_is_told_with_the_reason_and_changes
     assert!(told.contains("ID document expired"), "{told}");
     app.assert_accessible("settings: share rejected by Compliance")
         .await;
-    let cancel = app
-        .client
-        .find_all(fantoccini::Locator::Css(&format!(
-            "[data-testid=\"sharing-cancel-{id}\"]"
-        )))
-        .await
-        .expect("query");
-    assert!(
-        cancel.is_empty(),
+    assert_eq!(
+        app.count(&format!("sharing-cancel-{id}")).await,
+        0,
         "a rejected request has nothing to cancel"
     );
     assert_eq!(
