@@ -2,12 +2,20 @@
 # Installs what Portcullis needs on Debian/Ubuntu, skipping what is already there:
 # Tauri's build libraries, and with --test the headless desktop (Xvfb, D-Bus,
 # gnome-keyring, dunst), WebKitWebDriver, tauri-driver and pdftotext (poppler-utils: the
-# online card's UI test reads the PDF it saves). Rust itself via rustup if cargo is
-# missing.
+# online card's UI test reads the PDF it saves); with --package what
+# scripts/check-package.sh reads the packages with (rpm, desktop-file-validate). Rust
+# itself via rustup if cargo is missing.
 set -euo pipefail
 
 want_test=false
-[ "${1:-}" = "--test" ] && want_test=true
+want_package=false
+for arg in "$@"; do
+  case "$arg" in
+    --test) want_test=true ;;
+    --package) want_package=true ;;
+    *) echo "setup: unknown option $arg (--test, --package)" >&2; exit 2 ;;
+  esac
+done
 
 build_packages=(build-essential pkg-config curl libssl-dev libdbus-1-dev
   libwebkit2gtk-4.1-dev libjavascriptcoregtk-4.1-dev libsoup-3.0-dev libgtk-3-dev
@@ -15,9 +23,11 @@ build_packages=(build-essential pkg-config curl libssl-dev libdbus-1-dev
   gnome-keyring libsecret-tools dbus-x11)
 test_packages=(xvfb xauth webkit2gtk-driver dbus dunst libnotify-bin keyutils imagemagick
   poppler-utils)
+package_packages=(rpm desktop-file-utils)
 
 packages=("${build_packages[@]}")
 $want_test && packages+=("${test_packages[@]}")
+$want_package && packages+=("${package_packages[@]}")
 
 missing=()
 for p in "${packages[@]}"; do
