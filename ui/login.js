@@ -62,14 +62,14 @@ function showError(testId, err) {
   const reason = err.details && err.details.reason;
   if (reason) box.dataset.reason = reason;
   else delete box.dataset.reason;
-  box.textContent = err.message;
+  box.replaceChildren(i18n.error(err));
   if (err.code === "login_failed") {
     const hints = (err.details && err.details.hints) || SECOND_FACTOR_HINTS;
     const list = document.createElement("ul");
     list.dataset.testid = "login-failed-hints";
     for (const h of hints) {
       const li = document.createElement("li");
-      li.textContent = h;
+      li.appendChild(i18n.hint(h));
       list.appendChild(li);
     }
     box.appendChild(list);

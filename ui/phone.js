@@ -29,7 +29,7 @@ function error(err) {
   if (err.code === "unknown_phone") return refresh();
   const box = $("phone-error");
   box.dataset.code = err.code;
-  box.textContent = err.message;
+  box.replaceChildren(i18n.error(err));
   box.hidden = false;
   $("phone-notice").hidden = true;
 }
