@@ -4,10 +4,12 @@
 
 use super::{app_for, one_at_a_time, DEADLINE};
 use portcullis_testkit::desktop::Desktop;
-use portcullis_testkit::pages::login;
+use portcullis_testkit::pages::{login, Channel};
 use portcullis_testkit::Broker;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
+
+const AVERY_CARD: &str = "DSCP-40211873";
 
 /// The app's settings file. The test session's XDG folders (scripts/with-desktop.sh)
 /// are every test's, so two `Desktop::start` in one test share it — and so does the
@@ -140,6 +142,33 @@ async fn issue10_french_at_run_time_in_every_window_and_kept_after_a_restart() {
         .await;
     wait_lang(&app, "en").await;
     assert_eq!(saved_locale().as_deref(), Some("en"));
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn issue10_the_main_window_in_french_and_its_own_language_menu() {
+    let _turn = one_at_a_time().await;
+    let _english_after = BackToEnglish;
+    let broker = Broker::start().await;
+    let app = Desktop::start_with_env(
+        &["--broker-url", &broker.url],
+        &[("PORTCULLIS_LOCALE", "fr")],
+    )
+    .await;
+    login::with_dsc_plus(&app, &broker, Channel::Trading, "avery", AVERY_CARD, "1234").await;
+    app.wait_text("session-heading", "be in French", |t| t == "Votre session")
+        .await;
+    app.wait_text("logout-button", "be in French", |t| t == "Se déconnecter")
+        .await;
+    wait_lang(&app, "fr").await;
+    app.assert_accessible("main: in French").await;
+
+    choose(&app, "menu-language-en").await;
+    app.wait_text("session-heading", "be English again", |t| {
+        t == "Your session"
+    })
+    .await;
+    wait_lang(&app, "en").await;
     app.quit().await;
 }
 
