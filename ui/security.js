@@ -231,16 +231,10 @@
 
   // ---- The sharings in force, and cancelling one (S6) -----------------------------------
 
-  const SHARING_WORDS = {
-    approved: "approved",
-    pending_compliance: "pending Compliance",
-    rejected: "rejected by Compliance (see your messages)",
-    cancelled: "cancelled",
-    asked: "started",
-    reviewing: "awaiting your confirmation",
-    failed: "failed",
-    expired: "expired",
-  };
+  // A sharing's status in words: `sharing.status.<status>` in i18n-main.js.
+  function sharingWord(status) {
+    return i18n.has(`sharing.status.${status}`) ? i18n.t(`sharing.status.${status}`) : status;
+  }
 
   function showSharings(list) {
     const ul = $("sharing-list");
@@ -254,17 +248,20 @@
       const text = document.createElement("p");
       const mine = session && s.requester === session.username;
       const device = format.device(s.device_kind, s.device_id);
-      text.textContent = mine
-        ? `You share ${s.owner}'s ${device}: ${SHARING_WORDS[s.status] || s.status}.`
-        : `${s.requester} shares your ${device}: ${SHARING_WORDS[s.status] || s.status}.`;
+      i18n.text(text, mine ? "sharing.mine" : "sharing.theirs", {
+        owner: s.owner,
+        requester: s.requester,
+        device: () => format.device(s.device_kind, s.device_id),
+        status: () => sharingWord(s.status),
+      });
       li.appendChild(text);
       if (mine && ["approved", "pending_compliance"].includes(s.status) && onPortal()) {
         const button = document.createElement("button");
         button.type = "button";
         button.className = "secondary small";
         button.dataset.testid = `sharing-cancel-${s.id}`;
-        button.textContent = "Cancel sharing";
-        button.setAttribute("aria-label", `Cancel sharing ${s.owner}'s ${device}`);
+        button.textContent = i18n.t("sharing.cancel");
+        button.setAttribute("aria-label", i18n.t("sharing.cancel_label", { owner: s.owner, device }));
         button.addEventListener("click", () => cancelSharing(s));
         li.appendChild(button);
       }
@@ -279,9 +276,11 @@
     shareError(null);
     try {
       const done = await portcullis.call("sharing_cancel", { sharingId: s.id });
-      const back = done.devices_set_aside.length ? ` ${done.devices_set_aside.join(", ")} serve again.` : "";
       const line = $("sharing-cancelled");
-      line.textContent = `The sharing of ${format.device(done.device_kind, done.device_id)} is cancelled.${back}`;
+      i18n.text(line, done.devices_set_aside.length ? "sharing.cancelled_back" : "sharing.cancelled", {
+        device: () => format.device(done.device_kind, done.device_id),
+        back: done.devices_set_aside.join(", "),
+      });
       line.focus();
       refresh();
     } catch (err) {
