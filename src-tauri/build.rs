@@ -19,6 +19,9 @@ const COMMANDS: &[&str] = &[
     "remember_username",
     "get_settings",
     "set_settings",
+    // every window reads the language; the login and main windows change it
+    "locale_get",
+    "locale_set",
     "demo_reset",
     "demo_temp_passcode",
     "kiosk_status",

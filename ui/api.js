@@ -83,13 +83,14 @@ const portcullis = (() => {
       // O3 `not_primary`: who may change the settings (the message names them too).
       if (err.details && err.details.primary_username) box.dataset.primary = err.details.primary_username;
       else delete box.dataset.primary;
-      box.append(err.message);
+      // The broker's English, or the French for its code (`i18n.js`).
+      box.append(i18n.error(err));
       const hints = err.details && err.details.hints;
       if (hints && hints.length) {
         const list = document.createElement("ul");
         for (const h of hints) {
           const li = document.createElement("li");
-          li.textContent = h;
+          li.appendChild(i18n.hint(h));
           list.appendChild(li);
         }
         box.appendChild(list);

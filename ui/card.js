@@ -24,7 +24,7 @@ function showError(err) {
   const box = $("card-error");
   if (!err) { box.hidden = true; box.textContent = ""; return; }
   box.dataset.code = err.code;
-  box.textContent = err.message;
+  box.replaceChildren(i18n.error(err));
   box.hidden = false;
 }
 

@@ -43,7 +43,8 @@ function drawGrid(card) {
     }
   }
   const listed = cards.get(card.device_id);
-  $("codecard-caption").textContent = format.device(listed ? listed.kind : "security_code_card", card.device_id);
+  const kind = listed ? listed.kind : "security_code_card";
+  i18n.text($("codecard-caption"), "codecard.caption", { device: () => format.device(kind, card.device_id) });
 }
 
 async function chooseCard(deviceId) {

@@ -1,5 +1,6 @@
 // How Portcullis words devices, times and time left: the one place for each, used by
-// every window (issue 7). Pure functions, no DOM.
+// every window (issue 7). Pure functions, no DOM; in the window's language
+// (`i18n.locale()`, issue 10).
 "use strict";
 
 const format = (() => {
@@ -15,6 +16,23 @@ const format = (() => {
     temporary_passcode: "Temporary passcode",
     sms: "SMS",
   };
+  // As the French articles name them.
+  const DEVICE_NAMES_FR = {
+    ...DEVICE_NAMES,
+    platinum: "Appareil de sécurité Platinum",
+    gold: "Appareil de sécurité Gold",
+    security_code_card: "Carte de codes de sécurité",
+    online_security_code_card: "Carte de codes de sécurité en ligne",
+    temporary_passcode: "Code de sécurité temporaire",
+  };
+
+  function french() {
+    return typeof i18n !== "undefined" && i18n.locale() === "fr";
+  }
+
+  function deviceName(kind) {
+    return (french() ? DEVICE_NAMES_FR : DEVICE_NAMES)[kind] || kind;
+  }
 
   // "2026-05-02T14:03:09.123Z" → "2026-05-02 14:03:09 UTC" (or without seconds).
   function utc(iso, { seconds = true } = {}) {
@@ -29,22 +47,22 @@ const format = (() => {
     return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
   }
 
-  // Time left in words, for screen readers and explanations: "3 minutes", "30 seconds".
+  // Time left in words, for screen readers and explanations: "3 minutes", "30 seconds"
+  // ("30 secondes").
   function duration(seconds) {
     const s = Math.max(0, Math.round(seconds));
     if (s >= 60 && s % 60 === 0) return s === 60 ? "1 minute" : `${s / 60} minutes`;
     if (s > 60) return `${Math.floor(s / 60)} min ${s % 60} s`;
+    if (french()) return s <= 1 ? `${s} seconde` : `${s} secondes`;
     return s === 1 ? "1 second" : `${s} seconds`;
   }
 
   return {
     // "Digital Security Card+" for "dsc_plus"; an unknown kind as it came.
-    deviceName(kind) {
-      return DEVICE_NAMES[kind] || kind;
-    },
+    deviceName,
     // "Digital Security Card+ DSCP-40211873"
     device(kind, id) {
-      return `${DEVICE_NAMES[kind] || kind} ${id}`;
+      return `${deviceName(kind)} ${id}`;
     },
     // D7: an index number as the cards print it, "07".
     index(n) {
@@ -57,7 +75,7 @@ const format = (() => {
     localTime(iso) {
       const d = new Date(iso);
       if (Number.isNaN(d.getTime())) return null;
-      return d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+      return d.toLocaleString(french() ? "fr-FR" : [], { dateStyle: "medium", timeStyle: "short" });
     },
   };
 })();

@@ -62,34 +62,34 @@ function showError(testId, err) {
   const reason = err.details && err.details.reason;
   if (reason) box.dataset.reason = reason;
   else delete box.dataset.reason;
-  box.textContent = err.message;
+  box.replaceChildren(i18n.error(err));
   if (err.code === "login_failed") {
     const hints = (err.details && err.details.hints) || SECOND_FACTOR_HINTS;
     const list = document.createElement("ul");
     list.dataset.testid = "login-failed-hints";
     for (const h of hints) {
       const li = document.createElement("li");
-      li.textContent = h;
+      li.appendChild(i18n.hint(h));
       list.appendChild(li);
     }
     box.appendChild(list);
   }
   if (err.code === "bad_character") {
-    hintLine(box, "bad-character-hint", "Letters and digits only, no spaces.");
+    hintLine(box, "bad-character-hint", "login.bad_character");
   }
   // T2: past day 2 a temporary passcode opens the Client Portal only; one click there.
   if (testId === "login-error") $("switch-to-portal-row").hidden = err.code !== "use_client_portal";
   const until = err.code === "locked" && err.details && err.details.locked_until;
   const local = until && format.localTime(until);
-  if (local) hintLine(box, "lock-local-time", `That is ${local} your local time.`);
+  if (local) hintLine(box, "lock-local-time", "login.lock_local_time", { time: () => format.localTime(until) });
   box.hidden = false;
 }
 
-function hintLine(box, testId, text) {
+function hintLine(box, testId, key, params) {
   const line = document.createElement("div");
   line.className = "hint-line";
   line.dataset.testid = testId;
-  line.textContent = text;
+  i18n.text(line, key, params);
   box.appendChild(line);
 }
 
@@ -119,10 +119,10 @@ function announce(text) {
 const ANNOUNCE_AT = [120, 60, 30, 10];
 let timer = null;
 
-// `what` names the thing for the read-out: "The notification", "The challenge".
-function startTimer(testId, seconds, label, what) {
+// `label` is the shown text's key ({clock}), `announce` the read-out's ({duration}).
+function startTimer(testId, seconds, label, announce) {
   stopTimer();
-  const t = { testId, label, what, until: Date.now() + seconds * 1000, lastLeft: null };
+  const t = { testId, label, announce, until: Date.now() + seconds * 1000, lastLeft: null };
   t.interval = setInterval(() => tick(t), 1000);
   timer = t;
   tick(t);
@@ -137,10 +137,10 @@ function updateTimer(seconds) {
 
 function tick(t) {
   const left = Math.max(0, Math.round((t.until - Date.now()) / 1000));
-  $(t.testId).textContent = `${t.label} ${format.clock(left)}`;
+  i18n.text($(t.testId), t.label, { clock: format.clock(left) });
   if (t.lastLeft !== null && left > 0) {
     const passed = ANNOUNCE_AT.filter((mark) => left <= mark && t.lastLeft > mark);
-    if (passed.length) announce(`${t.what} expires in ${format.duration(left)}.`);
+    if (passed.length) announce(i18n.t(t.announce, { duration: format.duration(left) }));
   }
   t.lastLeft = left;
 }
@@ -181,34 +181,31 @@ function toChoosing(step) {
   for (const d of step.devices) {
     const option = document.createElement("option");
     option.value = d.id;
-    option.textContent = `${format.deviceName(d.kind)} — ${d.id}`;
+    i18n.text(option, "login.device_option", { name: () => format.deviceName(d.kind), id: d.id });
     option.selected = d.id === step.default_device_id;
     select.appendChild(option);
   }
   select.focus();
 }
 
-// What each typed second factor shows: its heading, the blocks and steps that explain
-// it, the field's label, what it accepts, and what the time limit is about.
+// What each typed second factor shows: the blocks and steps that explain it, what the
+// field accepts; its texts are `typed.<method>.heading`, `.label`, `.limit` (the time
+// limit) and `.announce` (its read-out) in i18n-login.js.
 const TYPED = {
   challenge: {
-    heading: "Answer the challenge", show: ["challenge-block"], label: "Response",
-    maxLength: 8, inputMode: "numeric", describedBy: "challenge-code challenge-limit", what: "The challenge",
+    show: ["challenge-block"], maxLength: 8, inputMode: "numeric", describedBy: "challenge-code challenge-limit",
   },
   sms: {
-    heading: "Enter the code from your text message", show: ["sms-sent-text"], label: "Code",
-    maxLength: 8, inputMode: "numeric", describedBy: "sms-sent-text challenge-limit", what: "The code",
+    show: ["sms-sent-text"], maxLength: 8, inputMode: "numeric", describedBy: "sms-sent-text challenge-limit",
   },
   // D7, T3
   index_card: {
-    heading: "Enter the codes from your security code card", show: ["index-block", "steps-index-card"],
-    label: "Codes (both together, no spaces)", maxLength: 6, inputMode: "numeric",
-    describedBy: "index-block challenge-limit", what: "The request",
+    show: ["index-block", "steps-index-card"], maxLength: 6, inputMode: "numeric",
+    describedBy: "index-block challenge-limit",
   },
   // T1: upper case, case-sensitive (L6).
   temporary_passcode: {
-    heading: "Enter your temporary passcode", show: ["passcode-hint"], label: "Temporary passcode",
-    maxLength: 16, inputMode: "text", describedBy: "passcode-hint challenge-limit", what: "The request",
+    show: ["passcode-hint"], maxLength: 16, inputMode: "text", describedBy: "passcode-hint challenge-limit",
   },
 };
 const TYPED_BLOCKS = ["challenge-block", "sms-sent-text", "index-block", "steps-index-card", "passcode-hint", "steps-card", "steps-phone"];
@@ -216,21 +213,22 @@ const TYPED_BLOCKS = ["challenge-block", "sms-sent-text", "index-block", "steps-
 // C1, K3, D3, D7, T1: something to type.
 function toTyping(step) {
   enter({ name: "typing", ticket: step.ticket });
-  const typed = TYPED[step.method] || TYPED.challenge;
+  const method = step.method in TYPED ? step.method : "challenge";
+  const typed = TYPED[method];
   const shown = [...typed.show];
   // A challenge is answered on a card (DSC+, the legacy tokens) or on the phone (K3).
   if (step.method === "challenge") shown.push(step.device_kind === "ib_key" ? "steps-phone" : "steps-card");
   for (const id of TYPED_BLOCKS) $(id).hidden = !shown.includes(id);
-  $("second-factor-heading").textContent = typed.heading;
-  $("response-label").textContent = typed.label;
+  i18n.text($("second-factor-heading"), `typed.${method}.heading`);
+  i18n.text($("response-label"), `typed.${method}.label`);
   $("challenge-code").textContent = step.method === "challenge" ? step.challenge : "";
-  $("sms-sent-text").textContent = step.method === "sms" ? `A code was sent by text message to ${step.masked_number}.` : "";
+  if (step.method === "sms") i18n.text($("sms-sent-text"), "login.sms_sent", { number: step.masked_number });
+  else i18n.plain($("sms-sent-text"), "");
   const cardIndexes = step.method === "index_card" ? step.indexes.map(format.index) : ["", ""];
   $("index-first").textContent = cardIndexes[0];
   $("index-second").textContent = cardIndexes[1];
-  $("challenge-device").textContent = `Device: ${format.device(step.device_kind, step.device_id)}`;
-  $("challenge-limit").textContent = `${typed.what} is valid for ${format.duration(step.expires_in_seconds)}. `
-    + "If it runs out, cancel and log in again for a new one.";
+  i18n.text($("challenge-device"), "login.device", { device: () => format.device(step.device_kind, step.device_id) });
+  i18n.text($("challenge-limit"), `typed.${method}.limit`, { duration: () => format.duration(step.expires_in_seconds) });
   const input = $("response-input");
   input.maxLength = typed.maxLength;
   input.inputMode = typed.inputMode;
@@ -239,22 +237,21 @@ function toTyping(step) {
   clearError("second-factor-error");
   input.value = "";
   input.focus();
-  startTimer("challenge-expiry", step.expires_in_seconds, "Expires in", typed.what);
+  startTimer("challenge-expiry", step.expires_in_seconds, "typed.expires", `typed.${method}.announce`);
 }
 
 // K2: wait for the phone; the login proceeds by itself.
 function toWaiting(step, resends) {
   const waiting = enter({ name: "waiting", ticket: step.ticket, resends });
-  $("push-heading").textContent = "Approve on your phone";
+  i18n.text($("push-heading"), "push.heading");
   clearError("push-message");
   $("push-send-again").hidden = true;
   $("push-retry").hidden = true;
   $("push-instructions").hidden = false;
   $("push-number-block").hidden = step.number_match == null;
   $("push-number").textContent = step.number_match == null ? "" : String(step.number_match);
-  $("push-limit").textContent = `You have ${format.duration(step.expires_in_seconds)} to approve. `
-    + "If the notification expires, you can send it again.";
-  startTimer("push-countdown", step.expires_in_seconds, "The notification expires in", "The notification");
+  i18n.text($("push-limit"), "push.limit", { duration: () => format.duration(step.expires_in_seconds) });
+  startTimer("push-countdown", step.expires_in_seconds, "push.expires", "push.announce");
   $("push-heading").focus();
   waitForPhone(waiting);
 }
@@ -296,21 +293,18 @@ function resumePush(from = state) {
   waitForPhone(waiting);
 }
 
-// Item 3, K6: the push is over without a login; the screen stops promising it.
-const PUSH_ENDED_TEXT = {
-  push_expired: "The notification expired.",
-  push_denied: "The request was denied on the phone.",
-  login_failed: "The phone's answer was refused.",
-};
+// Item 3, K6: the push is over without a login; the screen stops promising it
+// (`push.ended.<code>`).
+const PUSH_ENDED = ["push_expired", "push_denied", "login_failed"];
 
 async function pushEnded(from, err) {
   if (portcullis.isConnectionError(err)) return toInterrupted(from, err);
-  if (!(err.code in PUSH_ENDED_TEXT)) return restart(err);
+  if (!PUSH_ENDED.includes(err.code)) return restart(err);
   const ended = enter({ name: "ended", ticket: from.ticket, resends: from.resends });
-  $("push-countdown").textContent = "";
+  i18n.plain($("push-countdown"), "");
   $("push-instructions").hidden = true;
   $("push-number-block").hidden = true;
-  $("push-heading").textContent = PUSH_ENDED_TEXT[err.code];
+  i18n.text($("push-heading"), `push.ended.${err.code}`);
   const settings = await portcullis.call("get_settings").catch(() => ({ auto_resend: false }));
   if (state !== ended) return;
   if (err.code === "push_expired" && settings.auto_resend && ended.resends < settings.auto_resend_max) {
@@ -356,7 +350,7 @@ function channel() {
 }
 
 function showChannel() {
-  $("login-heading").textContent = channel() === "portal" ? "Log in to the Client Portal" : "Log in";
+  i18n.text($("login-heading"), channel() === "portal" ? "login.heading_portal" : "login.heading");
 }
 
 // T2: a trading login refused past day 2 of a temporary passcode; the user name stays.
@@ -394,7 +388,7 @@ function forgetPasscode() {
   clearError("cs-error");
   $("cs-issued").hidden = true;
   $("cs-passcode").textContent = "";
-  $("cs-validity").textContent = "";
+  i18n.plain($("cs-validity"), "");
 }
 
 async function issuePasscode(event) {
@@ -407,9 +401,11 @@ async function issuePasscode(event) {
     const issued = await portcullis.call("demo_temp_passcode", { username: $("cs-username").value });
     if (state !== mine) return;
     $("cs-passcode").textContent = issued.passcode;
-    $("cs-validity").textContent = `For ${issued.username}: full access until ${format.utc(issued.full_access_until, { seconds: false })}, `
-      + `then the Client Portal only until ${format.utc(issued.portal_until, { seconds: false })}. `
-      + "Their device is set aside until it is reactivated.";
+    i18n.text($("cs-validity"), "cs.validity", {
+      username: issued.username,
+      full: format.utc(issued.full_access_until, { seconds: false }),
+      portal: format.utc(issued.portal_until, { seconds: false }),
+    });
     $("cs-issued").hidden = false;
     $("cs-passcode").focus();
   } catch (err) {
@@ -428,7 +424,7 @@ async function submitPassword(event) {
   const username = $("username").value;
   const password = $("password").value;
   if (!username || !password) {
-    showError("login-error", { code: "missing_field", message: "Enter your user name and password." });
+    showError("login-error", { code: "missing_field", key: "login.missing_credentials", message: i18n.t("login.missing_credentials") });
     return;
   }
   $("login-button").disabled = true;
@@ -506,12 +502,14 @@ function setHint(fieldId, hintId, on) {
 let linkStatus = { state: "starting" };
 let requestSlow = false;
 
+// Each state's text: its key and params (`status.*` in i18n-login.js). The supervisor's
+// message is English; in French, the text for its code where there is one.
 const STATUS_TEXT = {
-  starting: () => "Connecting to the login server…",
-  ready: (s) => (s.bundled ? "Connected to the built-in demo login server" : "Connected to the login server"),
-  slow: () => "The login server is slow to answer…",
-  reconnecting: (s) => `${s.message} Trying again in ${s.retry_in_seconds} s.`,
-  failed: (s) => s.message,
+  starting: () => ["status.starting"],
+  ready: (s) => [s.bundled ? "status.ready_bundled" : "status.ready"],
+  slow: () => ["status.slow"],
+  reconnecting: (s) => ["status.reconnecting", { message: () => i18n.message(s), seconds: s.retry_in_seconds }],
+  failed: (s) => ["status.failed", { message: () => i18n.message(s) }],
 };
 
 function renderStatus() {
@@ -521,7 +519,7 @@ function renderStatus() {
   line.classList.remove("ready", "failed", "slow", "reconnecting", "starting");
   line.classList.add(shown);
   line.dataset.state = shown;
-  $("broker-status-text").textContent = (STATUS_TEXT[shown] || STATUS_TEXT.starting)(linkStatus);
+  i18n.text($("broker-status-text"), ...(STATUS_TEXT[shown] || STATUS_TEXT.starting)(linkStatus));
   $("broker-retry").hidden = !(shown === "reconnecting" || shown === "failed");
   if (linkStatus.state === "ready") {
     // Back: errors about the line are stale now, and a push wait goes on by itself.
@@ -569,7 +567,7 @@ async function resetDemo() {
   try {
     afterReset(await portcullis.call("demo_reset"));
   } catch (err) {
-    notice.textContent = err.message;
+    notice.replaceChildren(i18n.error(err));
     notice.dataset.code = err.code;
     notice.hidden = false;
   }
@@ -582,13 +580,13 @@ function afterReset(done) {
   clearError("login-error");
   $("username").value = "";
   const notice = $("demo-notice");
-  notice.textContent = "Demo reset: every user, lock, the clock and the demo phone are back to the start.";
+  i18n.text(notice, "demo.reset_done");
   notice.dataset.code = "demo_reset";
   notice.hidden = false;
   const line = $("kiosk-reset-done");
   line.dataset.ms = String(done.elapsed_ms);
   line.dataset.resets = String(done.resets);
-  line.textContent = `Reset ${done.resets} took ${done.elapsed_ms} ms.`;
+  i18n.text(line, "demo.reset_took", { resets: done.resets, ms: done.elapsed_ms });
 }
 
 // Kiosk mode: once the booth has been idle for the set time (no key or touch in any
@@ -598,7 +596,7 @@ async function setUpKiosk() {
   if (!kiosk || !kiosk.enabled) return;
   document.body.classList.add("kiosk");
   $("kiosk-bar").hidden = false;
-  $("kiosk-note").textContent = `The demo resets by itself ${kiosk.reset_after_seconds} s after a visitor logs out or walks away.`;
+  i18n.text($("kiosk-note"), "kiosk.note", { seconds: kiosk.reset_after_seconds });
   $("kiosk-reset").addEventListener("click", () => resetDemo());
   let checking = false;
   setInterval(async () => {
@@ -636,12 +634,14 @@ async function showSessionEnd() {
     return;
   }
   box.dataset.reason = end.reason;
-  box.textContent = end.message;
+  // The app's English, or the French for the session's end (`error.session_expired.*`).
+  box.replaceChildren(i18n.error({ code: "session_expired", message: end.message, details: { reason: end.reason } }));
   box.hidden = false;
 }
 
 window.addEventListener("DOMContentLoaded", async () => {
   menus.setUpAll();
+  showChannel();
   setUpMenuItems();
   setUpAutoResend();
   setUpKiosk();

@@ -12,16 +12,8 @@ const $ = portcullis.byTestId;
 const CHECK_EVERY_MS = 3000;
 const KEEPALIVE_EVERY_MS = 15000;
 
-// D2's rows, as the withdrawal-limit table names them.
-const LIMIT_ROWS = {
-  none: "No Secure Login device",
-  ib_key: "IB Key",
-  security_code_card: "Security Code Card",
-  dsc: "Digital Security Card",
-  dsc_plus: "Digital Security Card+",
-  platinum_gold: "Platinum or Gold security device",
-  sms: "SMS",
-};
+// D2's rows, as the withdrawal-limit table names them: `limits.row.<row>` in
+// i18n-main.js.
 
 let lastSession = null;
 
@@ -30,17 +22,19 @@ function showSession(s) {
   $("session-username").textContent = s.username;
   $("session-full-name").textContent = s.full_name || "—";
   $("session-account").textContent = s.account;
-  $("session-device").textContent = s.device_id
-    ? format.device(s.device_kind, s.device_id)
-    : "None (password only)";
+  if (s.device_id) i18n.text($("session-device"), "session.device_value", { device: () => format.device(s.device_kind, s.device_id) });
+  else i18n.text($("session-device"), "session.no_device");
   $("session-logged-in-at").textContent = format.utc(s.logged_in_at);
   $("topbar-user").textContent = `${s.username} · ${s.account}`;
   const ends = $("session-expires");
   if (s.expires_at) {
     ends.dataset.expiresAt = s.expires_at;
-    ends.textContent = `${format.localTime(s.expires_at)} local time (${format.utc(s.expires_at, { seconds: false })}), unless you stay active`;
+    i18n.text(ends, "session.ends_value", {
+      local: () => format.localTime(s.expires_at),
+      utc: format.utc(s.expires_at, { seconds: false }),
+    });
   } else {
-    ends.textContent = "—";
+    i18n.plain(ends, "—");
   }
   showLimits(s.limits);
   showMode(s);
@@ -83,16 +77,22 @@ function isRestricted() {
 
 // "50,000 USD", or "Unlimited" for null (D2).
 function amount(usd) {
-  return usd === null || usd === undefined ? "Unlimited" : `${usd.toLocaleString("en-US")} USD`;
+  return usd === null || usd === undefined ? i18n.t("main.unlimited") : `${usd.toLocaleString("en-US")} USD`;
+}
+
+// An amount, written again in the new language at a switch.
+function showAmount(el, usd) {
+  i18n.text(el, "main.amount", { value: () => amount(usd) });
 }
 
 function showLimits(limits) {
   if (!limits) return;
   const row = $("limits-row");
   row.dataset.row = limits.row;
-  row.textContent = LIMIT_ROWS[limits.row] || limits.row;
-  $("limits-per-day").textContent = amount(limits.per_day_usd);
-  $("limits-per-5-days").textContent = amount(limits.per_5_business_days_usd);
+  if (i18n.has(`limits.row.${limits.row}`)) i18n.text(row, `limits.row.${limits.row}`);
+  else i18n.plain(row, limits.row);
+  showAmount($("limits-per-day"), limits.per_day_usd);
+  showAmount($("limits-per-5-days"), limits.per_5_business_days_usd);
 }
 
 function cell(row, text, tag = "td") {
@@ -107,6 +107,8 @@ function when(iso) {
 }
 
 function statusWord(status) {
+  const key = `device.status.${status}`;
+  if (i18n.locale() === "fr" && i18n.has(key)) return i18n.t(key);
   return status.charAt(0).toUpperCase() + status.slice(1);
 }
 
@@ -130,7 +132,7 @@ function showDevices(devices, setAside = new Set()) {
     const name = cell(row, d.id, "th");
     name.scope = "row";
     cell(row, format.deviceName(d.kind));
-    cell(row, setAside.has(d.id) ? `${statusWord(d.status)}: set aside while you share a device` : statusWord(d.status));
+    cell(row, setAside.has(d.id) ? i18n.t("device.set_aside", { status: statusWord(d.status) }) : statusWord(d.status));
     cell(row, when(d.shipped_at));
     cell(row, when(d.auto_activates_at));
     cell(row, when(d.activated_at));
@@ -142,8 +144,8 @@ function showDevices(devices, setAside = new Set()) {
         button.type = "button";
         button.className = "secondary small";
         button.dataset.testid = `device-reactivate-${d.id}`;
-        button.textContent = "Reactivate";
-        button.setAttribute("aria-label", `Reactivate ${format.device(d.kind, d.id)}`);
+        button.textContent = i18n.t("reactivate.button");
+        button.setAttribute("aria-label", i18n.t("reactivate.button_label", { device: format.device(d.kind, d.id) }));
         button.addEventListener("click", () => askReactivation(d));
         action.appendChild(button);
       }
@@ -186,33 +188,33 @@ function reactivationStopped(device, err) {
 
 async function askReactivation(device) {
   showReactivateError(null);
-  $("reactivate-done").textContent = "";
+  i18n.plain($("reactivate-done"), "");
   $("reactivate").hidden = false;
   $("reactivate-asked").hidden = true;
   $("reactivate-confirm").hidden = true;
   $("reactivate-again").hidden = true;
-  $("reactivate-text").textContent = `Asking for ${format.device(device.kind, device.id)}…`;
+  i18n.text($("reactivate-text"), "reactivate.asking", { device: () => format.device(device.kind, device.id) });
   $("reactivate-heading").focus();
   let asked;
   try {
     asked = await portcullis.call("reactivate_ask", { deviceId: device.id });
   } catch (err) {
-    $("reactivate-text").textContent = "";
+    i18n.plain($("reactivate-text"), "");
     reactivationStopped(null, err);
     return;
   }
   reactivating_ = { device, asked };
-  const name = format.device(asked.device_kind, asked.device_id);
   const cardAnswer = asked.method === "index_card";
-  $("reactivate-text").textContent = cardAnswer
-    ? `To show that ${name} is in your hands, type the codes under these two index numbers, together, with no spaces. You have ${format.duration(asked.expires_in_seconds)}.`
-    : `To show that ${name} is in your hands, answer this challenge with it: press, PIN, OK, the challenge, OK. You have ${format.duration(asked.expires_in_seconds)}.`;
+  i18n.text($("reactivate-text"), cardAnswer ? "reactivate.ask.card" : "reactivate.ask.challenge", {
+    device: () => format.device(asked.device_kind, asked.device_id),
+    duration: () => format.duration(asked.expires_in_seconds),
+  });
   $("reactivate-challenge").parentElement.hidden = cardAnswer;
   $("reactivate-challenge").textContent = cardAnswer ? "" : asked.challenge;
   $("reactivate-indexes").hidden = !cardAnswer;
   $("reactivate-index-first").textContent = cardAnswer ? format.index(asked.indexes[0]) : "";
   $("reactivate-index-second").textContent = cardAnswer ? format.index(asked.indexes[1]) : "";
-  $("reactivate-label").textContent = cardAnswer ? "Codes (both together, no spaces)" : "Response";
+  i18n.text($("reactivate-label"), cardAnswer ? "share.codes_label" : "reactivate.response_label");
   $("reactivate-response").maxLength = cardAnswer ? 6 : 8;
   $("reactivate-response").value = "";
   $("reactivate-asked").hidden = false;
@@ -233,7 +235,7 @@ async function confirmReactivation(event) {
     $("reactivate").hidden = true;
     reactivating_ = null;
     const done = $("reactivate-done");
-    done.textContent = `${format.device(device.kind, device.id)} is active again. Your temporary passcode and online security code card no longer work; log in with your device from now on.`;
+    i18n.text(done, "reactivate.done", { device: () => format.device(device.kind, device.id) });
     done.focus();
     shown.devices = null;
     check();
@@ -260,7 +262,7 @@ function announceNew(messages) {
   const ids = new Set(messages.map((m) => m.id));
   if (messagesSeen) {
     const fresh = messages.filter((m) => !messagesSeen.has(m.id));
-    if (fresh.length) $("messages-announce").textContent = `New message: ${fresh[0].text}`;
+    if (fresh.length) $("messages-announce").textContent = i18n.t("messages.new", { text: fresh[0].text });
   }
   messagesSeen = ids;
 }
@@ -277,7 +279,7 @@ function showMessages(messages) {
     text.textContent = m.text;
     const posted = document.createElement("p");
     posted.className = "message-date";
-    posted.textContent = `Posted ${format.utc(m.at, { seconds: false })}`;
+    i18n.text(posted, "messages.posted", { time: format.utc(m.at, { seconds: false }) });
     item.append(text, posted);
     list.appendChild(item);
   }
@@ -506,11 +508,11 @@ async function setUpKioskIdle() {
     if (left <= 0) {
       portcullis.call("logout").catch(() => {});
     } else if (left <= warnFor) {
-      warning.textContent = `No activity: you will be logged out in ${left} s. Press any key to stay.`;
+      i18n.text(warning, "main.kiosk_warning", { left });
       warning.hidden = false;
     } else if (!warning.hidden) {
       warning.hidden = true;
-      warning.textContent = "";
+      i18n.plain(warning, "");
     }
   }, 1000);
 }
@@ -540,6 +542,11 @@ function showGoTo() {
 }
 
 window.addEventListener("DOMContentLoaded", () => {
+  // The device table is drawn from data: drawn again in the new language.
+  i18n.onChange(() => {
+    shown.devices = null;
+    refreshAccount().catch(() => {});
+  });
   setUpDevicesMenu();
   $("logout-button").addEventListener("click", () => portcullis.call("logout"));
   $("online-card-get").addEventListener("click", getCard);

@@ -29,14 +29,15 @@ function error(err) {
   if (err.code === "unknown_phone") return refresh();
   const box = $("phone-error");
   box.dataset.code = err.code;
-  box.textContent = err.message;
+  box.replaceChildren(i18n.error(err));
   box.hidden = false;
   $("phone-notice").hidden = true;
 }
 
-function notice(text, code) {
+// `key`: the notice's text (`phone.notice.*` in i18n-simulators.js).
+function notice(key, code) {
   const box = $("phone-notice");
-  box.textContent = text;
+  i18n.text(box, key);
   box.dataset.code = code;
   box.hidden = false;
 }
@@ -50,7 +51,7 @@ async function refresh() {
   }
   if (status.refused) {
     if ($("phone-refused").hidden) {
-      $("phone-refused-text").textContent = status.refused.message;
+      $("phone-refused-text").replaceChildren(i18n.error(status.refused));
       $("phone-refused-text").dataset.code = status.refused.code;
       show("phone-refused");
     }
@@ -78,7 +79,7 @@ function renderHome() {
     open.dataset.testid = "phone-request-item";
     open.dataset.pushId = push.push_id;
     open.dataset.username = push.username;
-    open.textContent = `Login request for ${push.username}`;
+    i18n.text(open, "phone.request_for", { username: push.username });
     open.addEventListener("click", () => openPush(push.push_id));
     li.appendChild(open);
     list.appendChild(li);
@@ -91,7 +92,8 @@ function renderHome() {
     const li = document.createElement("li");
     li.dataset.username = a.username;
     li.dataset.testid = "phone-account";
-    li.textContent = `${a.username} · ${a.device_id} · ${a.security === "biometric" ? "Face ID" : "PIN"}`;
+    const security = () => (a.security === "biometric" ? "Face ID" : i18n.t("phone.pin_short"));
+    i18n.text(li, "phone.account", { username: a.username, device: a.device_id, security });
     accounts.appendChild(li);
   }
   showAccess();
@@ -122,9 +124,8 @@ async function showAccess() {
     const span = document.createElement("div");
     span.className = "access muted";
     span.dataset.testid = "phone-trading-access";
-    span.textContent = a.trading_access
-      ? `Trading access until ${format.utc(a.trading_access_until)}`
-      : "Trading access: authenticate to renew";
+    if (a.trading_access) i18n.text(span, "phone.access_until", { time: format.utc(a.trading_access_until) });
+    else i18n.text(span, "phone.access_renew");
     li.appendChild(span);
   }
 }
@@ -135,8 +136,7 @@ function openPush(pushId) {
   openRequest = push;
   picked = null;
   $("phone-request-user").textContent = push.username;
-  $("phone-request-expiry").textContent = `Expires at ${format.utc(push.expires_at)}. `
-    + "Answer before then; after that the login has to send a new request.";
+  i18n.text($("phone-request-expiry"), "phone.request_expiry", { time: format.utc(push.expires_at) });
   $("phone-approve-pin").value = "";
   const account = status.accounts.find((a) => a.username === push.username);
   $("phone-approve-biometric").hidden = !account || account.security !== "biometric";
@@ -176,7 +176,7 @@ async function answer(command, args) {
   if (status.refused) return;
   show("phone-home");
   if (failure) error(failure);
-  else notice(command === "phone_deny" ? "Request denied." : "Approved. Your login continues on the desktop.", command);
+  else notice(command === "phone_deny" ? "phone.notice.denied" : "phone.notice.approved", command);
 }
 
 let adding = false;
@@ -197,7 +197,7 @@ async function sendActivationCode(event) {
 }
 
 function showCodeStep(sent) {
-  $("phone-code-sent").textContent = `A code was sent by SMS to ${sent.masked_number}.`;
+  i18n.text($("phone-code-sent"), "phone.code_sent", { number: sent.masked_number });
   $("phone-activation-code").value = "";
   show("phone-code", $("phone-activation-code"));
   showMessages();
@@ -205,27 +205,24 @@ function showCodeStep(sent) {
 
 // Item 4: moving IB Key or a number not on record needs the active second factor: a
 // challenge (DSC+, IB Key), a code by SMS, a card's two index numbers or the passcode.
-const VERIFY_ASKS = {
-  challenge: (step, device) => [`To confirm it is you, answer this challenge with your ${device}.`, step.challenge, "Response"],
-  sms: (step, device) => [
-    `To confirm it is you, a code was sent by SMS to your number on record, ${step.masked_number} (${device}). Type it below.`,
-    "", "Code"],
-  index_card: (step, device) => [
-    `To confirm it is you, type the codes under these two index numbers of your ${device}, together, with no spaces.`,
-    step.indexes.map((i) => String(i).padStart(2, "0")).join(" and "), "Codes"],
-  temporary_passcode: (step, device) => [
-    `To confirm it is you, type your ${device}. It is upper case and case-sensitive.`, "", "Temporary passcode"],
-};
+// Its texts are `phone.verify.<method>` and `.label` in i18n-simulators.js.
+const VERIFY_METHODS = ["challenge", "sms", "index_card", "temporary_passcode"];
 
 function showVerify(step) {
-  const device = format.device(step.device_kind, step.device_id);
+  const method = VERIFY_METHODS.includes(step.method) ? step.method : "challenge";
+  const device = () => format.device(step.device_kind, step.device_id);
   const sms = step.method === "sms";
-  const [text, shown, label] = (VERIFY_ASKS[step.method] || VERIFY_ASKS.challenge)(step, device);
-  $("phone-verify-text").textContent = text;
-  $("phone-verify-challenge").hidden = !shown;
-  $("phone-verify-challenge").textContent = shown;
+  i18n.text($("phone-verify-text"), `phone.verify.${method}`, { device, number: step.masked_number });
+  const shown = $("phone-verify-challenge");
+  if (method === "index_card") {
+    const [first, second] = step.indexes.map((i) => String(i).padStart(2, "0"));
+    i18n.text(shown, "phone.verify.index_card.shown", { first, second });
+  } else {
+    i18n.plain(shown, method === "challenge" ? step.challenge : "");
+  }
+  shown.hidden = !shown.textContent;
   $("phone-verify-sms-list").hidden = !sms;
-  $("phone-verify-label").textContent = label;
+  i18n.text($("phone-verify-label"), `phone.verify.${method}.label`);
   $("phone-verify-response").inputMode = step.method === "temporary_passcode" ? "text" : "numeric";
   $("phone-verify-response").value = "";
   show("phone-verify", $("phone-verify-response"));
@@ -284,7 +281,7 @@ async function finishActivation(event) {
     });
     show("phone-home");
     await refresh();
-    notice(adding ? "User added to this phone." : "IB Key is active on this phone.", "activated");
+    notice(adding ? "phone.notice.user_added" : "phone.notice.activated", "activated");
     adding = false;
   } catch (err) {
     error(err);
@@ -309,14 +306,14 @@ async function generate(event) {
 window.addEventListener("DOMContentLoaded", async () => {
   $("phone-activate-start").addEventListener("click", () => {
     adding = false;
-    $("phone-activate-title").textContent = "Activate IB Key";
+    i18n.text($("phone-activate-title"), "phone.activate_title");
     show("phone-activate", $("phone-activate-username"));
   });
   $("phone-use-demo").addEventListener("click", async () => {
     try {
       await portcullis.call("phone_use_demo");
       await refresh();
-      notice("This is now the demo phone.", "demo");
+      notice("phone.notice.demo", "demo");
     } catch (err) {
       error(err);
     }
@@ -330,7 +327,7 @@ window.addEventListener("DOMContentLoaded", async () => {
     try {
       const result = await portcullis.call("phone_repair");
       await refresh();
-      if (result.repaired) notice("Paired again: this phone receives login requests again.", "repaired");
+      if (result.repaired) notice("phone.notice.repaired", "repaired");
       else show("phone-setup");
     } catch (err) {
       error(err);
@@ -343,7 +340,7 @@ window.addEventListener("DOMContentLoaded", async () => {
   });
   $("phone-add-user").addEventListener("click", () => {
     adding = true;
-    $("phone-activate-title").textContent = "Add user";
+    i18n.text($("phone-activate-title"), "phone.add_user");
     show("phone-activate", $("phone-activate-username"));
   });
   $("phone-forget").addEventListener("click", async () => {

@@ -54,11 +54,9 @@
     account = info;
     const notice = $("sls-not-primary");
     notice.hidden = info.primary;
-    notice.textContent = info.primary
-      ? ""
-      : info.primary_username
-        ? `Your user is not allowed to change the security settings of this account. The primary user, ${info.primary_username}, can: they log in to the Client Portal to do so.`
-        : "Your user is not allowed to change the security settings of this account: only its primary user can. Please contact Client Services.";
+    if (info.primary) i18n.plain(notice, "");
+    else if (info.primary_username) i18n.text(notice, "sls.not_primary_named", { primary: info.primary_username });
+    else i18n.text(notice, "sls.not_primary");
     notice.dataset.primary = info.primary_username || "";
     $("sls-portal-only").hidden = !info.primary || onPortal();
     $("sls-controls").hidden = !info.primary || !onPortal();
@@ -74,12 +72,8 @@
     if (!account) return;
     const status = $("sls-status");
     status.dataset.optedOut = String(account.opted_out);
-    const how = account.opted_out
-      ? "Secure Login is not required for trading: you opted out, and the restrictions below apply."
-      : "Your Secure Login Device is used whenever you log in.";
-    status.textContent = hasActiveDevice() || !devicesLoaded
-      ? how
-      : `${how} You have no active Secure Login Device: Share Device opens the Secure Login System enrollment menu.`;
+    const how = account.opted_out ? "sls.status.opted_out" : "sls.status.in";
+    i18n.text(status, hasActiveDevice() || !devicesLoaded ? how : `${how}_no_device`);
   }
 
   function hasActiveDevice() {
@@ -147,16 +141,17 @@
   function showAsk(ask) {
     sharing = { ask };
     const card = ask.method === "index_card";
-    const name = format.device(ask.device_kind, ask.device_id);
-    $("share-answer-text").textContent = card
-      ? `Type the codes of ${ask.owner}'s ${name} under these two index numbers, together, with no spaces, then Continue. You have ${format.duration(ask.expires_in_seconds)}.`
-      : `Operate ${ask.owner}'s ${name}: press, PIN, OK, this challenge code, OK. Type the response it shows, then Continue. You have ${format.duration(ask.expires_in_seconds)}.`;
+    i18n.text($("share-answer-text"), card ? "share.answer.card" : "share.answer.challenge", {
+      owner: ask.owner,
+      device: () => format.device(ask.device_kind, ask.device_id),
+      duration: () => format.duration(ask.expires_in_seconds),
+    });
     $("share-challenge-line").hidden = card;
     $("share-challenge").textContent = card ? "" : ask.challenge;
     $("share-indexes").hidden = !card;
     $("share-index-first").textContent = card ? format.index(ask.indexes[0]) : "";
     $("share-index-second").textContent = card ? format.index(ask.indexes[1]) : "";
-    $("share-response-label").textContent = card ? "Codes (both together, no spaces)" : "Response code";
+    i18n.text($("share-response-label"), card ? "share.codes_label" : "share.response_label");
     $("share-response").maxLength = card ? 6 : 8;
     $("share-response").value = "";
     showStep("share-answer");
@@ -194,9 +189,11 @@
   function showReview(review) {
     $("share-review-owner").textContent = review.owner;
     $("share-review-device").textContent = format.device(review.device.kind, review.device.id);
-    $("share-review-set-aside").textContent = review.devices_set_aside.length
-      ? review.devices_set_aside.map((d) => format.device(d.kind, d.id)).join(", ")
-      : "None";
+    if (review.devices_set_aside.length) {
+      i18n.plain($("share-review-set-aside"), review.devices_set_aside.map((d) => format.device(d.kind, d.id)).join(", "));
+    } else {
+      i18n.text($("share-review-set-aside"), "share.none");
+    }
     showStep("share-review");
   }
 
@@ -218,10 +215,10 @@
     const status = $("share-done-status");
     status.dataset.status = done.status;
     status.dataset.sharingId = done.id;
-    const name = format.device(done.device_kind, done.device_id);
-    status.textContent = done.status === "approved"
-      ? `Your request is approved: ${name} of ${done.owner} now answers your logins.`
-      : `Your request is pending: Compliance must approve it before ${name} of ${done.owner} answers your logins.`;
+    i18n.text(status, done.status === "approved" ? "share.done.approved" : "share.done.pending", {
+      owner: done.owner,
+      device: () => format.device(done.device_kind, done.device_id),
+    });
     sharing = null;
     showStep("share-done");
   }
@@ -234,16 +231,10 @@
 
   // ---- The sharings in force, and cancelling one (S6) -----------------------------------
 
-  const SHARING_WORDS = {
-    approved: "approved",
-    pending_compliance: "pending Compliance",
-    rejected: "rejected by Compliance (see your messages)",
-    cancelled: "cancelled",
-    asked: "started",
-    reviewing: "awaiting your confirmation",
-    failed: "failed",
-    expired: "expired",
-  };
+  // A sharing's status in words: `sharing.status.<status>` in i18n-main.js.
+  function sharingWord(status) {
+    return i18n.has(`sharing.status.${status}`) ? i18n.t(`sharing.status.${status}`) : status;
+  }
 
   function showSharings(list) {
     const ul = $("sharing-list");
@@ -257,17 +248,20 @@
       const text = document.createElement("p");
       const mine = session && s.requester === session.username;
       const device = format.device(s.device_kind, s.device_id);
-      text.textContent = mine
-        ? `You share ${s.owner}'s ${device}: ${SHARING_WORDS[s.status] || s.status}.`
-        : `${s.requester} shares your ${device}: ${SHARING_WORDS[s.status] || s.status}.`;
+      i18n.text(text, mine ? "sharing.mine" : "sharing.theirs", {
+        owner: s.owner,
+        requester: s.requester,
+        device: () => format.device(s.device_kind, s.device_id),
+        status: () => sharingWord(s.status),
+      });
       li.appendChild(text);
       if (mine && ["approved", "pending_compliance"].includes(s.status) && onPortal()) {
         const button = document.createElement("button");
         button.type = "button";
         button.className = "secondary small";
         button.dataset.testid = `sharing-cancel-${s.id}`;
-        button.textContent = "Cancel sharing";
-        button.setAttribute("aria-label", `Cancel sharing ${s.owner}'s ${device}`);
+        button.textContent = i18n.t("sharing.cancel");
+        button.setAttribute("aria-label", i18n.t("sharing.cancel_label", { owner: s.owner, device }));
         button.addEventListener("click", () => cancelSharing(s));
         li.appendChild(button);
       }
@@ -282,9 +276,11 @@
     shareError(null);
     try {
       const done = await portcullis.call("sharing_cancel", { sharingId: s.id });
-      const back = done.devices_set_aside.length ? ` ${done.devices_set_aside.join(", ")} serve again.` : "";
       const line = $("sharing-cancelled");
-      line.textContent = `The sharing of ${format.device(done.device_kind, done.device_id)} is cancelled.${back}`;
+      i18n.text(line, done.devices_set_aside.length ? "sharing.cancelled_back" : "sharing.cancelled", {
+        device: () => format.device(done.device_kind, done.device_id),
+        back: done.devices_set_aside.join(", "),
+      });
       line.focus();
       refresh();
     } catch (err) {
@@ -442,12 +438,13 @@
       const text = document.createElement("p");
       li.appendChild(text);
       if (d.kind === "security_code_card") {
-        text.textContent = `${name}: Security Code Cards are not returned. When you no longer need it, shred it.`;
+        text.textContent = i18n.t("return.shred", { device: name });
       } else {
         text.textContent = name;
-        li.appendChild(actionButton(`device-return-${d.id}`, "Return", `Return ${name}`, () => openReturn(d)));
+        li.appendChild(actionButton(`device-return-${d.id}`, i18n.t("return.button"), i18n.t("return.button_label", { device: name }), () => openReturn(d)));
       }
-      li.appendChild(actionButton(`device-report-lost-${d.id}`, "Report lost", `Report lost: ${name} (lost, stolen or damaged)`, () => openReport(d)));
+      const report = i18n.t("lost.button_label", { device: name });
+      li.appendChild(actionButton(`device-report-lost-${d.id}`, i18n.t("lost.button"), report, () => openReport(d)));
       ul.appendChild(li);
     }
     if (focused && $(focused)) $(focused).focus();
@@ -487,8 +484,10 @@
     reporting = d;
     // R2: a deposit is kept only where one is held (an ordered DSC+).
     const held = holds.find((h) => h.device_id === d.id && h.status === "held");
-    const deposit = held ? ` It is not sent back, so the ${held.amount_usd} USD deposit held for it is kept.` : "";
-    $("report-lost-text").textContent = `${format.device(d.kind, d.id)} stops working at once. Report a device lost, stolen or intentionally damaged; a broken one is sent back instead (choose Return).${deposit}`;
+    i18n.text($("report-lost-text"), held ? "lost.text_deposit" : "lost.text", {
+      device: () => format.device(d.kind, d.id),
+      usd: held ? held.amount_usd : 0,
+    });
     $("report-lost-reason").value = "lost";
     showStep("report-lost-form");
   }

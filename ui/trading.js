@@ -8,23 +8,17 @@
 (() => {
   const $ = portcullis.byTestId;
 
-  // O1's restrictions, in the words the account home uses.
-  const RESTRICTIONS = {
-    pink_sheet_otcbb: "No orders in Pink Sheet or OTCBB symbols",
-    withdrawal_limits_none: "Withdrawal limits of an account without a Secure Login device",
-    bank_instructions: "No change of bank instructions online",
-    email: "No change of email address online",
-    ach_eft_cap: "ACH and EFT deposits capped at 20,000 USD in all",
-  };
+  // O1's restrictions are `restriction.<code>` in i18n-main.js, in the words the
+  // account home uses.
 
   function amount(usd) {
-    return usd === null || usd === undefined ? "Unlimited" : `${usd.toLocaleString("en-US")} USD`;
+    return usd === null || usd === undefined ? i18n.t("main.unlimited") : `${usd.toLocaleString("en-US")} USD`;
   }
 
   function showWithdrawals(w) {
-    $("withdrawals-left-today").textContent = amount(w.left_today_usd);
+    i18n.text($("withdrawals-left-today"), "main.amount", { value: () => amount(w.left_today_usd) });
     $("withdrawals-left-today").dataset.usd = w.left_today_usd === null ? "" : String(w.left_today_usd);
-    $("withdrawals-left-5-days").textContent = amount(w.left_5_business_days_usd);
+    i18n.text($("withdrawals-left-5-days"), "main.amount", { value: () => amount(w.left_5_business_days_usd) });
   }
 
   function showAccount(info) {
@@ -33,7 +27,8 @@
     for (const r of info.restrictions) {
       const li = document.createElement("li");
       li.dataset.testid = `restriction-${r}`;
-      li.textContent = RESTRICTIONS[r] || r;
+      if (i18n.has(`restriction.${r}`)) i18n.text(li, `restriction.${r}`);
+      else li.textContent = r;
       list.appendChild(li);
     }
     list.hidden = info.restrictions.length === 0;
@@ -45,7 +40,7 @@
     event.preventDefault();
     const box = $("order-error");
     portcullis.showError(box, null);
-    $("order-result").textContent = "";
+    i18n.plain($("order-result"), "");
     try {
       const placed = await portcullis.call("order_place", {
         symbol: $("order-symbol").value.trim(),
@@ -53,7 +48,12 @@
         quantity: Number($("order-quantity").value),
       });
       $("order-result").dataset.orderId = placed.order_id;
-      $("order-result").textContent = `Order ${placed.order_id} accepted: ${placed.side} ${placed.quantity} ${placed.symbol}.`;
+      i18n.text($("order-result"), "trade.order_accepted", {
+        id: placed.order_id,
+        side: () => i18n.t(`trade.side.${placed.side}`),
+        quantity: placed.quantity,
+        symbol: placed.symbol,
+      });
     } catch (err) {
       // O1: `restricted`, with the reason in `data-reason` for tests.
       box.dataset.reason = (err.details && err.details.reason) || "";
@@ -66,11 +66,15 @@
     event.preventDefault();
     const box = $("withdrawal-error");
     portcullis.showError(box, null);
-    $("withdrawal-result").textContent = "";
+    i18n.plain($("withdrawal-result"), "");
     try {
       const made = await portcullis.call("withdrawal_make", { amountUsd: Number($("withdrawal-amount").value) });
       showWithdrawals(made.withdrawals);
-      $("withdrawal-result").textContent = `Withdrawal ${made.withdrawal_id} of ${amount(made.amount_usd)} accepted. Left today: ${amount(made.withdrawals.left_today_usd)}.`;
+      i18n.text($("withdrawal-result"), "trade.withdrawal_accepted", {
+        id: made.withdrawal_id,
+        amount: () => amount(made.amount_usd),
+        left: () => amount(made.withdrawals.left_today_usd),
+      });
     } catch (err) {
       // D2: `limit_exceeded`, whose message says what is left; its `withdrawals` update
       // the amounts shown.

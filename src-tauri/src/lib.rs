@@ -12,7 +12,8 @@
 //! - `windows`: opening, placing and closing the four windows.
 //! - `card`, `codecard`, `phone`: the DSC+, Security Code Card and IB Key simulators'
 //!   windows; `demo`: Reset demo; `kiosk`: the booth's layout and automatic reset.
-//! - `settings`, `keychain`, `notifications`: what the app keeps and shows.
+//! - `settings`, `keychain`, `notifications`: what the app keeps and shows; `locale`:
+//!   the windows' language (English or French).
 //!
 //! Each window may call only its own commands: `src-tauri/capabilities/` grants one
 //! permission set (`src-tauri/permissions/`) per window.
@@ -26,6 +27,7 @@ mod error;
 mod keychain;
 mod kiosk;
 mod link;
+mod locale;
 mod login;
 mod notifications;
 mod phone;
@@ -51,13 +53,18 @@ pub fn run() {
     let app = tauri::Builder::default()
         .setup(|app| {
             let data_dir = app.path().app_data_dir()?;
-            app.manage(settings::Settings::load(&app.path().app_config_dir()?));
+            let args: Vec<String> = std::env::args().collect();
+            let settings = settings::Settings::load(&app.path().app_config_dir()?);
+            let env_locale = std::env::var("PORTCULLIS_LOCALE").ok();
+            let locale = locale::Locale::from_args(&args, env_locale.as_deref())
+                .unwrap_or_else(|| settings.locale());
+            app.manage(locale::Current::new(locale));
+            app.manage(settings);
             app.manage(notifications::Notices::default());
             app.manage(session::Session::default());
             app.manage(Line::new(BrokerSource::from_environment(&data_dir)));
             link::supervise(app.handle());
             app.manage(phone::start(app.handle()));
-            let args: Vec<String> = std::env::args().collect();
             let env_kiosk = std::env::var("PORTCULLIS_KIOSK").ok();
             let kiosk = kiosk::Kiosk::from_args(&args, env_kiosk.as_deref());
             let docked = kiosk.enabled;
@@ -84,6 +91,8 @@ pub fn run() {
             login::remember_username,
             settings::get_settings,
             settings::set_settings,
+            locale::locale_get,
+            locale::locale_set,
             demo::demo_reset,
             demo::demo_temp_passcode,
             kiosk::kiosk_status,

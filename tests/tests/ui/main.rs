@@ -16,6 +16,7 @@ mod hardening_contract;
 mod ibkey;
 mod keyboard;
 mod kiosk;
+mod locale;
 mod login;
 mod lost_device;
 mod online_card;
