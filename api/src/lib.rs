@@ -10,6 +10,7 @@ pub mod access;
 pub mod account;
 pub mod device;
 pub mod error;
+pub mod journal;
 pub mod login;
 pub mod phone;
 pub mod qa;
@@ -29,6 +30,9 @@ pub use account::{
 };
 pub use device::{Channel, DeviceKind, DeviceStatus, Protection, SecondFactorMethod};
 pub use error::{ErrorBody, ErrorCode, ErrorReason};
+pub use journal::{
+    JournalEntry, JournalPage, JournalQuery, JOURNAL_CAPACITY, JOURNAL_DEFAULT_LIMIT,
+};
 pub use login::{
     DeviceChoice, DeviceOption, DeviceRequest, Empty, Health, LoggedOut, LoginCancelled,
     LoginRequest, LoginStep, Method, NewSession, PushWait, ResponseRequest, SecondFactor,

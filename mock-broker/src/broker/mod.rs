@@ -14,6 +14,7 @@ mod access;
 mod account;
 mod activation;
 mod factor;
+mod journal;
 mod login;
 mod messages;
 mod phone;
@@ -30,6 +31,8 @@ pub use portcullis_api::{
     PhoneProvision, PhonePush, PushInfo, PushWait, SecondFactor, SessionInfo, SettingsInfo,
     VerifyDevice, VerifyMethod,
 };
+
+pub use journal::Subject;
 
 use portcullis_api::{Channel, SessionRestriction, WithdrawalLimits};
 

@@ -34,6 +34,7 @@ use utoipa_axum::routes;
 
 mod account;
 mod edge;
+mod journal;
 mod listen;
 mod login;
 pub mod openapi;
@@ -45,6 +46,7 @@ mod sharing;
 mod token;
 
 pub use edge::{EdgePolicy, QaToken, QA_TOKEN_HEADER};
+pub use journal::{Concerning, Journal, JournalFilter};
 pub use listen::ConnectionLimits;
 pub use portcullis_api::PhoneEvent;
 pub use token::{PhoneToken, SessionToken};
@@ -61,6 +63,8 @@ pub struct AppState {
     pub phone_events: broadcast::Sender<PhoneEvent>,
     /// Who may drive the broker: `Host`, `Origin`, the QA token.
     pub edge: EdgePolicy,
+    /// Every request answered, for `/qa/journal` (kept with or without `--qa`).
+    pub journal: Arc<Journal>,
 }
 
 impl AppState {
@@ -74,6 +78,7 @@ impl AppState {
             qa,
             phone_events,
             edge: EdgePolicy::default(),
+            journal: Arc::default(),
         }
     }
 
@@ -94,8 +99,13 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(Extension(Arc::new(document)))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        // Last, so it runs first, for every route and the fallbacks alike.
         .layer(middleware::from_fn_with_state(state.clone(), edge::guard))
+        // Last, so it runs first, for every route and the fallbacks alike: a request
+        // the edge refuses is journalled too.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            journal::record,
+        ))
         .with_state(state)
 }
 
@@ -164,6 +174,7 @@ fn routes(qa: bool) -> OpenApiRouter<AppState> {
         .routes(routes!(qa::lockout))
         .routes(routes!(qa::unlock))
         .routes(routes!(qa::audit))
+        .routes(routes!(qa::journal))
         .routes(routes!(qa::devices))
         .routes(routes!(qa::provision))
         .routes(routes!(qa::provision_phone))
@@ -529,7 +540,10 @@ impl From<JsonRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let code = self.body.code;
         let mut response = (self.status, Json(*self.body)).into_response();
+        // The request journal reads the code here rather than parse the body again.
+        response.extensions_mut().insert(code);
         if let Some(seconds) = self.retry_after {
             response
                 .headers_mut()

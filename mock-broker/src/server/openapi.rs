@@ -176,6 +176,7 @@ mod tests {
         ("get", "/qa/users/{username}/lockout"),
         ("post", "/qa/users/{username}/unlock"),
         ("get", "/qa/audit"),
+        ("get", "/qa/journal"),
         ("get", "/qa/devices"),
         ("post", "/qa/devices/{id}/provision"),
         ("post", "/qa/phones/{id}/provision"),

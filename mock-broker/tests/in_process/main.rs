@@ -10,6 +10,7 @@ mod cards;
 mod compliance;
 mod devices;
 mod hardening;
+mod journal;
 mod opt_out;
 mod reactivation;
 mod replacement;

@@ -9,6 +9,7 @@ mod approval;
 mod challenge;
 mod hardening;
 mod ibkey;
+mod journal;
 mod lockout;
 mod password;
 mod persistence;
