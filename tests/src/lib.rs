@@ -103,6 +103,12 @@ impl BrokerOptions {
         self
     }
 
+    /// `--seed N` (tests only): the codes people read repeat for the same requests,
+    /// and again after each reset; tokens stay random. Needs `qa`.
+    pub fn seed(self, seed: u64) -> BrokerOptions {
+        self.arg("--seed").arg(seed.to_string())
+    }
+
     pub fn env(mut self, key: &str, value: &str) -> BrokerOptions {
         self.env.push((key.to_owned(), value.to_owned()));
         self

@@ -15,6 +15,7 @@ mod opt_out;
 mod reactivation;
 mod replacement;
 mod rules;
+mod seed;
 mod sharing;
 mod temporary;
 mod util;

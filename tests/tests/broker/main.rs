@@ -15,6 +15,7 @@ mod password;
 mod persistence;
 mod qa;
 mod replacement;
+mod seed;
 mod sessions;
 mod sharing;
 mod temporary;
