@@ -58,8 +58,16 @@ pub struct JournalEntry {
     /// device (its owner), a sharing (its requesting user) or a `{username}` in the path.
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub user: Option<String>,
-    /// Real milliseconds from the request's arrival to its answer.
+    /// Real milliseconds from the request's arrival to its answer (a freeze's wait
+    /// and a fault's delay included).
     pub elapsed_ms: u64,
+    /// The route fault applied to it (`/qa/faults/routes`), null for none.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub fault_id: Option<u64>,
+    /// The delay that fault added, in real milliseconds (0 for none).
+    pub fault_delay_ms: u64,
+    /// Real milliseconds it waited for a frozen broker to thaw (0 for none).
+    pub frozen_ms: u64,
 }
 
 /// `GET /qa/journal`: the matching entries, oldest first.

@@ -373,6 +373,13 @@ impl Broker {
         Ok(faults)
     }
 
+    /// Audits a QA action the server keeps itself (the broker's own faults, a freeze).
+    pub fn audit_qa(&self, event: &str, detail: &str) -> BrokerResult<()> {
+        Ok(self
+            .store
+            .write(|tx| store::audit(tx, self.now(), None, event, detail))?)
+    }
+
     pub fn faults(&self) -> BrokerResult<Vec<Fault>> {
         Ok(self.store.write(phone_store::faults)?)
     }

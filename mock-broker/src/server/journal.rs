@@ -8,7 +8,7 @@
 //! `MatchedPath`), the status, the outcome's code, the user it concerned where the
 //! broker can tell, and when — never a body, a query string or a token. The code of an
 //! error comes from the `ErrorCode` that `ApiError` leaves in the response's extensions;
-//! the user from what a handler noted ([`Concerning`]), else from the path's
+//! the user from what a handler noted ([`JournalNote`]), else from the path's
 //! `{username}`, the session behind a bearer token, or the path's `{id}`.
 //!
 //! The journal is the server's, not the store's: it forgets on restart, and the QA
@@ -243,29 +243,54 @@ pub(super) fn is_qa(route: &str) -> bool {
     route == "/qa" || route.starts_with("/qa/")
 }
 
-/// The user a request concerned, as its handler learns it (a password step's user
-/// name, a ticket's user). Put in every request's extensions by [`record`].
+/// What the layers inside learn of a request for its entry: the user it concerned, as
+/// its handler learns it (a password step's user name, a ticket's user), and what a
+/// fault or a freeze did to it. Put in every request's extensions by [`record`].
 #[derive(Clone, Default)]
-pub struct Concerning(Arc<Mutex<Option<String>>>);
+pub struct JournalNote(Arc<Mutex<Noted>>);
 
-impl Concerning {
+#[derive(Clone, Default)]
+struct Noted {
+    user: Option<String>,
+    fault_id: Option<u64>,
+    fault_delay_ms: u64,
+    frozen_ms: u64,
+}
+
+impl JournalNote {
     /// `name`, if it is a user name at all (L3: a string that is not may be a
     /// password typed in the wrong field, and is not recorded).
     pub fn user(&self, name: &str) {
         if let Ok(name) = Username::parse(name) {
-            self.set(Some(name.as_str().to_owned()));
+            self.set_user(Some(name.as_str().to_owned()));
         }
     }
 
     /// What the broker found (None: nobody).
-    pub fn set(&self, user: Option<String>) {
+    pub fn set_user(&self, user: Option<String>) {
         if user.is_some() {
-            *self.0.lock().unwrap_or_else(|p| p.into_inner()) = user;
+            self.lock().user = user;
         }
     }
 
-    fn get(&self) -> Option<String> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    /// The route fault `id` applied, with its delay.
+    pub fn fault(&self, id: u64, delay_ms: u64) {
+        let mut noted = self.lock();
+        noted.fault_id = Some(id);
+        noted.fault_delay_ms = delay_ms;
+    }
+
+    /// The request waited `ms` for a thaw.
+    pub fn frozen(&self, ms: u64) {
+        self.lock().frozen_ms = ms;
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Noted> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn taken(&self) -> Noted {
+        self.lock().clone()
     }
 }
 
@@ -289,12 +314,13 @@ pub(super) async fn record(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_owned);
-    let concerning = Concerning::default();
-    req.extensions_mut().insert(concerning.clone());
+    let note = JournalNote::default();
+    req.extensions_mut().insert(note.clone());
 
     let response = next.run(req).await;
     let (response, code) = outcome(response).await;
-    let user = match concerning.get() {
+    let noted = note.taken();
+    let user = match noted.user {
         Some(user) => Some(user),
         None => match &template {
             Some(template) => inferred(&state, template, &path, bearer).await,
@@ -311,9 +337,17 @@ pub(super) async fn record(
         status: response.status().as_u16(),
         code,
         user,
-        elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        elapsed_ms: millis(started.elapsed()),
+        fault_id: noted.fault_id,
+        fault_delay_ms: noted.fault_delay_ms,
+        frozen_ms: noted.frozen_ms,
     });
     response
+}
+
+/// Whole milliseconds, saturating.
+pub(super) fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// `ok` for a 2xx answer; otherwise the error's code, which `ApiError` leaves in the
@@ -406,6 +440,9 @@ mod tests {
             code: "ok".into(),
             user: user.map(str::to_owned),
             elapsed_ms: 0,
+            fault_id: None,
+            fault_delay_ms: 0,
+            frozen_ms: 0,
         }
     }
 

@@ -1,6 +1,6 @@
 //! The desktop's endpoints: `/v1/login…`, `/v1/session…`, `/v1/logout`.
 
-use super::{blocking, ApiError, ApiJson, AppState, Concerning, NoFields, SessionToken};
+use super::{blocking, ApiError, ApiJson, AppState, JournalNote, NoFields, SessionToken};
 use crate::broker::{Broker, Subject};
 use axum::extract::State;
 use axum::{Extension, Json};
@@ -22,7 +22,7 @@ const EXPIRY_CHECK: Duration = Duration::from_millis(500);
     responses((status = 200, body = LoginStep)))]
 pub(super) async fn password(
     State(state): State<AppState>,
-    Extension(who): Extension<Concerning>,
+    Extension(who): Extension<JournalNote>,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginStep>, ApiError> {
     who.user(&req.username);
@@ -43,7 +43,7 @@ pub(super) async fn password(
     responses((status = 200, body = LoginStep)))]
 pub(super) async fn device(
     State(state): State<AppState>,
-    Extension(who): Extension<Concerning>,
+    Extension(who): Extension<JournalNote>,
     ApiJson(req): ApiJson<DeviceRequest>,
 ) -> Result<Json<LoginStep>, ApiError> {
     let step = blocking(&state, move |b| {
@@ -59,7 +59,7 @@ pub(super) async fn device(
     responses((status = 200, body = LoginStep)))]
 pub(super) async fn fallback(
     State(state): State<AppState>,
-    Extension(who): Extension<Concerning>,
+    Extension(who): Extension<JournalNote>,
     ApiJson(req): ApiJson<TicketRequest>,
 ) -> Result<Json<LoginStep>, ApiError> {
     let step = blocking(&state, move |b| {
@@ -75,7 +75,7 @@ pub(super) async fn fallback(
     responses((status = 200, body = LoginStep)))]
 pub(super) async fn resend(
     State(state): State<AppState>,
-    Extension(who): Extension<Concerning>,
+    Extension(who): Extension<JournalNote>,
     ApiJson(req): ApiJson<TicketRequest>,
 ) -> Result<Json<LoginStep>, ApiError> {
     let step = blocking(&state, move |b| {
@@ -92,7 +92,7 @@ pub(super) async fn resend(
     responses((status = 200, body = PushWait)))]
 pub(super) async fn wait(
     State(state): State<AppState>,
-    Extension(who): Extension<Concerning>,
+    Extension(who): Extension<JournalNote>,
     ApiJson(req): ApiJson<WaitRequest>,
 ) -> Result<Json<PushWait>, ApiError> {
     let mut changes = state.broker.subscribe();
@@ -127,7 +127,7 @@ pub(super) async fn wait(
     responses((status = 200, body = SessionOpened)))]
 pub(super) async fn response(
     State(state): State<AppState>,
-    Extension(who): Extension<Concerning>,
+    Extension(who): Extension<JournalNote>,
     ApiJson(req): ApiJson<ResponseRequest>,
 ) -> Result<Json<SessionOpened>, ApiError> {
     let session = blocking(&state, move |b| {
@@ -143,7 +143,7 @@ pub(super) async fn response(
     responses((status = 200, body = LoginCancelled)))]
 pub(super) async fn cancel(
     State(state): State<AppState>,
-    Extension(who): Extension<Concerning>,
+    Extension(who): Extension<JournalNote>,
     ApiJson(req): ApiJson<TicketRequest>,
 ) -> Result<Json<LoginCancelled>, ApiError> {
     blocking(&state, move |b| {
@@ -193,6 +193,6 @@ pub(super) async fn logout(
 
 /// The journal: the user whose login `ticket` is (read before the step, which may end
 /// the login).
-fn note_ticket(broker: &Broker, who: &Concerning, ticket: &str) {
-    who.set(broker.whose(&[Subject::Ticket(ticket.to_owned())]));
+fn note_ticket(broker: &Broker, who: &JournalNote, ticket: &str) {
+    who.set_user(broker.whose(&[Subject::Ticket(ticket.to_owned())]));
 }

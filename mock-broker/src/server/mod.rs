@@ -34,6 +34,7 @@ use utoipa_axum::routes;
 
 mod account;
 mod edge;
+mod faults;
 mod journal;
 mod listen;
 mod login;
@@ -46,7 +47,8 @@ mod sharing;
 mod token;
 
 pub use edge::{EdgePolicy, QaToken, QA_TOKEN_HEADER};
-pub use journal::{Concerning, Journal, JournalFilter};
+pub use faults::BrokerFaults;
+pub use journal::{Journal, JournalFilter, JournalNote};
 pub use listen::ConnectionLimits;
 pub use portcullis_api::PhoneEvent;
 pub use token::{PhoneToken, SessionToken};
@@ -65,6 +67,8 @@ pub struct AppState {
     pub edge: EdgePolicy,
     /// Every request answered, for `/qa/journal` (kept with or without `--qa`).
     pub journal: Arc<Journal>,
+    /// The broker's own faults and its freeze (set only through `--qa` routes).
+    pub faults: Arc<BrokerFaults>,
 }
 
 impl AppState {
@@ -79,6 +83,7 @@ impl AppState {
             phone_events,
             edge: EdgePolicy::default(),
             journal: Arc::default(),
+            faults: Arc::default(),
         }
     }
 
@@ -99,6 +104,8 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(Extension(Arc::new(document)))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Inside the guard: a request the edge refuses is never held or delayed.
+        .layer(middleware::from_fn_with_state(state.clone(), faults::apply))
         .layer(middleware::from_fn_with_state(state.clone(), edge::guard))
         // Last, so it runs first, for every route and the fallbacks alike: a request
         // the edge refuses is journalled too.
@@ -180,6 +187,11 @@ fn routes(qa: bool) -> OpenApiRouter<AppState> {
         .routes(routes!(qa::provision_phone))
         .routes(routes!(qa::sms))
         .routes(routes!(qa::faults, qa::set_fault))
+        .routes(routes!(faults::list, faults::add))
+        .routes(routes!(faults::remove))
+        .routes(routes!(faults::clear))
+        .routes(routes!(faults::freeze))
+        .routes(routes!(faults::thaw))
         .routes(routes!(qa::settings, qa::set_settings))
         .routes(routes!(qa::pushes))
         .routes(routes!(qa::temporary_passcode))
@@ -281,7 +293,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ErrorCode::InvalidField => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::Locked => StatusCode::LOCKED,
-        ErrorCode::Busy | ErrorCode::Internal => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::Busy | ErrorCode::Internal | ErrorCode::Unavailable => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         ErrorCode::LessSecureDevice
         | ErrorCode::DifferentIdentification
         | ErrorCode::TemporaryDeviceAssigned

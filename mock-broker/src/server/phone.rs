@@ -7,7 +7,7 @@
 //! A stream belongs to the token that opened it: once that token stops naming its
 //! phone (the phone was provisioned again, or the broker reset), the stream ends.
 
-use super::{blocking, ApiError, ApiJson, AppState, Concerning, NoFields, PhoneToken};
+use super::{blocking, ApiError, ApiJson, AppState, JournalNote, NoFields, PhoneToken};
 use crate::broker::{Broker, BrokerEvent, Delivery, Subject};
 use axum::extract::{Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -236,7 +236,7 @@ pub(super) async fn access(
     responses((status = 200, body = ActivationStep)))]
 pub(super) async fn activation_start(
     State(state): State<AppState>,
-    Extension(who): Extension<Concerning>,
+    Extension(who): Extension<JournalNote>,
     token: Option<PhoneToken>,
     ApiJson(req): ApiJson<ActivationStartRequest>,
 ) -> Result<Json<ActivationStep>, ApiError> {
@@ -260,7 +260,7 @@ pub(super) async fn activation_start(
     responses((status = 200, body = ActivationStep)))]
 pub(super) async fn activation_verify(
     State(state): State<AppState>,
-    Extension(who): Extension<Concerning>,
+    Extension(who): Extension<JournalNote>,
     token: Option<PhoneToken>,
     ApiJson(req): ApiJson<ActivationVerifyRequest>,
 ) -> Result<Json<ActivationStep>, ApiError> {
@@ -283,7 +283,7 @@ pub(super) async fn activation_verify(
     responses((status = 200, body = Activated)))]
 pub(super) async fn activation_finish(
     State(state): State<AppState>,
-    Extension(who): Extension<Concerning>,
+    Extension(who): Extension<JournalNote>,
     token: Option<PhoneToken>,
     ApiJson(req): ApiJson<ActivationFinishRequest>,
 ) -> Result<Json<Activated>, ApiError> {
@@ -302,6 +302,6 @@ pub(super) async fn activation_finish(
 }
 
 /// The journal: whose activation `id` is (read before the step, which may end it).
-fn note_activation(broker: &Broker, who: &Concerning, id: &str) {
-    who.set(broker.whose(&[Subject::Activation(id.to_owned())]));
+fn note_activation(broker: &Broker, who: &JournalNote, id: &str) {
+    who.set_user(broker.whose(&[Subject::Activation(id.to_owned())]));
 }

@@ -53,8 +53,10 @@ pub(super) async fn reset(
     ApiJson(NoFields): ApiJson<NoFields>,
 ) -> Result<Json<ResetDone>, ApiError> {
     blocking(&state, |b| b.reset()).await?;
-    // The journal starts again too (but for this request, recorded as it leaves).
+    // The journal starts again too (but for this request, recorded as it leaves), and
+    // the broker's own faults are lifted: nothing held, delayed or failed.
     state.journal.clear();
+    state.faults.clear();
     Ok(Json(ResetDone::Reset))
 }
 

@@ -9,6 +9,7 @@ mod account;
 mod cards;
 mod compliance;
 mod devices;
+mod faults;
 mod hardening;
 mod journal;
 mod opt_out;

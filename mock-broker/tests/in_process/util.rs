@@ -15,6 +15,7 @@ use tower::ServiceExt;
 /// Every demo user's password.
 pub const PASSWORD: &str = "Trade2026";
 
+#[derive(Clone)]
 pub struct TestBroker {
     router: Router,
 }

@@ -7,6 +7,7 @@ mod account;
 mod activation;
 mod approval;
 mod challenge;
+mod faults;
 mod hardening;
 mod ibkey;
 mod journal;
