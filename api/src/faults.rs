@@ -46,7 +46,8 @@ pub struct ForcedErrorRequest {
     pub status: Option<u16>,
     /// One of the broker's error codes (`unavailable`, `busy`, `internal`, …).
     pub code: ErrorCode,
-    /// The body's `message`; a plain one naming the rule when absent.
+    /// The body's `message` (one line, at most 200 characters); `QA fault rule N:
+    /// CODE.` when absent.
     #[serde(default)]
     pub message: Option<String>,
 }

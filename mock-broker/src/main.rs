@@ -38,6 +38,9 @@ enum Command {
     /// Client Services' actions against a running `--qa` broker (audited there).
     #[command(subcommand)]
     Operator(OperatorCommand),
+    /// QA controls of a running `--qa` broker: clock, reset, locks, faults, freeze,
+    /// SMS, audit, journal, device keys. Exit 2: typed wrong; 1: the broker refused.
+    Qa(mock_broker::qa_cli::QaArgs),
 }
 
 #[derive(Subcommand)]
@@ -156,6 +159,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Operator(action) => operator(action),
+        Command::Qa(args) => mock_broker::qa_cli::run(args),
         Command::Ocra(args) => match ocra_value(&args) {
             Ok(value) => {
                 println!("{value}");

@@ -74,6 +74,9 @@ impl BrokerFaults {
         let mut rules = self.rules();
         rules.next_id += 1;
         rule.id = rules.next_id;
+        if let Some(error) = rule.error.as_mut().filter(|e| e.message.is_empty()) {
+            error.message = format!("QA fault rule {}: {}.", rule.id, error.code);
+        }
         rules.list.push(rule.clone());
         rule
     }
@@ -243,9 +246,8 @@ fn rule_of(req: RouteFaultRequest) -> Result<RouteFault, ApiError> {
             if !(400..=599).contains(&status) {
                 return Err(invalid("error.status", "an error status, 400 to 599"));
             }
-            let message = e
-                .message
-                .unwrap_or_else(|| format!("{} (a QA fault).", e.code));
+            // Empty: `add` names the rule once it has its id.
+            let message = e.message.unwrap_or_default();
             if message.chars().count() > 200 || message.chars().any(char::is_control) {
                 return Err(invalid(
                     "error.message",

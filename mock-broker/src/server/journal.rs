@@ -245,7 +245,8 @@ pub(super) fn is_qa(route: &str) -> bool {
 
 /// What the layers inside learn of a request for its entry: the user it concerned, as
 /// its handler learns it (a password step's user name, a ticket's user), and what a
-/// fault or a freeze did to it. Put in every request's extensions by [`record`].
+/// fault or a freeze did to it. Put in every request's extensions by the journal's
+/// middleware (`record`).
 #[derive(Clone, Default)]
 pub struct JournalNote(Arc<Mutex<Noted>>);
 

@@ -15,6 +15,7 @@ mod lockout;
 mod password;
 mod persistence;
 mod qa;
+mod qa_cli;
 mod replacement;
 mod seed;
 mod sessions;
