@@ -122,6 +122,9 @@ pub enum ErrorCode {
     NoPendingOrder,
     /// 400, R2: this kind is not sent back (a Security Code Card is shredded).
     NotReturnable,
+    /// 503: the broker is not available. Only ever answered by a QA route fault
+    /// (`/qa/faults/routes`), to stand for an outage.
+    Unavailable,
 }
 
 impl ErrorCode {
@@ -179,6 +182,7 @@ impl ErrorCode {
             ErrorCode::AlreadyHasDscPlus => "already_has_dsc_plus",
             ErrorCode::NoPendingOrder => "no_pending_order",
             ErrorCode::NotReturnable => "not_returnable",
+            ErrorCode::Unavailable => "unavailable",
         }
     }
 }

@@ -10,6 +10,8 @@ pub mod access;
 pub mod account;
 pub mod device;
 pub mod error;
+pub mod faults;
+pub mod journal;
 pub mod login;
 pub mod phone;
 pub mod qa;
@@ -29,6 +31,13 @@ pub use account::{
 };
 pub use device::{Channel, DeviceKind, DeviceStatus, Protection, SecondFactorMethod};
 pub use error::{ErrorBody, ErrorCode, ErrorReason};
+pub use faults::{
+    ForcedError, ForcedErrorRequest, FreezeState, RouteFault, RouteFaultList, RouteFaultRequest,
+    ROUTE_FAULT_MAX_DELAY_MS,
+};
+pub use journal::{
+    JournalEntry, JournalPage, JournalQuery, JOURNAL_CAPACITY, JOURNAL_DEFAULT_LIMIT,
+};
 pub use login::{
     DeviceChoice, DeviceOption, DeviceRequest, Empty, Health, LoggedOut, LoginCancelled,
     LoginRequest, LoginStep, Method, NewSession, PushWait, ResponseRequest, SecondFactor,

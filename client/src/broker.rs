@@ -40,7 +40,7 @@ const CONNECT_DEADLINE: Duration = Duration::from_secs(3);
 #[derive(Clone)]
 pub struct BrokerClient {
     base: String,
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
     /// For the phone's event stream, which stays open.
     streaming: reqwest::Client,
     /// Sent as `X-QA-Token` on `/qa/*` calls.
@@ -554,12 +554,12 @@ impl BrokerClient {
         self.send(self.qa(self.post(&path, &body))).await
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
 
     /// Every POST is JSON; `.json` sets `Content-Type: application/json`.
-    fn post(&self, path: &str, body: &impl Serialize) -> reqwest::RequestBuilder {
+    pub(crate) fn post(&self, path: &str, body: &impl Serialize) -> reqwest::RequestBuilder {
         self.http.post(self.url(path)).json(body)
     }
 
@@ -585,14 +585,17 @@ impl BrokerClient {
         copy.send().await.map_err(Error::from_http)
     }
 
-    fn qa(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    pub(crate) fn qa(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match &self.qa_token {
             Some(token) => req.header("X-QA-Token", token),
             None => req,
         }
     }
 
-    async fn send<T: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> Result<T, Error> {
+    pub(crate) async fn send<T: DeserializeOwned>(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<T, Error> {
         let mut resp = Self::answer(&req).await?;
         // Item 6: `busy` means nothing was done; try again as told (twice at most, so
         // the trader still hears within the deadline), then show it.
@@ -712,7 +715,12 @@ mod tests {
         let _ = client.sms(None).await;
         let _ = client.online_card("session-token").await;
         let _ = client.online_card_activate("session-token", "123456").await;
-        for _ in 0..10 {
+        // Issue 10's QA controls (`mock-broker qa`), a DELETE among them.
+        let _ = client.clock().await;
+        let _ = client.freeze().await;
+        let _ = client.journal(&Default::default()).await;
+        let _ = client.remove_route_fault(1).await;
+        for _ in 0..14 {
             let request = seen.recv().await.expect("a request");
             let first = request.lines().next().unwrap_or_default().to_owned();
             if first.starts_with("POST") {

@@ -10,6 +10,7 @@ pub mod broker;
 pub mod card;
 pub mod error;
 pub mod phone;
+pub mod qa;
 pub mod sse;
 
 pub use broker::{BrokerClient, REQUEST_DEADLINE, WAIT_POLL};

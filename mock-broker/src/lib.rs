@@ -6,12 +6,14 @@
 //! - [`store`]: SQLite, migrations beside the queries.
 //! - [`server`]: axum; errors become `{"code", "message"}` in one place.
 //! - [`operator`]: Client Services' actions against a running broker (the CLI's).
+//! - [`qa_cli`]: `mock-broker qa`, a QA engineer's controls of a running broker.
 //! - [`scenario`]: the TOML files a broker starts from, and the built-in demo.
 
 pub mod broker;
 pub mod error;
 pub mod operator;
 pub mod password;
+pub mod qa_cli;
 pub mod rules;
 pub mod scenario;
 pub mod server;

@@ -38,6 +38,9 @@ enum Command {
     /// Client Services' actions against a running `--qa` broker (audited there).
     #[command(subcommand)]
     Operator(OperatorCommand),
+    /// QA controls of a running `--qa` broker: clock, reset, locks, faults, freeze,
+    /// SMS, audit, journal, device keys. Exit 2: typed wrong; 1: the broker refused.
+    Qa(mock_broker::qa_cli::QaArgs),
 }
 
 #[derive(Subcommand)]
@@ -93,6 +96,12 @@ struct ServeArgs {
     /// Allow --qa on a non-loopback --addr (the QA controls open to the network).
     #[arg(long, requires = "qa")]
     allow_remote_qa: bool,
+    /// TESTS ONLY: the codes people read (challenges, index numbers, SMS, activation and
+    /// temporary codes, online cards, the ids they see) come from this seed, so the same
+    /// requests give the same codes, again after each /qa/reset. Anyone who knows the
+    /// seed knows the codes; tokens, tickets and keys stay random.
+    #[arg(long, requires = "qa", value_name = "N")]
+    seed: Option<u64>,
     /// A request's headers must arrive within this many milliseconds (and the next
     /// request's on a kept-alive connection).
     #[arg(long, default_value_t = duration_ms(ConnectionLimits::default().header_timeout))]
@@ -150,6 +159,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) => serve(args),
         Command::Operator(action) => operator(action),
+        Command::Qa(args) => mock_broker::qa_cli::run(args),
         Command::Ocra(args) => match ocra_value(&args) {
             Ok(value) => {
                 println!("{value}");
@@ -301,6 +311,14 @@ fn serve_inner(args: ServeArgs) -> Result<(), Box<dyn std::error::Error + Send +
         parallelism: args.argon2_parallelism,
     };
     let broker = Arc::new(Broker::open(args.state.as_deref(), scenario, argon2)?);
+    if let Some(seed) = args.seed {
+        broker.seed_codes(seed);
+        tracing::warn!(
+            seed,
+            "codes are seeded (--seed): challenges, SMS, activation and temporary codes are \
+             predictable to anyone who knows the seed; for tests only"
+        );
+    }
     if !loopback {
         tracing::warn!(addr = %args.addr, "listening beyond loopback, as asked: any Host is served");
     }

@@ -65,12 +65,17 @@ pub fn reject_sharing(
 /// An id as the broker issues them (letters, digits and '-'), checked before it goes
 /// into a URL path.
 fn identifier(what: &str, id: &str) -> Result<String, OperatorError> {
-    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+    if !is_plain_id(id) {
         return Err(OperatorError::Unreachable(format!(
             "{what} {id:?}: letters, digits and '-'"
         )));
     }
     Ok(id.to_owned())
+}
+
+/// Letters, digits and '-', as the broker's ids: safe in a URL path as they are.
+pub(crate) fn is_plain_id(id: &str) -> bool {
+    !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// Runs one request on a small runtime of its own (the CLI is otherwise synchronous).

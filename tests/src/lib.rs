@@ -22,8 +22,8 @@ pub mod phone;
 use contract::Contract;
 use portcullis_api::{
     ActivationStep, AuditEvent, AuditLog, ClockInfo, CodeSent, DeviceChoice, DeviceProvision,
-    ErrorBody, ErrorCode, LockoutInfo, LoggedOut, LoginRequest, LoginStep, NewSession, PushWait,
-    ResponseRequest, SecondFactor, SessionInfo, SessionOpened, VerifyDevice,
+    ErrorBody, ErrorCode, JournalPage, LockoutInfo, LoggedOut, LoginRequest, LoginStep, NewSession,
+    PushWait, ResponseRequest, SecondFactor, SessionInfo, SessionOpened, VerifyDevice,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -101,6 +101,12 @@ impl BrokerOptions {
     pub fn arg(mut self, arg: impl Into<String>) -> BrokerOptions {
         self.args.push(arg.into());
         self
+    }
+
+    /// `--seed N` (tests only): the codes people read repeat for the same requests,
+    /// and again after each reset; tokens stay random. Needs `qa`.
+    pub fn seed(self, seed: u64) -> BrokerOptions {
+        self.arg("--seed").arg(seed.to_string())
     }
 
     pub fn env(mut self, key: &str, value: &str) -> BrokerOptions {
@@ -454,6 +460,15 @@ impl Broker {
     /// [`Broker::audit_events`].
     pub async fn audit(&self) -> Vec<Value> {
         self.audit_events().await.iter().map(|e| json!(e)).collect()
+    }
+
+    /// The request journal (`GET /qa/journal?QUERY`): what clients asked of the broker,
+    /// oldest first — `broker.journal("route=/v1/login/resend").await.entries.is_empty()`
+    /// says nobody pressed Send again.
+    pub async fn journal(&self, query: &str) -> JournalPage {
+        self.get_as::<JournalPage>(&format!("/qa/journal?{query}"))
+            .await
+            .ok()
     }
 
     pub async fn audit_events(&self) -> Vec<AuditEvent> {

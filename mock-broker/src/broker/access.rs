@@ -7,7 +7,7 @@
 //! QA's device list) and applies what `now` says — a replacement due activates itself
 //! (T5), temporary devices past their time expire (T2, T3) — each change audited once.
 
-use super::{locked_out, random_hex, record_failure, token_hash, Broker, BrokerResult, DeviceInfo};
+use super::{locked_out, record_failure, token_hash, Broker, BrokerResult, DeviceInfo};
 use crate::error::BrokerError;
 use crate::rules::card::{indexes_from_stored, indexes_stored, pick_indexes, Grid};
 use crate::rules::device::{self, expires_at, Transition};
@@ -272,13 +272,13 @@ impl Broker {
                 "device_deactivated",
                 "a temporary passcode stands in",
             )?;
-            let code = generate_passcode(&mut rand::thread_rng());
+            let code = generate_passcode(&mut self.codes.rng());
             let kind = DeviceKind::TemporaryPasscode;
             let row = DeviceRow {
                 passcode_hash: Some(token_hash(&code)),
                 activated_at: Some(now),
                 ..DeviceRow::bare(
-                    &format!("TMP-{}", random_hex(4).to_uppercase()),
+                    &format!("TMP-{}", self.codes.hex(4).to_uppercase()),
                     kind,
                     &user.username,
                     device::issue(kind).map_err(illegal)?,
@@ -332,13 +332,13 @@ impl Broker {
             let username = self.portal_passcode_session(tx, token, now)?;
             let offer = match store::card_offer(tx, &username)? {
                 Some(mut offer) => {
-                    offer.indexes = indexes_stored(pick_indexes(&mut rand::thread_rng()));
+                    offer.indexes = indexes_stored(pick_indexes(&mut self.codes.rng()));
                     offer
                 }
                 None => store::CardOffer {
-                    device_id: format!("OSC-{}", random_hex(4).to_uppercase()),
-                    grid: Grid::generate(&mut rand::thread_rng()).stored().to_owned(),
-                    indexes: indexes_stored(pick_indexes(&mut rand::thread_rng())),
+                    device_id: format!("OSC-{}", self.codes.hex(4).to_uppercase()),
+                    grid: Grid::generate(&mut self.codes.rng()).stored().to_owned(),
+                    indexes: indexes_stored(pick_indexes(&mut self.codes.rng())),
                     issued_at: now,
                 },
             };
@@ -380,7 +380,7 @@ impl Broker {
             let indexes = indexes_from_stored(&offer.indexes).ok_or_else(corrupt)?;
             if !grid.check(indexes, response) {
                 let fresh = store::CardOffer {
-                    indexes: indexes_stored(pick_indexes(&mut rand::thread_rng())),
+                    indexes: indexes_stored(pick_indexes(&mut self.codes.rng())),
                     ..offer
                 };
                 store::put_card_offer(tx, &username, &fresh)?;

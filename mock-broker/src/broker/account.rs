@@ -4,7 +4,7 @@
 //! is audited and committed like any other outcome. Nothing is booked: equity stays
 //! as the scenario says (no cash ledger, no matching, no market data).
 
-use super::{access, random_hex, token_hash, Broker, BrokerResult};
+use super::{access, token_hash, Broker, BrokerResult};
 use crate::error::BrokerError;
 use crate::rules::account::{
     ach_eft_funding, check_deposit, check_order, check_profile_change, check_withdrawal,
@@ -194,7 +194,7 @@ impl Broker {
                     why,
                 )?);
             }
-            let id = format!("ORD-{}", random_hex(6).to_uppercase());
+            let id = format!("ORD-{}", self.codes.hex(6).to_uppercase());
             account_store::insert_order(
                 tx,
                 &account_store::Order {
@@ -249,7 +249,7 @@ impl Broker {
                 )?;
                 return Err(BrokerError::LimitExceeded { which, usage });
             }
-            let id = format!("WDR-{}", random_hex(6).to_uppercase());
+            let id = format!("WDR-{}", self.codes.hex(6).to_uppercase());
             account_store::insert_withdrawal(
                 tx,
                 &Movement {
@@ -300,7 +300,7 @@ impl Broker {
                     why,
                 )?);
             }
-            let id = format!("DEP-{}", random_hex(6).to_uppercase());
+            let id = format!("DEP-{}", self.codes.hex(6).to_uppercase());
             let movement = Movement {
                 id: &id,
                 username: &user.username,

@@ -7,7 +7,9 @@
 //! stored as [`ActivationStage`].
 
 use super::factor::{self, challenge::expected_response};
-use super::{locked_out, random_hex, record_failure, token_hash, usable, Broker, BrokerResult};
+use super::{
+    locked_out, random_hex, record_failure, token_hash, usable, Broker, BrokerResult, Codes,
+};
 use crate::error::{BrokerError, WrongStage};
 use crate::rules::card::{indexes_stored, pick_indexes};
 use crate::rules::challenge::{responses_match, ResponseCheck};
@@ -97,7 +99,7 @@ impl Broker {
             };
             match enrolment_check(!devices.is_empty(), on_record, moves_ib_key) {
                 EnrolmentCheck::SendCode => {
-                    let code = numeric_code(&mut rand::thread_rng(), 6);
+                    let code = numeric_code(&mut self.codes.rng(), 6);
                     activation.stage = ActivationStage::CodeSent {
                         code_hash: token_hash(&code),
                     };
@@ -109,7 +111,7 @@ impl Broker {
                     let Some(device) = confirming_device(&devices, now) else {
                         return Err(BrokerError::LoginFailed);
                     };
-                    let (stage, method) = verification(tx, device, now)?;
+                    let (stage, method) = verification(tx, &self.codes, device, now)?;
                     activation.stage = stage;
                     phone_store::insert_activation(tx, &id, &activation)?;
                     let detail = format!(
@@ -224,7 +226,7 @@ impl Broker {
                 record_failure(tx, username, now, "activation_verify_failed")?;
                 return Err(BrokerError::LoginFailed);
             }
-            let code = numeric_code(&mut rand::thread_rng(), 6);
+            let code = numeric_code(&mut self.codes.rng(), 6);
             let next = Activation {
                 stage: ActivationStage::CodeSent {
                     code_hash: token_hash(&code),
@@ -310,7 +312,7 @@ impl Broker {
             let (phone_id, phone_token) = match &activation.phone_id {
                 Some(id) => (id.clone(), None),
                 None => {
-                    let id = format!("PH-{}", random_hex(6));
+                    let id = format!("PH-{}", self.codes.hex(6));
                     let token = format!("pct_{}", random_hex(32));
                     phone_store::insert_phone(
                         tx,
@@ -328,7 +330,7 @@ impl Broker {
             change_all(tx, username, DeviceKind::IbKey, Transition::Deactivate)?;
             let sms_removed = change_all(tx, username, DeviceKind::Sms, Transition::Remove)?;
             let device = DeviceRow {
-                id: format!("IBK-{}", random_hex(4).to_uppercase()),
+                id: format!("IBK-{}", self.codes.hex(4).to_uppercase()),
                 kind: DeviceKind::IbKey,
                 owner: activation.username.clone(),
                 secret_hex: random_hex(32),
@@ -399,6 +401,7 @@ fn numbers_on_record(tx: &Transaction<'_>, devices: &[DeviceRow]) -> StoreResult
 /// The question `device` answers before an activation code goes out.
 fn verification(
     tx: &Transaction<'_>,
+    codes: &Codes,
     device: &DeviceRow,
     now: Timestamp,
 ) -> BrokerResult<(ActivationStage, VerifyMethod)> {
@@ -409,7 +412,7 @@ fn verification(
                     StoreError::Corrupt(format!("SMS device {} has no number", device.id)).into(),
                 );
             };
-            let code = numeric_code(&mut rand::thread_rng(), 6);
+            let code = numeric_code(&mut codes.rng(), 6);
             phone_store::send_sms(
                 tx,
                 now,
@@ -431,7 +434,7 @@ fn verification(
         }
         // The DSC+ answers on the card (C2), IB Key on its Authenticate screen (K3).
         SecondFactorMethod::Challenge | SecondFactorMethod::Push => {
-            let challenge = ChallengeCode::generate(&mut rand::thread_rng());
+            let challenge = ChallengeCode::generate(&mut codes.rng());
             Ok((
                 ActivationStage::VerifyChallenge {
                     device_id: device.id.clone(),
@@ -444,7 +447,7 @@ fn verification(
         }
         // D7, T3: two index numbers of the card.
         SecondFactorMethod::IndexCard => {
-            let indexes = pick_indexes(&mut rand::thread_rng());
+            let indexes = pick_indexes(&mut codes.rng());
             Ok((
                 ActivationStage::VerifyIndexCard {
                     device_id: device.id.clone(),

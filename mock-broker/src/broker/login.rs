@@ -95,6 +95,7 @@ impl Broker {
             };
             let step = factor::begin(
                 tx,
+                &self.codes,
                 &ticket,
                 &user.username,
                 device,
@@ -120,6 +121,7 @@ impl Broker {
             push::withdraw(tx, &pending.stage, now, events)?;
             let step = factor::begin(
                 tx,
+                &self.codes,
                 ticket,
                 &pending.username,
                 device,
@@ -141,7 +143,7 @@ impl Broker {
             push::withdraw(tx, &pending.stage, now, events)?;
             let detail = format!("device {}", device.id);
             store::audit(tx, now, Some(&pending.username), "push_fallback", &detail)?;
-            let step = challenge::issue(tx, ticket, &device, now)?;
+            let step = challenge::issue(tx, &self.codes, ticket, &device, now)?;
             Ok(LoginStep::SecondFactor(step))
         })
     }
@@ -156,6 +158,7 @@ impl Broker {
             push::withdraw(tx, &pending.stage, now, events)?;
             let step = factor::begin(
                 tx,
+                &self.codes,
                 ticket,
                 &pending.username,
                 &device,

@@ -13,7 +13,9 @@
 mod access;
 mod account;
 mod activation;
+mod codes;
 mod factor;
+mod journal;
 mod login;
 mod messages;
 mod phone;
@@ -30,6 +32,9 @@ pub use portcullis_api::{
     PhoneProvision, PhonePush, PushInfo, PushWait, SecondFactor, SessionInfo, SettingsInfo,
     VerifyDevice, VerifyMethod,
 };
+
+pub use codes::{CodeRng, Codes};
+pub use journal::Subject;
 
 use portcullis_api::{Channel, SessionRestriction, WithdrawalLimits};
 
@@ -132,12 +137,16 @@ pub struct Broker {
     /// Issue 6: when sessions end (the scenario's `[sessions]`).
     sessions: SessionPolicy,
     events: broadcast::Sender<BrokerEvent>,
+    /// The codes people read: the OS's, or one seeded stream (`--seed`, tests only).
+    codes: Codes,
 }
 
 const CLOCK_OFFSET_KEY: &str = "clock_offset_ms";
 const SCENARIO_LOADED_KEY: &str = "scenario_loaded";
 const NUMBER_MATCHING_KEY: &str = "number_matching";
 
+/// Random hex from the OS's generator: for secrets (tokens, tickets, keys) and ids that
+/// act as one (push and activation ids). Codes people read come from [`Codes`].
 pub(crate) fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::thread_rng().fill_bytes(&mut buf);
@@ -183,6 +192,7 @@ impl Broker {
             scenario,
             sessions,
             events,
+            codes: Codes::default(),
         };
         let (loaded, offset) = broker.store.write(|tx| -> StoreResult<_> {
             Ok((
@@ -200,6 +210,18 @@ impl Broker {
 
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    /// Test-only: the codes people read (challenges, index numbers, SMS, activation
+    /// and temporary codes, the ids they see) come from `seed`'s stream, restarted by
+    /// each reset; secrets stay the OS's. See [`Codes`].
+    pub fn seed_codes(&self, seed: u64) {
+        self.codes.seed(seed);
+    }
+
+    /// The seed of `seed_codes`, if any.
+    pub fn code_seed(&self) -> Option<u64> {
+        self.codes.seed_value()
     }
 
     /// Every event from now on (pushes to deliver, logins that moved).

@@ -65,7 +65,8 @@ impl Broker {
 
     /// Back to the scenario as the broker started with it: users, devices, phones, no
     /// locks, sessions, pushes, SMS or faults, an empty audit log (but for the reset
-    /// itself), the clock at real time.
+    /// itself), the clock at real time, and a seeded broker's codes from the seed's
+    /// start.
     pub fn reset(&self) -> BrokerResult<()> {
         // Hash outside the transaction: Argon2 is the slow part.
         let users = self
@@ -161,6 +162,8 @@ impl Broker {
             store::audit(tx, now, None, "reset", "state reloaded from the scenario")
         })?;
         self.clock.offset_ms.store(0, Ordering::SeqCst);
+        // A seeded broker's codes start their stream again: a reset run repeats.
+        self.codes.reseed();
         let _ = self.events.send(BrokerEvent::LoginChanged);
         // Every phone has a new token: the old ones' event streams end.
         let _ = self.events.send(BrokerEvent::PhoneTokensChanged);
@@ -368,6 +371,13 @@ impl Broker {
             Ok(phone_store::faults(tx)?)
         })?;
         Ok(faults)
+    }
+
+    /// Audits a QA action the server keeps itself (the broker's own faults, a freeze).
+    pub fn audit_qa(&self, event: &str, detail: &str) -> BrokerResult<()> {
+        Ok(self
+            .store
+            .write(|tx| store::audit(tx, self.now(), None, event, detail))?)
     }
 
     pub fn faults(&self) -> BrokerResult<Vec<Fault>> {

@@ -10,7 +10,7 @@
 //! (L4), as any wrong second factor is.
 
 use super::access::{reactivation, restriction, serve_again};
-use super::{factor, locked_out, record_failure, token_hash, Broker, BrokerResult, Method};
+use super::{factor, locked_out, record_failure, token_hash, Broker, BrokerResult, Codes, Method};
 use crate::error::BrokerError;
 use crate::rules::card::{indexes_stored, pick_indexes};
 use crate::rules::challenge::ResponseCheck;
@@ -37,7 +37,7 @@ impl Broker {
             // The lifecycle says now whether this device may serve again.
             reactivation(&device)?;
             not_set_aside(tx, &device)?;
-            let (asked, method) = ask(&device)?;
+            let (asked, method) = ask(&self.codes, &device)?;
             store::put_reactivation(
                 tx,
                 &username,
@@ -146,15 +146,15 @@ pub(super) fn own_device(
 }
 
 /// What `device` is asked, stored and shown (case 10; S3's security element too).
-pub(super) fn ask(device: &DeviceRow) -> BrokerResult<(String, Method)> {
+pub(super) fn ask(codes: &Codes, device: &DeviceRow) -> BrokerResult<(String, Method)> {
     match device.kind.method() {
         SecondFactorMethod::Challenge => {
-            let challenge = ChallengeCode::generate(&mut rand::thread_rng());
+            let challenge = ChallengeCode::generate(&mut codes.rng());
             let shown = challenge.as_str().to_owned();
             Ok((shown.clone(), Method::Challenge { challenge: shown }))
         }
         SecondFactorMethod::IndexCard => {
-            let indexes = pick_indexes(&mut rand::thread_rng());
+            let indexes = pick_indexes(&mut codes.rng());
             Ok((
                 indexes_stored(indexes),
                 Method::IndexCard {

@@ -272,7 +272,7 @@ impl Broker {
             }
             let ships_at = estimated_shipment(&address, now);
             let order = OrderRow {
-                id: format!("ORD-{}", random_hex(6).to_uppercase()),
+                id: format!("ORD-{}", self.codes.hex(6).to_uppercase()),
                 username: username.clone(),
                 kind: DeviceKind::DscPlus,
                 address,
@@ -324,7 +324,7 @@ impl Broker {
             orderable_account(tx, &username, now)?;
             no_dsc_plus_in_service(tx, &username)?;
             let device_id = loop {
-                let n = u32::from_str_radix(&random_hex(4), 16).unwrap_or_default();
+                let n = u32::from_str_radix(&self.codes.hex(4), 16).unwrap_or_default();
                 let id = format!("DSCP-{:08}", n % 100_000_000);
                 if store::find_device(tx, &id)?.is_none() {
                     break id;

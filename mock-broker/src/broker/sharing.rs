@@ -17,9 +17,7 @@
 
 use super::access::{serve_again, settle};
 use super::reactivation::{ask, check_answer};
-use super::{
-    factor, locked_out, random_hex, record_failure, token_hash, Broker, BrokerResult, DeviceOption,
-};
+use super::{factor, locked_out, record_failure, token_hash, Broker, BrokerResult, DeviceOption};
 use crate::error::BrokerError;
 use crate::rules::challenge::ResponseCheck;
 use crate::rules::device::{self, Transition};
@@ -93,10 +91,10 @@ impl Broker {
                 })?,
             };
             conditions(tx, now, &requester, device)?;
-            let (asked, method) = ask(device)?;
+            let (asked, method) = ask(&self.codes, device)?;
             void_unfinished(tx, &requester)?;
             let row = SharingRow {
-                id: format!("SHR-{}", random_hex(4).to_uppercase()),
+                id: format!("SHR-{}", self.codes.hex(4).to_uppercase()),
                 requester: requester.clone(),
                 owner: owner.username.clone(),
                 device_id: device.id.clone(),

@@ -1,8 +1,9 @@
 //! The desktop's endpoints: `/v1/login…`, `/v1/session…`, `/v1/logout`.
 
-use super::{blocking, ApiError, ApiJson, AppState, NoFields, SessionToken};
+use super::{blocking, ApiError, ApiJson, AppState, JournalNote, NoFields, SessionToken};
+use crate::broker::{Broker, Subject};
 use axum::extract::State;
-use axum::Json;
+use axum::{Extension, Json};
 use portcullis_api::{
     DeviceRequest, Empty, LoggedOut, LoginCancelled, LoginRequest, LoginStep, PushWait,
     ResponseRequest, SessionInfo, SessionOpened, TicketRequest, WaitRequest,
@@ -21,8 +22,10 @@ const EXPIRY_CHECK: Duration = Duration::from_millis(500);
     responses((status = 200, body = LoginStep)))]
 pub(super) async fn password(
     State(state): State<AppState>,
+    Extension(who): Extension<JournalNote>,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginStep>, ApiError> {
+    who.user(&req.username);
     let step = blocking(&state, move |b| {
         b.login_password(
             &req.username,
@@ -40,9 +43,11 @@ pub(super) async fn password(
     responses((status = 200, body = LoginStep)))]
 pub(super) async fn device(
     State(state): State<AppState>,
+    Extension(who): Extension<JournalNote>,
     ApiJson(req): ApiJson<DeviceRequest>,
 ) -> Result<Json<LoginStep>, ApiError> {
     let step = blocking(&state, move |b| {
+        note_ticket(b, &who, &req.ticket);
         b.choose_device(&req.ticket, &req.device_id)
     })
     .await?;
@@ -54,9 +59,14 @@ pub(super) async fn device(
     responses((status = 200, body = LoginStep)))]
 pub(super) async fn fallback(
     State(state): State<AppState>,
+    Extension(who): Extension<JournalNote>,
     ApiJson(req): ApiJson<TicketRequest>,
 ) -> Result<Json<LoginStep>, ApiError> {
-    let step = blocking(&state, move |b| b.push_fallback(&req.ticket)).await?;
+    let step = blocking(&state, move |b| {
+        note_ticket(b, &who, &req.ticket);
+        b.push_fallback(&req.ticket)
+    })
+    .await?;
     Ok(Json(step))
 }
 
@@ -65,9 +75,14 @@ pub(super) async fn fallback(
     responses((status = 200, body = LoginStep)))]
 pub(super) async fn resend(
     State(state): State<AppState>,
+    Extension(who): Extension<JournalNote>,
     ApiJson(req): ApiJson<TicketRequest>,
 ) -> Result<Json<LoginStep>, ApiError> {
-    let step = blocking(&state, move |b| b.push_resend(&req.ticket)).await?;
+    let step = blocking(&state, move |b| {
+        note_ticket(b, &who, &req.ticket);
+        b.push_resend(&req.ticket)
+    })
+    .await?;
     Ok(Json(step))
 }
 
@@ -77,6 +92,7 @@ pub(super) async fn resend(
     responses((status = 200, body = PushWait)))]
 pub(super) async fn wait(
     State(state): State<AppState>,
+    Extension(who): Extension<JournalNote>,
     ApiJson(req): ApiJson<WaitRequest>,
 ) -> Result<Json<PushWait>, ApiError> {
     let mut changes = state.broker.subscribe();
@@ -85,6 +101,12 @@ pub(super) async fn wait(
         .map_or(DEFAULT_WAIT, Duration::from_millis)
         .min(MAX_WAIT);
     let deadline = Instant::now() + timeout;
+    let ticket = req.ticket.clone();
+    blocking(&state, move |b| {
+        note_ticket(b, &who, &ticket);
+        Ok(())
+    })
+    .await?;
     loop {
         let ticket = req.ticket.clone();
         let status = blocking(&state, move |b| b.push_status(&ticket)).await?;
@@ -105,9 +127,11 @@ pub(super) async fn wait(
     responses((status = 200, body = SessionOpened)))]
 pub(super) async fn response(
     State(state): State<AppState>,
+    Extension(who): Extension<JournalNote>,
     ApiJson(req): ApiJson<ResponseRequest>,
 ) -> Result<Json<SessionOpened>, ApiError> {
     let session = blocking(&state, move |b| {
+        note_ticket(b, &who, &req.ticket);
         b.login_response(&req.ticket, &req.response)
     })
     .await?;
@@ -119,9 +143,14 @@ pub(super) async fn response(
     responses((status = 200, body = LoginCancelled)))]
 pub(super) async fn cancel(
     State(state): State<AppState>,
+    Extension(who): Extension<JournalNote>,
     ApiJson(req): ApiJson<TicketRequest>,
 ) -> Result<Json<LoginCancelled>, ApiError> {
-    blocking(&state, move |b| b.cancel_login(&req.ticket)).await?;
+    blocking(&state, move |b| {
+        note_ticket(b, &who, &req.ticket);
+        b.cancel_login(&req.ticket)
+    })
+    .await?;
     Ok(Json(LoginCancelled::Cancelled))
 }
 
@@ -160,4 +189,10 @@ pub(super) async fn logout(
 ) -> Result<Json<LoggedOut>, ApiError> {
     blocking(&state, move |b| b.logout(&token)).await?;
     Ok(Json(LoggedOut::LoggedOut))
+}
+
+/// The journal: the user whose login `ticket` is (read before the step, which may end
+/// the login).
+fn note_ticket(broker: &Broker, who: &JournalNote, ticket: &str) {
+    who.set_user(broker.whose(&[Subject::Ticket(ticket.to_owned())]));
 }

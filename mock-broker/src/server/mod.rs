@@ -34,6 +34,8 @@ use utoipa_axum::routes;
 
 mod account;
 mod edge;
+mod faults;
+mod journal;
 mod listen;
 mod login;
 pub mod openapi;
@@ -45,6 +47,8 @@ mod sharing;
 mod token;
 
 pub use edge::{EdgePolicy, QaToken, QA_TOKEN_HEADER};
+pub use faults::BrokerFaults;
+pub use journal::{Journal, JournalFilter, JournalNote};
 pub use listen::ConnectionLimits;
 pub use portcullis_api::PhoneEvent;
 pub use token::{PhoneToken, SessionToken};
@@ -61,6 +65,10 @@ pub struct AppState {
     pub phone_events: broadcast::Sender<PhoneEvent>,
     /// Who may drive the broker: `Host`, `Origin`, the QA token.
     pub edge: EdgePolicy,
+    /// Every request answered, for `/qa/journal` (kept with or without `--qa`).
+    pub journal: Arc<Journal>,
+    /// The broker's own faults and its freeze (set only through `--qa` routes).
+    pub faults: Arc<BrokerFaults>,
 }
 
 impl AppState {
@@ -74,6 +82,8 @@ impl AppState {
             qa,
             phone_events,
             edge: EdgePolicy::default(),
+            journal: Arc::default(),
+            faults: Arc::default(),
         }
     }
 
@@ -94,8 +104,15 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(Extension(Arc::new(document)))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        // Last, so it runs first, for every route and the fallbacks alike.
+        // Inside the guard: a request the edge refuses is never held or delayed.
+        .layer(middleware::from_fn_with_state(state.clone(), faults::apply))
         .layer(middleware::from_fn_with_state(state.clone(), edge::guard))
+        // Last, so it runs first, for every route and the fallbacks alike: a request
+        // the edge refuses is journalled too.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            journal::record,
+        ))
         .with_state(state)
 }
 
@@ -164,11 +181,17 @@ fn routes(qa: bool) -> OpenApiRouter<AppState> {
         .routes(routes!(qa::lockout))
         .routes(routes!(qa::unlock))
         .routes(routes!(qa::audit))
+        .routes(routes!(qa::journal))
         .routes(routes!(qa::devices))
         .routes(routes!(qa::provision))
         .routes(routes!(qa::provision_phone))
         .routes(routes!(qa::sms))
         .routes(routes!(qa::faults, qa::set_fault))
+        .routes(routes!(faults::list, faults::add))
+        .routes(routes!(faults::remove))
+        .routes(routes!(faults::clear))
+        .routes(routes!(faults::freeze))
+        .routes(routes!(faults::thaw))
         .routes(routes!(qa::settings, qa::set_settings))
         .routes(routes!(qa::pushes))
         .routes(routes!(qa::temporary_passcode))
@@ -270,7 +293,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ErrorCode::InvalidField => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::Locked => StatusCode::LOCKED,
-        ErrorCode::Busy | ErrorCode::Internal => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::Busy | ErrorCode::Internal | ErrorCode::Unavailable => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         ErrorCode::LessSecureDevice
         | ErrorCode::DifferentIdentification
         | ErrorCode::TemporaryDeviceAssigned
@@ -529,7 +554,10 @@ impl From<JsonRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let code = self.body.code;
         let mut response = (self.status, Json(*self.body)).into_response();
+        // The request journal reads the code here rather than parse the body again.
+        response.extensions_mut().insert(code);
         if let Some(seconds) = self.retry_after {
             response
                 .headers_mut()

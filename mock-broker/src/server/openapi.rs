@@ -176,12 +176,19 @@ mod tests {
         ("get", "/qa/users/{username}/lockout"),
         ("post", "/qa/users/{username}/unlock"),
         ("get", "/qa/audit"),
+        ("get", "/qa/journal"),
         ("get", "/qa/devices"),
         ("post", "/qa/devices/{id}/provision"),
         ("post", "/qa/phones/{id}/provision"),
         ("get", "/qa/sms"),
         ("get", "/qa/faults"),
         ("post", "/qa/faults"),
+        ("get", "/qa/faults/routes"),
+        ("post", "/qa/faults/routes"),
+        ("delete", "/qa/faults/routes/{id}"),
+        ("post", "/qa/faults/routes/clear"),
+        ("post", "/qa/freeze"),
+        ("post", "/qa/thaw"),
         ("get", "/qa/settings"),
         ("post", "/qa/settings"),
         ("get", "/qa/pushes"),
@@ -266,6 +273,23 @@ mod tests {
                 .body(Body::from("{}"))
                 .unwrap();
             let response = router.clone().oneshot(request).await.unwrap();
+            if path == "/qa/freeze" {
+                // A frozen broker would hold every later request: thaw it at once.
+                let thaw = Request::builder()
+                    .method("POST")
+                    .uri("/qa/thaw")
+                    .header(header::HOST, "127.0.0.1")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from("{}"))
+                    .unwrap();
+                assert!(router
+                    .clone()
+                    .oneshot(thaw)
+                    .await
+                    .unwrap()
+                    .status()
+                    .is_success());
+            }
             let status = response.status();
             let body = axum::body::to_bytes(response.into_body(), 1 << 20)
                 .await

@@ -7,12 +7,12 @@
 //! A stream belongs to the token that opened it: once that token stops naming its
 //! phone (the phone was provisioned again, or the broker reset), the stream ends.
 
-use super::{blocking, ApiError, ApiJson, AppState, NoFields, PhoneToken};
-use crate::broker::{Broker, BrokerEvent, Delivery};
+use super::{blocking, ApiError, ApiJson, AppState, JournalNote, NoFields, PhoneToken};
+use crate::broker::{Broker, BrokerEvent, Delivery, Subject};
 use axum::extract::{Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use portcullis_api::{
     Activated, ActivationFinishRequest, ActivationStartRequest, ActivationStep,
     ActivationVerifyRequest, ApproveRequest, Empty, PhoneAccessList, PhoneEvent, PhonePush,
@@ -236,9 +236,11 @@ pub(super) async fn access(
     responses((status = 200, body = ActivationStep)))]
 pub(super) async fn activation_start(
     State(state): State<AppState>,
+    Extension(who): Extension<JournalNote>,
     token: Option<PhoneToken>,
     ApiJson(req): ApiJson<ActivationStartRequest>,
 ) -> Result<Json<ActivationStep>, ApiError> {
+    who.user(&req.username);
     let started = blocking(&state, move |b| {
         b.activation_start(
             token.as_ref().map(|PhoneToken(t)| t.as_str()),
@@ -258,10 +260,12 @@ pub(super) async fn activation_start(
     responses((status = 200, body = ActivationStep)))]
 pub(super) async fn activation_verify(
     State(state): State<AppState>,
+    Extension(who): Extension<JournalNote>,
     token: Option<PhoneToken>,
     ApiJson(req): ApiJson<ActivationVerifyRequest>,
 ) -> Result<Json<ActivationStep>, ApiError> {
     let sent = blocking(&state, move |b| {
+        note_activation(b, &who, &req.activation_id);
         b.activation_verify(
             token.as_ref().map(|PhoneToken(t)| t.as_str()),
             &req.activation_id,
@@ -279,10 +283,12 @@ pub(super) async fn activation_verify(
     responses((status = 200, body = Activated)))]
 pub(super) async fn activation_finish(
     State(state): State<AppState>,
+    Extension(who): Extension<JournalNote>,
     token: Option<PhoneToken>,
     ApiJson(req): ApiJson<ActivationFinishRequest>,
 ) -> Result<Json<Activated>, ApiError> {
     let done = blocking(&state, move |b| {
+        note_activation(b, &who, &req.activation_id);
         b.activation_finish(
             token.as_ref().map(|PhoneToken(t)| t.as_str()),
             &req.activation_id,
@@ -293,4 +299,9 @@ pub(super) async fn activation_finish(
     })
     .await?;
     Ok(Json(done))
+}
+
+/// The journal: whose activation `id` is (read before the step, which may end it).
+fn note_activation(broker: &Broker, who: &JournalNote, id: &str) {
+    who.set_user(broker.whose(&[Subject::Activation(id.to_owned())]));
 }

@@ -1,15 +1,15 @@
 //! The QA endpoints under `/qa` (routed, and documented, only with `--qa`).
 
-use super::{blocking, ApiError, ApiJson, AppState, NoFields};
+use super::{blocking, ApiError, ApiJson, AppState, JournalFilter, NoFields};
 use crate::rules::{Duration, Timestamp};
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::Json;
 use portcullis_api::{
     AdvanceRequest, AuditLog, AuditQuery, ClockInfo, DeviceInfo, DeviceList, DeviceProvision,
-    Empty, ErrorCode, FaultInfo, FaultList, FaultRequest, LockoutInfo, PhoneProvision, PushList,
-    PushQuery, ResetDone, SetClockRequest, SettingsInfo, SettingsRequest, SmsMessage, SmsOutbox,
-    SmsQuery, TemporaryPasscodeIssued,
+    Empty, ErrorCode, FaultInfo, FaultList, FaultRequest, JournalPage, JournalQuery, LockoutInfo,
+    PhoneProvision, PushList, PushQuery, ResetDone, SetClockRequest, SettingsInfo, SettingsRequest,
+    SmsMessage, SmsOutbox, SmsQuery, TemporaryPasscodeIssued,
 };
 
 #[utoipa::path(get, path = "/qa/clock", tag = "qa", security(("qa_token" = [])),
@@ -53,6 +53,10 @@ pub(super) async fn reset(
     ApiJson(NoFields): ApiJson<NoFields>,
 ) -> Result<Json<ResetDone>, ApiError> {
     blocking(&state, |b| b.reset()).await?;
+    // The journal starts again too (but for this request, recorded as it leaves), and
+    // the broker's own faults are lifted: nothing held, delayed or failed.
+    state.journal.clear();
+    state.faults.clear();
     Ok(Json(ResetDone::Reset))
 }
 
@@ -95,6 +99,18 @@ pub(super) async fn audit(
     let limit = q.limit.unwrap_or(200).min(10_000);
     let events = blocking(&state, move |b| b.audit(q.username.as_deref(), limit)).await?;
     Ok(Json(AuditLog { events }))
+}
+
+/// Every request the broker answered ("verify what happened"), oldest first. A filter
+/// value that does not fit is `invalid_field`; an unknown filter `invalid_query`.
+#[utoipa::path(get, path = "/qa/journal", tag = "qa", security(("qa_token" = [])),
+    params(JournalQuery), responses((status = 200, body = JournalPage)))]
+pub(super) async fn journal(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<JournalPage>, ApiError> {
+    let filter = JournalFilter::parse(query.as_deref())?;
+    Ok(Json(state.journal.read(&filter)))
 }
 
 #[utoipa::path(get, path = "/qa/devices", tag = "qa", security(("qa_token" = [])),

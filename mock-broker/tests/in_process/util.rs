@@ -15,6 +15,7 @@ use tower::ServiceExt;
 /// Every demo user's password.
 pub const PASSWORD: &str = "Trade2026";
 
+#[derive(Clone)]
 pub struct TestBroker {
     router: Router,
 }
@@ -49,8 +50,17 @@ impl TestBroker {
         TestBroker::with_qa(scenario, true)
     }
 
+    /// The demo scenario with its codes seeded (`--seed`).
+    pub fn seeded(seed: u64) -> TestBroker {
+        TestBroker::build(Scenario::demo(), true, Some(seed))
+    }
+
     /// `scenario`, with QA controls (`--qa`) or without.
     pub fn with_qa(scenario: Scenario, qa: bool) -> TestBroker {
+        TestBroker::build(scenario, qa, None)
+    }
+
+    fn build(scenario: Scenario, qa: bool, seed: Option<u64>) -> TestBroker {
         // The smallest Argon2 the crate takes: the rules do not care about its cost.
         let cheap = Argon2Settings {
             memory_kib: 8,
@@ -58,6 +68,9 @@ impl TestBroker {
             parallelism: 1,
         };
         let broker = Broker::open(None, scenario, cheap).expect("an in-memory broker opens");
+        if let Some(seed) = seed {
+            broker.seed_codes(seed);
+        }
         TestBroker {
             router: app(AppState::new(Arc::new(broker), qa)),
         }

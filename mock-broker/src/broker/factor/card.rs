@@ -3,7 +3,7 @@
 //! answer is checked once (the ticket is spent) and in constant time.
 
 use super::step;
-use crate::broker::{token_hash, BrokerResult, Method, SecondFactor};
+use crate::broker::{token_hash, BrokerResult, Codes, Method, SecondFactor};
 use crate::rules::card::{indexes_from_stored, indexes_stored, pick_indexes, Grid};
 use crate::rules::{ResponseCheck, Timestamp, CHALLENGE_LIFETIME};
 use crate::store::{self, DeviceRow, Stage, StoreError, StoreResult};
@@ -13,11 +13,12 @@ use rusqlite::Transaction;
 /// as a challenge code (C4's 5 minutes, decision).
 pub(in crate::broker) fn issue(
     tx: &Transaction<'_>,
+    codes: &Codes,
     ticket: &str,
     device: &DeviceRow,
     now: Timestamp,
 ) -> BrokerResult<SecondFactor> {
-    let indexes = pick_indexes(&mut rand::thread_rng());
+    let indexes = pick_indexes(&mut codes.rng());
     let stage = Stage::IndexCard {
         device_id: device.id.clone(),
         indexes: indexes_stored(indexes),

@@ -2,7 +2,7 @@
 //! OCRA response (the DSC+ and IB Key's Authenticate screen compute the same suite).
 
 use super::step;
-use crate::broker::{token_hash, BrokerResult, Method, SecondFactor};
+use crate::broker::{token_hash, BrokerResult, Codes, Method, SecondFactor};
 use crate::rules::challenge::{check_response, ocra_response};
 use crate::rules::{ChallengeCode, ResponseCheck, Timestamp, CHALLENGE_LIFETIME};
 use crate::store::{self, DeviceRow, Stage, StoreError, StoreResult};
@@ -11,12 +11,13 @@ use rusqlite::Transaction;
 /// C1, C4: a fresh challenge for `device`, the login's stage from now.
 pub(in crate::broker) fn issue(
     tx: &Transaction<'_>,
+    codes: &Codes,
     ticket: &str,
     device: &DeviceRow,
     now: Timestamp,
 ) -> BrokerResult<SecondFactor> {
     let expires = super::expiry(tx, ticket, now, CHALLENGE_LIFETIME)?;
-    let challenge = ChallengeCode::generate(&mut rand::thread_rng());
+    let challenge = ChallengeCode::generate(&mut codes.rng());
     let stage = Stage::Challenge {
         device_id: device.id.clone(),
         challenge: challenge.as_str().to_owned(),

@@ -14,7 +14,7 @@ pub(super) mod passcode;
 pub(super) mod push;
 pub(super) mod sms;
 
-use super::{token_hash, BrokerResult, Events, Method, SecondFactor};
+use super::{token_hash, BrokerResult, Codes, Events, Method, SecondFactor};
 use crate::error::BrokerError;
 use crate::rules::device::serves_logins;
 use crate::rules::ibkey::LOGIN_TICKET_LIFETIME;
@@ -53,6 +53,7 @@ pub(super) fn not_served(kind: DeviceKind) -> BrokerError {
 #[allow(clippy::too_many_arguments)]
 pub(super) fn begin(
     tx: &Transaction<'_>,
+    codes: &Codes,
     ticket: &str,
     username: &str,
     device: &DeviceRow,
@@ -64,12 +65,19 @@ pub(super) fn begin(
     // T2, T3: a temporary device past its time (or on the wrong channel) goes no further.
     passcode::admit(tx, device, channel, now)?;
     match device.kind.method() {
-        SecondFactorMethod::Challenge => challenge::issue(tx, ticket, device, now),
-        SecondFactorMethod::Push => {
-            push::send(tx, ticket, username, device, now, number_matching, events)
-        }
-        SecondFactorMethod::Sms => sms::send(tx, ticket, username, device, now),
-        SecondFactorMethod::IndexCard => card::issue(tx, ticket, device, now),
+        SecondFactorMethod::Challenge => challenge::issue(tx, codes, ticket, device, now),
+        SecondFactorMethod::Push => push::send(
+            tx,
+            codes,
+            ticket,
+            username,
+            device,
+            now,
+            number_matching,
+            events,
+        ),
+        SecondFactorMethod::Sms => sms::send(tx, codes, ticket, username, device, now),
+        SecondFactorMethod::IndexCard => card::issue(tx, codes, ticket, device, now),
         SecondFactorMethod::TemporaryPasscode => passcode::ask(tx, ticket, device, now),
     }
 }

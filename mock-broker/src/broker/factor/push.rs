@@ -5,8 +5,8 @@
 
 use super::step;
 use crate::broker::{
-    random_hex, token_hash, BrokerEvent, BrokerResult, Clock, Delivery, Events, Method, PhonePush,
-    SecondFactor,
+    random_hex, token_hash, BrokerEvent, BrokerResult, Clock, Codes, Delivery, Events, Method,
+    PhonePush, SecondFactor,
 };
 use crate::rules::ibkey::{NumberMatch, PushState, PUSH_LIFETIME};
 use crate::rules::{ChallengeCode, Timestamp};
@@ -17,8 +17,10 @@ use rusqlite::Transaction;
 
 /// K2: a push to the phone holding `device`, the login's stage from now; K4: sent as
 /// the device's fault says.
+#[allow(clippy::too_many_arguments)]
 pub(in crate::broker) fn send(
     tx: &Transaction<'_>,
+    codes: &Codes,
     ticket: &str,
     username: &str,
     device: &DeviceRow,
@@ -30,8 +32,7 @@ pub(in crate::broker) fn send(
         return Err(StoreError::Corrupt(format!("IB Key {} has no phone", device.id)).into());
     };
     let hash = token_hash(ticket);
-    let mut rng = rand::thread_rng();
-    let matching = number_matching.then(|| NumberMatch::generate(&mut rng));
+    let matching = number_matching.then(|| NumberMatch::generate(&mut codes.rng()));
     let delivery = Delivery::under(phone_store::fault_for(tx, &device.id)?.as_ref());
     let push = PushRow {
         id: format!("push-{}", random_hex(12)),
@@ -39,7 +40,9 @@ pub(in crate::broker) fn send(
         username: username.to_owned(),
         device_id: device.id.clone(),
         phone_id,
-        challenge: ChallengeCode::generate(&mut rng).as_str().to_owned(),
+        challenge: ChallengeCode::generate(&mut codes.rng())
+            .as_str()
+            .to_owned(),
         number_shown: matching.map(|m| m.shown),
         number_choices: matching.map(|m| m.choices.to_vec()),
         issued_at: now,

@@ -2,7 +2,7 @@
 //! code's SHA-256 is kept.
 
 use super::step;
-use crate::broker::{token_hash, BrokerResult, Method, SecondFactor};
+use crate::broker::{token_hash, BrokerResult, Codes, Method, SecondFactor};
 use crate::rules::challenge::check_within;
 use crate::rules::ibkey::{mask_phone_number, numeric_code, SMS_CODE_LIFETIME};
 use crate::rules::{ResponseCheck, Timestamp};
@@ -13,6 +13,7 @@ use rusqlite::Transaction;
 /// D3: a code to the SMS device's number, the login's stage from now.
 pub(in crate::broker) fn send(
     tx: &Transaction<'_>,
+    codes: &Codes,
     ticket: &str,
     username: &str,
     device: &DeviceRow,
@@ -22,7 +23,7 @@ pub(in crate::broker) fn send(
         return Err(StoreError::Corrupt(format!("SMS device {} has no number", device.id)).into());
     };
     let expires = super::expiry(tx, ticket, now, SMS_CODE_LIFETIME)?;
-    let code = numeric_code(&mut rand::thread_rng(), 6);
+    let code = numeric_code(&mut codes.rng(), 6);
     phone_store::send_sms(
         tx,
         now,
