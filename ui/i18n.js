@@ -183,6 +183,7 @@ i18n.add({
     "error.bad_request": "Cette demande n'est pas valide.",
     "error.invalid_json": "La demande n'a pas pu être lue.",
     "error.invalid_query": "La demande n'a pas pu être lue.",
+    "error.unavailable": "Le serveur de connexion est indisponible pour le moment. Réessayez dans un instant.",
     "error.forbidden_origin": "Cette demande est refusée : origine non autorisée.",
     "error.forbidden_host": "Cette demande est refusée : hôte non autorisé.",
     "error.qa_token_required": "Un jeton QA est requis.",
