@@ -117,16 +117,17 @@ impl Desktop {
     /// Presses `keys` in order on whatever has focus (WebDriver actions: no element
     /// is targeted, nothing is clicked). Text is typed a character at a time.
     pub async fn keys(&self, keys: &str) {
-        let mut actions = KeyActions::new("keyboard".into());
-        for k in keys.chars() {
-            actions = actions
-                .then(KeyAction::Down { value: k })
-                .then(KeyAction::Up { value: k });
-        }
         self.client
-            .perform_actions(actions)
+            .perform_actions(key_presses(keys))
             .await
             .unwrap_or_else(|e| panic!("press {keys:?}: {e}"));
+    }
+
+    /// Presses `keys` whose effect closes the current window (Enter on Log out): the
+    /// window may go before WebDriver answers the key, which is then no error. The test
+    /// checks the outcome in another window.
+    pub async fn keys_closing(&self, keys: &str) {
+        let _ = self.client.perform_actions(key_presses(keys)).await;
     }
 
     /// Shift+Tab.
@@ -180,6 +181,17 @@ impl Desktop {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+}
+
+/// Each character of `keys` pressed and released, in order.
+fn key_presses(keys: &str) -> KeyActions {
+    let mut actions = KeyActions::new("keyboard".into());
+    for k in keys.chars() {
+        actions = actions
+            .then(KeyAction::Down { value: k })
+            .then(KeyAction::Up { value: k });
+    }
+    actions
 }
 
 fn describe(violations: &[Value]) -> String {

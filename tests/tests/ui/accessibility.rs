@@ -140,7 +140,7 @@ async fn a11y_keyboard_only_dsc_plus_login_with_the_card_simulator() {
     app.wait_focus("session-heading", "the main window starts on its heading")
         .await;
     app.tab_to("logout-button", Direction::Backward, 3).await;
-    app.keys(&key::ENTER.to_string()).await;
+    app.keys_closing(&key::ENTER.to_string()).await;
     app.switch_to_login().await;
     app.wait_focus("username", "after logging out, the login starts again")
         .await;
