@@ -2,7 +2,7 @@
 //! telephone (T1: a temporary passcode). Both need a broker with `--qa`, as the
 //! bundled one has.
 
-use crate::error::{self, AppError};
+use crate::error::AppError;
 use crate::kiosk::Kiosk;
 use crate::link::Line;
 use crate::session::Session;
@@ -35,18 +35,14 @@ pub async fn reset(app: &AppHandle) -> Result<DemoReset, AppError> {
     let session = app.state::<Session>();
     // A login finishing while this runs counts as a visit after the reset.
     let opened = session.opened();
-    let client = app.state::<Line>().client()?;
-    if let Some(token) = session.close() {
-        // The reset ends it on the broker anyway; this is the polite way.
-        let _ = client.logout(&token).await;
-        if let Some(main) = app.get_webview_window("main") {
-            main.destroy().map_err(error::window)?;
-        }
+    let line = app.state::<Line>();
+    // Shown as it is: the login window's own page is waiting for this answer.
+    if crate::session::end(app, &line, &session).await? {
         if let Some(login) = app.get_webview_window("login") {
             let _ = login.show();
         }
     }
-    client.reset().await.map_err(|e| {
+    line.client()?.reset().await.map_err(|e| {
         e.or_qa_disabled("This login server does not allow a reset (its QA mode is off).")
     })?;
     app.state::<PhoneSim>().after_reset().await?;

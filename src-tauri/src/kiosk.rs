@@ -63,6 +63,11 @@ impl Kiosk {
         }
     }
 
+    /// A visitor logged in since the last reset.
+    fn visited(&self, session: &Session) -> bool {
+        session.opened() != self.opened_at_reset.load(Ordering::Relaxed)
+    }
+
     fn touch(&self) {
         *self.last_activity.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
     }
@@ -115,7 +120,7 @@ pub async fn kiosk_idle_reset(
     session: State<'_, Session>,
     touched: bool,
 ) -> Result<Option<crate::demo::DemoReset>, AppError> {
-    let visited = session.opened() != kiosk.opened_at_reset.load(Ordering::Relaxed);
+    let visited = kiosk.visited(&session);
     if !kiosk.enabled
         || session.is_open()
         || kiosk.idle() < kiosk.reset_after
@@ -134,7 +139,7 @@ pub fn kiosk_status(kiosk: State<'_, Kiosk>, session: State<'_, Session>) -> Kio
         reset_after_seconds: kiosk.reset_after.as_secs(),
         resets,
         last_reset_ms: (resets > 0).then(|| kiosk.last_reset_ms.load(Ordering::Relaxed)),
-        visited: session.opened() != kiosk.opened_at_reset.load(Ordering::Relaxed),
+        visited: kiosk.visited(&session),
         logged_in: session.is_open(),
         idle_seconds: kiosk.idle().as_secs(),
     }

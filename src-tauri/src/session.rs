@@ -59,7 +59,7 @@ impl Session {
             .ok_or_else(|| AppError::new("invalid_session", "You are not logged in."))
     }
 
-    pub(crate) fn close(&self) -> Option<String> {
+    fn close(&self) -> Option<String> {
         lock(&self.card).take();
         lock(&self.token).take()
     }
@@ -182,17 +182,25 @@ pub async fn logout(
     line: State<'_, Line>,
     session: State<'_, Session>,
 ) -> Result<(), AppError> {
-    if let Some(token) = session.close() {
-        // The window closes either way; a broker that is gone has no session to end.
-        if let Err(e) = line.client()?.logout(&token).await {
-            tracing::warn!(code = %e.code, "logout");
-        }
+    end(&app, &line, &session).await?;
+    windows::show_login(&app);
+    Ok(())
+}
+
+/// Ends the session, if one is open, on the broker and here, and closes the main
+/// window; answers whether there was one. The caller shows the login window.
+pub(crate) async fn end(app: &AppHandle, line: &Line, session: &Session) -> Result<bool, AppError> {
+    let Some(token) = session.close() else {
+        return Ok(false);
+    };
+    // The window closes either way; a broker that is gone has no session to end.
+    if let Err(e) = line.client()?.logout(&token).await {
+        tracing::warn!(code = %e.code, "logout");
     }
     if let Some(main) = app.get_webview_window("main") {
         main.destroy().map_err(error::window)?;
     }
-    windows::show_login(&app);
-    Ok(())
+    Ok(true)
 }
 
 #[cfg(test)]

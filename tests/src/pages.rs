@@ -217,21 +217,28 @@ pub mod simulators {
         app.click("phone-activation-send").await;
     }
 
+    /// Opens a simulator from the Devices menu (`item`), its page `<page>.html`, and
+    /// chooses `device` in its `<page>-select`.
+    async fn open_on(app: &Desktop, item: &str, page: &str, device: &str) {
+        app.click("menu-devices").await;
+        app.click(item).await;
+        app.switch_to_page(&format!("{page}.html")).await;
+        let select = format!("{page}-select");
+        app.wait_for(&select, None, "list the cards", |text, _| {
+            text.contains(device)
+        })
+        .await;
+        app.find(&select)
+            .await
+            .select_by_value(device)
+            .await
+            .unwrap_or_else(|e| panic!("choose {device}: {e}"));
+    }
+
     /// D7: opens the Security Code Card simulator on `card` and reads the codes at
     /// `indexes`, typed together; back in the login window after.
     pub async fn codes_from_card(app: &Desktop, card: &str, indexes: [u8; 2]) -> String {
-        app.click("menu-devices").await;
-        app.click("menu-open-codecard").await;
-        app.switch_to_page("codecard.html").await;
-        app.wait_for("codecard-select", None, "list the cards", |text, _| {
-            text.contains(card)
-        })
-        .await;
-        app.find("codecard-select")
-            .await
-            .select_by_value(card)
-            .await
-            .unwrap_or_else(|e| panic!("choose {card}: {e}"));
+        open_on(app, "menu-open-codecard", "codecard", card).await;
         app.wait_text("codecard-caption", "show the chosen card", |t| {
             t.ends_with(card)
         })
@@ -257,18 +264,7 @@ pub mod simulators {
         pin: &str,
         challenge: &str,
     ) -> String {
-        app.click("menu-devices").await;
-        app.click("menu-open-card").await;
-        app.switch_to_page("card.html").await;
-        app.wait_for("card-select", None, "list the cards", |text, _| {
-            text.contains(device)
-        })
-        .await;
-        app.find("card-select")
-            .await
-            .select_by_value(device)
-            .await
-            .unwrap_or_else(|e| panic!("choose {device}: {e}"));
+        open_on(app, "menu-open-card", "card", device).await;
         app.wait_attr("card-device", "data-ready", "true").await;
         app.click("card-press").await;
         app.wait_text("card-display", "show PIN>", |t| t.starts_with("PIN>"))

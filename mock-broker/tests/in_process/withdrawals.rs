@@ -262,10 +262,14 @@ async fn account_home_describes_the_user_the_entity_and_what_is_left() {
         session_limits.body["limits"], home["limits"],
         "as the session's"
     );
-    // R1 step 2: the address on file, where the scenario gives one.
+}
+
+#[tokio::test]
+async fn r1_the_account_home_gives_the_address_on_file_that_a_dsc_plus_ships_to() {
+    let b = TestBroker::demo();
+    // R1 step 2: the address on file, where the scenario gives one (avery has none).
     let lena = session(&b, "lena", "portal").await;
-    assert_eq!(
-        account(&b, &lena).await["shipping_address"]["line1"],
-        "200 Park Avenue"
-    );
+    let home = account(&b, &lena).await;
+    assert_eq!(home["shipping_address"]["line1"], "200 Park Avenue");
+    assert_eq!(home["shipping_address"]["country"], "US");
 }
