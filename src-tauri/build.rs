@@ -27,6 +27,8 @@ const COMMANDS: &[&str] = &[
     "kiosk_status",
     "kiosk_touch",
     "kiosk_idle_reset",
+    "kiosk_enter",
+    "kiosk_leave",
     "open_card_window",
     "open_codecard_window",
     "open_phone_window",

@@ -8,6 +8,8 @@ i18n.add({
     "menu.demo": "Démo",
     "menu.reset_demo": "Réinitialiser la démo (utilisateurs, verrouillages, horloge)",
     "menu.client_services": "Service clientèle : code de sécurité temporaire…",
+    "menu.kiosk": "Mode kiosque (disposition de salon, se réinitialise d'elle-même)",
+    "kiosk.leave": "Quitter le mode kiosque",
     "brand.tagline": "Station de négociation · Connexion sécurisée",
     "channel.legend": "Se connecter à",
     "channel.trading": "Station de négociation",

@@ -589,17 +589,23 @@ function afterReset(done) {
   i18n.text(line, "demo.reset_took", { resets: done.resets, ms: done.elapsed_ms });
 }
 
-// Kiosk mode: once the booth has been idle for the set time (no key or touch in any
-// window) and no one is logged in, the demo resets — if a visitor was there.
-async function setUpKiosk() {
+// Kiosk mode (--kiosk, or Demo → Kiosk mode): once the booth has been idle for the set
+// time (no key or touch in any window) and no one is logged in, the demo resets — if a
+// visitor was there. Leave kiosk mode gives the windows their frames back.
+let kioskTimer = null;
+
+async function showKiosk() {
   const kiosk = await portcullis.call("kiosk_status", {}, { background: true }).catch(() => null);
-  if (!kiosk || !kiosk.enabled) return;
-  document.body.classList.add("kiosk");
-  $("kiosk-bar").hidden = false;
+  const on = Boolean(kiosk && kiosk.enabled);
+  document.body.classList.toggle("kiosk", on);
+  $("kiosk-bar").hidden = !on;
+  $("menu-kiosk").hidden = on;
+  clearInterval(kioskTimer);
+  kioskTimer = null;
+  if (!on) return;
   i18n.text($("kiosk-note"), "kiosk.note", { seconds: kiosk.reset_after_seconds });
-  $("kiosk-reset").addEventListener("click", () => resetDemo());
   let checking = false;
-  setInterval(async () => {
+  kioskTimer = setInterval(async () => {
     if (checking) return;
     checking = true;
     const touched = $("username").value !== "" || state.name !== "password";
@@ -610,6 +616,17 @@ async function setUpKiosk() {
     }
     checking = false;
   }, 1000);
+}
+
+function setUpKiosk() {
+  $("kiosk-reset").addEventListener("click", () => resetDemo());
+  $("menu-kiosk").addEventListener("click", () => portcullis.call("kiosk_enter").catch(() => {}));
+  $("kiosk-leave").addEventListener("click", () => portcullis.call("kiosk_leave").catch(() => {}));
+  portcullis.listen("kiosk-changed", async () => {
+    await showKiosk();
+    $(document.body.classList.contains("kiosk") ? "kiosk-reset" : "username").focus();
+  });
+  showKiosk();
 }
 
 async function setUpAutoResend() {

@@ -503,7 +503,7 @@ async function setUpKioskIdle() {
   const warning = $("kiosk-idle-warning");
   setInterval(async () => {
     const now = await portcullis.call("kiosk_status", {}, { background: true }).catch(() => null);
-    if (!now) return;
+    if (!now || !now.enabled) return;
     const left = after - now.idle_seconds;
     if (left <= 0) {
       portcullis.call("logout").catch(() => {});

@@ -5,15 +5,17 @@
 //! the idle time is the whole booth's: a visitor working the phone or the card keeps
 //! the login alive. The main window logs an idle visitor out (after a warning); the
 //! login window then asks for the reset, which happens only if a visitor was there.
+//! The Demo menu enters kiosk mode at run time (`kiosk_enter`), and the kiosk bar
+//! leaves it (`kiosk_leave`): the windows get their frames and sizes back.
 
 use crate::error::AppError;
 use crate::session::Session;
 use crate::windows;
 use serde::Serialize;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, Emitter, Manager, State};
 
 /// The automatic reset's delay unless `--kiosk-reset-after` says otherwise.
 pub const DEFAULT_RESET_AFTER: Duration = Duration::from_secs(90);
@@ -21,7 +23,7 @@ pub const DEFAULT_RESET_AFTER: Duration = Duration::from_secs(90);
 const RESET_AFTER_SECONDS: std::ops::RangeInclusive<u64> = 1..=3600;
 
 pub struct Kiosk {
-    pub enabled: bool,
+    enabled: AtomicBool,
     pub reset_after: Duration,
     resets: AtomicU64,
     last_reset_ms: AtomicU64,
@@ -54,13 +56,17 @@ impl Kiosk {
             },
         };
         Kiosk {
-            enabled,
+            enabled: AtomicBool::new(enabled),
             reset_after,
             resets: AtomicU64::new(0),
             last_reset_ms: AtomicU64::new(0),
             opened_at_reset: AtomicU64::new(0),
             last_activity: Mutex::new(Instant::now()),
         }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.enabled.load(Ordering::Relaxed)
     }
 
     /// A visitor logged in since the last reset.
@@ -121,7 +127,7 @@ pub async fn kiosk_idle_reset(
     touched: bool,
 ) -> Result<Option<crate::demo::DemoReset>, AppError> {
     let visited = kiosk.visited(&session);
-    if !kiosk.enabled
+    if !kiosk.enabled()
         || session.is_open()
         || kiosk.idle() < kiosk.reset_after
         || !(visited || touched)
@@ -135,7 +141,7 @@ pub async fn kiosk_idle_reset(
 pub fn kiosk_status(kiosk: State<'_, Kiosk>, session: State<'_, Session>) -> KioskStatus {
     let resets = kiosk.resets.load(Ordering::Relaxed);
     KioskStatus {
-        enabled: kiosk.enabled,
+        enabled: kiosk.enabled(),
         reset_after_seconds: kiosk.reset_after.as_secs(),
         resets,
         last_reset_ms: (resets > 0).then(|| kiosk.last_reset_ms.load(Ordering::Relaxed)),
@@ -143,6 +149,32 @@ pub fn kiosk_status(kiosk: State<'_, Kiosk>, session: State<'_, Session>) -> Kio
         logged_in: session.is_open(),
         idle_seconds: kiosk.idle().as_secs(),
     }
+}
+
+/// Demo → Kiosk mode: the booth's layout now. Logins before it are the
+/// demonstrator's, not a visitor's, so they do not call for a reset.
+#[tauri::command]
+pub fn kiosk_enter(
+    app: AppHandle,
+    kiosk: State<'_, Kiosk>,
+    session: State<'_, Session>,
+) -> Result<(), AppError> {
+    kiosk
+        .opened_at_reset
+        .store(session.opened(), Ordering::Relaxed);
+    kiosk.touch();
+    kiosk.enabled.store(true, Ordering::Relaxed);
+    dock(&app)?;
+    let _ = app.emit("kiosk-changed", true);
+    Ok(())
+}
+
+/// The kiosk bar's Leave kiosk mode: frames and sizes back, no automatic reset.
+#[tauri::command]
+pub fn kiosk_leave(app: AppHandle, kiosk: State<'_, Kiosk>) {
+    kiosk.enabled.store(false, Ordering::Relaxed);
+    windows::undock(&app);
+    let _ = app.emit("kiosk-changed", false);
 }
 
 /// Tiles the login window between the phone simulator (left) and the card simulator
@@ -190,11 +222,11 @@ mod tests {
 
     #[test]
     fn kiosk_is_off_unless_asked_and_resets_after_90_s_by_default() {
-        assert!(!Kiosk::from_args(&args(&["portcullis"]), None).enabled);
-        assert!(!Kiosk::from_args(&args(&["portcullis"]), Some("0")).enabled);
-        assert!(Kiosk::from_args(&args(&["portcullis"]), Some("1")).enabled);
+        assert!(!Kiosk::from_args(&args(&["portcullis"]), None).enabled());
+        assert!(!Kiosk::from_args(&args(&["portcullis"]), Some("0")).enabled());
+        assert!(Kiosk::from_args(&args(&["portcullis"]), Some("1")).enabled());
         let on = Kiosk::from_args(&args(&["portcullis", "--kiosk"]), None);
-        assert!(on.enabled);
+        assert!(on.enabled());
         assert_eq!(on.reset_after, DEFAULT_RESET_AFTER);
     }
 

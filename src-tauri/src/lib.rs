@@ -67,7 +67,7 @@ pub fn run() {
             app.manage(phone::start(app.handle()));
             let env_kiosk = std::env::var("PORTCULLIS_KIOSK").ok();
             let kiosk = kiosk::Kiosk::from_args(&args, env_kiosk.as_deref());
-            let docked = kiosk.enabled;
+            let docked = kiosk.enabled();
             app.manage(kiosk);
             if docked {
                 kiosk::dock(app.handle())?;
@@ -98,6 +98,8 @@ pub fn run() {
             kiosk::kiosk_status,
             kiosk::kiosk_touch,
             kiosk::kiosk_idle_reset,
+            kiosk::kiosk_enter,
+            kiosk::kiosk_leave,
             card::open_card_window,
             codecard::open_codecard_window,
             phone::commands::open_phone_window,

@@ -9,6 +9,13 @@ use crate::error::{self, AppError};
 use crate::session::Session;
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder, Window, WindowEvent};
 
+/// The login window's size (`tauri.conf.json` gives the same at start).
+const LOGIN_SIZE: (f64, f64) = (460.0, 620.0);
+const CARD_SIZE: (f64, f64) = (320.0, 540.0);
+const PHONE_SIZE: (f64, f64) = (340.0, 640.0);
+/// The gap between the login window and a simulator beside it.
+const GAP: f64 = 16.0;
+
 pub fn open_main(app: &AppHandle) -> Result<(), AppError> {
     if let Some(main) = app.get_webview_window("main") {
         let _ = main.eval("window.location.reload()");
@@ -62,11 +69,11 @@ pub fn open_card(app: &AppHandle) -> Result<(), AppError> {
     }
     let mut builder = WebviewWindowBuilder::new(app, "card", WebviewUrl::App("card.html".into()));
     if let Some((x, y, width)) = login_frame(app) {
-        builder = builder.position(x + width + 16.0, y);
+        builder = builder.position(x + width + GAP, y);
     }
     builder
         .title("DSC+ card simulator")
-        .inner_size(320.0, 540.0)
+        .inner_size(CARD_SIZE.0, CARD_SIZE.1)
         .resizable(false)
         .build()
         .map_err(error::window)?;
@@ -83,7 +90,7 @@ pub fn open_codecard(app: &AppHandle) -> Result<(), AppError> {
     let mut builder =
         WebviewWindowBuilder::new(app, "codecard", WebviewUrl::App("codecard.html".into()));
     if let Some((x, y, width)) = login_frame(app) {
-        builder = builder.position(x + width + 16.0, y + 40.0);
+        builder = builder.position(x + width + GAP, y + 40.0);
     }
     builder
         .title("Security Code Card simulator")
@@ -102,15 +109,47 @@ pub fn open_phone(app: &AppHandle) -> Result<(), AppError> {
     }
     let mut builder = WebviewWindowBuilder::new(app, "phone", WebviewUrl::App("phone.html".into()));
     if let Some((x, y, _)) = login_frame(app) {
-        builder = builder.position((x - 360.0).max(0.0), y);
+        builder = builder.position((x - PHONE_SIZE.0 - GAP).max(0.0), y);
     }
     builder
         .title("IB Key phone simulator")
-        .inner_size(340.0, 640.0)
+        .inner_size(PHONE_SIZE.0, PHONE_SIZE.1)
         .resizable(false)
         .build()
         .map_err(error::window)?;
     Ok(())
+}
+
+/// Leaving kiosk mode: the login window centred with its frame and size back, and
+/// the simulators beside it as the Devices menu opens them.
+pub fn undock(app: &AppHandle) {
+    let frames = [
+        ("login", LOGIN_SIZE),
+        ("phone", PHONE_SIZE),
+        ("card", CARD_SIZE),
+    ];
+    for (label, (width, height)) in frames {
+        if let Some(window) = app.get_webview_window(label) {
+            let _ = window.set_decorations(true);
+            let _ = window.set_size(tauri::LogicalSize::new(width, height));
+            let _ = window.set_resizable(false);
+        }
+    }
+    if let Some(login) = app.get_webview_window("login") {
+        let _ = login.center();
+    }
+    if let Some((x, y, width)) = login_frame(app) {
+        if let Some(phone) = app.get_webview_window("phone") {
+            let left = (x - PHONE_SIZE.0 - GAP).max(0.0);
+            let _ = phone.set_position(tauri::LogicalPosition::new(left, y));
+        }
+        if let Some(card) = app.get_webview_window("card") {
+            let _ = card.set_position(tauri::LogicalPosition::new(x + width + GAP, y));
+        }
+    }
+    if let Some(login) = app.get_webview_window("login") {
+        let _ = login.set_focus();
+    }
 }
 
 /// Closing the login window, or the main window while logged in, ends the app.

@@ -84,3 +84,52 @@ async fn kiosk_a_visitor_who_walks_away_is_logged_out_and_the_demo_resets_by_its
     app.assert_accessible("kiosk: reset").await;
     app.quit().await;
 }
+
+#[tokio::test]
+async fn kiosk_the_demo_menu_enters_kiosk_mode_and_the_bar_leaves_it() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = Desktop::for_broker(&broker).await;
+    login::ready(&app).await;
+    app.wait_hidden("kiosk-bar").await;
+    let (_, plain_width) = frame(&app).await;
+
+    app.click("menu-demo").await;
+    app.click("menu-kiosk").await;
+    app.wait_text("kiosk-note", "say when it resets", |t| t.contains("90 s"))
+        .await;
+    app.assert_accessible("kiosk: entered from the Demo menu")
+        .await;
+    let (login_x, login_width) = frame(&app).await;
+    app.switch_to_page("phone.html").await;
+    let (phone_x, _) = frame(&app).await;
+    app.switch_to_page("card.html").await;
+    let (card_x, _) = frame(&app).await;
+    assert!(
+        phone_x < login_x && login_x + login_width <= card_x && login_width > plain_width,
+        "docked: phone at {phone_x}, login at {login_x} ({login_width} wide, \
+         {plain_width} before), card at {card_x}"
+    );
+    app.switch_to_login().await;
+
+    app.click("kiosk-leave").await;
+    app.wait_hidden("kiosk-bar").await;
+    let start = std::time::Instant::now();
+    loop {
+        let (_, width) = frame(&app).await;
+        if width == plain_width {
+            break;
+        }
+        assert!(
+            start.elapsed() < portcullis_testkit::desktop::DEADLINE,
+            "the login window is {width} wide after leaving, {plain_width} before"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // The Demo menu offers kiosk mode again.
+    app.click("menu-demo").await;
+    app.find("menu-kiosk").await;
+    app.wait_text("menu-kiosk", "be offered again", |t| !t.is_empty())
+        .await;
+    app.quit().await;
+}
