@@ -27,6 +27,7 @@ const COMMANDS: &[&str] = &[
     "kiosk_status",
     "kiosk_touch",
     "kiosk_idle_reset",
+    "phone_lan_status",
     "open_card_window",
     "open_codecard_window",
     "open_phone_window",
