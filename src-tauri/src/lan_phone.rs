@@ -109,7 +109,10 @@ pub fn start(app: &AppHandle, args: &[String]) -> PhoneLan {
             Err(e) => tracing::error!(%e, "the phone listener could not start"),
         }
     });
-    tracing::info!(url = lan.base_url(), "the phone listener (--phone-lan) is on");
+    tracing::info!(
+        url = lan.base_url(),
+        "the phone listener (--phone-lan) is on"
+    );
     PhoneLan::Running(lan)
 }
 
@@ -157,7 +160,10 @@ mod tests {
             Asked::At("127.0.0.2:0".parse().unwrap())
         );
         assert_eq!(
-            Asked::from_args(&args(&["app", "--phone-lan=192.168.1.20:8377"]), Some("10.0.0.1:1")),
+            Asked::from_args(
+                &args(&["app", "--phone-lan=192.168.1.20:8377"]),
+                Some("10.0.0.1:1")
+            ),
             Asked::At("192.168.1.20:8377".parse().unwrap()),
             "the flag wins over the environment"
         );
@@ -167,7 +173,10 @@ mod tests {
         );
         for bad in ["8377", "phone.local:8377", "192.168.1.20", ""] {
             assert!(
-                matches!(Asked::from_args(&args(&["app", "--phone-lan", bad]), None), Asked::Bad(_)),
+                matches!(
+                    Asked::from_args(&args(&["app", "--phone-lan", bad]), None),
+                    Asked::Bad(_)
+                ),
                 "{bad:?}"
             );
         }

@@ -248,10 +248,9 @@ impl LanPhone {
             self.bump();
             return Ok(secret);
         }
-        let seen = pairing
-            .retired
-            .iter()
-            .fold(None, |found, (c, why)| found.or(same(c, code).then_some(*why)));
+        let seen = pairing.retired.iter().fold(None, |found, (c, why)| {
+            found.or(same(c, code).then_some(*why))
+        });
         match seen {
             Some(Retired::Used) => Err(PairRefused::Used(Error::new(
                 "pairing_code_used",

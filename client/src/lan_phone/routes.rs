@@ -131,7 +131,10 @@ async fn not_found() -> ApiError {
 async fn method_not_allowed() -> ApiError {
     ApiError(
         StatusCode::METHOD_NOT_ALLOWED,
-        Error::new("method_not_allowed", "This address does not take that method."),
+        Error::new(
+            "method_not_allowed",
+            "This address does not take that method.",
+        ),
     )
 }
 
@@ -278,19 +281,16 @@ async fn events(
     Paired(_, secret): Paired,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let changes = lan.subscribe();
-    let stream = futures_util::stream::unfold(
-        Some((changes, lan, secret)),
-        |state| async move {
-            let (mut changes, lan, secret) = state?;
-            let alive = changes.changed().await.is_ok() && lan.visitor(&secret).is_some();
-            if alive {
-                let event = Event::default().event("changed").data("{}");
-                Some((Ok(event), Some((changes, lan, secret))))
-            } else {
-                Some((Ok(Event::default().event("unpaired").data("{}")), None))
-            }
-        },
-    );
+    let stream = futures_util::stream::unfold(Some((changes, lan, secret)), |state| async move {
+        let (mut changes, lan, secret) = state?;
+        let alive = changes.changed().await.is_ok() && lan.visitor(&secret).is_some();
+        if alive {
+            let event = Event::default().event("changed").data("{}");
+            Some((Ok(event), Some((changes, lan, secret))))
+        } else {
+            Some((Ok(Event::default().event("unpaired").data("{}")), None))
+        }
+    });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 

@@ -15,7 +15,8 @@ const VERA_PIN: &str = "2468";
 
 /// The panel's pairing URL once it shows one other than `before`.
 async fn pairing_url(app: &Desktop, host: &str, before: Option<&str>) -> String {
-    app.wait_attr("phone-lan-state", "data-state", "waiting").await;
+    app.wait_attr("phone-lan-state", "data-state", "waiting")
+        .await;
     let prefix = format!("http://{host}:");
     app.wait_text("phone-lan-url", "show a new pairing URL", |t| {
         t.starts_with(&prefix) && t.contains("/pair/") && Some(t) != before
@@ -40,7 +41,9 @@ fn base_of(url: &str) -> &str {
 
 /// On the visitor's page: K1 with the SMS from the outbox and a PIN.
 async fn activate(browser: &Browser, username: &str, number: &str, pin: &str) {
-    browser.wait_attr("lan-phone", "data-state", "activate").await;
+    browser
+        .wait_attr("lan-phone", "data-state", "activate")
+        .await;
     browser.type_into("lan-phone-username", username).await;
     browser.type_into("lan-phone-password", DEMO_PASSWORD).await;
     browser.type_into("lan-phone-number", number).await;
@@ -89,21 +92,36 @@ async fn phone_lan_a_visitor_pairs_activates_and_approves_on_their_own_phone() {
             "{path}: {body:.200}"
         );
     }
-    browser.goto(&format!("{base}/pair/{}", "0".repeat(32))).await;
     browser
-        .wait_attr("lan-phone-pair-refused", "data-code", "pairing_code_unknown")
+        .goto(&format!("{base}/pair/{}", "0".repeat(32)))
+        .await;
+    browser
+        .wait_attr(
+            "lan-phone-pair-refused",
+            "data-code",
+            "pairing_code_unknown",
+        )
         .await;
 
     // Pairing: the code leaves the address bar.
     browser.goto(&url).await;
-    browser.wait_attr("lan-phone", "data-state", "activate").await;
+    browser
+        .wait_attr("lan-phone", "data-state", "activate")
+        .await;
     assert_eq!(browser.url().await, format!("{base}/phone"));
-    app.wait_attr("phone-lan-state", "data-state", "paired").await;
+    app.wait_attr("phone-lan-state", "data-state", "paired")
+        .await;
     assert!(
-        !app.find("phone-lan-url").await.is_displayed().await.unwrap_or(true),
+        !app.find("phone-lan-url")
+            .await
+            .is_displayed()
+            .await
+            .unwrap_or(true),
         "no code to scan while a phone is paired"
     );
-    browser.assert_accessible("visitor's phone: activation").await;
+    browser
+        .assert_accessible("visitor's phone: activation")
+        .await;
 
     activate(&browser, "vera", VERA_NUMBER, VERA_PIN).await;
     browser.assert_accessible("visitor's phone: home").await;
@@ -112,11 +130,17 @@ async fn phone_lan_a_visitor_pairs_activates_and_approves_on_their_own_phone() {
     login::password_step(&app, Channel::Trading, "vera", DEMO_PASSWORD).await;
     app.wait_text("push-heading", "wait for the phone", |_| true)
         .await;
-    browser.wait_attr("lan-phone", "data-state", "request").await;
     browser
-        .wait_text("lan-phone-request-text", "name the user", |t| t.contains("vera"))
+        .wait_attr("lan-phone", "data-state", "request")
         .await;
-    browser.assert_accessible("visitor's phone: login request").await;
+    browser
+        .wait_text("lan-phone-request-text", "name the user", |t| {
+            t.contains("vera")
+        })
+        .await;
+    browser
+        .assert_accessible("visitor's phone: login request")
+        .await;
     browser.type_into("lan-phone-approve-pin", VERA_PIN).await;
     browser.click("lan-phone-approve").await;
     browser
@@ -136,18 +160,23 @@ async fn phone_lan_a_visitor_pairs_activates_and_approves_on_their_own_phone() {
     home::log_out(&app).await;
     app.click("menu-demo").await;
     app.click("menu-reset-demo").await;
-    app.wait_attr("demo-notice", "data-code", "demo_reset").await;
+    app.wait_attr("demo-notice", "data-code", "demo_reset")
+        .await;
     browser
         .wait_attr("lan-phone-unpaired-text", "data-reason", "ended")
         .await;
-    browser.assert_accessible("visitor's phone: pairing ended").await;
+    browser
+        .assert_accessible("visitor's phone: pairing ended")
+        .await;
     let next = pairing_url(&app, "127.0.0.2", Some(&url)).await;
     assert_eq!(base_of(&next), base, "the same listener");
     qr_shown(&app).await;
 
     // The next visitor pairs with the new code and activates vera afresh.
     browser.goto(&next).await;
-    browser.wait_attr("lan-phone", "data-state", "activate").await;
+    browser
+        .wait_attr("lan-phone", "data-state", "activate")
+        .await;
     browser.quit().await;
     app.quit().await;
 }
@@ -181,12 +210,19 @@ async fn phone_lan_in_french_in_kiosk_mode() {
         )
         .await
         .expect("the panel's frame");
-    assert_eq!(fits, serde_json::json!(true), "the panel fits the login window");
-    app.assert_accessible("kiosk, French: the phone-lan panel").await;
+    assert_eq!(
+        fits,
+        serde_json::json!(true),
+        "the panel fits the login window"
+    );
+    app.assert_accessible("kiosk, French: the phone-lan panel")
+        .await;
 
     let browser = Browser::start().await;
     browser.goto(&url).await;
-    browser.wait_attr("lan-phone", "data-state", "activate").await;
+    browser
+        .wait_attr("lan-phone", "data-state", "activate")
+        .await;
     let lang = browser
         .client
         .execute("return document.documentElement.lang", vec![])
@@ -207,9 +243,13 @@ async fn phone_lan_in_french_in_kiosk_mode() {
         .wait_attr("lan-phone-error", "data-code", "invalid_phone_number")
         .await;
     browser
-        .wait_text("lan-phone-error", "speak French", |t| t.contains("chiffres"))
+        .wait_text("lan-phone-error", "speak French", |t| {
+            t.contains("chiffres")
+        })
         .await;
-    browser.assert_accessible("visitor's phone, French: an error").await;
+    browser
+        .assert_accessible("visitor's phone, French: an error")
+        .await;
 
     // The kiosk's big Reset demo unpairs it.
     app.click("kiosk-reset").await;
