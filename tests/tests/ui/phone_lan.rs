@@ -263,3 +263,33 @@ async fn phone_lan_in_french_in_kiosk_mode() {
     browser.quit().await;
     app.quit().await;
 }
+
+/// "Every address" cannot go in a QR code: the listener does not start, the panel says
+/// why, and the app runs on.
+#[tokio::test]
+async fn phone_lan_refuses_every_address_and_the_app_runs_on() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start().await;
+    let app = Desktop::start(&["--broker-url", &broker.url, "--phone-lan", "0.0.0.0:0"]).await;
+    login::ready(&app).await;
+    app.wait_attr("phone-lan-state", "data-state", "failed")
+        .await;
+    app.wait_attr("phone-lan-state", "data-code", "phone_lan_failed")
+        .await;
+    app.wait_text("phone-lan-state", "say why", |t| {
+        t.contains("could not start") && t.contains("reachable address")
+    })
+    .await;
+    assert_eq!(app.count("phone-lan-qr").await, 1);
+    assert!(!app
+        .find("phone-lan-qr")
+        .await
+        .is_displayed()
+        .await
+        .unwrap_or(true));
+    app.assert_accessible("login: the phone listener failed")
+        .await;
+    login::password_step(&app, Channel::Trading, "blake", DEMO_PASSWORD).await;
+    home::logged_in(&app, "blake").await;
+    app.quit().await;
+}
