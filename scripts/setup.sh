@@ -21,8 +21,9 @@ build_packages=(build-essential pkg-config curl libssl-dev libdbus-1-dev
   libwebkit2gtk-4.1-dev libjavascriptcoregtk-4.1-dev libsoup-3.0-dev libgtk-3-dev
   librsvg2-dev libayatana-appindicator3-dev libxdo-dev
   gnome-keyring libsecret-tools dbus-x11)
+# chromium, chromium-driver: the visitor's own phone (--phone-lan) in a real browser.
 test_packages=(xvfb xauth webkit2gtk-driver dbus dunst libnotify-bin keyutils imagemagick
-  poppler-utils)
+  poppler-utils chromium chromium-driver)
 package_packages=(rpm desktop-file-utils)
 
 packages=("${build_packages[@]}")

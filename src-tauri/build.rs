@@ -29,6 +29,7 @@ const COMMANDS: &[&str] = &[
     "kiosk_idle_reset",
     "kiosk_enter",
     "kiosk_leave",
+    "phone_lan_status",
     "open_card_window",
     "open_codecard_window",
     "open_phone_window",

@@ -148,3 +148,19 @@ i18n.add({
     "kiosk.note": "La démo se réinitialise d'elle-même {seconds} s après la déconnexion ou le départ d'un visiteur.",
   },
 });
+
+// A visitor's own phone (--phone-lan): the login window's QR panel.
+i18n.add({
+  en: {
+    "phone_lan.waiting": "Scan this code with your phone's camera (your phone on the same network as this computer). On your phone, activate IB Key, then log in here: you approve on your phone with your PIN.",
+    "phone_lan.paired": "A visitor's phone is paired. Reset demo pairs the next one.",
+    "phone_lan.failed": "The phone listener could not start, so no phone can pair: {message}",
+  },
+  fr: {
+    "phone_lan.heading": "Approuvez sur votre propre téléphone",
+    "phone_lan.qr_alt": "Code QR : l'adresse qui associe votre téléphone à Portcullis",
+    "phone_lan.waiting": "Scannez ce code avec l'appareil photo de votre téléphone (sur le même réseau que cet ordinateur). Sur votre téléphone, activez IB Key, puis connectez-vous ici : vous approuvez sur votre téléphone avec votre code PIN.",
+    "phone_lan.paired": "Le téléphone d'un visiteur est associé. « Réinitialiser la démo » associe le suivant.",
+    "phone_lan.failed": "Le service du téléphone n'a pas pu démarrer, aucun téléphone ne peut donc s'associer : {message}",
+  },
+});

@@ -587,6 +587,7 @@ function afterReset(done) {
   line.dataset.ms = String(done.elapsed_ms);
   line.dataset.resets = String(done.resets);
   i18n.text(line, "demo.reset_took", { resets: done.resets, ms: done.elapsed_ms });
+  showPhoneLan();
 }
 
 // Kiosk mode (--kiosk, or Demo → Kiosk mode): once the booth has been idle for the set
@@ -629,6 +630,43 @@ function setUpKiosk() {
   showKiosk();
 }
 
+// A visitor's own phone (--phone-lan): the QR code while a phone may pair, or that
+// one is paired (Reset demo pairs the next). Asked again every two seconds, and at
+// once after a reset.
+let phoneLanShown = null;
+async function showPhoneLan() {
+  const lan = await portcullis.call("phone_lan_status", {}, { background: true }).catch(() => null);
+  if (!lan || lan.state === "off") return false;
+  const panel = $("phone-lan-panel");
+  panel.hidden = false;
+  const state = $("phone-lan-state");
+  const url = $("phone-lan-url");
+  const qr = $("phone-lan-qr");
+  const key = `${lan.state} ${lan.url || ""}`;
+  if (key === phoneLanShown) return true;
+  phoneLanShown = key;
+  state.dataset.state = lan.state;
+  if (lan.state === "failed") {
+    const message = (lan.error && lan.error.message) || "";
+    state.dataset.code = (lan.error && lan.error.code) || "phone_lan_failed";
+    i18n.text(state, "phone_lan.failed", { message });
+  } else {
+    delete state.dataset.code;
+    i18n.text(state, `phone_lan.${lan.state}`);
+  }
+  const waiting = lan.state === "waiting" && lan.url;
+  url.hidden = !waiting;
+  url.textContent = waiting ? lan.url : "";
+  qr.hidden = !(waiting && lan.qr_svg);
+  if (waiting && lan.qr_svg) qr.src = lan.qr_svg;
+  else qr.removeAttribute("src");
+  return true;
+}
+
+async function setUpPhoneLan() {
+  if (await showPhoneLan()) setInterval(showPhoneLan, 2000);
+}
+
 async function setUpAutoResend() {
   const settings = await portcullis.call("get_settings").catch(() => null);
   if (!settings) return;
@@ -662,6 +700,7 @@ window.addEventListener("DOMContentLoaded", async () => {
   setUpMenuItems();
   setUpAutoResend();
   setUpKiosk();
+  setUpPhoneLan();
   $("login-form").addEventListener("submit", submitPassword);
   $("device-choice").addEventListener("submit", chooseDevice);
   $("device-cancel").addEventListener("click", cancelLogin);

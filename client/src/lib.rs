@@ -9,6 +9,7 @@
 pub mod broker;
 pub mod card;
 pub mod error;
+pub mod lan_phone;
 pub mod phone;
 pub mod qa;
 pub mod sse;

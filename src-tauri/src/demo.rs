@@ -20,7 +20,7 @@ pub struct DemoReset {
     pub resets: u64,
 }
 
-/// Reset demo: any session ends, the broker goes back to its scenario and clock, the
+/// Reset demo: any session ends, a visitor's own phone is unpaired, the broker goes back to its scenario and clock, the
 /// phone simulator is provisioned again (every phone token is void after a reset;
 /// issue 6, item 12; card keys come from the scenario and stay valid), and the
 /// simulators' windows start over.
@@ -42,6 +42,8 @@ pub async fn reset(app: &AppHandle) -> Result<DemoReset, AppError> {
             let _ = login.show();
         }
     }
+    // The visitor's own phone (--phone-lan) is unpaired; the next visitor scans a new code.
+    crate::lan_phone::reset(app);
     line.client()?.reset().await.map_err(|e| {
         e.or_qa_disabled("This login server does not allow a reset (its QA mode is off).")
     })?;

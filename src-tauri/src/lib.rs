@@ -12,6 +12,8 @@
 //! - `windows`: opening, placing and closing the four windows.
 //! - `card`, `codecard`, `phone`: the DSC+, Security Code Card and IB Key simulators'
 //!   windows; `demo`: Reset demo; `kiosk`: the booth's layout and automatic reset.
+//! - `lan_phone`: a visitor's own phone (`--phone-lan`), its listener and the login
+//!   window's QR panel.
 //! - `settings`, `keychain`, `notifications`: what the app keeps and shows; `locale`:
 //!   the windows' language (English or French).
 //!
@@ -26,6 +28,7 @@ mod demo;
 mod error;
 mod keychain;
 mod kiosk;
+mod lan_phone;
 mod link;
 mod locale;
 mod login;
@@ -65,6 +68,7 @@ pub fn run() {
             app.manage(Line::new(BrokerSource::from_environment(&data_dir)));
             link::supervise(app.handle());
             app.manage(phone::start(app.handle()));
+            app.manage(lan_phone::start(app.handle(), &args));
             let env_kiosk = std::env::var("PORTCULLIS_KIOSK").ok();
             let kiosk = kiosk::Kiosk::from_args(&args, env_kiosk.as_deref());
             let docked = kiosk.enabled();
@@ -100,6 +104,7 @@ pub fn run() {
             kiosk::kiosk_idle_reset,
             kiosk::kiosk_enter,
             kiosk::kiosk_leave,
+            lan_phone::phone_lan_status,
             card::open_card_window,
             codecard::open_codecard_window,
             phone::commands::open_phone_window,

@@ -52,6 +52,10 @@ impl Current {
     pub fn new(locale: Locale) -> Current {
         Current(Mutex::new(locale))
     }
+
+    pub fn get(&self) -> Locale {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 #[tauri::command]

@@ -28,9 +28,11 @@ pub struct Desktop {
     pub client: Client,
     driver: Child,
     pub login_window: fantoccini::wd::WindowHandle,
+    /// A failing test leaves a picture of the screen (not for a headless browser).
+    screenshot_on_failure: bool,
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -91,6 +93,19 @@ impl Desktop {
             client,
             driver,
             login_window,
+            screenshot_on_failure: true,
+        }
+    }
+
+    /// Another WebDriver session (a headless browser, [`crate::browser`]) with the same
+    /// helpers: `driver` is stopped with it.
+    pub(crate) async fn for_session(client: Client, driver: Child) -> Desktop {
+        let login_window = client.window().await.expect("window handle");
+        Desktop {
+            client,
+            driver,
+            login_window,
+            screenshot_on_failure: false,
         }
     }
 
@@ -331,7 +346,7 @@ async fn connect_app(port: u16, args: &[&str]) -> Result<Client, String> {
 impl Drop for Desktop {
     fn drop(&mut self) {
         // A failing test leaves a picture of the desktop as it was.
-        if std::thread::panicking() {
+        if std::thread::panicking() && self.screenshot_on_failure {
             if let Some(path) = failure_screenshot() {
                 eprintln!(
                     "---- the desktop when the test failed: {} ----",

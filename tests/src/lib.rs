@@ -3,7 +3,8 @@
 //! scenario (killed on drop) or the same broker in-process ([`Broker::in_process`]),
 //! a small HTTP client that decodes into `portcullis_api` types, the real app under
 //! tauri-driver ([`desktop::Desktop`]) with page helpers for every screen
-//! ([`pages`]), and waits with deadlines. A failing test leaves a screenshot of the
+//! ([`pages`]), a headless Chromium for pages served to a phone ([`browser`]), and
+//! waits with deadlines. A failing test leaves a screenshot of the
 //! desktop (UI tests) and prints the broker's last audit events.
 //!
 //! Every answer the client receives is checked against the broker's own OpenAPI
@@ -14,6 +15,7 @@
 //! first (the README's test command does). A project of its own points
 //! `PORTCULLIS_BIN_DIR` at the folder holding `mock-broker` and `portcullis`.
 
+pub mod browser;
 pub mod contract;
 pub mod desktop;
 pub mod pages;

@@ -20,6 +20,7 @@ mod locale;
 mod login;
 mod lost_device;
 mod online_card;
+mod phone_lan;
 mod settings;
 
 const DEADLINE: std::time::Duration = portcullis_testkit::desktop::DEADLINE;
