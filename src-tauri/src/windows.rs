@@ -6,6 +6,7 @@
 //! simulators are accessories.
 
 use crate::error::{self, AppError};
+use crate::locale::{self, window_title};
 use crate::session::Session;
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder, Window, WindowEvent};
 
@@ -15,7 +16,7 @@ pub fn open_main(app: &AppHandle) -> Result<(), AppError> {
         let _ = main.show();
     } else {
         WebviewWindowBuilder::new(app, "main", WebviewUrl::App("main.html".into()))
-            .title("Portcullis — Trading workstation")
+            .title(window_title("main", locale::now(app)))
             .inner_size(900.0, 560.0)
             // Centred, not at 0,0 over the phone simulator.
             .center()
@@ -65,7 +66,7 @@ pub fn open_card(app: &AppHandle) -> Result<(), AppError> {
         builder = builder.position(x + width + 16.0, y);
     }
     builder
-        .title("DSC+ card simulator")
+        .title(window_title("card", locale::now(app)))
         .inner_size(320.0, 540.0)
         .resizable(false)
         .build()
@@ -86,7 +87,7 @@ pub fn open_codecard(app: &AppHandle) -> Result<(), AppError> {
         builder = builder.position(x + width + 16.0, y + 40.0);
     }
     builder
-        .title("Security Code Card simulator")
+        .title(window_title("codecard", locale::now(app)))
         .inner_size(440.0, 560.0)
         .build()
         .map_err(error::window)?;
@@ -105,7 +106,7 @@ pub fn open_phone(app: &AppHandle) -> Result<(), AppError> {
         builder = builder.position((x - 360.0).max(0.0), y);
     }
     builder
-        .title("IB Key phone simulator")
+        .title(window_title("phone", locale::now(app)))
         .inner_size(340.0, 640.0)
         .resizable(false)
         .build()
