@@ -230,6 +230,10 @@ async fn issue10_the_online_card_and_the_window_titles_in_french_then_english() 
     let broker = Broker::start().await;
     let app = app_in_french(&broker, Some(saved.path())).await;
     login::password_step(&app, Channel::Portal, "jonas", "Trade2026").await;
+    app.wait_text("passcode-hint", "ask for the passcode, in French", |t| {
+        t.starts_with("Saisissez le code de sécurité temporaire")
+    })
+    .await;
     app.type_into("response-input", "JONASDAY3").await;
     app.click("response-ok").await;
     app.switch_to_page("main.html").await;
