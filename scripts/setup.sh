@@ -2,7 +2,8 @@
 # Installs what Portcullis needs on Debian/Ubuntu, skipping what is already there:
 # Tauri's build libraries, and with --test the headless desktop (Xvfb, D-Bus,
 # gnome-keyring, dunst), WebKitWebDriver, tauri-driver and pdftotext (poppler-utils: the
-# online card's UI test reads the PDF it saves); with --package what
+# online card's UI test reads the PDF it saves) and xwininfo (x11-utils: the locale test
+# reads the native window titles); with --package what
 # scripts/check-package.sh reads the packages with (rpm, desktop-file-validate). Rust
 # itself via rustup if cargo is missing.
 set -euo pipefail
@@ -23,7 +24,7 @@ build_packages=(build-essential pkg-config curl libssl-dev libdbus-1-dev
   gnome-keyring libsecret-tools dbus-x11)
 # chromium, chromium-driver: the visitor's own phone (--phone-lan) in a real browser.
 test_packages=(xvfb xauth webkit2gtk-driver dbus dunst libnotify-bin keyutils imagemagick
-  poppler-utils chromium chromium-driver)
+  poppler-utils x11-utils chromium chromium-driver)
 package_packages=(rpm desktop-file-utils)
 
 packages=("${build_packages[@]}")

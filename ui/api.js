@@ -88,11 +88,13 @@ const portcullis = (() => {
       const hints = err.details && err.details.hints;
       if (hints && hints.length) {
         const list = document.createElement("ul");
-        for (const h of hints) {
+        const codes = err.details.hint_codes || [];
+        hints.forEach((h, i) => {
           const li = document.createElement("li");
-          li.appendChild(i18n.hint(h));
+          li.dataset.hint = codes[i] || "";
+          li.appendChild(i18n.hint(h, codes[i]));
           list.appendChild(li);
-        }
+        });
         box.appendChild(list);
       }
       box.hidden = false;

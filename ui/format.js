@@ -57,6 +57,27 @@ const format = (() => {
     return s === 1 ? "1 second" : `${s} seconds`;
   }
 
+  // Issue 10: a moment, a day and an amount as the window's language writes them.
+  // English keeps the broker's forms ("2026-05-02 14:03 UTC", "2026-03-06",
+  // "50,000 USD"); French says "2 mai 2026 à 14:03 UTC", "6 mars 2026", "50 000 USD".
+  function when(iso) {
+    if (!french()) return utc(iso, { seconds: false });
+    const d = new Date(iso);
+    if (Number.isNaN(d.getTime())) return String(iso);
+    return `${d.toLocaleString("fr-FR", { timeZone: "UTC", dateStyle: "long", timeStyle: "short" })} UTC`;
+  }
+
+  function day(ymd) {
+    if (!french()) return String(ymd);
+    const d = new Date(`${ymd}T00:00:00Z`);
+    if (Number.isNaN(d.getTime())) return String(ymd);
+    return d.toLocaleDateString("fr-FR", { timeZone: "UTC", dateStyle: "long" });
+  }
+
+  function usd(n) {
+    return `${Number(n).toLocaleString(french() ? "fr-FR" : "en-US")} USD`;
+  }
+
   return {
     // "Digital Security Card+" for "dsc_plus"; an unknown kind as it came.
     deviceName,
@@ -69,6 +90,9 @@ const format = (() => {
       return String(n).padStart(2, "0");
     },
     utc,
+    when,
+    day,
+    usd,
     clock,
     duration,
     // An ISO time as the trader's local time, e.g. "2 May 2026, 14:03"; null if unreadable.

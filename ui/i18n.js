@@ -10,7 +10,9 @@
 //   writes it again. A param may be a function, called at each writing (a duration
 //   said in the language of the moment).
 // - Broker errors: `i18n.error(el, err)` shows the French text for `err.code` (the
-//   broker sends English), the broker's own message in English.
+//   broker sends English), the broker's own message in English. Its hints by their
+//   `hint_codes`; its other prose (messages, confirmations) is worded here from the
+//   fields beside it, never read.
 //
 // The language is the app's (`locale_get`); `locale-changed` tells every window of a
 // switch. `<html lang>` follows, for screen readers.
@@ -136,11 +138,12 @@ const i18n = (() => {
       render(span);
       return span;
     },
-    // A hint from the broker (L6), in French when it is one we know.
-    hint(english) {
+    // A hint from the broker (L6): ours for its code (`hint_codes`, `hint.<code>`),
+    // the broker's English as it came when it has none we know.
+    hint(english, code) {
       const span = document.createElement("span");
-      const key = Object.keys(texts.en).find((k) => k.startsWith("hint.") && texts.en[k] === english);
-      if (!key) {
+      const key = `hint.${code}`;
+      if (!code || !(key in texts.en)) {
         span.textContent = english;
         return span;
       }

@@ -26,6 +26,7 @@ const SECOND_FACTOR_HINTS = [
   "Temporary passcodes are upper case and case-sensitive.",
   "Security card and device responses have no spaces between characters.",
 ];
+const SECOND_FACTOR_HINT_CODES = ["temporary_case", "no_spaces"];
 
 const PANELS = ["login-form", "lost-device", "client-services", "device-choice", "push-wait", "second-factor"];
 const PANEL_OF = {
@@ -64,12 +65,15 @@ function showError(testId, err) {
   else delete box.dataset.reason;
   box.replaceChildren(i18n.error(err));
   if (err.code === "login_failed") {
-    const hints = (err.details && err.details.hints) || SECOND_FACTOR_HINTS;
+    const sent = err.details && err.details.hints;
+    const hints = sent || SECOND_FACTOR_HINTS;
+    const codes = sent ? err.details.hint_codes || [] : SECOND_FACTOR_HINT_CODES;
     const list = document.createElement("ul");
     list.dataset.testid = "login-failed-hints";
-    for (const h of hints) {
+    for (const [i, h] of hints.entries()) {
       const li = document.createElement("li");
-      li.appendChild(i18n.hint(h));
+      li.dataset.hint = codes[i] || "";
+      li.appendChild(i18n.hint(h, codes[i]));
       list.appendChild(li);
     }
     box.appendChild(list);

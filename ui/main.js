@@ -75,9 +75,9 @@ function isRestricted() {
 
 // ---- The account home: limits, devices, messages --------------------------------------
 
-// "50,000 USD", or "Unlimited" for null (D2).
+// "50,000 USD" ("50 000 USD"), or "Unlimited" for null (D2).
 function amount(usd) {
-  return usd === null || usd === undefined ? i18n.t("main.unlimited") : `${usd.toLocaleString("en-US")} USD`;
+  return usd === null || usd === undefined ? i18n.t("main.unlimited") : format.usd(usd);
 }
 
 // An amount, written again in the new language at a switch.
@@ -103,7 +103,7 @@ function cell(row, text, tag = "td") {
 }
 
 function when(iso) {
-  return iso ? format.utc(iso, { seconds: false }) : "—";
+  return iso ? format.when(iso) : "—";
 }
 
 function statusWord(status) {
@@ -262,9 +262,38 @@ function announceNew(messages) {
   const ids = new Set(messages.map((m) => m.id));
   if (messagesSeen) {
     const fresh = messages.filter((m) => !messagesSeen.has(m.id));
-    if (fresh.length) $("messages-announce").textContent = i18n.t("messages.new", { text: fresh[0].text });
+    if (fresh.length) $("messages-announce").textContent = i18n.t("messages.new", { text: () => messageText(fresh[0]) });
   }
   messagesSeen = ids;
+}
+
+// A message worded here from its fields, in the window's language (issue 10):
+// `message.<kind>` in i18n-main.js. A kind this window does not know shows the
+// broker's English `text` as it came.
+function messageKey(m) {
+  if (m.kind === "sharing_approved" && m.devices_set_aside && m.devices_set_aside.length) return "message.sharing_approved_set_aside";
+  if (m.kind === "sharing_rejected" && m.reason) return "message.sharing_rejected_reason";
+  return `message.${m.kind}`;
+}
+
+function messageParams(m) {
+  return {
+    device: () => format.deviceName(m.device_kind),
+    id: m.device_id,
+    date: () => format.when(m.activates_at),
+    owner: m.owner || "",
+    set_aside: (m.devices_set_aside || []).join(", "),
+    reason: m.reason || "",
+  };
+}
+
+function messageText(m) {
+  return i18n.has(messageKey(m)) && m.device_kind ? i18n.t(messageKey(m), messageParams(m)) : m.text;
+}
+
+function showMessage(el, m) {
+  if (i18n.has(messageKey(m)) && m.device_kind) i18n.text(el, messageKey(m), messageParams(m));
+  else i18n.plain(el, m.text);
 }
 
 function showMessages(messages) {
@@ -276,10 +305,10 @@ function showMessages(messages) {
     item.dataset.testid = `message-${m.id}`;
     item.dataset.kind = m.kind;
     const text = document.createElement("p");
-    text.textContent = m.text;
+    showMessage(text, m);
     const posted = document.createElement("p");
     posted.className = "message-date";
-    i18n.text(posted, "messages.posted", { time: format.utc(m.at, { seconds: false }) });
+    i18n.text(posted, "messages.posted", { time: () => format.when(m.at) });
     item.append(text, posted);
     list.appendChild(item);
   }
@@ -370,16 +399,17 @@ function clearCardError() {
 
 function owner() {
   const s = lastSession;
-  return s ? `User ${s.username} (${s.full_name}), account ${s.account}` : "";
+  return s ? i18n.t("online.owner", { username: s.username, full_name: s.full_name, account: s.account }) : "";
 }
 
 // A real table: the column header is the index's units, the row header its tens.
 function showGrid(offer) {
   const table = $("online-card-grid");
-  $("online-card-caption").textContent = `Online security code card ${offer.device_id}. The code for index 42 is in row 40, column 2.`;
-  $("online-card-owner").textContent = `Online security code card ${offer.device_id} · ${owner()}`;
+  i18n.text($("online-card-caption"), "online.caption", { id: offer.device_id });
+  i18n.text($("online-card-owner"), "online.owner_line", { id: offer.device_id, owner });
   const head = document.createElement("tr");
-  cell(head, "Index", "th").scope = "col";
+  i18n.text(cell(head, "", "th"), "online.index");
+  head.firstChild.scope = "col";
   for (let units = 0; units < 10; units += 1) cell(head, String(units), "th").scope = "col";
   table.tHead.replaceChildren(head);
   const body = table.tBodies[0];
@@ -407,7 +437,7 @@ async function getCard() {
     showGrid(offer);
     showIndexes(offer);
     $("online-card-response").value = "";
-    $("online-card-saved").textContent = "";
+    i18n.plain($("online-card-saved"), "");
     enterCard({ name: "card", offer });
   } catch (err) {
     showCardError(err);
@@ -428,12 +458,12 @@ function drawCard(offer) {
   g.fillRect(0, 0, canvas.width, canvas.height);
   g.fillStyle = "#000";
   g.font = "bold 28px sans-serif";
-  g.fillText("Online Security Code Card", left, 60);
+  g.fillText(i18n.t("online.png_title"), left, 60);
   g.font = "18px sans-serif";
-  g.fillText(`Device: ${offer.device_id}`, left, 96);
+  g.fillText(i18n.t("online.png_device", { id: offer.device_id }), left, 96);
   g.fillText(owner(), left, 124);
   g.font = "14px sans-serif";
-  g.fillText("At login, type the codes at the two index numbers shown, together, with no spaces.", left, 156);
+  g.fillText(i18n.t("online.png_steps"), left, 156);
   g.strokeStyle = "#888";
   for (let i = 0; i < 100; i += 1) {
     const x = left + (i % 10) * cellW;
@@ -457,7 +487,7 @@ async function saveCard(kind) {
     const path = await portcullis.call("online_card_save", args);
     const saved = $("online-card-saved");
     saved.dataset.path = path;
-    saved.textContent = `Saved: ${path}`;
+    i18n.text(saved, "online.saved", { path });
   } catch (err) {
     showCardError(err);
   }
@@ -475,8 +505,11 @@ async function activateCard(event) {
   const input = $("online-card-response");
   try {
     const done = await portcullis.call("online_card_activate", { response: input.value });
-    const until = `${format.localTime(done.expires_at)} local time (${format.utc(done.expires_at, { seconds: false })})`;
-    $("online-card-activated").textContent = `Your online security code card ${done.device_id} is active until ${until}. Log out, then log in to the trading platform with it: the login shows two index numbers, and you type their codes together. To replace your Digital Security Card+, log in to the Client Portal with it and choose Request Physical Device in the Secure Login System settings.`;
+    i18n.text($("online-card-activated"), "online.activated", {
+      id: done.device_id,
+      local: () => format.localTime(done.expires_at),
+      utc: () => format.when(done.expires_at),
+    });
     enterCard({ name: "activated", offer: mine.offer, done });
   } catch (err) {
     showCardError(err);

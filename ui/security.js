@@ -304,7 +304,8 @@
     const optIn = $("sls-choice-always").checked;
     try {
       const done = await portcullis.call(optIn ? "secure_login_opt_in" : "secure_login_opt_out");
-      $("sls-configure-done-text").textContent = done.message;
+      // O2's confirmation, worded here (`status: updated`; `message` is its English).
+      i18n.text($("sls-configure-done-text"), "configure.done");
       $("sls-configure-done-text").dataset.optedOut = String(done.opted_out);
       showStep("sls-configure-done");
       refresh();
@@ -327,7 +328,8 @@
     order = null;
     $("device-order-pin").value = "";
     // R1 step 2: the address on file, so the user can tell whether to change it.
-    $("device-order-on-file").textContent = account && account.shipping_address ? addressText(account.shipping_address) : "none on file; choose Change Address";
+    if (account && account.shipping_address) i18n.plain($("device-order-on-file"), addressText(account.shipping_address));
+    else i18n.text($("device-order-on-file"), "order_device.none_on_file");
     showStep("device-order-form");
   }
 
@@ -369,10 +371,15 @@
         depositAccount: $("device-order-deposit").value,
       });
       order = summary;
-      $("device-order-summary-kind").textContent = format.deviceName(summary.kind);
+      i18n.text($("device-order-summary-kind"), "order_device.kind", { device: () => format.deviceName(summary.kind) });
       $("device-order-summary-address").textContent = addressText(summary.shipping_address);
-      $("device-order-summary-deposit").textContent = `${summary.hold_usd} USD on account ${summary.deposit_account}`;
-      $("device-order-summary-ships").textContent = summary.estimated_shipment_date;
+      i18n.text($("device-order-summary-deposit"), "order_device.deposit_on", {
+        amount: () => format.usd(summary.hold_usd),
+        account: summary.deposit_account,
+      });
+      const ships = $("device-order-summary-ships");
+      ships.dataset.date = summary.estimated_shipment_date;
+      i18n.text(ships, "order_device.ships_on", { date: () => format.day(summary.estimated_shipment_date) });
       showStep("device-order-summary");
     } catch (err) {
       orderError(err);
@@ -395,7 +402,14 @@
       const done = $("device-order-done-text");
       done.dataset.deviceId = placed.device_id;
       done.dataset.shipmentDate = placed.estimated_shipment_date;
-      done.textContent = `${format.device(placed.kind, placed.device_id)} is ordered. Estimated shipment date: ${placed.estimated_shipment_date}. It ships to ${addressText(placed.shipping_address)}. A deposit of ${placed.hold.amount_usd} USD is held on account ${placed.hold.account} until the card comes back. For your security, it activates by itself within ${placed.auto_activates_within_days} days of shipment, unless you activate it first; you will be notified as that date approaches.`;
+      i18n.text(done, "order_device.done", {
+        device: () => format.device(placed.kind, placed.device_id),
+        date: () => format.day(placed.estimated_shipment_date),
+        address: addressText(placed.shipping_address),
+        amount: () => format.usd(placed.hold.amount_usd),
+        account: placed.hold.account,
+        days: placed.auto_activates_within_days,
+      });
       showStep("device-order-done");
       refresh();
     } catch (err) {
@@ -469,9 +483,13 @@
       const back = await portcullis.call("device_return", { deviceId: d.id });
       returning = null;
       showStep(null);
-      const hold = back.hold ? ` The ${back.hold.amount_usd} USD deposit is released once it is received.` : "";
       const line = $("return-done");
-      line.textContent = `${format.device(back.kind, back.device_id)} is on its way back; it shows as received by ${format.utc(back.expected_received_at, { seconds: false })}.${hold}`;
+      line.dataset.outcome = "returned";
+      i18n.text(line, back.hold ? "return.done_deposit" : "return.done", {
+        device: () => format.device(back.kind, back.device_id),
+        date: () => format.when(back.expected_received_at),
+        amount: () => (back.hold ? format.usd(back.hold.amount_usd) : ""),
+      });
       line.focus();
       refresh();
     } catch (err) {
@@ -500,9 +518,13 @@
       const lost = await portcullis.call("device_report_lost", { deviceId: reporting.id, reason: $("report-lost-reason").value });
       reporting = null;
       showStep(null);
-      const kept = lost.hold ? ` The ${lost.hold.amount_usd} USD deposit is kept.` : "";
       const line = $("return-done");
-      line.textContent = `${format.device(lost.kind, lost.device_id)} is reported ${lost.reason}.${kept}`;
+      line.dataset.outcome = lost.reason;
+      i18n.text(line, lost.hold ? "lost.done_deposit" : "lost.done", {
+        device: () => format.device(lost.kind, lost.device_id),
+        reason: () => (i18n.has(`lost.reason.${lost.reason}`) ? i18n.t(`lost.reason.${lost.reason}`) : lost.reason),
+        amount: () => (lost.hold ? format.usd(lost.hold.amount_usd) : ""),
+      });
       line.focus();
       refresh();
     } catch (err) {
@@ -520,7 +542,8 @@
       const row = document.createElement("tr");
       row.dataset.testid = `hold-${h.device_id}`;
       row.dataset.status = h.status;
-      const cells = [h.device_id, h.account, `${h.amount_usd} USD`, h.status.charAt(0).toUpperCase() + h.status.slice(1), format.utc(h.placed_at, { seconds: false }), h.settled_at ? format.utc(h.settled_at, { seconds: false }) : "—"];
+      const status = i18n.has(`holds.status.${h.status}`) ? i18n.t(`holds.status.${h.status}`) : h.status;
+      const cells = [h.device_id, h.account, format.usd(h.amount_usd), status, format.when(h.placed_at), h.settled_at ? format.when(h.settled_at) : "—"];
       cells.forEach((text, i) => {
         const c = document.createElement(i === 0 ? "th" : "td");
         if (i === 0) c.scope = "row";
@@ -597,6 +620,13 @@
     $("device-return-cancel").addEventListener("click", closeSteps);
     $("report-lost-form").addEventListener("submit", submitReport);
     $("report-lost-cancel").addEventListener("click", closeSteps);
+    // What is drawn from data is drawn again in the new language (issue 10).
+    i18n.onChange(() => {
+      shown.sharings = null;
+      shown.devices = null;
+      shown.holds = null;
+      refresh();
+    });
     document.addEventListener("portcullis-session", (e) => {
       session = e.detail;
       refresh();

@@ -172,6 +172,19 @@ pub struct UserMessage {
     /// S4: the sharing Compliance decided on; null for a device's message.
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub sharing_id: Option<String>,
+    /// The kind of `device_id`, so a client words the message itself (issue 10).
+    pub device_kind: DeviceKind,
+    /// S4: the shared device's owner; null for a device's message.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub owner: Option<String>,
+    /// S4 approved: the user's own devices kept inactive while the sharing stands
+    /// (S6); empty otherwise.
+    pub devices_set_aside: Vec<String>,
+    /// S4 rejected: Compliance's reason as they typed it; null if none was given, and
+    /// for every other kind.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub reason: Option<String>,
+    /// The message in English, for people; a client may word it from the fields above.
     pub text: String,
 }
 

@@ -250,6 +250,18 @@ pub enum ErrorReason {
     Country,
 }
 
+/// L6: which hint a `hints` entry is, in the same order (a client shows its own
+/// wording for the code; `hints` keeps the English).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum HintCode {
+    /// "Temporary passcodes are upper case and case-sensitive."
+    TemporaryCase,
+    /// "Security card and device responses have no spaces between characters."
+    NoSpaces,
+}
+
 /// The body of every error answer. Fields beyond `code` and `message` appear only
 /// with the codes that carry them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -264,6 +276,9 @@ pub struct ErrorBody {
     /// `login_failed` for a wrong response (L6): what to check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hints: Option<Vec<String>>,
+    /// With `hints`: each hint's code, in the same order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint_codes: Option<Vec<HintCode>>,
     /// `invalid_code`: tries left before the activation is over.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tries_left: Option<u32>,
@@ -289,6 +304,7 @@ impl ErrorBody {
             message: message.into(),
             locked_until: None,
             hints: None,
+            hint_codes: None,
             tries_left: None,
             reason: None,
             primary_username: None,

@@ -30,7 +30,7 @@ pub use account::{
     WithdrawalRequest, WithdrawalUsage,
 };
 pub use device::{Channel, DeviceKind, DeviceStatus, Protection, SecondFactorMethod};
-pub use error::{ErrorBody, ErrorCode, ErrorReason};
+pub use error::{ErrorBody, ErrorCode, ErrorReason, HintCode};
 pub use faults::{
     ForcedError, ForcedErrorRequest, FreezeState, RouteFault, RouteFaultList, RouteFaultRequest,
     ROUTE_FAULT_MAX_DELAY_MS,

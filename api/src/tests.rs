@@ -185,12 +185,17 @@ fn a_message_always_sends_its_device_sharing_and_activation_fields() {
         device_id: "DSCP-1".into(),
         activates_at: None,
         sharing_id: Some("SHR-1".into()),
+        device_kind: DeviceKind::DscPlus,
+        owner: Some("avery".into()),
+        devices_set_aside: vec![],
+        reason: None,
         text: "t".into(),
     };
     assert_eq!(
         serde_json::to_value(&m).unwrap(),
         json!({"id": "SHR-1-rejected", "kind": "sharing_rejected", "at": "x",
                "device_id": "DSCP-1", "activates_at": null, "sharing_id": "SHR-1",
-               "text": "t"})
+               "device_kind": "dsc_plus", "owner": "avery", "devices_set_aside": [],
+               "reason": null, "text": "t"})
     );
 }

@@ -4,7 +4,7 @@
 //! slowly `broker_timeout`. The desktop app sends this same value across IPC, so
 //! messages the client writes itself speak of "the login server", as traders do.
 
-use portcullis_api::{ErrorBody, ErrorReason, WithdrawalUsage};
+use portcullis_api::{ErrorBody, ErrorReason, HintCode, WithdrawalUsage};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error)]
@@ -26,6 +26,9 @@ pub struct ErrorDetails {
     pub locked_until: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hints: Option<Vec<String>>,
+    /// With `hints`: each hint's code, in the same order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint_codes: Option<Vec<HintCode>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tries_left: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -103,6 +106,7 @@ impl Error {
                 let details = ErrorDetails {
                     locked_until: body.locked_until,
                     hints: body.hints,
+                    hint_codes: body.hint_codes,
                     tries_left: body.tries_left,
                     reason: body.reason,
                     primary_username: body.primary_username,

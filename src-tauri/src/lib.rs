@@ -62,6 +62,8 @@ pub fn run() {
             let locale = locale::Locale::from_args(&args, env_locale.as_deref())
                 .unwrap_or_else(|| settings.locale());
             app.manage(locale::Current::new(locale));
+            // The login window (tauri.conf.json) is titled in English.
+            locale::retitle(app.handle(), locale);
             app.manage(settings);
             app.manage(notifications::Notices::default());
             app.manage(session::Session::default());

@@ -1,13 +1,15 @@
 //! The language of the windows: English (the default, and the text in `ui/*.html`) or
 //! French (`ui/i18n.js` holds its texts). The choice is kept in the settings
 //! (`locale`); `--locale fr` or `PORTCULLIS_LOCALE=fr` sets it for one run (tests,
-//! kiosks) without saving it. Switching tells every open window (`locale-changed`).
+//! kiosks) without saving it. Switching tells every open window (`locale-changed`)
+//! and retitles the open windows at once; a desktop notification takes the language
+//! in use when it is raised.
 
 use crate::error::AppError;
 use crate::settings::Settings;
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -58,6 +60,56 @@ impl Current {
     }
 }
 
+/// The language in use now (English before the app's state is set up).
+pub fn now<R: Runtime>(app: &AppHandle<R>) -> Locale {
+    app.try_state::<Current>().map_or(Locale::En, |c| c.get())
+}
+
+/// A window's native title, by its label (each page's `<title>` says the same).
+pub fn window_title(label: &str, locale: Locale) -> &'static str {
+    match (label, locale) {
+        ("login", Locale::En) => "Portcullis — Secure Login",
+        ("login", Locale::Fr) => "Portcullis — Connexion sécurisée",
+        ("main", Locale::En) => "Portcullis — Trading workstation",
+        ("main", Locale::Fr) => "Portcullis — Station de négociation",
+        ("card", Locale::En) => "DSC+ card simulator",
+        ("card", Locale::Fr) => "Simulateur de carte DSC+",
+        ("codecard", Locale::En) => "Security Code Card simulator",
+        ("codecard", Locale::Fr) => "Simulateur de carte de codes de sécurité",
+        ("phone", Locale::En) => "IB Key phone simulator",
+        ("phone", Locale::Fr) => "Simulateur de téléphone IB Key",
+        _ => "Portcullis",
+    }
+}
+
+/// Every open window's native title in `locale`.
+pub fn retitle<R: Runtime>(app: &AppHandle<R>, locale: Locale) {
+    for (label, window) in app.webview_windows() {
+        if let Err(e) = window.set_title(window_title(&label, locale)) {
+            tracing::warn!(window = %label, cause = %e, "window title");
+        }
+    }
+}
+
+/// The phone simulator's desktop notification for a login request: summary, body
+/// and the label of its action.
+pub fn push_notification(locale: Locale, username: &str) -> (&'static str, String, &'static str) {
+    match locale {
+        Locale::En => (
+            "IB Key: login request",
+            format!("Login request for {username}. Open to approve or deny."),
+            "Open",
+        ),
+        Locale::Fr => (
+            "IB Key : demande de connexion",
+            format!(
+                "Demande de connexion pour {username}. Ouvrez-la pour l'approuver ou la refuser."
+            ),
+            "Ouvrir",
+        ),
+    }
+}
+
 #[tauri::command]
 pub fn locale_get(current: State<'_, Current>) -> Locale {
     *current.0.lock().unwrap_or_else(|p| p.into_inner())
@@ -72,6 +124,7 @@ pub fn locale_set(
 ) -> Result<Locale, AppError> {
     settings.save_locale(locale)?;
     *current.0.lock().unwrap_or_else(|p| p.into_inner()) = locale;
+    retitle(&app, locale);
     app.emit("locale-changed", locale)
         .map_err(|e| AppError::new("window", e.to_string()))?;
     Ok(locale)
@@ -103,5 +156,20 @@ mod tests {
         );
         assert_eq!(Locale::from_args(&args(&["app"]), Some("de")), None);
         assert_eq!(Locale::from_args(&args(&["app"]), Some("")), None);
+    }
+
+    #[test]
+    fn every_window_and_the_notification_have_both_languages() {
+        for label in ["login", "main", "card", "codecard", "phone"] {
+            let (en, fr) = (
+                window_title(label, Locale::En),
+                window_title(label, Locale::Fr),
+            );
+            assert_ne!(en, "Portcullis", "{label} has a title");
+            assert_ne!(en, fr, "{label} is titled in French too");
+        }
+        let (summary, body, _) = push_notification(Locale::Fr, "avery");
+        assert_eq!(summary, "IB Key : demande de connexion");
+        assert!(body.contains("avery"), "{body}");
     }
 }

@@ -1,8 +1,10 @@
 //! The phone simulator's desktop notifications: one per login request, activating it
 //! opens the request, and it is closed (D-Bus `CloseNotification`, through
 //! notify-rust's handle) as soon as the request ends — approved, denied, expired or
-//! withdrawn — so they never pile up (issue 6, item 14).
+//! withdrawn — so they never pile up (issue 6, item 14). They are worded in the app's
+//! language at the moment they are raised (issue 10).
 
+use crate::locale;
 use notify_rust::{Notification, NotificationHandle, NotificationResponse, Timeout};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -43,13 +45,14 @@ pub fn show(app: &AppHandle, push_id: &str, username: &str, open: impl FnOnce() 
     }
     let app = app.clone();
     let push_id = push_id.to_owned();
-    let body = format!("Login request for {username}. Open to approve or deny.");
+    // In the language in use now; one already open keeps its own (issue 10).
+    let (summary, body, open_label) = locale::push_notification(locale::now(&app), username);
     tauri::async_runtime::spawn(async move {
         let result = Notification::new()
             .appname("Portcullis IB Key")
-            .summary("IB Key: login request")
+            .summary(summary)
             .body(&body)
-            .action("default", "Open")
+            .action("default", open_label)
             .timeout(Timeout::Milliseconds(180_000))
             .show_async()
             .await;

@@ -6,6 +6,7 @@
 //! simulators are accessories.
 
 use crate::error::{self, AppError};
+use crate::locale::{self, window_title};
 use crate::session::Session;
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder, Window, WindowEvent};
 
@@ -22,7 +23,7 @@ pub fn open_main(app: &AppHandle) -> Result<(), AppError> {
         let _ = main.show();
     } else {
         WebviewWindowBuilder::new(app, "main", WebviewUrl::App("main.html".into()))
-            .title("Portcullis — Trading workstation")
+            .title(window_title("main", locale::now(app)))
             .inner_size(900.0, 560.0)
             // Centred, not at 0,0 over the phone simulator.
             .center()
@@ -72,7 +73,7 @@ pub fn open_card(app: &AppHandle) -> Result<(), AppError> {
         builder = builder.position(x + width + GAP, y);
     }
     builder
-        .title("DSC+ card simulator")
+        .title(window_title("card", locale::now(app)))
         .inner_size(CARD_SIZE.0, CARD_SIZE.1)
         .resizable(false)
         .build()
@@ -93,7 +94,7 @@ pub fn open_codecard(app: &AppHandle) -> Result<(), AppError> {
         builder = builder.position(x + width + GAP, y + 40.0);
     }
     builder
-        .title("Security Code Card simulator")
+        .title(window_title("codecard", locale::now(app)))
         .inner_size(440.0, 560.0)
         .build()
         .map_err(error::window)?;
@@ -112,7 +113,7 @@ pub fn open_phone(app: &AppHandle) -> Result<(), AppError> {
         builder = builder.position((x - PHONE_SIZE.0 - GAP).max(0.0), y);
     }
     builder
-        .title("IB Key phone simulator")
+        .title(window_title("phone", locale::now(app)))
         .inner_size(PHONE_SIZE.0, PHONE_SIZE.1)
         .resizable(false)
         .build()

@@ -461,6 +461,45 @@ pub fn notifications_open() -> u32 {
         .sum()
 }
 
+/// The summaries and bodies of the notifications dunst has closed, the newest first
+/// (`dunstctl history`); `dunstctl close-all` first puts the open ones there.
+pub fn notification_history() -> Vec<(String, String)> {
+    let Ok(out) = Command::new("dunstctl").arg("history").output() else {
+        return Vec::new();
+    };
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(&out.stdout) else {
+        return Vec::new();
+    };
+    let field =
+        |n: &serde_json::Value, name: &str| n[name]["data"].as_str().unwrap_or_default().to_owned();
+    json["data"]
+        .as_array()
+        .and_then(|groups| groups.first())
+        .and_then(|list| list.as_array())
+        .map(|list| {
+            list.iter()
+                .map(|n| (field(n, "summary"), field(n, "body")))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The native titles of the display's windows (X11 `WM_NAME`, as `xwininfo -root
+/// -tree` lists them; x11-utils), not a page's `<title>`.
+pub fn window_titles() -> Vec<String> {
+    let Ok(out) = Command::new("xwininfo").args(["-root", "-tree"]).output() else {
+        return Vec::new();
+    };
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| {
+            let (_, rest) = line.split_once(" \"")?;
+            let (name, _) = rest.split_once("\": ")?;
+            Some(name.to_owned())
+        })
+        .collect()
+}
+
 /// How a [`FlakyLine`] treats connections.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum LineMode {

@@ -38,6 +38,10 @@ impl Broker {
                         device_id: d.id.clone(),
                         activates_at: Some(at.rfc3339()),
                         sharing_id: None,
+                        device_kind: d.kind,
+                        owner: None,
+                        devices_set_aside: Vec::new(),
+                        reason: None,
                         text: notice_text(notice, &d, at),
                     });
                 }
@@ -75,6 +79,16 @@ fn compliance_messages(tx: &Transaction<'_>, username: &str) -> BrokerResult<Vec
             device_id: row.device_id.clone(),
             activates_at: None,
             sharing_id: Some(row.id.clone()),
+            device_kind: device.kind,
+            owner: Some(row.owner.clone()),
+            devices_set_aside: match decision {
+                ComplianceDecision::Approved => row.set_aside.clone(),
+                ComplianceDecision::Rejected { .. } => Vec::new(),
+            },
+            reason: match decision {
+                ComplianceDecision::Rejected { reason } => reason.map(str::to_owned),
+                ComplianceDecision::Approved => None,
+            },
             text: decision_text(decision, &row, &device),
         });
     }

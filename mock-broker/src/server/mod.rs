@@ -21,7 +21,7 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{middleware, Extension, Json, Router};
-use portcullis_api::{AchEftFunding, ErrorBody, ErrorCode, ErrorReason, Health};
+use portcullis_api::{AchEftFunding, ErrorBody, ErrorCode, ErrorReason, Health, HintCode};
 use serde::de::{DeserializeOwned, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -372,8 +372,12 @@ const LOGIN_FAILED_HINTS: [&str; 2] = [
     "Security card and device responses have no spaces between characters.",
 ];
 
-fn hints() -> Option<Vec<String>> {
-    Some(LOGIN_FAILED_HINTS.map(String::from).to_vec())
+/// Their codes, in the same order (a client words them itself).
+const LOGIN_FAILED_HINT_CODES: [HintCode; 2] = [HintCode::TemporaryCase, HintCode::NoSpaces];
+
+fn hints(body: &mut ErrorBody) {
+    body.hints = Some(LOGIN_FAILED_HINTS.map(String::from).to_vec());
+    body.hint_codes = Some(LOGIN_FAILED_HINT_CODES.to_vec());
 }
 
 fn push_failure_reason(why: PushFailure) -> ErrorReason {
@@ -452,11 +456,11 @@ impl From<BrokerError> for ApiError {
         let mut retry_after = None;
         match &err {
             BrokerError::Locked { until } => body.locked_until = Some(until.rfc3339()),
-            BrokerError::LoginFailed => body.hints = hints(),
+            BrokerError::LoginFailed => hints(&mut body),
             BrokerError::PushFailed(why) => {
                 body.reason = Some(push_failure_reason(*why));
                 if *why == PushFailure::WrongResponse {
-                    body.hints = hints();
+                    hints(&mut body);
                 }
             }
             BrokerError::SessionExpired(why) => body.reason = Some(session_end_reason(*why)),

@@ -1,6 +1,6 @@
 //! C1–C4, D5 and L6 over HTTP.
 
-use portcullis_api::{DeviceKind, ErrorCode, LoginCancelled, Method, TicketRequest};
+use portcullis_api::{DeviceKind, ErrorCode, HintCode, LoginCancelled, Method, TicketRequest};
 use portcullis_testkit::{Broker, Opened, StepExt};
 
 const AVERY_CARD: &str = "DSCP-40211873";
@@ -54,6 +54,11 @@ async fn l6_wrong_response_says_login_failed_with_hints() {
     assert!(
         hints.contains("upper case") && hints.contains("no spaces"),
         "L6 hints: {hints}"
+    );
+    assert_eq!(
+        e.hint_codes.as_deref(),
+        Some(&[HintCode::TemporaryCase, HintCode::NoSpaces][..]),
+        "each hint's code, in the same order"
     );
 }
 

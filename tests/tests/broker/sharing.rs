@@ -124,6 +124,12 @@ async fn compliance_told(b: &Broker, token: &str, sharing: &str, kind: MessageKi
         ),
         (kind, Some(sharing), None)
     );
+    // Issue 10: what a client needs to word the message itself.
+    assert_eq!(
+        (told.device_kind, told.owner.as_deref()),
+        (DeviceKind::DscPlus, Some("loweadvisor")),
+        "{told:?}"
+    );
     told
 }
 
@@ -152,6 +158,8 @@ async fn s4_the_operator_cli_approves_a_sharing_waiting_for_compliance() {
 
     let told = compliance_told(&b, &token, &id, MessageKind::SharingApproved).await;
     assert_eq!(told.id, format!("{id}-approved"));
+    assert_eq!(told.devices_set_aside, [IRA_DSC], "S6: her own DSC+, by id");
+    assert_eq!(told.reason, None);
 
     let step = login(&b, "loweira", Channel::Trading).await;
     assert_eq!(
@@ -227,6 +235,8 @@ async fn s4_the_operator_cli_rejects_a_sharing_waiting_for_compliance() {
     assert_eq!(step.factor().device_id, IRA_DSC, "her own DSC+ answers");
     let told = compliance_told(&b, &token, &id, MessageKind::SharingRejected).await;
     assert!(told.text.contains("ID document expired"), "{told:?}");
+    assert_eq!(told.reason.as_deref(), Some("ID document expired"));
+    assert!(told.devices_set_aside.is_empty(), "S4: nothing set aside");
 
     let again = operator(&b, &["reject-sharing", &id]);
     assert!(!again.status.success());

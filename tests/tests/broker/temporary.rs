@@ -179,6 +179,14 @@ async fn t5_a_replacement_posts_notices_in_the_message_list() {
         list.messages[0].activates_at.is_some() && list.messages[0].sharing_id.is_none(),
         "a device's message: {list:?}"
     );
+    // Issue 10: the device's kind, to word it; no sharing's fields.
+    let m = &list.messages[0];
+    assert_eq!(
+        (m.device_kind, m.owner.as_deref(), m.reason.as_deref()),
+        (DeviceKind::DscPlus, None, None),
+        "{m:?}"
+    );
+    assert!(m.devices_set_aside.is_empty());
 }
 
 #[tokio::test]

@@ -24,24 +24,30 @@ const LOWEADVISOR_PIN: &str = "1379";
 const LOWEIRA_DSCP: &str = "DSCP-40511002";
 const OMAR_CARD: &str = "SCC-90900002";
 const MILA_CARD: &str = "SCC-90900001";
-const LENA_CARD: &str = "SCC-20480004";
-const LENA_PIN: &str = "2468";
-const NORA_DSCP: &str = "DSCP-40500011";
-const NORA_PIN: &str = "3141";
-const DAY: i64 = 24 * 3600;
+pub(super) const LENA_CARD: &str = "SCC-20480004";
+pub(super) const LENA_PIN: &str = "2468";
+pub(super) const NORA_DSCP: &str = "DSCP-40500011";
+pub(super) const NORA_PIN: &str = "3141";
+pub(super) const DAY: i64 = 24 * 3600;
 
 /// The password step on the Client Portal, where security settings change.
-async fn portal_password_step(app: &Desktop, username: &str) {
+pub(super) async fn portal_password_step(app: &Desktop, username: &str) {
     login::password_step(app, Channel::Portal, username, PASSWORD).await;
 }
 
 /// A portal login answered with `card`'s codes at the two index numbers shown.
-async fn portal_card_login(app: &Desktop, broker: &Broker, username: &str, card: &str) {
+pub(super) async fn portal_card_login(app: &Desktop, broker: &Broker, username: &str, card: &str) {
     login::with_card(app, broker, Channel::Portal, username, card).await;
 }
 
 /// The DSC+ challenge answered with `device`'s response, after the password step.
-async fn portal_dsc_login(app: &Desktop, broker: &Broker, username: &str, device: &str, pin: &str) {
+pub(super) async fn portal_dsc_login(
+    app: &Desktop,
+    broker: &Broker,
+    username: &str,
+    device: &str,
+    pin: &str,
+) {
     login::answer_dsc_plus(app, broker, device, pin).await;
     logged_in(app, username).await;
 }
@@ -545,7 +551,7 @@ async fn s6_cancelling_an_approved_sharing_reactivates_the_card_set_aside() {
 
 /// S4: loweira (another entity) asks to share loweadvisor's DSC+, which waits for
 /// Compliance; answers the sharing's id, listed as pending.
-async fn loweira_waits_for_compliance(app: &Desktop, broker: &Broker) -> String {
+pub(super) async fn loweira_waits_for_compliance(app: &Desktop, broker: &Broker) -> String {
     portal_password_step(app, "loweira").await;
     portal_dsc_login(app, broker, "loweira", LOWEIRA_DSCP, LOWEADVISOR_PIN).await;
     settings_ready(app).await;
