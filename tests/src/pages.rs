@@ -48,13 +48,18 @@ pub mod login {
     pub async fn password_step(app: &Desktop, channel: Channel, username: &str, password: &str) {
         ready(app).await;
         app.click(channel.testid()).await;
-        credentials(app, username, password).await;
+        type_and_log_in(app, username, password).await;
     }
 
     /// The password step on whichever channel the window is on: user name, password,
     /// Login.
     pub async fn credentials(app: &Desktop, username: &str, password: &str) {
         ready(app).await;
+        type_and_log_in(app, username, password).await;
+    }
+
+    /// User name, password, Login: the broker known to answer.
+    async fn type_and_log_in(app: &Desktop, username: &str, password: &str) {
         app.type_into("username", username).await;
         app.type_into("password", password).await;
         app.click("login-button").await;

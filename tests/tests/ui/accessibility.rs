@@ -83,7 +83,7 @@ async fn selected_value(app: &Desktop, id: &str) -> String {
 #[tokio::test]
 async fn a11y_keyboard_only_dsc_plus_login_with_the_card_simulator() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     app.wait_attr("broker-status", "data-state", "ready").await;
     app.wait_focus("username", "the login window starts on the user name")
@@ -150,7 +150,7 @@ async fn a11y_keyboard_only_dsc_plus_login_with_the_card_simulator() {
 #[tokio::test]
 async fn a11y_keyboard_only_push_approved_on_the_phone() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     demo_phone_by_keyboard(&app).await;
 
@@ -181,7 +181,7 @@ async fn a11y_keyboard_only_push_approved_on_the_phone() {
 #[tokio::test]
 async fn a11y_keyboard_only_fallback_through_the_phone_authenticate_screen() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     broker.fault(Some(DANA_KEY), "drop", 0).await;
     let app = app_for(&broker).await;
     demo_phone_by_keyboard(&app).await;
@@ -233,7 +233,7 @@ async fn a11y_keyboard_only_fallback_through_the_phone_authenticate_screen() {
 #[tokio::test]
 async fn a11y_keyboard_only_sms_code() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     app.wait_attr("broker-status", "data-state", "ready").await;
     app.wait_focus("username", "the login window starts on the user name")
@@ -256,7 +256,7 @@ async fn a11y_keyboard_only_sms_code() {
 #[tokio::test]
 async fn a11y_menus_open_by_keyboard_and_escape_closes_them_without_cancelling() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     app.wait_attr("broker-status", "data-state", "ready").await;
     app.wait_focus("username", "the login window starts on the user name")
@@ -301,7 +301,7 @@ async fn a11y_menus_open_by_keyboard_and_escape_closes_them_without_cancelling()
 #[tokio::test]
 async fn a11y_push_expiry_is_announced_ahead_of_time_and_errors_are_alerts() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     super::ibkey::set_up_phone(&app).await;
     super::ibkey::password(&app, "dana").await;
@@ -345,7 +345,7 @@ async fn a11y_push_expiry_is_announced_ahead_of_time_and_errors_are_alerts() {
 #[tokio::test]
 async fn a11y_the_axe_check_fails_on_an_unnamed_field_and_low_contrast() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     app.wait_attr("broker-status", "data-state", "ready").await;
     app.assert_accessible("login: user name and password").await;

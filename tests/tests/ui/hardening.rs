@@ -46,7 +46,7 @@ async fn approve_on_phone(app: &Desktop, username: &str, pin: &str) {
 #[tokio::test]
 async fn hardening_reset_demo_keeps_the_phone_simulator_working() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     set_up_phone(&app).await;
     let before = keyring_lookup("portcullis.phone", "identity").expect("the phone's identity");
@@ -76,7 +76,7 @@ async fn hardening_reset_demo_keeps_the_phone_simulator_working() {
 #[tokio::test]
 async fn hardening_lost_login_server_reconnects_and_clears_the_stale_error() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let line = FlakyLine::start(&broker.url).await;
     let app = Desktop::start(&["--broker-url", &line.url]).await;
     app.wait_attr("broker-status", "data-state", "ready").await;
@@ -126,7 +126,7 @@ async fn hardening_lost_login_server_reconnects_and_clears_the_stale_error() {
 #[tokio::test]
 async fn hardening_frozen_login_server_is_slow_within_2s_and_fails_within_10s() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let line = FlakyLine::start(&broker.url).await;
     let app = Desktop::start(&["--broker-url", &line.url]).await;
     set_up_phone(&app).await;
@@ -179,7 +179,7 @@ async fn hardening_frozen_login_server_is_slow_within_2s_and_fails_within_10s() 
 #[tokio::test]
 async fn hardening_notifications_close_when_their_request_ends() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     set_up_phone(&app).await;
     let _ = std::process::Command::new("dunstctl")
@@ -232,7 +232,7 @@ async fn hardening_notifications_close_when_their_request_ends() {
 #[tokio::test]
 async fn hardening_push_screen_after_expiry_stops_promising_and_focus_follows() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     set_up_phone(&app).await;
     password(&app, "dana").await;
@@ -264,7 +264,7 @@ async fn hardening_push_screen_after_expiry_stops_promising_and_focus_follows() 
 #[tokio::test]
 async fn hardening_phone_notice_is_cleared_on_later_screens() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     set_up_phone(&app).await;
     app.switch_to_page("phone.html").await;
@@ -279,7 +279,7 @@ async fn hardening_phone_notice_is_cleared_on_later_screens() {
 #[tokio::test]
 async fn hardening_lock_message_gives_local_time_and_bad_character_a_hint() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     for i in 0..10 {
         broker.login("blake", &format!("wrong{i}")).await;
     }
@@ -317,7 +317,7 @@ async fn hardening_lock_message_gives_local_time_and_bad_character_a_hint() {
 #[tokio::test]
 async fn hardening_challenge_names_the_device_and_auto_resend_does_not_wrap() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     app.wait_attr("broker-status", "data-state", "ready").await;
     password(&app, "avery").await;
@@ -347,7 +347,7 @@ async fn hardening_challenge_names_the_device_and_auto_resend_does_not_wrap() {
 #[tokio::test]
 async fn hardening_main_window_opens_centred_with_focus() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     app.wait_attr("broker-status", "data-state", "ready").await;
     password(&app, "blake").await;

@@ -25,7 +25,7 @@ async fn open_request_on_phone(app: &Desktop, username: &str) {
 #[tokio::test]
 async fn hardening_push_denial_and_wrong_response_are_told_apart() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     set_up_phone(&app).await;
 
@@ -66,7 +66,7 @@ async fn hardening_push_denial_and_wrong_response_are_told_apart() {
 #[tokio::test]
 async fn hardening_phone_activation_verifies_the_active_device_first() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     start_phone_activation(&app, "avery", "7700900999").await;
 
@@ -107,7 +107,7 @@ async fn hardening_phone_activation_verifies_the_active_device_first() {
 #[tokio::test]
 async fn hardening_idle_session_returns_to_the_login_window() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     // Mid-morning UTC, far from the daily end (23:45 by default).
     let (_, clock) = broker.get("/qa/clock").await;
     let now = clock["now_ms"].as_i64().expect("now_ms") / 1000;
@@ -159,7 +159,7 @@ async fn hardening_idle_session_returns_to_the_login_window() {
 #[tokio::test]
 async fn hardening_refused_phone_token_offers_re_pairing() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     set_up_phone(&app).await;
     // Someone else takes the demo phone's identity: this token is void.

@@ -41,7 +41,7 @@ pub(super) async fn logged_in_as(app: &Desktop, username: &str, device: &str) {
 #[tokio::test]
 async fn k2_push_approved_in_the_phone_window_logs_the_desktop_in() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     set_up_phone(&app).await;
 
@@ -73,7 +73,7 @@ async fn k2_push_approved_in_the_phone_window_logs_the_desktop_in() {
 #[tokio::test]
 async fn k3_k4_dropped_push_fallback_through_the_authenticate_screen() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     broker.fault(Some(DANA_KEY), "drop", 0).await;
     let app = app_for(&broker).await;
     set_up_phone(&app).await;
@@ -134,7 +134,7 @@ async fn k3_k4_dropped_push_fallback_through_the_authenticate_screen() {
 #[tokio::test]
 async fn k6_expired_push_shows_a_message_and_send_again_sends_another() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     set_up_phone(&app).await;
 
@@ -173,7 +173,7 @@ async fn k6_expired_push_shows_a_message_and_send_again_sends_another() {
 #[tokio::test]
 async fn k2_incoming_push_raises_a_desktop_notification_that_opens_the_request() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     set_up_phone(&app).await;
 
@@ -225,7 +225,7 @@ async fn k2_incoming_push_raises_a_desktop_notification_that_opens_the_request()
 #[tokio::test]
 async fn d6_several_devices_offer_a_choice() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     app.wait_attr("broker-status", "data-state", "ready").await;
     password(&app, "frank").await;
@@ -252,7 +252,7 @@ async fn d6_several_devices_offer_a_choice() {
 #[tokio::test]
 async fn k6_auto_resend_sends_again_by_itself_up_to_the_limit() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     set_up_phone(&app).await;
     password(&app, "dana").await;
@@ -309,7 +309,7 @@ async fn k6_auto_resend_sends_again_by_itself_up_to_the_limit() {
 #[tokio::test]
 async fn k1_activation_in_the_phone_window_then_a_push_for_the_new_user() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     app.wait_attr("broker-status", "data-state", "ready").await;
     app.click("menu-devices").await;
@@ -384,7 +384,7 @@ async fn k1_activation_in_the_phone_window_then_a_push_for_the_new_user() {
 #[tokio::test]
 async fn number_matching_wrong_pick_denies_and_the_desktop_offers_send_again() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let (status, _) = broker
         .post(
             "/qa/settings",
@@ -459,7 +459,7 @@ async fn number_matching_wrong_pick_denies_and_the_desktop_offers_send_again() {
 #[tokio::test]
 async fn d3_sms_code_from_the_outbox_logs_in() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     app.wait_attr("broker-status", "data-state", "ready").await;
     password(&app, "erin").await;

@@ -10,7 +10,7 @@ const ESCAPE: &str = "\u{E00C}";
 #[tokio::test]
 async fn enter_submits_and_escape_cancels_the_challenge() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     app.wait_attr("broker-status", "data-state", "ready").await;
 
@@ -45,7 +45,7 @@ async fn enter_submits_and_escape_cancels_the_challenge() {
 #[tokio::test]
 async fn remember_username_uses_the_keyring_and_logout_returns_to_login() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     app.wait_attr("broker-status", "data-state", "ready").await;
 
@@ -95,7 +95,7 @@ async fn remember_username_uses_the_keyring_and_logout_returns_to_login() {
 #[tokio::test]
 async fn demo_reset_from_the_menu_clears_locks() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     for _ in 0..10 {
         broker.login("casey", "wrong").await;
     }
