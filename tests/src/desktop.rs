@@ -135,6 +135,23 @@ impl Desktop {
             .map_or(0, |found| found.len())
     }
 
+    /// Whether `id` is in the page and displayed now (no wait).
+    pub async fn displayed(&self, id: &str) -> bool {
+        match self.client.find(Locator::Css(&testid(id))).await {
+            Ok(el) => el.is_displayed().await.unwrap_or(false),
+            Err(_) => false,
+        }
+    }
+
+    /// Waits until `id` is gone or hidden; `why` names what would be wrong otherwise.
+    pub async fn wait_hidden(&self, id: &str, why: &str) {
+        let start = Instant::now();
+        while self.displayed(id).await {
+            assert!(start.elapsed() < DEADLINE, "{id} still shown: {why}");
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
     pub async fn find(&self, id: &str) -> Element {
         self.client
             .wait()

@@ -5,6 +5,7 @@
 use super::ibkey::{logged_in_as, DANA_KEY, DANA_PIN};
 use super::{app_for, one_at_a_time, DEADLINE};
 use portcullis_testkit::desktop::{key, Desktop, Direction};
+use portcullis_testkit::pages::{login, phone, DEMO_PASSWORD};
 use portcullis_testkit::Broker;
 
 const AVERY_CARD: &str = "DSCP-40211873";
@@ -45,7 +46,7 @@ async fn log_in(app: &Desktop, username: &str) {
 
 /// The phone window, made the demo phone by keyboard; back in the login window after.
 async fn demo_phone_by_keyboard(app: &Desktop) {
-    app.wait_attr("broker-status", "data-state", "ready").await;
+    login::ready(&app).await;
     app.wait_focus("username", "the login window starts on the user name")
         .await;
     open_device_window(app, 1).await;
@@ -85,7 +86,7 @@ async fn a11y_keyboard_only_dsc_plus_login_with_the_card_simulator() {
     let _turn = one_at_a_time().await;
     let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
+    login::ready(&app).await;
     app.wait_focus("username", "the login window starts on the user name")
         .await;
     app.keys(&format!("avery{}Trade2026{}", key::TAB, key::ENTER))
@@ -235,7 +236,7 @@ async fn a11y_keyboard_only_sms_code() {
     let _turn = one_at_a_time().await;
     let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
+    login::ready(&app).await;
     app.wait_focus("username", "the login window starts on the user name")
         .await;
     app.keys(&format!("erin{}Trade2026{}", key::TAB, key::ENTER))
@@ -258,7 +259,7 @@ async fn a11y_menus_open_by_keyboard_and_escape_closes_them_without_cancelling()
     let _turn = one_at_a_time().await;
     let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
+    login::ready(&app).await;
     app.wait_focus("username", "the login window starts on the user name")
         .await;
     app.tab_to("menu-demo", Direction::Backward, 4).await;
@@ -303,10 +304,9 @@ async fn a11y_push_expiry_is_announced_ahead_of_time_and_errors_are_alerts() {
     let _turn = one_at_a_time().await;
     let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    super::ibkey::set_up_phone(&app).await;
-    super::ibkey::password(&app, "dana").await;
-    app.wait_text("push-countdown", "count down", |t| t.contains("expires in"))
-        .await;
+    phone::use_demo(&app).await;
+    login::type_and_log_in(&app, "dana", DEMO_PASSWORD).await;
+    login::push_counting_down(&app).await;
     // Said at a few marks, not every second: nothing yet with 3 minutes to go.
     assert_eq!(announced(&app).await, "", "no read-out far from the end");
     broker.advance(130).await;
@@ -320,8 +320,7 @@ async fn a11y_push_expiry_is_announced_ahead_of_time_and_errors_are_alerts() {
     );
 
     broker.advance(60).await;
-    app.wait_attr("push-message", "data-code", "push_expired")
-        .await;
+    login::push_message(&app, "push_expired").await;
     let roles = app
         .client
         .execute(
@@ -347,7 +346,7 @@ async fn a11y_the_axe_check_fails_on_an_unnamed_field_and_low_contrast() {
     let _turn = one_at_a_time().await;
     let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
+    login::ready(&app).await;
     app.assert_accessible("login: user name and password").await;
     app.client
         .execute(
