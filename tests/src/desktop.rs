@@ -24,6 +24,37 @@ use std::time::{Duration, Instant};
 /// Long enough for a cold WebKit start on a loaded 2-core machine.
 pub const DEADLINE: Duration = Duration::from_secs(30);
 
+/// How often a wait looks at the page again.
+pub const POLL: Duration = Duration::from_millis(50);
+
+/// How long a wait goes at most without asking WebDriver itself (see
+/// [`Desktop::wait_for`]).
+pub const RECHECK: Duration = Duration::from_secs(1);
+
+/// An element as one script sees it: its text (`innerText`, trimmed), the attribute
+/// asked for (a field's current value for `value`), whether it takes up space and is
+/// not hidden, and its DOM text.
+const GLANCE: &str = r#"
+const e = document.querySelector(arguments[0]);
+if (!e) return null;
+const name = arguments[1];
+const style = getComputedStyle(e);
+return {
+  text: (e.innerText || "").trim(),
+  attr: name === null ? null : (name === "value" && "value" in e ? String(e.value) : e.getAttribute(name)),
+  shown: e.getClientRects().length > 0 && style.visibility !== "hidden",
+  dom: e.textContent,
+};
+"#;
+
+#[derive(Debug, PartialEq, serde::Deserialize)]
+struct Glance {
+    text: String,
+    attr: Option<String>,
+    shown: bool,
+    dom: Option<String>,
+}
+
 pub struct Desktop {
     pub client: Client,
     driver: Child,
@@ -58,6 +89,7 @@ impl Desktop {
     /// (e.g. `PORTCULLIS_SAVE_DIR`): they are given to tauri-driver, whose WebDriver
     /// starts the app.
     pub async fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Desktop {
+        let started = Instant::now();
         // Each test starts with a phone that is not set up (its identity is keyring data).
         let _ = Command::new("secret-tool")
             .args([
@@ -89,6 +121,7 @@ impl Desktop {
             }
         };
         let login_window = client.window().await.expect("login window handle");
+        crate::timing("app start", started);
         Desktop {
             client,
             driver,
@@ -117,10 +150,28 @@ impl Desktop {
             .map_or(0, |found| found.len())
     }
 
+    /// Whether `id` is in the page and displayed now (no wait).
+    pub async fn displayed(&self, id: &str) -> bool {
+        match self.client.find(Locator::Css(&testid(id))).await {
+            Ok(el) => el.is_displayed().await.unwrap_or(false),
+            Err(_) => false,
+        }
+    }
+
+    /// Waits until `id` is gone or hidden; `why` names what would be wrong otherwise.
+    pub async fn wait_hidden(&self, id: &str, why: &str) {
+        let start = Instant::now();
+        while self.displayed(id).await {
+            assert!(start.elapsed() < DEADLINE, "{id} still shown: {why}");
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
     pub async fn find(&self, id: &str) -> Element {
         self.client
             .wait()
             .at_most(DEADLINE)
+            .every(POLL)
             .for_element(Locator::Css(&testid(id)))
             .await
             .unwrap_or_else(|e| panic!("element {id}: {e}"))
@@ -144,7 +195,7 @@ impl Desktop {
             match element.click().await {
                 Ok(()) => return,
                 Err(e) if retryable(&e) && start.elapsed() < DEADLINE => {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    tokio::time::sleep(POLL).await;
                 }
                 Err(e) => panic!("click {id}: {e}"),
             }
@@ -169,6 +220,14 @@ impl Desktop {
     }
 
     /// Waits until `check` accepts the element's (text, attribute `attr`) and returns the text.
+    ///
+    /// What is accepted is what WebDriver reports (the element's rendered text, the
+    /// attribute, whether it is displayed): four requests. While the element is not
+    /// there yet, or not as wanted, the page is watched every [`POLL`] with one script
+    /// instead (its text, the attribute, whether it shows), and WebDriver is asked again
+    /// as soon as that glance looks right or changes, and at least every [`RECHECK`]
+    /// whatever the glance says — so a glance that reads the page differently from
+    /// WebDriver costs time, never a verdict.
     pub async fn wait_for(
         &self,
         id: &str,
@@ -178,35 +237,64 @@ impl Desktop {
     ) -> String {
         let start = Instant::now();
         let mut last = String::new();
+        let mut glanced: Option<Glance> = None;
         loop {
-            if let Ok(el) = self.client.find(Locator::Css(&testid(id))).await {
-                let text = el.text().await.unwrap_or_default();
-                let value = match attr {
-                    Some(a) => el.attr(a).await.ok().flatten(),
-                    None => None,
-                };
-                let shown = el.is_displayed().await.unwrap_or(false);
-                if shown && check(&text, value.as_deref()) {
-                    return text;
-                }
-                let dom = self
-                    .client
-                    .execute(
-                        "const e = document.querySelector(arguments[0]); return e ? e.textContent : null",
-                        vec![serde_json::json!(testid(id))],
-                    )
-                    .await
-                    .unwrap_or_default();
-                last = format!(
-                    "text {text:?}, {attr:?} = {value:?}, displayed {shown}, DOM text {dom}"
-                );
+            if let Some(text) = self.confirm(id, attr, &check, &mut last).await {
+                return text;
             }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "timed out waiting for {id} to {what}; last seen: {last}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            let asked = Instant::now();
+            loop {
+                assert!(
+                    start.elapsed() < DEADLINE,
+                    "timed out waiting for {id} to {what}; last seen: {last}; glance: {glanced:?}"
+                );
+                tokio::time::sleep(POLL).await;
+                let now = self.glance(id, attr).await;
+                let likely = now
+                    .as_ref()
+                    .is_some_and(|g| g.shown && check(&g.text, g.attr.as_deref()));
+                let changed = glanced.is_some() && now != glanced;
+                glanced = now;
+                if likely || changed || asked.elapsed() >= RECHECK {
+                    break;
+                }
+            }
         }
+    }
+
+    /// WebDriver's view of `id`: its text when it is displayed and `check` accepts it.
+    async fn confirm(
+        &self,
+        id: &str,
+        attr: Option<&str>,
+        check: &impl Fn(&str, Option<&str>) -> bool,
+        last: &mut String,
+    ) -> Option<String> {
+        let el = self.client.find(Locator::Css(&testid(id))).await.ok()?;
+        let text = el.text().await.unwrap_or_default();
+        let value = match attr {
+            Some(a) => el.attr(a).await.ok().flatten(),
+            None => None,
+        };
+        let shown = el.is_displayed().await.unwrap_or(false);
+        if shown && check(&text, value.as_deref()) {
+            return Some(text);
+        }
+        *last = format!("text {text:?}, {attr:?} = {value:?}, displayed {shown}");
+        None
+    }
+
+    /// One script's look at `id`: None when it is not in the page.
+    async fn glance(&self, id: &str, attr: Option<&str>) -> Option<Glance> {
+        let seen = self
+            .client
+            .execute(
+                GLANCE,
+                vec![serde_json::json!(testid(id)), serde_json::json!(attr)],
+            )
+            .await
+            .ok()?;
+        serde_json::from_value(seen).ok()
     }
 
     pub async fn wait_text(&self, id: &str, what: &str, check: impl Fn(&str) -> bool) -> String {
@@ -242,6 +330,11 @@ impl Desktop {
     /// Switches to the window whose page is `page` (e.g. "card.html"), waiting for it.
     pub async fn switch_to_page(&self, page: &str) {
         let start = Instant::now();
+        if let Ok(url) = self.client.current_url().await {
+            if url.path().ends_with(page) {
+                return;
+            }
+        }
         loop {
             for handle in self.client.windows().await.unwrap_or_default() {
                 if self.client.switch_to_window(handle).await.is_ok() {
@@ -253,7 +346,7 @@ impl Desktop {
                 }
             }
             assert!(start.elapsed() < DEADLINE, "no window shows {page}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(POLL).await;
         }
     }
 
@@ -266,8 +359,10 @@ impl Desktop {
 
     /// Ends the WebDriver session (closing the app) and stops tauri-driver.
     pub async fn quit(mut self) {
+        let started = Instant::now();
         let _ = self.client.clone().close().await;
         stop(&mut self.driver);
+        crate::timing("app quit", started);
     }
 }
 

@@ -111,6 +111,18 @@ impl BrokerOptions {
         self.arg("--seed").arg(seed.to_string())
     }
 
+    /// Argon2id at its lightest (8 KiB, one pass) instead of the default 7 MiB and five
+    /// passes. Every start and every reset hashes each scenario user's password: at the
+    /// default cost that is about a second of a debug build on two cores, spent before
+    /// each UI test. For tests of something other than hashing cost (the broker's own
+    /// tests keep the default); logins verify the same way, against cheaper hashes.
+    pub fn light_hashing(self) -> BrokerOptions {
+        self.arg("--argon2-memory-kib")
+            .arg("8")
+            .arg("--argon2-iterations")
+            .arg("1")
+    }
+
     pub fn env(mut self, key: &str, value: &str) -> BrokerOptions {
         self.env.push((key.to_owned(), value.to_owned()));
         self
@@ -132,6 +144,13 @@ impl Broker {
         Broker::start_with(None, true).await
     }
 
+    /// The demo scenario, QA controls on, passwords hashed at Argon2id's lightest
+    /// ([`BrokerOptions::light_hashing`]): for UI tests, which drive the app and do not
+    /// measure the broker's hashing cost.
+    pub async fn start_for_ui() -> Broker {
+        BrokerOptions::qa().light_hashing().start().await
+    }
+
     pub async fn start_with(scenario: Option<&Path>, qa: bool) -> Broker {
         Broker::start_opts(BrokerOptions {
             scenario: scenario.map(Path::to_path_buf),
@@ -142,6 +161,7 @@ impl Broker {
     }
 
     pub async fn start_opts(options: BrokerOptions) -> Broker {
+        let started = Instant::now();
         let state = tempfile::tempdir().expect("state folder");
         // A broker with a QA token gets it on every request of `http`, as the app does.
         let mut headers = reqwest::header::HeaderMap::new();
@@ -166,6 +186,7 @@ impl Broker {
         if broker.qa {
             broker.start_at_midday().await;
         }
+        timing("broker start", started);
         broker
     }
 
@@ -646,6 +667,22 @@ pub fn decode<T: DeserializeOwned + Serialize>(status: u16, body: Value) -> Repl
             status,
             body: Err(error),
         }
+    }
+}
+
+/// The environment variable that makes the kit print how long each broker start, app
+/// start and app quit took (`kit-time: app start 1234 ms`), to find where a suite's
+/// time goes.
+pub const TIMES_ENV: &str = "PORTCULLIS_KIT_TIMES";
+
+/// Prints `what` and the time since `since` when [`TIMES_ENV`] is set.
+pub fn timing(what: &str, since: Instant) {
+    if std::env::var_os(TIMES_ENV).is_some() {
+        let test = std::thread::current().name().unwrap_or("?").to_owned();
+        eprintln!(
+            "kit-time: {what} {} ms ({test})",
+            since.elapsed().as_millis()
+        );
     }
 }
 

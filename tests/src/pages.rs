@@ -9,6 +9,8 @@
 //! - [`simulators`]: the phone, the DSC+ card and the Security Code Card windows:
 //!   an activation started, a response read off the card's display, codes read off
 //!   the grid.
+//! - [`phone`]: the IB Key phone simulator — made the demo phone, a login request
+//!   found, opened and approved, a passcode from its Authenticate screen.
 
 use crate::desktop::Desktop;
 use crate::Broker;
@@ -48,13 +50,19 @@ pub mod login {
     pub async fn password_step(app: &Desktop, channel: Channel, username: &str, password: &str) {
         ready(app).await;
         app.click(channel.testid()).await;
-        credentials(app, username, password).await;
+        type_and_log_in(app, username, password).await;
     }
 
     /// The password step on whichever channel the window is on: user name, password,
     /// Login.
     pub async fn credentials(app: &Desktop, username: &str, password: &str) {
         ready(app).await;
+        type_and_log_in(app, username, password).await;
+    }
+
+    /// User name, password, Login, without waiting for the broker first (for a test
+    /// that has just seen it answer, or wants the login tried while it does not).
+    pub async fn type_and_log_in(app: &Desktop, username: &str, password: &str) {
         app.type_into("username", username).await;
         app.type_into("password", password).await;
         app.click("login-button").await;
@@ -160,6 +168,25 @@ pub mod login {
         .await
     }
 
+    /// K2: the push wait, once it says a notification was sent to the phone.
+    pub async fn push_sent(app: &Desktop) {
+        app.wait_text("push-sent-text", "say a notification was sent", |t| {
+            t.contains("notification")
+        })
+        .await;
+    }
+
+    /// K2: the push wait, once its countdown runs ("expires in m:ss").
+    pub async fn push_counting_down(app: &Desktop) {
+        app.wait_text("push-countdown", "count down", |t| t.contains("expires in"))
+            .await;
+    }
+
+    /// The push wait's message (expired, denied, failed…), by its `data-code`.
+    pub async fn push_message(app: &Desktop, code: &str) {
+        app.wait_attr("push-message", "data-code", code).await;
+    }
+
     /// The login error shown, by its `data-code`.
     pub async fn error_code(app: &Desktop, code: &str) {
         app.wait_attr("login-error", "data-code", code).await;
@@ -175,6 +202,14 @@ pub mod home {
         app.switch_to_page("main.html").await;
         app.wait_text("session-username", "show the user", |t| t == username)
             .await;
+    }
+
+    /// Waits for the main window to show `username`'s session through a device whose
+    /// name contains `device`; returns the device as shown. Stays in the main window.
+    pub async fn logged_in_through(app: &Desktop, username: &str, device: &str) -> String {
+        logged_in(app, username).await;
+        app.wait_text("session-device", "name the device", |t| t.contains(device))
+            .await
     }
 
     /// The device the session came through, once the main window names it.
@@ -288,6 +323,92 @@ pub mod simulators {
             .await;
         app.switch_to_login().await;
         response
+    }
+}
+
+/// The IB Key phone simulator window (`phone.html`).
+pub mod phone {
+    use super::*;
+
+    /// Opens the phone simulator from the login window's Devices menu; stays in it.
+    pub async fn open(app: &Desktop) {
+        login::ready(app).await;
+        app.click("menu-devices").await;
+        app.click("menu-open-phone").await;
+        app.switch_to_page("phone.html").await;
+    }
+
+    /// Makes the phone the scenario's demo phone (dana's IB Key among its accounts),
+    /// checking its screen before and after with axe; back in the login window.
+    pub async fn use_demo(app: &Desktop) {
+        open(app).await;
+        app.find("phone-use-demo").await;
+        app.assert_accessible("phone: not set up").await;
+        app.click("phone-use-demo").await;
+        app.wait_text("phone-accounts", "list dana", |t| t.contains("dana"))
+            .await;
+        app.assert_accessible("phone: home").await;
+        app.switch_to_login().await;
+    }
+
+    /// K2: goes to the phone and waits for `username`'s login request on its home
+    /// screen; stays in the phone.
+    pub async fn request_shown(app: &Desktop, username: &str) {
+        app.switch_to_page("phone.html").await;
+        let wanted = format!("Login request for {username}");
+        app.wait_text("phone-requests", "show the login request", |t| {
+            t.contains(&wanted)
+        })
+        .await;
+    }
+
+    /// K2: opens `username`'s login request, once shown, ready for the PIN; stays in the
+    /// phone.
+    pub async fn open_request(app: &Desktop, username: &str) {
+        request_shown(app, username).await;
+        app.click("phone-request-item").await;
+        app.find("phone-approve-pin").await;
+    }
+
+    /// K2: approves `username`'s login request with `pin` (the request checked with
+    /// axe before approving); stays in the phone.
+    pub async fn approve(app: &Desktop, username: &str, pin: &str) {
+        open_request(app, username).await;
+        app.type_into("phone-approve-pin", pin).await;
+        app.assert_accessible("phone: login request").await;
+        app.click("phone-approve").await;
+    }
+
+    /// K4: the Authenticate screen — `username` chosen, `pin` and `challenge` typed —
+    /// and the 8-digit passcode it shows. Stays in the phone.
+    pub async fn passcode(app: &Desktop, username: &str, pin: &str, challenge: &str) -> String {
+        app.switch_to_page("phone.html").await;
+        app.click("phone-open-authenticate").await;
+        app.find("phone-auth-user")
+            .await
+            .select_by_value(username)
+            .await
+            .unwrap_or_else(|e| panic!("choose {username}: {e}"));
+        app.type_into("phone-auth-pin", pin).await;
+        app.type_into("phone-auth-challenge", challenge).await;
+        app.click("phone-generate").await;
+        app.wait_text("phone-auth-response", "show the passcode", |t| {
+            t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit())
+        })
+        .await
+    }
+
+    /// K1: the 6-digit activation code in the phone's SMS list, once it arrives.
+    pub async fn activation_code(app: &Desktop) -> String {
+        let sms = app
+            .wait_text("phone-sms-list", "show the activation code", |t| {
+                t.contains("activation code")
+            })
+            .await;
+        sms.split(|c: char| !c.is_ascii_digit())
+            .find(|w| w.len() == 6)
+            .unwrap_or_else(|| panic!("no code in {sms:?}"))
+            .to_owned()
     }
 }
 

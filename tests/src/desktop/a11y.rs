@@ -10,7 +10,7 @@ use super::{Desktop, DEADLINE};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The vendored axe-core, as published on npm.
 const AXE_SOURCE: &str = include_str!("../../vendor/axe-core/axe.min.js");
@@ -83,6 +83,7 @@ impl Desktop {
     /// Runs axe-core (injecting it first if this page has not got it): the page, then
     /// the serious and critical violations, then the rest.
     async fn axe(&self, step: &str) -> (String, Vec<Value>, Vec<Value>) {
+        let started = Instant::now();
         let loaded = self
             .client
             .execute("return typeof window.axe === 'object'", vec![])
@@ -111,6 +112,7 @@ impl Desktop {
             .into_iter()
             .partition(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")));
         let page = result["page"].as_str().unwrap_or("?").to_owned();
+        crate::timing(&format!("axe on {step}"), started);
         (page, blocking, other)
     }
 
@@ -178,7 +180,7 @@ impl Desktop {
                 start.elapsed() < DEADLINE,
                 "focus not on {id} ({why}); it is on {now:?}"
             );
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(super::POLL).await;
         }
     }
 }

@@ -5,6 +5,7 @@
 use super::ibkey::{logged_in_as, DANA_KEY, DANA_PIN};
 use super::{app_for, one_at_a_time, DEADLINE};
 use portcullis_testkit::desktop::{key, Desktop, Direction};
+use portcullis_testkit::pages::{login, phone, DEMO_PASSWORD};
 use portcullis_testkit::Broker;
 
 const AVERY_CARD: &str = "DSCP-40211873";
@@ -45,7 +46,7 @@ async fn log_in(app: &Desktop, username: &str) {
 
 /// The phone window, made the demo phone by keyboard; back in the login window after.
 async fn demo_phone_by_keyboard(app: &Desktop) {
-    app.wait_attr("broker-status", "data-state", "ready").await;
+    login::ready(&app).await;
     app.wait_focus("username", "the login window starts on the user name")
         .await;
     open_device_window(app, 1).await;
@@ -83,9 +84,9 @@ async fn selected_value(app: &Desktop, id: &str) -> String {
 #[tokio::test]
 async fn a11y_keyboard_only_dsc_plus_login_with_the_card_simulator() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
+    login::ready(&app).await;
     app.wait_focus("username", "the login window starts on the user name")
         .await;
     app.keys(&format!("avery{}Trade2026{}", key::TAB, key::ENTER))
@@ -150,7 +151,7 @@ async fn a11y_keyboard_only_dsc_plus_login_with_the_card_simulator() {
 #[tokio::test]
 async fn a11y_keyboard_only_push_approved_on_the_phone() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     demo_phone_by_keyboard(&app).await;
 
@@ -181,7 +182,7 @@ async fn a11y_keyboard_only_push_approved_on_the_phone() {
 #[tokio::test]
 async fn a11y_keyboard_only_fallback_through_the_phone_authenticate_screen() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     broker.fault(Some(DANA_KEY), "drop", 0).await;
     let app = app_for(&broker).await;
     demo_phone_by_keyboard(&app).await;
@@ -233,9 +234,9 @@ async fn a11y_keyboard_only_fallback_through_the_phone_authenticate_screen() {
 #[tokio::test]
 async fn a11y_keyboard_only_sms_code() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
+    login::ready(&app).await;
     app.wait_focus("username", "the login window starts on the user name")
         .await;
     app.keys(&format!("erin{}Trade2026{}", key::TAB, key::ENTER))
@@ -256,9 +257,9 @@ async fn a11y_keyboard_only_sms_code() {
 #[tokio::test]
 async fn a11y_menus_open_by_keyboard_and_escape_closes_them_without_cancelling() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
+    login::ready(&app).await;
     app.wait_focus("username", "the login window starts on the user name")
         .await;
     app.tab_to("menu-demo", Direction::Backward, 4).await;
@@ -301,12 +302,11 @@ async fn a11y_menus_open_by_keyboard_and_escape_closes_them_without_cancelling()
 #[tokio::test]
 async fn a11y_push_expiry_is_announced_ahead_of_time_and_errors_are_alerts() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    super::ibkey::set_up_phone(&app).await;
-    super::ibkey::password(&app, "dana").await;
-    app.wait_text("push-countdown", "count down", |t| t.contains("expires in"))
-        .await;
+    phone::use_demo(&app).await;
+    login::type_and_log_in(&app, "dana", DEMO_PASSWORD).await;
+    login::push_counting_down(&app).await;
     // Said at a few marks, not every second: nothing yet with 3 minutes to go.
     assert_eq!(announced(&app).await, "", "no read-out far from the end");
     broker.advance(130).await;
@@ -320,8 +320,7 @@ async fn a11y_push_expiry_is_announced_ahead_of_time_and_errors_are_alerts() {
     );
 
     broker.advance(60).await;
-    app.wait_attr("push-message", "data-code", "push_expired")
-        .await;
+    login::push_message(&app, "push_expired").await;
     let roles = app
         .client
         .execute(
@@ -345,9 +344,9 @@ async fn a11y_push_expiry_is_announced_ahead_of_time_and_errors_are_alerts() {
 #[tokio::test]
 async fn a11y_the_axe_check_fails_on_an_unnamed_field_and_low_contrast() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
+    login::ready(&app).await;
     app.assert_accessible("login: user name and password").await;
     app.client
         .execute(

@@ -4,6 +4,7 @@
 
 use super::{app_for, one_at_a_time};
 use portcullis_testkit::desktop::Desktop;
+use portcullis_testkit::pages::login;
 use portcullis_testkit::Broker;
 use serde_json::{json, Value};
 
@@ -41,9 +42,9 @@ async fn assert_refused(app: &Desktop, window: &str, command: &str, args: Value)
 #[tokio::test]
 async fn issue7_the_login_window_cannot_call_the_phone_main_or_card_commands() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
+    login::ready(&app).await;
 
     let own = invoke(&app, "broker_status", json!({})).await;
     assert_eq!(
@@ -73,9 +74,9 @@ async fn issue7_the_login_window_cannot_call_the_phone_main_or_card_commands() {
 #[tokio::test]
 async fn issue7_the_phone_window_cannot_log_in_or_reset_the_demo() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
+    login::ready(&app).await;
     invoke(&app, "open_phone_window", json!({}))
         .await
         .expect("the login window opens the phone simulator");

@@ -1,54 +1,22 @@
 //! Issue 6, desktop items 12–15: the phone after Reset demo, losing the login server,
 //! notifications that close, and the smaller things a trader saw.
 
-use super::ibkey::{logged_in_as, password, set_up_phone, DANA_KEY, DANA_PIN};
+use super::ibkey::{logged_in_as, DANA_KEY, DANA_PIN};
 use super::{app_for, one_at_a_time, DEADLINE};
 use portcullis_testkit::desktop::{
     focused_testid, keyring_lookup, notifications_open, Desktop, FlakyLine, LineMode,
 };
+use portcullis_testkit::pages::{login, phone, DEMO_PASSWORD};
 use portcullis_testkit::{eventually, Broker};
 use std::time::{Duration, Instant};
-
-async fn displayed(app: &Desktop, id: &str) -> bool {
-    match app
-        .client
-        .find(fantoccini::Locator::Css(
-            &portcullis_testkit::desktop::testid(id),
-        ))
-        .await
-    {
-        Ok(el) => el.is_displayed().await.unwrap_or(false),
-        Err(_) => false,
-    }
-}
-
-async fn wait_hidden(app: &Desktop, id: &str, why: &str) {
-    let start = Instant::now();
-    while displayed(app, id).await {
-        assert!(start.elapsed() < DEADLINE, "{id} still shown: {why}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn approve_on_phone(app: &Desktop, username: &str, pin: &str) {
-    app.switch_to_page("phone.html").await;
-    app.wait_text("phone-requests", "show the request", |t| {
-        t.contains(&format!("Login request for {username}"))
-    })
-    .await;
-    app.click("phone-request-item").await;
-    app.type_into("phone-approve-pin", pin).await;
-    app.assert_accessible("phone: login request").await;
-    app.click("phone-approve").await;
-}
 
 /// Item 12: Reset demo voids every phone token; the simulator must keep working.
 #[tokio::test]
 async fn hardening_reset_demo_keeps_the_phone_simulator_working() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    set_up_phone(&app).await;
+    phone::use_demo(&app).await;
     let before = keyring_lookup("portcullis.phone", "identity").expect("the phone's identity");
 
     app.click("menu-demo").await;
@@ -65,8 +33,8 @@ async fn hardening_reset_demo_keeps_the_phone_simulator_working() {
         "still the demo phone: {after}"
     );
 
-    password(&app, "dana").await;
-    approve_on_phone(&app, "dana", DANA_PIN).await;
+    login::type_and_log_in(&app, "dana", DEMO_PASSWORD).await;
+    phone::approve(&app, "dana", DANA_PIN).await;
     logged_in_as(&app, "dana", DANA_KEY).await;
     app.quit().await;
 }
@@ -76,10 +44,10 @@ async fn hardening_reset_demo_keeps_the_phone_simulator_working() {
 #[tokio::test]
 async fn hardening_lost_login_server_reconnects_and_clears_the_stale_error() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let line = FlakyLine::start(&broker.url).await;
     let app = Desktop::start(&["--broker-url", &line.url]).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
+    login::ready(&app).await;
 
     line.set(LineMode::Down);
     app.wait_attr("broker-status", "data-state", "reconnecting")
@@ -110,8 +78,9 @@ async fn hardening_lost_login_server_reconnects_and_clears_the_stale_error() {
 
     line.set(LineMode::Pass);
     app.click("broker-retry").await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
-    wait_hidden(&app, "login-error", "a stale connection error after Retry").await;
+    login::ready(&app).await;
+    app.wait_hidden("login-error", "a stale connection error after Retry")
+        .await;
 
     app.type_into("password", "Trade2026").await;
     app.click("login-button").await;
@@ -126,13 +95,12 @@ async fn hardening_lost_login_server_reconnects_and_clears_the_stale_error() {
 #[tokio::test]
 async fn hardening_frozen_login_server_is_slow_within_2s_and_fails_within_10s() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let line = FlakyLine::start(&broker.url).await;
     let app = Desktop::start(&["--broker-url", &line.url]).await;
-    set_up_phone(&app).await;
-    password(&app, "dana").await;
-    app.wait_text("push-countdown", "count down", |t| t.contains("expires in"))
-        .await;
+    phone::use_demo(&app).await;
+    login::type_and_log_in(&app, "dana", DEMO_PASSWORD).await;
+    login::push_counting_down(&app).await;
 
     let frozen = Instant::now();
     line.set(LineMode::Frozen);
@@ -167,9 +135,10 @@ async fn hardening_frozen_login_server_is_slow_within_2s_and_fails_within_10s() 
         .await;
 
     line.set(LineMode::Pass);
-    app.wait_attr("broker-status", "data-state", "ready").await;
-    wait_hidden(&app, "push-message", "the wait resumed by itself").await;
-    approve_on_phone(&app, "dana", DANA_PIN).await;
+    login::ready(&app).await;
+    app.wait_hidden("push-message", "the wait resumed by itself")
+        .await;
+    phone::approve(&app, "dana", DANA_PIN).await;
     logged_in_as(&app, "dana", DANA_KEY).await;
     app.quit().await;
 }
@@ -179,16 +148,16 @@ async fn hardening_frozen_login_server_is_slow_within_2s_and_fails_within_10s() 
 #[tokio::test]
 async fn hardening_notifications_close_when_their_request_ends() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    set_up_phone(&app).await;
+    phone::use_demo(&app).await;
     let _ = std::process::Command::new("dunstctl")
         .arg("close-all")
         .status();
     let shown = || async { (notifications_open() > 0).then_some(()) };
     let gone = || async { (notifications_open() == 0).then_some(()) };
 
-    password(&app, "dana").await;
+    login::type_and_log_in(&app, "dana", DEMO_PASSWORD).await;
     eventually("a notification", DEADLINE, shown).await;
     app.click("push-fallback-link").await;
     app.wait_text("challenge-code", "show the fallback challenge", |t| {
@@ -203,11 +172,10 @@ async fn hardening_notifications_close_when_their_request_ends() {
     .await;
 
     app.click("response-cancel").await;
-    password(&app, "dana").await;
+    login::type_and_log_in(&app, "dana", DEMO_PASSWORD).await;
     eventually("a notification", DEADLINE, shown).await;
     broker.advance(180).await;
-    app.wait_attr("push-message", "data-code", "push_expired")
-        .await;
+    login::push_message(&app, "push_expired").await;
     eventually(
         "the expired request's notification to close",
         DEADLINE,
@@ -217,7 +185,7 @@ async fn hardening_notifications_close_when_their_request_ends() {
 
     app.click("push-send-again").await;
     eventually("a notification", DEADLINE, shown).await;
-    approve_on_phone(&app, "dana", DANA_PIN).await;
+    phone::approve(&app, "dana", DANA_PIN).await;
     logged_in_as(&app, "dana", DANA_KEY).await;
     eventually(
         "the approved request's notification to close",
@@ -232,22 +200,20 @@ async fn hardening_notifications_close_when_their_request_ends() {
 #[tokio::test]
 async fn hardening_push_screen_after_expiry_stops_promising_and_focus_follows() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    set_up_phone(&app).await;
-    password(&app, "dana").await;
-    app.wait_text("push-countdown", "count down", |t| t.contains("expires in"))
-        .await;
+    phone::use_demo(&app).await;
+    login::type_and_log_in(&app, "dana", DEMO_PASSWORD).await;
+    login::push_counting_down(&app).await;
     eventually("focus on the push step's heading", DEADLINE, || async {
         (focused_testid(&app).await.as_deref() == Some("push-heading")).then_some(())
     })
     .await;
 
     broker.advance(180).await;
-    app.wait_attr("push-message", "data-code", "push_expired")
-        .await;
+    login::push_message(&app, "push_expired").await;
     assert!(
-        !displayed(&app, "push-sent-text").await && !displayed(&app, "push-steps").await,
+        !app.displayed("push-sent-text").await && !app.displayed("push-steps").await,
         "no 'a notification has been sent… continues by itself' after expiry"
     );
     app.wait_text("push-heading", "say it expired", |t| t.contains("expired"))
@@ -264,13 +230,14 @@ async fn hardening_push_screen_after_expiry_stops_promising_and_focus_follows() 
 #[tokio::test]
 async fn hardening_phone_notice_is_cleared_on_later_screens() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    set_up_phone(&app).await;
+    phone::use_demo(&app).await;
     app.switch_to_page("phone.html").await;
     app.wait_attr("phone-notice", "data-code", "demo").await;
     app.click("phone-open-authenticate").await;
-    wait_hidden(&app, "phone-notice", "the notice of an earlier screen").await;
+    app.wait_hidden("phone-notice", "the notice of an earlier screen")
+        .await;
     app.assert_accessible("phone: Authenticate").await;
     app.quit().await;
 }
@@ -279,13 +246,13 @@ async fn hardening_phone_notice_is_cleared_on_later_screens() {
 #[tokio::test]
 async fn hardening_lock_message_gives_local_time_and_bad_character_a_hint() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     for i in 0..10 {
         broker.login("blake", &format!("wrong{i}")).await;
     }
     let app = app_for(&broker).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
-    password(&app, "blake").await;
+    login::ready(&app).await;
+    login::type_and_log_in(&app, "blake", DEMO_PASSWORD).await;
     app.wait_attr("login-error", "data-code", "locked").await;
     let text = app
         .wait_text("lock-local-time", "give local time", |t| {
@@ -317,10 +284,10 @@ async fn hardening_lock_message_gives_local_time_and_bad_character_a_hint() {
 #[tokio::test]
 async fn hardening_challenge_names_the_device_and_auto_resend_does_not_wrap() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
-    password(&app, "avery").await;
+    login::ready(&app).await;
+    login::type_and_log_in(&app, "avery", DEMO_PASSWORD).await;
     app.wait_text("challenge-device", "name the card", |t| {
         t.contains("Digital Security Card+") && t.contains("DSCP-40211873")
     })
@@ -347,10 +314,10 @@ async fn hardening_challenge_names_the_device_and_auto_resend_does_not_wrap() {
 #[tokio::test]
 async fn hardening_main_window_opens_centred_with_focus() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
-    password(&app, "blake").await;
+    login::ready(&app).await;
+    login::type_and_log_in(&app, "blake", DEMO_PASSWORD).await;
     app.switch_to_page("main.html").await;
     app.wait_text("session-username", "show blake", |t| t == "blake")
         .await;

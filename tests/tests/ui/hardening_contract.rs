@@ -1,22 +1,17 @@
 //! Issue 6, the app's side of the broker changes (items 3, 4, 5, 9, 11), written
 //! against the wire contract: they need the broker branches `h6-rules` and `h6-edge`.
 
-use super::ibkey::{logged_in_as, password, set_up_phone, DANA_KEY, DANA_PIN};
+use super::ibkey::{logged_in_as, DANA_KEY, DANA_PIN};
 use super::{app_for, one_at_a_time, start_phone_activation};
 use portcullis_testkit::desktop::Desktop;
+use portcullis_testkit::pages::{login, phone, DEMO_PASSWORD};
 use portcullis_testkit::Broker;
 use serde_json::json;
 
 const AVERY_CARD: &str = "DSCP-40211873";
 
 async fn open_request_on_phone(app: &Desktop, username: &str) {
-    app.switch_to_page("phone.html").await;
-    app.wait_text("phone-requests", "show the request", |t| {
-        t.contains(&format!("Login request for {username}"))
-    })
-    .await;
-    app.click("phone-request-item").await;
-    app.find("phone-approve-pin").await;
+    phone::open_request(app, username).await;
     app.assert_accessible("phone: login request").await;
 }
 
@@ -25,16 +20,15 @@ async fn open_request_on_phone(app: &Desktop, username: &str) {
 #[tokio::test]
 async fn hardening_push_denial_and_wrong_response_are_told_apart() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    set_up_phone(&app).await;
+    phone::use_demo(&app).await;
 
-    password(&app, "dana").await;
+    login::type_and_log_in(&app, "dana", DEMO_PASSWORD).await;
     open_request_on_phone(&app, "dana").await;
     app.click("phone-deny").await;
     app.switch_to_login().await;
-    app.wait_attr("push-message", "data-code", "push_denied")
-        .await;
+    login::push_message(&app, "push_denied").await;
     app.wait_text("push-message", "say denied", |t| {
         t.contains("denied on the phone")
     })
@@ -46,8 +40,7 @@ async fn hardening_push_denial_and_wrong_response_are_told_apart() {
     app.type_into("phone-approve-pin", "0000").await;
     app.click("phone-approve").await;
     app.switch_to_login().await;
-    app.wait_attr("push-message", "data-code", "login_failed")
-        .await;
+    login::push_message(&app, "login_failed").await;
     app.wait_attr("push-message", "data-reason", "wrong_response")
         .await;
     app.wait_text("push-message", "say the response was wrong", |t| {
@@ -66,7 +59,7 @@ async fn hardening_push_denial_and_wrong_response_are_told_apart() {
 #[tokio::test]
 async fn hardening_phone_activation_verifies_the_active_device_first() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     start_phone_activation(&app, "avery", "7700900999").await;
 
@@ -84,16 +77,7 @@ async fn hardening_phone_activation_verifies_the_active_device_first() {
     app.type_into("phone-verify-response", &response).await;
     app.click("phone-verify-submit").await;
 
-    let sms = app
-        .wait_text("phone-sms-list", "show the activation code", |t| {
-            t.contains("activation code")
-        })
-        .await;
-    let code: String = sms
-        .split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
-        .expect("a code")
-        .to_owned();
+    let code = phone::activation_code(&app).await;
     app.type_into("phone-activation-code", &code).await;
     app.type_into("phone-activation-pin", "4321").await;
     app.click("phone-activation-finish").await;
@@ -107,7 +91,7 @@ async fn hardening_phone_activation_verifies_the_active_device_first() {
 #[tokio::test]
 async fn hardening_idle_session_returns_to_the_login_window() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     // Mid-morning UTC, far from the daily end (23:45 by default).
     let (_, clock) = broker.get("/qa/clock").await;
     let now = clock["now_ms"].as_i64().expect("now_ms") / 1000;
@@ -118,8 +102,8 @@ async fn hardening_idle_session_returns_to_the_login_window() {
     assert_eq!(status, 200);
 
     let app = app_for(&broker).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
-    password(&app, "blake").await;
+    login::ready(&app).await;
+    login::type_and_log_in(&app, "blake", DEMO_PASSWORD).await;
     app.switch_to_page("main.html").await;
     app.wait_text("session-username", "show blake", |t| t == "blake")
         .await;
@@ -159,9 +143,9 @@ async fn hardening_idle_session_returns_to_the_login_window() {
 #[tokio::test]
 async fn hardening_refused_phone_token_offers_re_pairing() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    set_up_phone(&app).await;
+    phone::use_demo(&app).await;
     // Someone else takes the demo phone's identity: this token is void.
     let (status, _) = broker
         .post("/qa/phones/demo-phone/provision", json!({}))
@@ -177,7 +161,7 @@ async fn hardening_refused_phone_token_offers_re_pairing() {
         .await;
 
     app.switch_to_login().await;
-    password(&app, "dana").await;
+    login::type_and_log_in(&app, "dana", DEMO_PASSWORD).await;
     open_request_on_phone(&app, "dana").await;
     app.type_into("phone-approve-pin", DANA_PIN).await;
     app.click("phone-approve").await;
@@ -191,7 +175,7 @@ async fn hardening_refused_phone_token_offers_re_pairing() {
 async fn hardening_bundled_broker_qa_controls_need_the_app_token() {
     let _turn = one_at_a_time().await;
     let app = Desktop::start(&[]).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
+    login::ready(&app).await;
     let status = app
         .client
         .execute(

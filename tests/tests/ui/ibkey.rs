@@ -2,63 +2,35 @@
 
 use super::{app_for, one_at_a_time, DEADLINE};
 use portcullis_testkit::desktop::Desktop;
+use portcullis_testkit::pages::{home, login, phone, DEMO_PASSWORD};
 use portcullis_testkit::Broker;
 use std::process::{Command, Stdio};
 
 pub(super) const DANA_KEY: &str = "IBK-10000001";
 pub(super) const DANA_PIN: &str = "2580";
 
-/// Opens the phone window and makes it the demo phone; leaves the login window current.
-pub(super) async fn set_up_phone(app: &Desktop) {
-    app.wait_attr("broker-status", "data-state", "ready").await;
-    app.click("menu-devices").await;
-    app.click("menu-open-phone").await;
-    app.switch_to_page("phone.html").await;
-    app.find("phone-use-demo").await;
-    app.assert_accessible("phone: not set up").await;
-    app.click("phone-use-demo").await;
-    app.wait_text("phone-accounts", "list dana", |t| t.contains("dana"))
-        .await;
-    app.assert_accessible("phone: home").await;
-    app.switch_to_login().await;
-}
-
-pub(super) async fn password(app: &Desktop, username: &str) {
-    app.type_into("username", username).await;
-    app.type_into("password", "Trade2026").await;
-    app.click("login-button").await;
-}
-
+/// The main window on `username`'s session through `device`, checked with axe.
 pub(super) async fn logged_in_as(app: &Desktop, username: &str, device: &str) {
-    app.switch_to_page("main.html").await;
-    app.wait_text("session-username", "show the user", |t| t == username)
-        .await;
-    app.wait_text("session-device", "name the device", |t| t.contains(device))
-        .await;
+    home::logged_in_through(app, username, device).await;
     app.assert_accessible("main: session").await;
 }
 
 #[tokio::test]
 async fn k2_push_approved_in_the_phone_window_logs_the_desktop_in() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    set_up_phone(&app).await;
+    phone::use_demo(&app).await;
 
-    password(&app, "dana").await;
+    login::type_and_log_in(&app, "dana", DEMO_PASSWORD).await;
     app.wait_text("push-sent-text", "say a notification was sent", |t| {
         t.contains("notification has been sent")
     })
     .await;
-    app.wait_text("push-countdown", "count down", |t| t.contains("expires in"))
-        .await;
+    login::push_counting_down(&app).await;
     app.assert_accessible("login: push wait").await;
 
-    app.switch_to_page("phone.html").await;
-    app.wait_text("phone-requests", "show dana's request", |t| {
-        t.contains("Login request for dana")
-    })
-    .await;
+    phone::request_shown(&app, "dana").await;
     app.assert_accessible("phone: home with a request").await;
     app.click("phone-request-item").await;
     app.type_into("phone-approve-pin", DANA_PIN).await;
@@ -73,16 +45,13 @@ async fn k2_push_approved_in_the_phone_window_logs_the_desktop_in() {
 #[tokio::test]
 async fn k3_k4_dropped_push_fallback_through_the_authenticate_screen() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     broker.fault(Some(DANA_KEY), "drop", 0).await;
     let app = app_for(&broker).await;
-    set_up_phone(&app).await;
+    phone::use_demo(&app).await;
 
-    password(&app, "dana").await;
-    app.wait_text("push-sent-text", "wait for the phone", |t| {
-        t.contains("notification")
-    })
-    .await;
+    login::type_and_log_in(&app, "dana", DEMO_PASSWORD).await;
+    login::push_sent(&app).await;
     app.click("push-fallback-link").await;
     let challenge = app
         .wait_text("challenge-code", "show a challenge", |t| {
@@ -107,20 +76,7 @@ async fn k3_k4_dropped_push_fallback_through_the_authenticate_screen() {
             .unwrap_or(false),
         "K4: the dropped push never reached the phone"
     );
-    app.click("phone-open-authenticate").await;
-    app.find("phone-auth-user")
-        .await
-        .select_by_value("dana")
-        .await
-        .expect("choose dana");
-    app.type_into("phone-auth-pin", DANA_PIN).await;
-    app.type_into("phone-auth-challenge", &challenge).await;
-    app.click("phone-generate").await;
-    let response = app
-        .wait_text("phone-auth-response", "show the passcode", |t| {
-            t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit())
-        })
-        .await;
+    let response = phone::passcode(&app, "dana", DANA_PIN, &challenge).await;
     app.assert_accessible("phone: Authenticate with a passcode")
         .await;
 
@@ -134,16 +90,14 @@ async fn k3_k4_dropped_push_fallback_through_the_authenticate_screen() {
 #[tokio::test]
 async fn k6_expired_push_shows_a_message_and_send_again_sends_another() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    set_up_phone(&app).await;
+    phone::use_demo(&app).await;
 
-    password(&app, "dana").await;
-    app.wait_text("push-countdown", "count down", |t| t.contains("expires in"))
-        .await;
+    login::type_and_log_in(&app, "dana", DEMO_PASSWORD).await;
+    login::push_counting_down(&app).await;
     broker.advance(180).await;
-    app.wait_attr("push-message", "data-code", "push_expired")
-        .await;
+    login::push_message(&app, "push_expired").await;
     app.wait_text("push-message", "explain", |t| t.contains("expired"))
         .await;
     app.assert_accessible("login: push expired").await;
@@ -162,20 +116,16 @@ async fn k6_expired_push_shows_a_message_and_send_again_sends_another() {
         .collect();
     assert_eq!(states, vec!["expired", "pending"], "a second push went out");
 
-    app.switch_to_page("phone.html").await;
-    app.wait_text("phone-requests", "show the new request", |t| {
-        t.contains("dana")
-    })
-    .await;
+    phone::request_shown(&app, "dana").await;
     app.quit().await;
 }
 
 #[tokio::test]
 async fn k2_incoming_push_raises_a_desktop_notification_that_opens_the_request() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    set_up_phone(&app).await;
+    phone::use_demo(&app).await;
 
     // Earlier tests' notifications may still be on screen; this test's is to be first.
     let _ = Command::new("dunstctl").arg("close-all").status();
@@ -195,7 +145,7 @@ async fn k2_incoming_push_raises_a_desktop_notification_that_opens_the_request()
     })
     .await;
 
-    password(&app, "dana").await;
+    login::type_and_log_in(&app, "dana", DEMO_PASSWORD).await;
     portcullis_testkit::eventually("a Notify call on the session bus", DEADLINE, || async {
         let seen = std::fs::read_to_string(log.path()).unwrap_or_default();
         seen.contains("Login request for dana").then_some(())
@@ -225,10 +175,10 @@ async fn k2_incoming_push_raises_a_desktop_notification_that_opens_the_request()
 #[tokio::test]
 async fn d6_several_devices_offer_a_choice() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
-    password(&app, "frank").await;
+    login::ready(&app).await;
+    login::type_and_log_in(&app, "frank", DEMO_PASSWORD).await;
     let options = app
         .wait_text("device-select", "list frank's devices", |t| {
             t.contains("IB Key") && t.contains("Digital Security Card+")
@@ -242,22 +192,18 @@ async fn d6_several_devices_offer_a_choice() {
         .await
         .expect("pick IB Key");
     app.click("device-continue").await;
-    app.wait_text("push-sent-text", "wait for the phone", |t| {
-        t.contains("notification")
-    })
-    .await;
+    login::push_sent(&app).await;
     app.quit().await;
 }
 
 #[tokio::test]
 async fn k6_auto_resend_sends_again_by_itself_up_to_the_limit() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    set_up_phone(&app).await;
-    password(&app, "dana").await;
-    app.wait_text("push-countdown", "count down", |t| t.contains("expires in"))
-        .await;
+    phone::use_demo(&app).await;
+    login::type_and_log_in(&app, "dana", DEMO_PASSWORD).await;
+    login::push_counting_down(&app).await;
     // The setting, on the push-wait screen: on, once.
     app.click("auto-resend").await;
     app.type_into("auto-resend-max", "1").await;
@@ -285,8 +231,7 @@ async fn k6_auto_resend_sends_again_by_itself_up_to_the_limit() {
     })
     .await;
     broker.advance(180).await;
-    app.wait_attr("push-message", "data-code", "push_expired")
-        .await;
+    login::push_message(&app, "push_expired").await;
     app.wait_text(
         "push-send-again",
         "offer Send again once the limit is reached",
@@ -309,12 +254,9 @@ async fn k6_auto_resend_sends_again_by_itself_up_to_the_limit() {
 #[tokio::test]
 async fn k1_activation_in_the_phone_window_then_a_push_for_the_new_user() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
-    app.click("menu-devices").await;
-    app.click("menu-open-phone").await;
-    app.switch_to_page("phone.html").await;
+    phone::open(&app).await;
     app.click("phone-activate-start").await;
     app.find("phone-activate-username").await;
     app.assert_accessible("phone: activate").await;
@@ -332,16 +274,7 @@ async fn k1_activation_in_the_phone_window_then_a_push_for_the_new_user() {
 
     app.type_into("phone-activate-number", "7700900456").await;
     app.click("phone-activation-send").await;
-    let sms = app
-        .wait_text("phone-sms-list", "show the SMS", |t| {
-            t.contains("activation code")
-        })
-        .await;
-    let code: String = sms
-        .split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 6)
-        .expect("a code")
-        .to_owned();
+    let code = phone::activation_code(&app).await;
     app.assert_accessible("phone: activation code").await;
     app.type_into("phone-activation-code", &code).await;
     app.type_into("phone-activation-pin", "4321").await;
@@ -357,16 +290,12 @@ async fn k1_activation_in_the_phone_window_then_a_push_for_the_new_user() {
     );
 
     app.switch_to_login().await;
-    password(&app, "erin").await;
+    login::type_and_log_in(&app, "erin", DEMO_PASSWORD).await;
     app.wait_text("push-sent-text", "wait for the phone, not SMS (D3)", |t| {
         t.contains("notification")
     })
     .await;
-    app.switch_to_page("phone.html").await;
-    app.wait_text("phone-requests", "show erin's request", |t| {
-        t.contains("erin")
-    })
-    .await;
+    phone::request_shown(&app, "erin").await;
     app.click("phone-request-item").await;
     app.type_into("phone-approve-pin", "4321").await;
     app.click("phone-approve").await;
@@ -384,7 +313,7 @@ async fn k1_activation_in_the_phone_window_then_a_push_for_the_new_user() {
 #[tokio::test]
 async fn number_matching_wrong_pick_denies_and_the_desktop_offers_send_again() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let (status, _) = broker
         .post(
             "/qa/settings",
@@ -393,20 +322,16 @@ async fn number_matching_wrong_pick_denies_and_the_desktop_offers_send_again() {
         .await;
     assert_eq!(status, 200);
     let app = app_for(&broker).await;
-    set_up_phone(&app).await;
+    phone::use_demo(&app).await;
 
-    password(&app, "dana").await;
+    login::type_and_log_in(&app, "dana", DEMO_PASSWORD).await;
     let shown = app
         .wait_text("push-number", "show the number to pick", |t| t.len() == 2)
         .await;
     app.assert_accessible("login: push wait with a number")
         .await;
 
-    app.switch_to_page("phone.html").await;
-    app.wait_text("phone-requests", "show dana's request", |t| {
-        t.contains("dana")
-    })
-    .await;
+    phone::request_shown(&app, "dana").await;
     app.click("phone-request-item").await;
     app.wait_text("phone-number-choices", "offer the number", |t| {
         t.contains(shown.as_str())
@@ -439,8 +364,7 @@ async fn number_matching_wrong_pick_denies_and_the_desktop_offers_send_again() {
 
     // Item 3: a wrong pick is told apart from a denial.
     app.switch_to_login().await;
-    app.wait_attr("push-message", "data-code", "login_failed")
-        .await;
+    login::push_message(&app, "login_failed").await;
     app.wait_attr("push-message", "data-reason", "number_mismatch")
         .await;
     app.wait_text("push-message", "say Login failed, wrong number", |t| {
@@ -459,10 +383,10 @@ async fn number_matching_wrong_pick_denies_and_the_desktop_offers_send_again() {
 #[tokio::test]
 async fn d3_sms_code_from_the_outbox_logs_in() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
-    password(&app, "erin").await;
+    login::ready(&app).await;
+    login::type_and_log_in(&app, "erin", DEMO_PASSWORD).await;
     app.wait_text("sms-sent-text", "say where the code went", |t| {
         t.contains("0456")
     })

@@ -2,6 +2,7 @@
 
 use super::{app_for, one_at_a_time};
 use portcullis_testkit::desktop::keyring_lookup;
+use portcullis_testkit::pages::login;
 use portcullis_testkit::Broker;
 
 const ENTER: &str = "\u{E007}";
@@ -10,9 +11,9 @@ const ESCAPE: &str = "\u{E00C}";
 #[tokio::test]
 async fn enter_submits_and_escape_cancels_the_challenge() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
+    login::ready(&app).await;
 
     app.type_into("username", "avery").await;
     app.type_into("password", &format!("Trade2026{ENTER}"))
@@ -45,9 +46,9 @@ async fn enter_submits_and_escape_cancels_the_challenge() {
 #[tokio::test]
 async fn remember_username_uses_the_keyring_and_logout_returns_to_login() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
+    login::ready(&app).await;
 
     app.type_into("username", "blake").await;
     app.type_into("password", "Trade2026").await;
@@ -95,13 +96,13 @@ async fn remember_username_uses_the_keyring_and_logout_returns_to_login() {
 #[tokio::test]
 async fn demo_reset_from_the_menu_clears_locks() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     for _ in 0..10 {
         broker.login("casey", "wrong").await;
     }
     assert_eq!(broker.lockout("casey").await["locked"], true);
     let app = app_for(&broker).await;
-    app.wait_attr("broker-status", "data-state", "ready").await;
+    login::ready(&app).await;
     app.click("menu-demo").await;
     app.click("menu-reset-demo").await;
     app.wait_attr("demo-notice", "data-code", "demo_reset")

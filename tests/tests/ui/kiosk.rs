@@ -26,6 +26,8 @@ async fn frame(app: &Desktop) -> (i64, i64) {
 #[tokio::test]
 async fn kiosk_a_visitor_who_walks_away_is_logged_out_and_the_demo_resets_by_itself() {
     let _turn = one_at_a_time().await;
+    // The default hashing cost (not `start_for_ui`): the Reset demo time this test
+    // prints is the one a demonstrator sees.
     let broker = Broker::start().await;
     let app = Desktop::start(&[
         "--broker-url",

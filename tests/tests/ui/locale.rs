@@ -83,7 +83,7 @@ async fn choose(app: &Desktop, item: &str) {
 async fn issue10_french_at_run_time_in_every_window_and_kept_after_a_restart() {
     let _turn = one_at_a_time().await;
     let _english_after = BackToEnglish;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     login::ready(&app).await;
     app.wait_text("login-heading", "be in English first", |t| t == "Log in")
@@ -158,7 +158,7 @@ async fn issue10_french_at_run_time_in_every_window_and_kept_after_a_restart() {
 async fn issue10_the_main_window_in_french_and_its_own_language_menu() {
     let _turn = one_at_a_time().await;
     let _english_after = BackToEnglish;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = Desktop::start_with_env(
         &["--broker-url", &broker.url],
         &[("PORTCULLIS_LOCALE", "fr")],
@@ -185,7 +185,7 @@ async fn issue10_the_main_window_in_french_and_its_own_language_menu() {
 async fn issue10_portcullis_locale_sets_the_language_for_one_run_without_saving_it() {
     let _turn = one_at_a_time().await;
     let _english_after = BackToEnglish;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let before = saved_locale();
     let app = Desktop::start_with_env(
         &["--broker-url", &broker.url],

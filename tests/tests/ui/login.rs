@@ -16,7 +16,7 @@ async fn log_in_password(app: &Desktop, username: &str, password: &str) {
 #[tokio::test]
 async fn c2_dsc_plus_login_reading_the_challenge_into_the_card() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
 
     log_in_password(&app, "avery", "Trade2026").await;
@@ -70,7 +70,7 @@ async fn c2_dsc_plus_login_reading_the_challenge_into_the_card() {
 #[tokio::test]
 async fn l6_wrong_response_shows_login_failed_with_hints() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
 
     log_in_password(&app, "avery", "Trade2026").await;
@@ -98,7 +98,7 @@ async fn l6_wrong_response_shows_login_failed_with_hints() {
 #[tokio::test]
 async fn l4_l5_ten_wrong_passwords_lock_and_clock_travel_unlocks() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
 
     for i in 0..10 {
@@ -140,7 +140,7 @@ async fn l4_l5_ten_wrong_passwords_lock_and_clock_travel_unlocks() {
 #[tokio::test]
 async fn l3_username_with_a_space_shows_bad_character_and_l1_hints_capitals_and_caps_lock() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
 
     log_in_password(&app, "bl ake", "Trade2026").await;

@@ -49,7 +49,7 @@ async fn gwen_card_answer(app: &Desktop) -> String {
 #[tokio::test]
 async fn d7_a_card_login_reads_the_indexes_off_the_screen_and_the_codes_off_the_card() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
 
     let answer = gwen_card_answer(&app).await;
@@ -72,7 +72,7 @@ async fn d7_a_card_login_reads_the_indexes_off_the_screen_and_the_codes_off_the_
 #[tokio::test]
 async fn d7_l6_l4_codes_typed_with_a_space_are_login_failed_and_count() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
 
     let answer = gwen_card_answer(&app).await;
@@ -102,7 +102,7 @@ async fn d7_l6_l4_codes_typed_with_a_space_are_login_failed_and_count() {
 #[tokio::test]
 async fn t2_a_temporary_passcode_on_day_1_opens_the_trading_workstation() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
 
     password_step(&app, "iris").await;
@@ -145,7 +145,7 @@ async fn t2_a_temporary_passcode_on_day_1_opens_the_trading_workstation() {
 async fn t2_on_day_3_trading_is_refused_with_the_portal_message_and_the_portal_takes_the_passcode()
 {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
 
     password_step(&app, "jonas").await;
@@ -209,7 +209,7 @@ async fn t2_on_day_3_trading_is_refused_with_the_portal_message_and_the_portal_t
 #[tokio::test]
 async fn lost_device_path_explains_the_timeline_and_leads_to_the_portal() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     app.wait_attr("broker-status", "data-state", "ready").await;
 
@@ -253,7 +253,7 @@ async fn lost_device_path_explains_the_timeline_and_leads_to_the_portal() {
 #[tokio::test]
 async fn d7_k1_the_phone_asks_a_card_user_for_two_index_numbers_before_the_code() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     start_phone_activation(&app, "gwen", "7700900999").await;
 
@@ -290,7 +290,7 @@ async fn d7_k1_the_phone_asks_a_card_user_for_two_index_numbers_before_the_code(
 async fn t4_case10_a_card_reactivated_on_the_portal_ends_the_temporary_passcode() {
     const IRIS_CARD: &str = "SCC-20480002";
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     app.wait_attr("broker-status", "data-state", "ready").await;
     app.click("channel-portal").await;
@@ -357,7 +357,7 @@ async fn t4_case10_a_card_reactivated_on_the_portal_ends_the_temporary_passcode(
 #[tokio::test]
 async fn t1_case4_client_services_issues_a_passcode_that_replaces_the_card() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     app.wait_attr("broker-status", "data-state", "ready").await;
     app.click("menu-demo").await;

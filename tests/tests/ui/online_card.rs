@@ -135,7 +135,7 @@ async fn is_shown(app: &Desktop, id: &str) -> bool {
 async fn t2_t3_a_day_3_passcode_gets_the_online_card_saved_as_pdf_and_trades_with_it() {
     let _turn = one_at_a_time().await;
     let saved = tempfile::tempdir().expect("a folder for saved cards");
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_saving_in(&broker, saved.path()).await;
 
     password_step(&app, "jonas", "portal").await;
@@ -292,7 +292,7 @@ async fn activate_online_card(broker: &Broker) -> (String, Vec<String>) {
 #[tokio::test]
 async fn t4_reactivating_the_permanent_card_ends_the_online_card_and_its_open_session() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let (card, grid) = activate_online_card(&broker).await;
     let app = app_for(&broker).await;
     online_card_login(&app, "jonas", &card, &grid).await;
@@ -334,7 +334,7 @@ async fn t4_reactivating_the_permanent_card_ends_the_online_card_and_its_open_se
 #[tokio::test]
 async fn t5_a_replacement_posts_notices_then_activates_itself_and_ends_the_online_card() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let grid = broker_grid(&broker, HUGO_ONLINE_CARD).await;
     let app = app_for(&broker).await;
     online_card_login(&app, "hugo", HUGO_ONLINE_CARD, &grid).await;
@@ -426,7 +426,7 @@ async fn broker_grid(broker: &Broker, device_id: &str) -> Vec<String> {
 #[tokio::test]
 async fn d2_the_limits_shown_are_the_sessions() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let grid = broker_grid(&broker, "SCC-20480001").await;
     let app = app_for(&broker).await;
     password_step(&app, "gwen", "trading").await;

@@ -55,7 +55,7 @@ pub(super) async fn portal_dsc_login(
 #[tokio::test]
 async fn s3_s4_s6_sharing_the_owners_dsc_plus_is_approved_at_once_and_sets_the_card_aside() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     portal_card_login(&app, &broker, "lowe", LOWE_CARD).await;
     settings_ready(&app).await;
@@ -145,7 +145,7 @@ async fn s3_s4_s6_sharing_the_owners_dsc_plus_is_approved_at_once_and_sets_the_c
 #[tokio::test]
 async fn s1c_s5_sharing_a_less_secure_device_is_refused_with_the_articles_words() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     portal_password_step(&app, "loweira").await;
     portal_dsc_login(&app, &broker, "loweira", LOWEIRA_DSCP, LOWEADVISOR_PIN).await;
@@ -174,7 +174,7 @@ async fn s1c_s5_sharing_a_less_secure_device_is_refused_with_the_articles_words(
 #[tokio::test]
 async fn o3_a_non_primary_user_sees_the_notice_naming_the_primary_user() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     portal_card_login(&app, &broker, "mila", MILA_CARD).await;
     let notice = app
@@ -209,7 +209,7 @@ async fn order(app: &Desktop, symbol: &str) {
 #[tokio::test]
 async fn o1_o2_opted_out_a_pink_sheet_order_is_refused_until_opting_back_in() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     portal_card_login(&app, &broker, "omar", OMAR_CARD).await;
     settings_ready(&app).await;
@@ -267,7 +267,7 @@ async fn o1_o2_opted_out_a_pink_sheet_order_is_refused_until_opting_back_in() {
 #[tokio::test]
 async fn d4_r1_t5_a_dsc_plus_ordered_ships_and_activates_itself() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     portal_card_login(&app, &broker, "lena", LENA_CARD).await;
     settings_ready(&app).await;
@@ -363,7 +363,7 @@ async fn d4_r1_t5_a_dsc_plus_ordered_ships_and_activates_itself() {
 #[tokio::test]
 async fn r2_r3_a_dsc_plus_sent_back_is_received_after_the_business_days_and_the_hold_released() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     portal_password_step(&app, "nora").await;
     portal_dsc_login(&app, &broker, "nora", NORA_DSCP, NORA_PIN).await;
@@ -416,7 +416,7 @@ async fn r2_r3_a_dsc_plus_sent_back_is_received_after_the_business_days_and_the_
 #[tokio::test]
 async fn d2_a_withdrawal_over_the_days_limit_is_refused_saying_what_is_left() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     // lowe's Security Code Card: 200,000 USD a day (D2).
     portal_card_login(&app, &broker, "lowe", LOWE_CARD).await;
@@ -516,7 +516,7 @@ async fn shared_id(app: &Desktop) -> String {
 #[tokio::test]
 async fn s6_cancelling_an_approved_sharing_reactivates_the_card_set_aside() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     portal_card_login(&app, &broker, "lowe", LOWE_CARD).await;
     settings_ready(&app).await;
@@ -578,7 +578,7 @@ pub(super) async fn loweira_waits_for_compliance(app: &Desktop, broker: &Broker)
 #[tokio::test]
 async fn s4_another_entitys_sharing_waits_for_compliance_then_shows_approved() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     let id = loweira_waits_for_compliance(&app, &broker).await;
 
@@ -611,7 +611,7 @@ async fn s4_another_entitys_sharing_waits_for_compliance_then_shows_approved() {
 #[tokio::test]
 async fn s4_a_sharing_rejected_by_compliance_is_told_with_the_reason_and_changes_nothing() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     let id = loweira_waits_for_compliance(&app, &broker).await;
 
@@ -649,7 +649,7 @@ async fn s4_a_sharing_rejected_by_compliance_is_told_with_the_reason_and_changes
 #[tokio::test]
 async fn r2_a_dsc_plus_reported_lost_keeps_its_deposit() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     portal_password_step(&app, "nora").await;
     portal_dsc_login(&app, &broker, "nora", NORA_DSCP, NORA_PIN).await;
@@ -685,7 +685,7 @@ async fn r2_a_dsc_plus_reported_lost_keeps_its_deposit() {
 #[tokio::test]
 async fn s3_s5_with_no_device_the_enrolment_menu_then_different_identification_is_refused() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     // loweold has no device: the password alone logs in.
     portal_password_step(&app, "loweold").await;
@@ -735,7 +735,7 @@ fn k(c: char) -> String {
 #[tokio::test]
 async fn r1_by_keyboard_alone_a_changed_address_ships_from_abroad_in_two_weeks() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     portal_card_login(&app, &broker, "lena", LENA_CARD).await;
     settings_ready(&app).await;
@@ -845,7 +845,7 @@ async fn r1_by_keyboard_alone_a_changed_address_ships_from_abroad_in_two_weeks()
 #[tokio::test]
 async fn o2_by_keyboard_alone_opting_back_in_lifts_the_restrictions() {
     let _turn = one_at_a_time().await;
-    let broker = Broker::start().await;
+    let broker = Broker::start_for_ui().await;
     let app = app_for(&broker).await;
     portal_card_login(&app, &broker, "omar", OMAR_CARD).await;
     settings_ready(&app).await;
