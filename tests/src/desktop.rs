@@ -308,25 +308,6 @@ impl Desktop {
         .await;
     }
 
-    /// Waits until no element with `id` is displayed (hidden, or not in the page).
-    pub async fn wait_hidden(&self, id: &str) {
-        let start = Instant::now();
-        loop {
-            let shown = match self.client.find(Locator::Css(&testid(id))).await {
-                Ok(el) => el.is_displayed().await.unwrap_or(false),
-                Err(_) => false,
-            };
-            if !shown {
-                return;
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "timed out waiting for {id} to hide"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
     /// Switches to the window whose page is `page` (e.g. "card.html"), waiting for it.
     pub async fn switch_to_page(&self, page: &str) {
         let start = Instant::now();

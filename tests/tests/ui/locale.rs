@@ -4,7 +4,6 @@
 //! broker says in English — messages, hints, confirmations — the windows word in French
 //! from its data; the native window titles and the phone's notification follow too.
 
-use super::ibkey::{password, set_up_phone};
 use super::settings::{
     loweira_waits_for_compliance, portal_card_login, portal_dsc_login, portal_password_step,
     LENA_CARD, LENA_PIN, NORA_DSCP, NORA_PIN,
@@ -12,7 +11,7 @@ use super::settings::{
 use super::{app_for, one_at_a_time, DEADLINE};
 use portcullis_testkit::desktop::{notification_history, window_titles, Desktop};
 use portcullis_testkit::pages::home::{log_out, settings_ready};
-use portcullis_testkit::pages::{login, Channel};
+use portcullis_testkit::pages::{login, phone, Channel, DEMO_PASSWORD};
 use portcullis_testkit::{eventually, Broker};
 use serde_json::json;
 use std::path::PathBuf;
@@ -498,7 +497,7 @@ async fn issue10_the_phones_notification_in_the_language_in_use_when_raised() {
     let _english_after = BackToEnglish;
     let broker = Broker::start().await;
     let app = app_for(&broker).await;
-    set_up_phone(&app).await;
+    phone::use_demo(&app).await;
     let close_all = || {
         let _ = std::process::Command::new("dunstctl")
             .arg("close-all")
@@ -508,7 +507,7 @@ async fn issue10_the_phones_notification_in_the_language_in_use_when_raised() {
 
     choose(&app, "menu-language-fr").await;
     wait_lang(&app, "fr").await;
-    password(&app, "dana").await;
+    login::type_and_log_in(&app, "dana", DEMO_PASSWORD).await;
     let raised = |summary: &'static str| async move {
         close_all();
         notification_history()
@@ -528,7 +527,7 @@ async fn issue10_the_phones_notification_in_the_language_in_use_when_raised() {
     app.click("push-cancel").await;
     choose(&app, "menu-language-en").await;
     wait_lang(&app, "en").await;
-    password(&app, "dana").await;
+    login::type_and_log_in(&app, "dana", DEMO_PASSWORD).await;
     let (_, body) = eventually("a notification in English", DEADLINE, || {
         raised("IB Key: login request")
     })
