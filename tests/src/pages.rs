@@ -1,6 +1,6 @@
 //! Page helpers: each screen of the app as a QA engineer walks it, by its documented
 //! `data-testid`s (README, "End-to-end tests"). Every wait is for a condition with
-//! [`DEADLINE`](crate::desktop::DEADLINE), never for a fixed time.
+//! [`DEADLINE`], never for a fixed time.
 //!
 //! - [`login`]: the login window — the channel, the password step, the device choice,
 //!   a DSC+ challenge, a Security Code Card's index numbers, a temporary passcode, the
@@ -12,8 +12,9 @@
 //! - [`phone`]: the IB Key phone simulator — made the demo phone, a login request
 //!   found, opened and approved, a passcode from its Authenticate screen.
 
-use crate::desktop::Desktop;
+use crate::desktop::{testid, Desktop, DEADLINE};
 use crate::Broker;
+use fantoccini::Locator;
 use portcullis_api::{DeviceInfo, DeviceList, DeviceProvision};
 use serde_json::json;
 
@@ -353,13 +354,19 @@ pub mod phone {
 
     /// K2: goes to the phone and waits for `username`'s login request on its home
     /// screen; stays in the phone.
+    /// In either language: the request is found by its `data-username`.
     pub async fn request_shown(app: &Desktop, username: &str) {
         app.switch_to_page("phone.html").await;
-        let wanted = format!("Login request for {username}");
-        app.wait_text("phone-requests", "show the login request", |t| {
-            t.contains(&wanted)
-        })
-        .await;
+        let request = format!(
+            "{}[data-username=\"{username}\"]",
+            testid("phone-request-item")
+        );
+        app.client
+            .wait()
+            .at_most(DEADLINE)
+            .for_element(Locator::Css(&request))
+            .await
+            .unwrap_or_else(|e| panic!("{username}'s login request on the phone: {e}"));
     }
 
     /// K2: opens `username`'s login request, once shown, ready for the PIN; stays in the

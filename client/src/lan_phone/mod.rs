@@ -13,7 +13,7 @@
 //!   pushed to the page over an event stream. The docked simulator is untouched.
 //! - The listener serves only the page, its script and style, and `/phone/api/*`
 //!   (which needs the cookie): no proxy to the broker, no QA, no desktop API
-//!   ([`routes`]). Connections are few and must send their head promptly ([`serve`]).
+//!   ([`router`]). Connections are few and must send their head promptly ([`serve`]).
 
 mod routes;
 mod serve;

@@ -46,7 +46,7 @@ async fn log_in(app: &Desktop, username: &str) {
 
 /// The phone window, made the demo phone by keyboard; back in the login window after.
 async fn demo_phone_by_keyboard(app: &Desktop) {
-    login::ready(&app).await;
+    login::ready(app).await;
     app.wait_focus("username", "the login window starts on the user name")
         .await;
     open_device_window(app, 1).await;

@@ -93,7 +93,8 @@ async fn kiosk_the_demo_menu_enters_kiosk_mode_and_the_bar_leaves_it() {
     let broker = Broker::start().await;
     let app = Desktop::for_broker(&broker).await;
     login::ready(&app).await;
-    app.wait_hidden("kiosk-bar", "kiosk mode is off until asked").await;
+    app.wait_hidden("kiosk-bar", "kiosk mode is off until asked")
+        .await;
     let (_, plain_width) = frame(&app).await;
 
     app.click("menu-demo").await;
@@ -115,7 +116,8 @@ async fn kiosk_the_demo_menu_enters_kiosk_mode_and_the_bar_leaves_it() {
     app.switch_to_login().await;
 
     app.click("kiosk-leave").await;
-    app.wait_hidden("kiosk-bar", "Leave kiosk mode hides the bar").await;
+    app.wait_hidden("kiosk-bar", "Leave kiosk mode hides the bar")
+        .await;
     let start = std::time::Instant::now();
     loop {
         let (_, width) = frame(&app).await;

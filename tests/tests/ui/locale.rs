@@ -5,8 +5,8 @@
 //! from its data; the native window titles and the phone's notification follow too.
 
 use super::settings::{
-    loweira_waits_for_compliance, portal_card_login, portal_dsc_login, portal_password_step,
-    LENA_CARD, LENA_PIN, NORA_DSCP, NORA_PIN,
+    compliance_rejects, loweira_waits_for_compliance, portal_card_login, portal_dsc_login,
+    portal_password_step, LENA_CARD, LENA_PIN, NORA_DSCP, NORA_PIN,
 };
 use super::{app_for, one_at_a_time, DEADLINE};
 use portcullis_testkit::desktop::{notification_history, window_titles, Desktop};
@@ -445,13 +445,7 @@ async fn issue10_a_compliance_message_and_the_configure_confirmation_switch_lang
     let broker = Broker::start().await;
     let app = app_for(&broker).await;
     let id = loweira_waits_for_compliance(&app, &broker).await;
-    let (status, body) = broker
-        .post(
-            &format!("/qa/sharing/{id}/reject"),
-            json!({ "reason": "ID document expired" }),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    compliance_rejects(&broker, &id).await;
     let message = format!("message-{id}-rejected");
     app.wait_attr(&message, "data-kind", "sharing_rejected")
         .await;

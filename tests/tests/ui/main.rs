@@ -1,7 +1,8 @@
 //! The real app, driven through tauri-driver under Xvfb, against a real broker.
 //! Run inside `scripts/with-desktop.sh` (the README's test command does). The tests
-//! take turns: one app window set at a time keeps WebKit's start-up within deadlines
-//! on two cores.
+//! of one run take turns: one app window set per desktop session keeps WebKit's
+//! start-up within deadlines on two cores. `scripts/test.sh` runs the suite as two
+//! halves at once, each in its own session (display, keyring, settings).
 
 use portcullis_testkit::desktop::Desktop;
 use portcullis_testkit::Broker;

@@ -293,3 +293,97 @@ async fn phone_lan_refuses_every_address_and_the_app_runs_on() {
     home::logged_in(&app, "blake").await;
     app.quit().await;
 }
+
+/// Issue 10's booth, end to end: kiosk mode with a visitor's own phone, three visitors
+/// with the big Reset demo between them — the first in English with the DSC+ card
+/// simulator, the second in French approving on the docked phone simulator, the third
+/// in English approving on a browser "phone" paired through the QR code.
+#[tokio::test]
+async fn kiosk_three_visitors_one_on_their_own_phone_in_french_and_english() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start_for_ui().await;
+    let app = Desktop::start(&[
+        "--broker-url",
+        &broker.url,
+        "--kiosk",
+        "--phone-lan",
+        "127.0.0.4:0",
+    ])
+    .await;
+    login::ready(&app).await;
+    let reset = |n: &'static str| {
+        let app = &app;
+        async move {
+            app.click("kiosk-reset").await;
+            app.wait_attr("kiosk-reset-done", "data-resets", n).await;
+        }
+    };
+
+    // Visitor 1, English: avery's DSC+ through the card simulator.
+    login::with_dsc_plus(
+        &app,
+        &broker,
+        Channel::Trading,
+        "avery",
+        "DSCP-40211873",
+        "1234",
+    )
+    .await;
+    home::logged_in(&app, "avery").await;
+    home::log_out(&app).await;
+    reset("1").await;
+
+    // Visitor 2, French: dana's push approved on the docked phone simulator.
+    app.click("menu-language").await;
+    app.click("menu-language-fr").await;
+    app.wait_text("login-heading", "speak French", |t| t == "Se connecter")
+        .await;
+    portcullis_testkit::pages::phone::use_demo(&app).await;
+    login::password_step(&app, Channel::Trading, "dana", DEMO_PASSWORD).await;
+    portcullis_testkit::pages::phone::approve(&app, "dana", "2580").await;
+    home::logged_in(&app, "dana").await;
+    app.assert_accessible("kiosk, French: the account home")
+        .await;
+    home::log_out(&app).await;
+    reset("2").await;
+
+    // Visitor 3, English: vera on the visitor's own phone, paired through the QR code.
+    app.click("menu-language").await;
+    app.click("menu-language-en").await;
+    app.wait_text("login-heading", "speak English", |t| t == "Log in")
+        .await;
+    let url = pairing_url(&app, "127.0.0.4", None).await;
+    qr_shown(&app).await;
+    let browser = Browser::start().await;
+    browser.goto(&url).await;
+    activate(&browser, "vera", VERA_NUMBER, VERA_PIN).await;
+    login::password_step(&app, Channel::Trading, "vera", DEMO_PASSWORD).await;
+    browser
+        .wait_attr("lan-phone", "data-state", "request")
+        .await;
+    browser.type_into("lan-phone-approve-pin", VERA_PIN).await;
+    browser.click("lan-phone-approve").await;
+    home::logged_in(&app, "vera").await;
+    let vera_logged_in = |audit: &[serde_json::Value]| {
+        audit
+            .iter()
+            .any(|e| e["event"] == "login_success" && e["username"] == "vera")
+    };
+    assert!(
+        vera_logged_in(&broker.audit().await),
+        "vera's login, audited"
+    );
+    home::log_out(&app).await;
+    reset("3").await;
+    browser
+        .wait_attr("lan-phone-unpaired-text", "data-reason", "ended")
+        .await;
+    let next = pairing_url(&app, "127.0.0.4", Some(&url)).await;
+    assert_ne!(next, url, "a new code for the next visitor");
+    assert!(
+        !vera_logged_in(&broker.audit().await),
+        "the last reset put the broker back at its scenario"
+    );
+    browser.quit().await;
+    app.quit().await;
+}

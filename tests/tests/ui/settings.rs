@@ -608,13 +608,8 @@ async fn s4_another_entitys_sharing_waits_for_compliance_then_shows_approved() {
     app.quit().await;
 }
 
-#[tokio::test]
-async fn s4_a_sharing_rejected_by_compliance_is_told_with_the_reason_and_changes_nothing() {
-    let _turn = one_at_a_time().await;
-    let broker = Broker::start_for_ui().await;
-    let app = app_for(&broker).await;
-    let id = loweira_waits_for_compliance(&app, &broker).await;
-
+/// S4: Compliance rejects sharing `id`, giving the reason "ID document expired".
+pub(super) async fn compliance_rejects(broker: &Broker, id: &str) {
     let (status, body) = broker
         .post(
             &format!("/qa/sharing/{id}/reject"),
@@ -622,6 +617,16 @@ async fn s4_a_sharing_rejected_by_compliance_is_told_with_the_reason_and_changes
         )
         .await;
     assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn s4_a_sharing_rejected_by_compliance_is_told_with_the_reason_and_changes_nothing() {
+    let _turn = one_at_a_time().await;
+    let broker = Broker::start_for_ui().await;
+    let app = app_for(&broker).await;
+    let id = loweira_waits_for_compliance(&app, &broker).await;
+
+    compliance_rejects(&broker, &id).await;
     app.wait_attr(&format!("sharing-{id}"), "data-status", "rejected")
         .await;
     let message = format!("message-{id}-rejected");
