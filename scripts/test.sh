@@ -8,8 +8,8 @@
 # share a keyring or settings. The first half is the modules named below; the second
 # is every other module, so a new module is never left out.
 #
-# Extra arguments go to `cargo test` over the whole workspace in one session, as
-# before (`scripts/test.sh -- kiosk`, say).
+# Extra arguments (a test name filter) go to `cargo test` over the whole workspace and then the UI suite,
+# each in one session (`scripts/test.sh -- kiosk`, say).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
@@ -20,10 +20,10 @@ cargo build --workspace --all-targets
 
 if [ $# -gt 0 ]; then
   scripts/with-desktop.sh cargo test --workspace "$@"
+  scripts/with-desktop.sh cargo test -p portcullis-testkit --test ui "$@"
 else
-  scripts/with-desktop.sh cargo test --workspace --exclude portcullis-testkit
-  scripts/with-desktop.sh cargo test -p portcullis-testkit --lib --test broker
-  cargo test -p portcullis-testkit --doc
+  # Everything but the UI suite (tests/Cargo.toml leaves it out unless named).
+  scripts/with-desktop.sh cargo test --workspace
 
   first_half=(settings:: locale:: online_card:: lost_device:: accessibility::)
   skips=()
@@ -36,6 +36,8 @@ else
   scripts/with-desktop.sh cargo test -p portcullis-testkit --test ui -- "${skips[@]}" \
     >"$logs/ui-2.log" 2>&1 &
   two=$!
+  # Ctrl-C or a kill stops both halves (background jobs ignore SIGINT on their own).
+  trap 'kill $one $two 2>/dev/null || true' INT TERM
   status=0
   wait $one || status=1
   wait $two || status=1

@@ -667,8 +667,15 @@ async function showPhoneLan() {
   return true;
 }
 
+// Asked every two seconds until the app says the listener is off (a first answer
+// lost while the app starts does not leave the panel hidden).
 async function setUpPhoneLan() {
-  if (await showPhoneLan()) setInterval(showPhoneLan, 2000);
+  const timer = setInterval(async () => {
+    const lan = await portcullis.call("phone_lan_status", {}, { background: true }).catch(() => null);
+    if (lan && lan.state === "off") clearInterval(timer);
+    else showPhoneLan();
+  }, 2000);
+  showPhoneLan();
 }
 
 async function setUpAutoResend() {

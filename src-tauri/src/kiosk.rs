@@ -29,7 +29,9 @@ pub struct Kiosk {
     last_reset_ms: AtomicU64,
     /// `Session::opened` at the last reset: a visitor logged in since, if it moved.
     opened_at_reset: AtomicU64,
-    /// The last key or touch in any window.
+    /// A visitor's own phone paired since the last reset (`--phone-lan`).
+    phone_paired: AtomicBool,
+    /// The last key or touch in any window, or action on a visitor's phone.
     last_activity: Mutex<Instant>,
 }
 
@@ -61,6 +63,7 @@ impl Kiosk {
             resets: AtomicU64::new(0),
             last_reset_ms: AtomicU64::new(0),
             opened_at_reset: AtomicU64::new(0),
+            phone_paired: AtomicBool::new(false),
             last_activity: Mutex::new(Instant::now()),
         }
     }
@@ -69,12 +72,21 @@ impl Kiosk {
         self.enabled.load(Ordering::Relaxed)
     }
 
-    /// A visitor logged in since the last reset.
+    /// A visitor logged in or paired their phone since the last reset.
     fn visited(&self, session: &Session) -> bool {
         session.opened() != self.opened_at_reset.load(Ordering::Relaxed)
+            || self.phone_paired.load(Ordering::Relaxed)
     }
 
-    fn touch(&self) {
+    /// A visitor's own phone paired: a visitor is there, and the next idle time
+    /// resets the demo (which unpairs it for the next visitor).
+    pub fn phone_paired(&self) {
+        self.phone_paired.store(true, Ordering::Relaxed);
+        self.touch();
+    }
+
+    /// Activity: a key or touch in a window, or an action on a visitor's phone.
+    pub fn touch(&self) {
         *self.last_activity.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
     }
 
@@ -89,6 +101,7 @@ impl Kiosk {
     pub fn record(&self, ms: u64, opened: u64) -> u64 {
         self.last_reset_ms.store(ms, Ordering::Relaxed);
         self.opened_at_reset.store(opened, Ordering::Relaxed);
+        self.phone_paired.store(false, Ordering::Relaxed);
         self.resets.fetch_add(1, Ordering::Relaxed) + 1
     }
 }
@@ -162,9 +175,9 @@ pub fn kiosk_enter(
     kiosk
         .opened_at_reset
         .store(session.opened(), Ordering::Relaxed);
+    dock(&app)?;
     kiosk.touch();
     kiosk.enabled.store(true, Ordering::Relaxed);
-    dock(&app)?;
     let _ = app.emit("kiosk-changed", true);
     Ok(())
 }

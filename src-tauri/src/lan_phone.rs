@@ -5,10 +5,11 @@
 //! address or a failed bind is logged and said in the panel; the app runs on.
 
 use crate::error::AppError;
+use crate::kiosk::Kiosk;
 use crate::link::Line;
 use crate::locale::Current;
 use base64::Engine as _;
-use portcullis_client::lan_phone::{self, LanPhone, LanPhoneStatus};
+use portcullis_client::lan_phone::{self, LanPhone, LanPhoneStatus, Visit};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tauri::{AppHandle, Manager, State};
@@ -102,6 +103,15 @@ pub fn start(app: &AppHandle, args: &[String]) -> PhoneLan {
         }),
         tauri::async_runtime::handle().inner().clone(),
     );
+    let for_kiosk = app.clone();
+    lan.on_visit(Box::new(move |visit| {
+        if let Some(kiosk) = for_kiosk.try_state::<Kiosk>() {
+            match visit {
+                Visit::Paired => kiosk.phone_paired(),
+                Visit::Acted => kiosk.touch(),
+            }
+        }
+    }));
     let router = lan_phone::router(lan.clone());
     tauri::async_runtime::spawn(async move {
         match tokio::net::TcpListener::from_std(listener) {

@@ -121,8 +121,9 @@ pub fn open_phone(app: &AppHandle) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Leaving kiosk mode: the login window centred with its frame and size back, and
-/// the simulators beside it as the Devices menu opens them.
+/// Leaving kiosk mode: the login window centred on its monitor with its frame and size
+/// back, and the simulators beside it as the Devices menu opens them. The places are
+/// worked out here, not read back from the window system, which moves windows later.
 pub fn undock(app: &AppHandle) {
     let frames = [
         ("login", LOGIN_SIZE),
@@ -136,21 +137,27 @@ pub fn undock(app: &AppHandle) {
             let _ = window.set_resizable(false);
         }
     }
-    if let Some(login) = app.get_webview_window("login") {
-        let _ = login.center();
-    }
-    if let Some((x, y, width)) = login_frame(app) {
-        if let Some(phone) = app.get_webview_window("phone") {
-            let left = (x - PHONE_SIZE.0 - GAP).max(0.0);
-            let _ = phone.set_position(tauri::LogicalPosition::new(left, y));
+    let Some(login) = app.get_webview_window("login") else {
+        return;
+    };
+    if let Ok(Some(monitor)) = login.current_monitor() {
+        let scale = monitor.scale_factor();
+        let area = monitor.size().to_logical::<f64>(scale);
+        let origin = monitor.position().to_logical::<f64>(scale);
+        let x = origin.x + ((area.width - LOGIN_SIZE.0) / 2.0).max(0.0);
+        let y = origin.y + ((area.height - LOGIN_SIZE.1) / 2.0).max(0.0);
+        let places = [
+            ("login", x),
+            ("phone", (x - PHONE_SIZE.0 - GAP).max(origin.x)),
+            ("card", x + LOGIN_SIZE.0 + GAP),
+        ];
+        for (label, left) in places {
+            if let Some(window) = app.get_webview_window(label) {
+                let _ = window.set_position(tauri::LogicalPosition::new(left, y));
+            }
         }
-        if let Some(card) = app.get_webview_window("card") {
-            let _ = card.set_position(tauri::LogicalPosition::new(x + width + GAP, y));
-        }
     }
-    if let Some(login) = app.get_webview_window("login") {
-        let _ = login.set_focus();
-    }
+    let _ = login.set_focus();
 }
 
 /// Closing the login window, or the main window while logged in, ends the app.

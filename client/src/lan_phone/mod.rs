@@ -42,6 +42,19 @@ pub type ClientSource = Arc<dyn Fn() -> Result<BrokerClient, Error> + Send + Syn
 /// The app's language of the moment (`en` or `fr`).
 pub type LocaleSource = Arc<dyn Fn() -> String + Send + Sync>;
 
+/// What a visitor did on their phone, for the booth's idle time (kiosk mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visit {
+    /// A phone paired: a visitor is there.
+    Paired,
+    /// They acted on the page (activation, approve, deny, authenticate); reading the
+    /// page's status, which it does by itself, is not activity.
+    Acted,
+}
+
+/// Told of each [`Visit`].
+pub type VisitHook = Box<dyn Fn(Visit) + Send + Sync>;
+
 /// The listener's pairing state: cheap to clone, every clone the same.
 #[derive(Clone)]
 pub struct LanPhone {
@@ -51,14 +64,16 @@ pub struct LanPhone {
 struct Inner {
     /// `http://ADDR:PORT`, the address the visitor's phone reaches.
     base_url: String,
-    /// The `Host` a request must name (`ADDR:PORT`): another is refused.
-    authority: String,
+    /// The `Host`s a request may name (`ADDR:PORT`, and `ADDR` alone on port 80):
+    /// another is refused.
+    authorities: Vec<String>,
     client: ClientSource,
     locale: LocaleSource,
     runtime: tokio::runtime::Handle,
     pairing: Mutex<Pairing>,
     /// Bumped whenever the visitor's page has something new to fetch.
     changes: Arc<watch::Sender<u64>>,
+    visits: std::sync::OnceLock<VisitHook>,
 }
 
 struct Pairing {
@@ -150,6 +165,18 @@ fn same(a: &str, b: &str) -> bool {
 /// Where `--phone-lan` may listen: a specific address, one the visitor's phone can
 /// reach (the QR carries it), never "every address".
 pub fn check_address(addr: &std::net::SocketAddr) -> Result<(), Error> {
+    if let std::net::SocketAddr::V6(v6) = addr {
+        if v6.scope_id() != 0 {
+            return Err(Error::new(
+                "phone_lan_address",
+                format!(
+                    "--phone-lan cannot use a link-local address with a scope ({addr}): \
+                     browsers do not open such URLs. Give this computer's address on the \
+                     Wi-Fi."
+                ),
+            ));
+        }
+    }
     if addr.ip().is_unspecified() {
         return Err(Error::new(
             "phone_lan_address",
@@ -172,10 +199,18 @@ impl LanPhone {
         runtime: tokio::runtime::Handle,
     ) -> LanPhone {
         let (changes, _) = watch::channel(0);
+        let mut authorities = vec![local.to_string()];
+        if local.port() == 80 {
+            // Browsers leave the default port out of `Host`.
+            authorities.push(match local {
+                std::net::SocketAddr::V4(v4) => v4.ip().to_string(),
+                std::net::SocketAddr::V6(v6) => format!("[{}]", v6.ip()),
+            });
+        }
         LanPhone {
             inner: Arc::new(Inner {
                 base_url: format!("http://{local}"),
-                authority: local.to_string(),
+                authorities,
                 client,
                 locale,
                 runtime,
@@ -185,6 +220,7 @@ impl LanPhone {
                     visitor: None,
                 }),
                 changes: Arc::new(changes),
+                visits: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -193,8 +229,23 @@ impl LanPhone {
         &self.inner.base_url
     }
 
-    fn authority(&self) -> &str {
-        &self.inner.authority
+    /// Whether `host` (a request's `Host`) names this listener.
+    fn serves_host(&self, host: &str) -> bool {
+        self.inner
+            .authorities
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(host))
+    }
+
+    /// Tells `hook` of each visit from now on (kiosk mode's idle time); once.
+    pub fn on_visit(&self, hook: VisitHook) {
+        let _ = self.inner.visits.set(hook);
+    }
+
+    fn visited(&self, visit: Visit) {
+        if let Some(hook) = self.inner.visits.get() {
+            hook(visit);
+        }
     }
 
     fn bump(&self) {
@@ -246,6 +297,7 @@ impl LanPhone {
             drop(pairing);
             tracing::info!("a visitor's phone paired");
             self.bump();
+            self.visited(Visit::Paired);
             return Ok(secret);
         }
         let seen = pairing.retired.iter().fold(None, |found, (c, why)| {

@@ -95,7 +95,7 @@ async fn guard(State(lan): State<LanPhone>, request: Request, next: Next) -> Res
         .headers()
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .is_some_and(|h| h.eq_ignore_ascii_case(lan.authority()));
+        .is_some_and(|h| lan.serves_host(h));
     let mut response = if host_ok {
         next.run(request).await
     } else {
@@ -160,6 +160,9 @@ impl FromRequestParts<LanPhone> for Paired {
     async fn from_request_parts(parts: &mut Parts, lan: &LanPhone) -> Result<Self, ApiError> {
         let secret = session_cookie(&parts.headers).ok_or_else(not_paired)?;
         let visitor = lan.visitor(&secret).ok_or_else(not_paired)?;
+        if parts.method == axum::http::Method::POST {
+            lan.visited(super::Visit::Acted);
+        }
         Ok(Paired(visitor, secret))
     }
 }
@@ -280,7 +283,10 @@ async fn events(
     State(lan): State<LanPhone>,
     Paired(_, secret): Paired,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let changes = lan.subscribe();
+    let mut changes = lan.subscribe();
+    // A reset between the cookie's check and this subscription would otherwise go
+    // unsaid: the first turn checks the pairing at once.
+    changes.mark_changed();
     let stream = futures_util::stream::unfold(Some((changes, lan, secret)), |state| async move {
         let (mut changes, lan, secret) = state?;
         let alive = changes.changed().await.is_ok() && lan.visitor(&secret).is_some();

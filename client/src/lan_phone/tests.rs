@@ -369,11 +369,76 @@ async fn a_reset_replaces_an_unused_code_and_the_old_one_says_so() {
 
 #[test]
 fn every_address_is_refused_a_specific_one_is_taken() {
-    for bad in ["0.0.0.0:8377", "[::]:0"] {
+    for bad in ["0.0.0.0:8377", "[::]:0", "[fe80::1%2]:8377"] {
         let e = check_address(&bad.parse().unwrap()).unwrap_err();
         assert_eq!(e.code, "phone_lan_address");
     }
     for good in ["192.168.1.20:8377", "127.0.0.2:0", "[::1]:0"] {
         check_address(&good.parse().unwrap()).unwrap();
     }
+}
+
+#[tokio::test]
+async fn on_port_80_the_host_without_its_port_is_this_listener() {
+    let lan = LanPhone::new(
+        "192.168.1.20:80".parse().expect("address"),
+        Arc::new(|| Err(Error::broker_unreachable("no broker in this test"))),
+        Arc::new(|| "en".to_owned()),
+        tokio::runtime::Handle::current(),
+    );
+    let ask = |host: &'static str| {
+        let lan = lan.clone();
+        async move {
+            send(
+                &lan,
+                Request::builder()
+                    .uri("/phone")
+                    .header(header::HOST, host)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .status
+        }
+    };
+    assert_eq!(ask("192.168.1.20").await, StatusCode::OK);
+    assert_eq!(ask("192.168.1.20:80").await, StatusCode::OK);
+    assert_eq!(ask("192.168.1.21").await, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn pairing_and_acting_on_the_page_are_visits_reading_it_is_not() {
+    let lan = lan();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
+    lan.on_visit(Box::new(move |visit| {
+        record.lock().expect("visits").push(visit)
+    }));
+    let cookie = pair(&lan).await;
+    let status = send(
+        &lan,
+        get("/phone/api/status")
+            .header(header::COOKIE, cookie.clone())
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status.status, StatusCode::OK);
+    assert_eq!(*seen.lock().expect("visits"), vec![Visit::Paired]);
+    send(
+        &lan,
+        Request::builder()
+            .method(Method::POST)
+            .uri("/phone/api/deny")
+            .header(header::HOST, HOST)
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(r#"{"push_id":"none"}"#))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        *seen.lock().expect("visits"),
+        vec![Visit::Paired, Visit::Acted]
+    );
 }
