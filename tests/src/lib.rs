@@ -212,8 +212,9 @@ impl Broker {
     /// The demo scenario (or `scenario`), QA controls on, served in this process on a
     /// loopback port: the same HTTP API as the process, for broker-only tests that want
     /// no process to start (no `mock-broker` binary needed). Its store is in memory, so
-    /// [`Broker::kill_and_restart`] and [`Broker::pid`] do not apply. Needs a
-    /// multi-threaded tokio runtime (`#[tokio::test(flavor = "multi_thread")]`).
+    /// [`Broker::kill_and_restart`], [`Broker::kill_hard`], [`Broker::restart`] and
+    /// [`Broker::pid`] do not apply. Needs a multi-threaded tokio runtime
+    /// (`#[tokio::test(flavor = "multi_thread")]`).
     pub async fn in_process(scenario: Option<&Path>) -> Broker {
         use mock_broker::broker::Broker as Rules;
         use mock_broker::password::Argon2Settings;

@@ -20,7 +20,8 @@ const ROUNDS: usize = 50;
 /// One client each; blake twice, so two clients race on one counter. `ghost` is no
 /// user: L2 counts its failures all the same.
 const CLIENTS: [&str; 4] = ["blake", "blake", "casey", "ghost"];
-/// The environment variable that repeats a run's kill points.
+/// The environment variable that repeats a run's kill targets (how many answers, then
+/// how long, before each kill).
 const SEED_ENV: &str = "PORTCULLIS_CRASH_SEED";
 /// The audit events that record one failed attempt each (L4: a refusal under the lock
 /// is a failure too).
@@ -185,7 +186,7 @@ async fn crash_kill_9_in_a_failed_login_storm_loses_no_acknowledged_failure() {
                 .expect("after 1970")
                 .as_nanos() as u64
         });
-    eprintln!("crash test seed {seed} ({SEED_ENV}={seed} repeats its kill points)");
+    eprintln!("crash test seed {seed} ({SEED_ENV}={seed} repeats its kill targets)");
     let mut rng = Rng(seed);
     let started = Instant::now();
     let mut b = BrokerOptions::qa().light_hashing().start().await;
