@@ -212,8 +212,9 @@ impl Broker {
     /// The demo scenario (or `scenario`), QA controls on, served in this process on a
     /// loopback port: the same HTTP API as the process, for broker-only tests that want
     /// no process to start (no `mock-broker` binary needed). Its store is in memory, so
-    /// [`Broker::kill_and_restart`] and [`Broker::pid`] do not apply. Needs a
-    /// multi-threaded tokio runtime (`#[tokio::test(flavor = "multi_thread")]`).
+    /// [`Broker::kill_and_restart`], [`Broker::kill_hard`], [`Broker::restart`] and
+    /// [`Broker::pid`] do not apply. Needs a multi-threaded tokio runtime
+    /// (`#[tokio::test(flavor = "multi_thread")]`).
     pub async fn in_process(scenario: Option<&Path>) -> Broker {
         use mock_broker::broker::Broker as Rules;
         use mock_broker::password::Argon2Settings;
@@ -319,10 +320,30 @@ impl Broker {
 
     /// `kill -9`, then start again on the same state folder.
     pub fn kill_and_restart(&mut self) {
+        self.kill_hard();
+        self.restart();
+    }
+
+    /// `kill -9` the broker process (SIGKILL: no handler runs, nothing is flushed) and
+    /// reap it; requests in flight get a broken connection. The state folder stays, for
+    /// [`Broker::restart`] or for reading the SQLite file itself
+    /// (`state_dir()/broker.sqlite3`). Does nothing when the broker is not running; an
+    /// in-process broker is not a process and cannot be killed.
+    pub fn kill_hard(&mut self) {
+        assert!(
+            self.in_process.is_none(),
+            "an in-process broker cannot be killed"
+        );
         if let Some(mut child) = self.child.take() {
             child.kill().expect("SIGKILL the broker");
             child.wait().expect("reap the broker");
         }
+    }
+
+    /// Starts the process again on the same state folder, with the same options, after
+    /// [`Broker::kill_hard`]; `url` is the new port's. Panics if it is still running.
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "the broker is still running");
         self.spawn();
     }
 

@@ -6,18 +6,18 @@ use portcullis_testkit::{Broker, Opened, Reply};
 use serde_json::json;
 
 /// 2030-01-15T10:00:00Z: far from the default daily end (23:45 UTC).
-const MORNING: i64 = 1_894_701_600;
+pub(crate) const MORNING: i64 = 1_894_701_600;
 /// 2030-01-15T23:00:00Z: 45 minutes before the default daily end.
-const LATE_EVENING: i64 = 1_894_748_400;
+pub(crate) const LATE_EVENING: i64 = 1_894_748_400;
 
-async fn set_clock(b: &Broker, unix_seconds: i64) {
+pub(crate) async fn set_clock(b: &Broker, unix_seconds: i64) {
     b.post_as::<ClockInfo>("/qa/clock/set", &json!({ "unix_seconds": unix_seconds }))
         .await
         .ok();
 }
 
 /// blake has no device: the password alone opens a session.
-async fn log_in(b: &Broker) -> String {
+pub(crate) async fn log_in(b: &Broker) -> String {
     b.login("blake", "Trade2026")
         .await
         .ok()
@@ -26,7 +26,7 @@ async fn log_in(b: &Broker) -> String {
         .clone()
 }
 
-async fn keepalive(b: &Broker, token: &str) -> Reply<SessionInfo> {
+pub(crate) async fn keepalive(b: &Broker, token: &str) -> Reply<SessionInfo> {
     b.with_bearer(reqwest::Method::POST, "/v1/session/keepalive", token)
         .await
 }
