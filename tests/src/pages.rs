@@ -219,10 +219,33 @@ pub mod home {
             .await
     }
 
-    /// Logs out and goes back to the login window.
+    /// Logs out and goes back to the login window, once it has loaded again (the app
+    /// reloads it when a session ends: a click on the page before would be lost).
     pub async fn log_out(app: &Desktop) {
+        let main = app.client.window().await.expect("the main window");
+        app.switch_to_login().await;
+        let _ = app
+            .client
+            .execute("window.portcullisBeforeLogout = true", vec![])
+            .await;
+        app.client
+            .switch_to_window(main)
+            .await
+            .expect("back to the main window");
         app.click_closing("logout-button").await;
         app.switch_to_login().await;
+        crate::eventually("the login window loaded again", DEADLINE, || async {
+            let fresh = app
+                .client
+                .execute(
+                    "return window.portcullisBeforeLogout === undefined \
+                     && document.readyState === 'complete'",
+                    vec![],
+                )
+                .await;
+            matches!(fresh, Ok(serde_json::Value::Bool(true))).then_some(())
+        })
+        .await;
     }
 
     /// The Secure Login settings, once the account says how logins are secured.
