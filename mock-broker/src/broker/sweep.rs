@@ -9,7 +9,7 @@ use crate::rules::ibkey::forgotten_until;
 #[cfg(doc)]
 use crate::rules::ibkey::LOGIN_RETENTION;
 use crate::rules::Timestamp;
-use crate::store::{self, ibkey as phone_store, StoreResult};
+use crate::store::{self, StoreResult};
 use rusqlite::Transaction;
 
 /// The most rows of each table one request deletes: one request adds one or two, so
@@ -18,10 +18,7 @@ const SWEEP_BATCH: u32 = 500;
 
 /// Deletes up to a batch of logins and one of pushes forgotten at `now`.
 pub(in crate::broker) fn sweep(tx: &Transaction<'_>, now: Timestamp) -> StoreResult<()> {
-    let until = forgotten_until(now);
-    store::sweep_logins(tx, until, SWEEP_BATCH)?;
-    phone_store::sweep_pushes(tx, until, SWEEP_BATCH)?;
-    Ok(())
+    store::sweep_logins(tx, forgotten_until(now), SWEEP_BATCH)
 }
 
 #[cfg(test)]
@@ -43,6 +40,14 @@ mod tests {
             .unwrap()
     }
 
+    /// dana's pushes and logins under way.
+    fn dana_rows(b: &Broker) -> (i64, i64) {
+        (
+            count(b, "pushes", "dana"),
+            count(b, "pending_logins", "dana"),
+        )
+    }
+
     fn log_in(b: &Broker, username: &str) {
         b.login_password(username, PASSWORD, None, Channel::Trading)
             .unwrap();
@@ -54,21 +59,12 @@ mod tests {
         log_in(&b, "dana"); // a push out (K2)
         b.advance_clock(Duration::minutes(20)).unwrap();
         log_in(&b, "avery"); // a challenge (C1)
-        assert_eq!(
-            (
-                count(&b, "pushes", "dana"),
-                count(&b, "pending_logins", "dana")
-            ),
-            (1, 1)
-        );
+        assert_eq!(dana_rows(&b), (1, 1));
 
         b.advance_clock(Duration::minutes(4)).unwrap();
         log_in(&b, "blake");
         assert_eq!(
-            (
-                count(&b, "pushes", "dana"),
-                count(&b, "pending_logins", "dana")
-            ),
+            dana_rows(&b),
             (1, 1),
             "a minute before 15 + 10 minutes, dana's login and push stay"
         );
@@ -76,10 +72,7 @@ mod tests {
         b.advance_clock(Duration::minutes(1)).unwrap();
         log_in(&b, "blake");
         assert_eq!(
-            (
-                count(&b, "pushes", "dana"),
-                count(&b, "pending_logins", "dana")
-            ),
+            dana_rows(&b),
             (0, 0),
             "past retention, dana's login and push are gone"
         );

@@ -196,15 +196,6 @@ fn pushes_where(
     rows.map(|r| with_state(r?)).collect()
 }
 
-/// Issue 11: deletes at most `batch` pushes sent at or before `until`; how many.
-pub fn sweep_pushes(tx: &Transaction<'_>, until: Timestamp, batch: u32) -> StoreResult<usize> {
-    Ok(tx.execute(
-        "DELETE FROM pushes WHERE rowid IN
-           (SELECT rowid FROM pushes WHERE issued_at <= ?1 LIMIT ?2)",
-        params![until.0, batch],
-    )?)
-}
-
 pub fn set_push_state(
     tx: &Transaction<'_>,
     id: &str,

@@ -183,13 +183,19 @@ pub fn delete_pending(tx: &Transaction<'_>, ticket_hash: &str) -> StoreResult<()
     Ok(())
 }
 
-/// Issue 11: deletes at most `batch` logins begun at or before `until`; how many.
-pub fn sweep_logins(tx: &Transaction<'_>, until: Timestamp, batch: u32) -> StoreResult<usize> {
-    Ok(tx.execute(
-        "DELETE FROM pending_logins WHERE rowid IN
-           (SELECT rowid FROM pending_logins WHERE created_at <= ?1 LIMIT ?2)",
-        params![until.0, batch],
-    )?)
+/// Issue 11: deletes at most `batch` logins begun, and as many pushes sent, at or
+/// before `until` (each by its age index).
+pub fn sweep_logins(tx: &Transaction<'_>, until: Timestamp, batch: u32) -> StoreResult<()> {
+    for (table, age) in [("pending_logins", "created_at"), ("pushes", "issued_at")] {
+        tx.execute(
+            &format!(
+                "DELETE FROM {table} WHERE rowid IN
+                   (SELECT rowid FROM {table} WHERE {age} <= ?1 LIMIT ?2)"
+            ),
+            params![until.0, batch],
+        )?;
+    }
+    Ok(())
 }
 
 /// C4: a new attempt replaces whatever the user still had open; its pushes are withdrawn.
