@@ -3,6 +3,7 @@
 //! reason to fail a request, so a store failure answers "nobody" (and is logged).
 
 use super::{token_hash, Broker};
+use crate::rules::Timestamp;
 use crate::store::ibkey as phone_store;
 use crate::store::{self, sharing as sharing_store, StoreResult};
 use rusqlite::Transaction;
@@ -27,9 +28,10 @@ pub enum Subject {
 impl Broker {
     /// The user the first of `subjects` that names one belongs to.
     pub fn whose(&self, subjects: &[Subject]) -> Option<String> {
+        let now = self.now();
         let found = self.store.write(|tx| -> StoreResult<Option<String>> {
             for subject in subjects {
-                if let Some(user) = user_of(tx, subject)? {
+                if let Some(user) = user_of(tx, subject, now)? {
                     return Ok(Some(user));
                 }
             }
@@ -42,12 +44,15 @@ impl Broker {
     }
 }
 
-fn user_of(tx: &Transaction<'_>, subject: &Subject) -> StoreResult<Option<String>> {
+/// Forgotten tickets and pushes name nobody, swept or not (issue 11).
+fn user_of(tx: &Transaction<'_>, subject: &Subject, now: Timestamp) -> StoreResult<Option<String>> {
     Ok(match subject {
         Subject::Session(token) => store::session(tx, &token_hash(token))?.map(|s| s.username),
-        Subject::Ticket(ticket) => store::pending(tx, &token_hash(ticket))?.map(|p| p.username),
+        Subject::Ticket(ticket) => {
+            store::pending(tx, &token_hash(ticket), now)?.map(|p| p.username)
+        }
         Subject::Activation(id) => phone_store::activation(tx, id)?.map(|a| a.username),
-        Subject::Push(id) => phone_store::push(tx, id)?.map(|p| p.username),
+        Subject::Push(id) => phone_store::push(tx, id, now)?.map(|p| p.username),
         Subject::Device(id) => store::find_device(tx, id)?.map(|d| d.owner),
         Subject::Sharing(id) => sharing_store::find(tx, id)?.map(|s| s.requester),
     })

@@ -30,6 +30,8 @@ impl Broker {
         let (name, password_ok) = self.check_password(username, password)?;
         let number_matching = self.store.write(|tx| self.number_matching(tx))?;
         self.transact(|tx, now, events| {
+            // Issue 11: each password step clears a batch of forgotten logins.
+            super::sweep::sweep(tx, now)?;
             let user = Broker::password_gate(tx, now, &name, password_ok)?;
             access::settle(tx, &user.username, now)?;
             if channel == Channel::Trading && store::account::user_opted_out(tx, &user.username)? {
@@ -181,7 +183,7 @@ impl Broker {
             let Stage::Push { push_id, .. } = &pending.stage else {
                 return Err(BrokerError::WrongStage(NOT_PUSHING));
             };
-            let Some(push) = phone_store::push(tx, push_id)? else {
+            let Some(push) = phone_store::push(tx, push_id, now)? else {
                 return Err(BrokerError::NoPendingLogin);
             };
             match push.state.at(push.expires_at, now) {
@@ -243,7 +245,7 @@ impl Broker {
             let pending = live_pending(tx, ticket, now)?;
             // T4/T5: a void or expired temporary device ends this login here.
             access::settle(tx, &pending.username, now)?;
-            let Some(pending) = store::pending(tx, &token_hash(ticket))? else {
+            let Some(pending) = store::pending(tx, &token_hash(ticket), now)? else {
                 return Err(BrokerError::NoPendingLogin);
             };
             let (device_id, check) = match &pending.stage {
@@ -328,7 +330,7 @@ impl Broker {
     pub fn cancel_login(&self, ticket: &str) -> BrokerResult<()> {
         self.transact(|tx, now, events| {
             let hash = token_hash(ticket);
-            let Some(pending) = store::pending(tx, &hash)? else {
+            let Some(pending) = store::pending(tx, &hash, now)? else {
                 return Err(BrokerError::NoPendingLogin);
             };
             push::withdraw(tx, &pending.stage, now, events)?;
@@ -368,7 +370,7 @@ fn find_usable<'a>(devices: &'a [DeviceRow], id: &str) -> BrokerResult<&'a Devic
 /// The pending login for `ticket`, if it is still within its lifetime.
 fn live_pending(tx: &Transaction<'_>, ticket: &str, now: Timestamp) -> BrokerResult<PendingLogin> {
     let hash = token_hash(ticket);
-    let Some(pending) = store::pending(tx, &hash)? else {
+    let Some(pending) = store::pending(tx, &hash, now)? else {
         return Err(BrokerError::NoPendingLogin);
     };
     if now >= pending.created_at.plus(LOGIN_TICKET_LIFETIME) {

@@ -24,6 +24,7 @@ mod reactivation;
 mod replacement;
 mod settings;
 mod sharing;
+mod sweep;
 
 // The wire types the broker answers with are the api crate's.
 pub use portcullis_api::{
@@ -567,7 +568,7 @@ mod tests {
     use super::*;
     use crate::store::StoreError;
 
-    fn broker() -> Broker {
+    pub(super) fn broker() -> Broker {
         let cheap = Argon2Settings {
             memory_kib: 8,
             iterations: 1,
@@ -582,6 +583,59 @@ mod tests {
             .unwrap()
             .iter()
             .any(|e| e.event == event)
+    }
+
+    /// What the store ran while traced.
+    static RAN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+    fn ran(sql: &str) {
+        RAN.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(sql.to_owned());
+    }
+
+    #[test]
+    fn issue_11_the_password_step_and_a_push_read_by_index() {
+        let b = broker();
+        b.store.trace(Some(ran));
+        // A card, a push, an SMS code, a device choice then a push, no device.
+        for user in ["avery", "dana", "erin", "frank", "blake"] {
+            let step = b
+                .login_password(user, "Trade2026", None, Channel::Trading)
+                .unwrap();
+            if let LoginStep::SelectDevice(choice) = step {
+                b.choose_device(&choice.ticket, "IBK-10000002").unwrap();
+            }
+        }
+        b.store.trace(None);
+        let statements = std::mem::take(&mut *RAN.lock().unwrap_or_else(|p| p.into_inner()));
+        let reads: Vec<&String> = statements
+            .iter()
+            .filter(|s| {
+                ["SELECT", "UPDATE", "DELETE"]
+                    .iter()
+                    .any(|k| s.trim_start().starts_with(k))
+            })
+            .collect();
+        assert!(reads.len() > 20, "the trace saw the steps: {statements:#?}");
+        let scans = b
+            .store
+            .write(|tx| -> StoreResult<Vec<String>> {
+                let mut scans = Vec::new();
+                for sql in &reads {
+                    let mut plan = tx.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                    let details = plan.query_map([], |r| r.get::<_, String>(3))?;
+                    for detail in details {
+                        let detail = detail?;
+                        if detail.starts_with("SCAN ") && !detail.contains(" USING ") {
+                            scans.push(format!("{detail}: {sql}"));
+                        }
+                    }
+                }
+                Ok(scans)
+            })
+            .unwrap();
+        assert!(scans.is_empty(), "read without an index: {scans:#?}");
     }
 
     #[test]

@@ -67,7 +67,7 @@ impl Broker {
     pub fn release_held_pushes(&self) -> BrokerResult<Vec<PhonePush>> {
         self.transact(|tx, now, _| {
             let mut released = Vec::new();
-            for push in phone_store::pushes_of(tx, None)? {
+            for push in phone_store::pushes_of(tx, None, now)? {
                 let live = push.state.at(push.expires_at, now) == PushState::Pending;
                 if !live || push.delivery != PushDelivery::Held {
                     continue;
@@ -168,7 +168,8 @@ impl Broker {
     ) -> BrokerResult<(PushRow, DeviceRow)> {
         let phone_id = self.known_phone(tx, phone_token)?;
         // K6: bound to its login's phone: another phone's push is "not found" here.
-        let Some(push) = phone_store::push(tx, push_id)?.filter(|p| p.phone_id == phone_id) else {
+        let Some(push) = phone_store::push(tx, push_id, now)?.filter(|p| p.phone_id == phone_id)
+        else {
             return Err(BrokerError::NotFound(format!("push {push_id}")));
         };
         match push.state.at(push.expires_at, now) {
@@ -182,7 +183,7 @@ impl Broker {
         }
         // A push lives no longer than its login (its expiry is capped at the ticket's
         // end); a login that is over cannot be approved into a session either.
-        let login = store::pending(tx, &push.ticket_hash)?;
+        let login = store::pending(tx, &push.ticket_hash, now)?;
         if login.is_none_or(|l| now >= l.created_at.plus(LOGIN_TICKET_LIFETIME)) {
             return Err(BrokerError::PushExpired);
         }

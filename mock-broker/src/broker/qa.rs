@@ -406,7 +406,7 @@ impl Broker {
 
     pub fn pushes(&self, username: Option<&str>) -> BrokerResult<Vec<PushInfo>> {
         self.transact(|tx, now, _| {
-            let pushes = phone_store::pushes_of(tx, username)?
+            let pushes = phone_store::pushes_of(tx, username, now)?
                 .into_iter()
                 .map(|p| PushInfo {
                     state: p.state.at(p.expires_at, now).as_str().into(),

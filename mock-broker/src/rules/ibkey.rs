@@ -14,6 +14,10 @@ pub const PUSH_LIFETIME: Duration = Duration::seconds(180);
 /// How long a login may stay in its second-factor stage in all (several pushes, a
 /// fallback). A decision: long enough for a few "Send again", short enough to end.
 pub const LOGIN_TICKET_LIFETIME: Duration = Duration::minutes(15);
+/// Issue 11: a login's rows (its ticket, its pushes) are kept this long past the
+/// ticket's lifetime, then forgotten and swept. A decision: long enough that a late
+/// look still hears "expired" or "already answered", short enough to bound the store.
+pub const LOGIN_RETENTION: Duration = Duration::minutes(10);
 /// D3: an SMS login code expires after five minutes, like a card challenge (C4).
 pub const SMS_CODE_LIFETIME: Duration = Duration::minutes(5);
 /// K1: an activation code sent by SMS is good for ten minutes.
@@ -297,6 +301,13 @@ impl NumberMatch {
     }
 }
 
+/// Logins begun, and pushes sent, at or before this are forgotten at `now`: they answer
+/// as if they had never been (K6: an answered push stays refused, as one the phone
+/// never had), whether or not the sweep has deleted their rows yet.
+pub fn forgotten_until(now: Timestamp) -> Timestamp {
+    now.minus(LOGIN_TICKET_LIFETIME).minus(LOGIN_RETENTION)
+}
+
 /// A random code of `digits` decimal digits (SMS codes, activation codes).
 pub fn numeric_code(rng: &mut impl Rng, digits: u32) -> String {
     format!(
@@ -311,6 +322,20 @@ mod tests {
     use super::*;
 
     const T0: Timestamp = Timestamp(1_800_000_000_000);
+
+    #[test]
+    fn retention_a_login_is_forgotten_25_minutes_after_its_password_step() {
+        let forgotten_at = T0.plus(Duration::minutes(25));
+        assert!(
+            forgotten_until(forgotten_at.minus(Duration(1))) < T0,
+            "kept a moment before"
+        );
+        assert_eq!(
+            forgotten_until(forgotten_at),
+            T0,
+            "forgotten at 15 + 10 minutes"
+        );
+    }
 
     #[test]
     fn k6_pending_push_expires_after_180_seconds() {

@@ -2,7 +2,7 @@
 //! fault table, and K7's phone access times.
 
 use super::{StoreError, StoreResult};
-use crate::rules::ibkey::{FaultMode, PushDelivery, PushState, UnlockMethod};
+use crate::rules::ibkey::{forgotten_until, FaultMode, PushDelivery, PushState, UnlockMethod};
 use crate::rules::Timestamp;
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
@@ -145,10 +145,11 @@ fn with_state((mut row, state, delivery): (PushRow, String, String)) -> StoreRes
     Ok(row)
 }
 
-pub fn push(tx: &Transaction<'_>, id: &str) -> StoreResult<Option<PushRow>> {
+/// A push, unless it is forgotten at `now` (issue 11: as if already swept).
+pub fn push(tx: &Transaction<'_>, id: &str, now: Timestamp) -> StoreResult<Option<PushRow>> {
     tx.query_row(
-        &format!("SELECT {PUSH_COLUMNS} FROM pushes WHERE id = ?1"),
-        [id],
+        &format!("SELECT {PUSH_COLUMNS} FROM pushes WHERE id = ?1 AND issued_at > ?2"),
+        params![id, forgotten_until(now).0],
         push_from_row,
     )
     .optional()?
@@ -158,18 +159,40 @@ pub fn push(tx: &Transaction<'_>, id: &str) -> StoreResult<Option<PushRow>> {
 
 /// Pushes still marked pending for a phone (the caller applies expiry), oldest first.
 pub fn pending_pushes_of_phone(tx: &Transaction<'_>, phone_id: &str) -> StoreResult<Vec<PushRow>> {
-    let mut stmt = tx.prepare(&format!(
-        "SELECT {PUSH_COLUMNS} FROM pushes WHERE phone_id = ?1 AND state = 'pending' ORDER BY issued_at"
-    ))?;
-    let rows = stmt.query_map([phone_id], push_from_row)?;
-    rows.map(|r| with_state(r?)).collect()
+    pushes_where(tx, "phone_id = ?1 AND state = 'pending'", params![phone_id])
 }
 
-pub fn pushes_of(tx: &Transaction<'_>, username: Option<&str>) -> StoreResult<Vec<PushRow>> {
+/// Pushes still marked pending for a user (the caller applies expiry), oldest first.
+pub fn pending_pushes_of_user(tx: &Transaction<'_>, username: &str) -> StoreResult<Vec<PushRow>> {
+    pushes_where(tx, "username = ?1 AND state = 'pending'", params![username])
+}
+
+/// Every push not forgotten at `now`, or a user's, oldest first.
+pub fn pushes_of(
+    tx: &Transaction<'_>,
+    username: Option<&str>,
+    now: Timestamp,
+) -> StoreResult<Vec<PushRow>> {
+    let kept_after = forgotten_until(now).0;
+    match username {
+        Some(name) => pushes_where(
+            tx,
+            "username = ?1 AND issued_at > ?2",
+            params![name, kept_after],
+        ),
+        None => pushes_where(tx, "issued_at > ?1", params![kept_after]),
+    }
+}
+
+fn pushes_where(
+    tx: &Transaction<'_>,
+    condition: &str,
+    values: &[&dyn rusqlite::ToSql],
+) -> StoreResult<Vec<PushRow>> {
     let mut stmt = tx.prepare(&format!(
-        "SELECT {PUSH_COLUMNS} FROM pushes WHERE ?1 IS NULL OR username = ?1 ORDER BY issued_at"
+        "SELECT {PUSH_COLUMNS} FROM pushes WHERE {condition} ORDER BY issued_at"
     ))?;
-    let rows = stmt.query_map([username], push_from_row)?;
+    let rows = stmt.query_map(values, push_from_row)?;
     rows.map(|r| with_state(r?)).collect()
 }
 

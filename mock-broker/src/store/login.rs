@@ -2,6 +2,7 @@
 //! (with their last activity and how they ended).
 
 use super::{StoreError, StoreResult};
+use crate::rules::ibkey::forgotten_until;
 use crate::rules::session::SessionEnd;
 use crate::rules::Timestamp;
 use portcullis_api::Channel;
@@ -107,12 +108,18 @@ pub fn set_stage(
     Ok(())
 }
 
-pub fn pending(tx: &Transaction<'_>, ticket_hash: &str) -> StoreResult<Option<PendingLogin>> {
+/// The login under way for a ticket, unless it is forgotten at `now` (issue 11: as if
+/// already swept).
+pub fn pending(
+    tx: &Transaction<'_>,
+    ticket_hash: &str,
+    now: Timestamp,
+) -> StoreResult<Option<PendingLogin>> {
     let row = tx
         .query_row(
             "SELECT username, created_at, stage, device_id, code, push_id, issued_at, channel
-             FROM pending_logins WHERE ticket_hash = ?1",
-            [ticket_hash],
+             FROM pending_logins WHERE ticket_hash = ?1 AND created_at > ?2",
+            params![ticket_hash, forgotten_until(now).0],
             |r| {
                 Ok((
                     r.get::<_, String>(0)?,
@@ -173,6 +180,21 @@ pub fn delete_pending(tx: &Transaction<'_>, ticket_hash: &str) -> StoreResult<()
         "DELETE FROM pending_logins WHERE ticket_hash = ?1",
         [ticket_hash],
     )?;
+    Ok(())
+}
+
+/// Issue 11: deletes at most `batch` logins begun, and as many pushes sent, at or
+/// before `until` (each by its age index).
+pub fn sweep_logins(tx: &Transaction<'_>, until: Timestamp, batch: u32) -> StoreResult<()> {
+    for (table, age) in [("pending_logins", "created_at"), ("pushes", "issued_at")] {
+        tx.execute(
+            &format!(
+                "DELETE FROM {table} WHERE rowid IN
+                   (SELECT rowid FROM {table} WHERE {age} <= ?1 LIMIT ?2)"
+            ),
+            params![until.0, batch],
+        )?;
+    }
     Ok(())
 }
 

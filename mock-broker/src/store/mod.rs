@@ -272,6 +272,24 @@ ALTER TABLE sharings ADD COLUMN decided_by TEXT;
 ALTER TABLE sharings ADD COLUMN rejected_at INTEGER;
 ALTER TABLE sharings ADD COLUMN rejection_reason TEXT;
 "#,
+    r#"
+-- Issue 11. The password step reads devices, logins under way and pushes by user, and
+-- phones and holds by what names them; the sweep deletes logins and pushes by age.
+CREATE INDEX devices_by_owner ON devices(owner);
+CREATE INDEX pending_logins_by_user ON pending_logins(username);
+CREATE INDEX pending_logins_by_device ON pending_logins(device_id);
+CREATE INDEX pending_logins_by_age ON pending_logins(created_at);
+CREATE INDEX pushes_by_user ON pushes(username, state);
+CREATE INDEX pushes_by_age ON pushes(issued_at);
+CREATE INDEX phones_by_token ON phones(token_hash);
+CREATE INDEX sessions_by_device ON sessions(device_id);
+CREATE INDEX users_by_entity ON users(entity);
+CREATE INDEX sharings_by_owner ON sharings(owner);
+CREATE INDEX device_orders_by_user ON device_orders(username);
+CREATE INDEX deposit_holds_by_user ON deposit_holds(username);
+CREATE INDEX deposit_holds_by_account ON deposit_holds(account, status);
+CREATE INDEX deposits_by_entity ON deposits(entity);
+"#,
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -331,6 +349,12 @@ impl Store {
         let out = f(&tx)?;
         tx.commit().map_err(StoreError::from)?;
         Ok(out)
+    }
+
+    /// Test-only: each statement this store runs, with its values, goes to `f`.
+    #[cfg(test)]
+    pub fn trace(&self, f: Option<fn(&str)>) {
+        self.lock().trace(f);
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {

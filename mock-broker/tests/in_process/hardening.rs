@@ -7,7 +7,12 @@ use axum::http::{header, Method, Request, StatusCode};
 use serde_json::json;
 
 /// A `POST` of `body` as it is, JSON by its content type, with a bearer if given.
-async fn post_raw(b: &TestBroker, path: &str, body: &str, bearer: Option<&str>) -> Answer {
+pub(crate) async fn post_raw(
+    b: &TestBroker,
+    path: &str,
+    body: &str,
+    bearer: Option<&str>,
+) -> Answer {
     let mut request = Request::builder()
         .method(Method::POST)
         .uri(path)
@@ -28,7 +33,7 @@ async fn blake_session(b: &TestBroker) -> String {
 }
 
 /// The demo phone's token, from QA provisioning.
-async fn phone_token(b: &TestBroker) -> String {
+pub(crate) async fn phone_token(b: &TestBroker) -> String {
     let provision = b.post("/qa/phones/demo-phone/provision", json!({})).await;
     assert_eq!(provision.status, StatusCode::OK, "{provision:?}");
     provision.str("phone_token").to_owned()
@@ -258,7 +263,7 @@ async fn k4_none_for_all_devices_lifts_every_fault() {
 }
 
 /// The push waiting for `username`, as the phone sees it.
-async fn waiting_push(b: &TestBroker, phone: &str, username: &str) -> serde_json::Value {
+pub(crate) async fn waiting_push(b: &TestBroker, phone: &str, username: &str) -> serde_json::Value {
     let pushes = b
         .send(
             Request::builder()
@@ -276,7 +281,7 @@ async fn waiting_push(b: &TestBroker, phone: &str, username: &str) -> serde_json
         .clone()
 }
 
-async fn approve(
+pub(crate) async fn approve(
     b: &TestBroker,
     phone: &str,
     push: &serde_json::Value,
@@ -297,8 +302,9 @@ async fn approve(
     post_raw(b, &path, &body, Some(phone)).await
 }
 
-const DANA_SECRET: &str = "5f2e8c1a9b3d47e6a0c4f18d2b7e39a65c0d1e2f3a4b5c6d7e8f90a1b2c3d4e5";
-const DANA_PIN: &str = "2580";
+pub(crate) const DANA_SECRET: &str =
+    "5f2e8c1a9b3d47e6a0c4f18d2b7e39a65c0d1e2f3a4b5c6d7e8f90a1b2c3d4e5";
+pub(crate) const DANA_PIN: &str = "2580";
 const FRANK_SECRET: &str = "0a1b2c3d4e5f60718293a4b5c6d7e8f9102132435465768798a9bacbdcedfe0f";
 const FRANK_PIN: &str = "1357";
 

@@ -18,6 +18,7 @@ mod replacement;
 mod rules;
 mod seed;
 mod sharing;
+mod sweep;
 mod temporary;
 mod util;
 mod wire;

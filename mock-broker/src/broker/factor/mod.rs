@@ -109,7 +109,7 @@ fn expiry(
     now: Timestamp,
     lifetime: Duration,
 ) -> BrokerResult<Timestamp> {
-    let Some(pending) = store::pending(tx, &token_hash(ticket))? else {
+    let Some(pending) = store::pending(tx, &token_hash(ticket), now)? else {
         return Err(BrokerError::NoPendingLogin);
     };
     Ok(now

@@ -31,6 +31,9 @@ pub(in crate::broker) fn send(
     let Some(phone_id) = device.phone_id.clone() else {
         return Err(StoreError::Corrupt(format!("IB Key {} has no phone", device.id)).into());
     };
+    // Issue 11: each push sent clears a batch of forgotten ones ("Send again" makes
+    // pushes without a password step).
+    crate::broker::sweep::sweep(tx, now)?;
     let hash = token_hash(ticket);
     let matching = number_matching.then(|| NumberMatch::generate(&mut codes.rng()));
     let delivery = Delivery::under(phone_store::fault_for(tx, &device.id)?.as_ref());
@@ -115,7 +118,7 @@ pub(in crate::broker) fn withdraw_all_of(
     now: Timestamp,
     events: &mut Events,
 ) -> StoreResult<()> {
-    for push in phone_store::pushes_of(tx, Some(username))? {
+    for push in phone_store::pending_pushes_of_user(tx, username)? {
         if push.state.at(push.expires_at, now) == PushState::Pending {
             events.push(BrokerEvent::PushWithdrawn {
                 phone_id: push.phone_id,
@@ -137,7 +140,7 @@ pub(in crate::broker) fn withdraw(
     let Stage::Push { push_id, .. } = stage else {
         return Ok(());
     };
-    if let Some(push) = phone_store::push(tx, push_id)? {
+    if let Some(push) = phone_store::push(tx, push_id, now)? {
         if push.state.at(push.expires_at, now) == PushState::Pending {
             phone_store::set_push_state(tx, &push.id, PushState::Withdrawn, now)?;
             events.push(BrokerEvent::PushWithdrawn {
@@ -161,6 +164,6 @@ pub(in crate::broker) fn approved(
     let Stage::Push { push_id, .. } = stage else {
         return Ok(false);
     };
-    Ok(phone_store::push(tx, push_id)?
+    Ok(phone_store::push(tx, push_id, now)?
         .is_some_and(|p| p.state.at(p.expires_at, now) == PushState::Approved))
 }
