@@ -117,6 +117,8 @@ struct Route {
     body_optional: bool,
     /// `session_token`, `phone_token` or none.
     security: Option<String>,
+    /// The query parameters and their JSON types.
+    query: Vec<(String, String)>,
 }
 
 fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
@@ -159,6 +161,16 @@ fn routes(doc: &Value) -> Vec<Route> {
                 security: operation["security"][0]
                     .as_object()
                     .and_then(|s| s.keys().next().cloned()),
+                query: operation["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| p["in"] == "query")
+                    .map(|p| {
+                        let name = p["name"].as_str().expect("a name").to_owned();
+                        (name, types_of(doc, &p["schema"]).join(","))
+                    })
+                    .collect(),
             });
         }
     }
@@ -169,20 +181,19 @@ fn routes(doc: &Value) -> Vec<Route> {
 /// through `$ref` is a string).
 fn types_of(doc: &Value, property: &Value) -> Vec<String> {
     let property = resolve(doc, property);
-    match &property["type"] {
-        Value::String(t) => vec![t.clone()],
-        Value::Array(ts) => ts
+    if let Some(t) = property["type"].as_str() {
+        return vec![t.to_owned()];
+    }
+    if let Some(ts) = property["type"].as_array() {
+        return ts
             .iter()
             .filter_map(|t| t.as_str().map(str::to_owned))
-            .collect(),
-        _ if property["oneOf"].is_array() => property["oneOf"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|s| types_of(doc, s))
-            .collect(),
-        _ => vec!["string".to_owned()],
+            .collect();
     }
+    if let Some(alternatives) = property["oneOf"].as_array() {
+        return alternatives.iter().flat_map(|s| types_of(doc, s)).collect();
+    }
+    vec!["string".to_owned()]
 }
 
 /// A well-formed value for `property`: the enum's first member, else a harmless one.
@@ -272,6 +283,8 @@ struct Case {
     body: Option<(Vec<u8>, bool)>,
     /// Must be stopped by the decoder.
     shape: bool,
+    /// A hostile value in a read's string filter: refused, or a 200 listing nothing.
+    empty_read_ok: bool,
 }
 
 fn cases(doc: &Value, route: &Route) -> Vec<Case> {
@@ -299,6 +312,7 @@ fn cases(doc: &Value, route: &Route) -> Vec<Case> {
             path: plain_path.clone(),
             body,
             shape: true,
+            empty_read_ok: false,
         });
     };
 
@@ -377,6 +391,7 @@ fn cases(doc: &Value, route: &Route) -> Vec<Case> {
                     path: plain_path.clone(),
                     body: json_body(&Value::Object(body)),
                     shape: false,
+                    empty_read_ok: false,
                 });
             }
         }
@@ -403,6 +418,46 @@ fn cases(doc: &Value, route: &Route) -> Vec<Case> {
                     .as_ref()
                     .map(|_| (Value::Object(plain.clone()).to_string().into_bytes(), true)),
                 shape: false,
+                empty_read_ok: false,
+            });
+        }
+    }
+    let mut queries = vec![(
+        "unknown query key".to_owned(),
+        "unexpected=1".to_owned(),
+        false,
+    )];
+    for (param, types) in &route.query {
+        let mut values: Vec<(String, String)> = hostile_strings()
+            .into_iter()
+            .map(|(kind, text)| (kind.to_owned(), text))
+            .collect();
+        if types != "string" {
+            values.extend(
+                [("-1", "-1"), ("1.5", "1.5"), ("word", "abc")]
+                    .map(|(k, v)| (k.to_owned(), v.to_owned())),
+            );
+        }
+        for (kind, text) in values {
+            if text.is_empty() && types == "string" {
+                continue; // an empty filter is no filter
+            }
+            queries.push((
+                format!("query {param}: {kind}"),
+                format!("{param}={}", url_encode(&text)),
+                types == "string",
+            ));
+        }
+    }
+    if !route.query.is_empty() {
+        for (name, query, empty_read_ok) in queries {
+            all.push(Case {
+                route: label.clone(),
+                name,
+                path: format!("{plain_path}?{query}"),
+                body: None,
+                shape: false,
+                empty_read_ok,
             });
         }
     }
@@ -581,6 +636,7 @@ async fn issue11_malformed_requests_to_every_route_are_4xx_with_a_stable_code_an
     let mut shapes = 0;
     let mut values = 0;
     let mut failures = Vec::new();
+    let mut empty_reads = 0;
     let mut codes: BTreeMap<String, usize> = BTreeMap::new();
     let mut reached: BTreeSet<String> = BTreeSet::new();
     let mut shape_done = false;
@@ -608,13 +664,22 @@ async fn issue11_malformed_requests_to_every_route_are_4xx_with_a_stable_code_an
                     .as_object()
                     .map(|o| o.keys().map(String::as_str).collect())
                     .unwrap_or_default();
-                let well_formed = answer.status.is_client_error()
-                    && known.contains(code)
-                    && answer.body["message"]
-                        .as_str()
-                        .is_some_and(|m| !m.is_empty())
-                    && fields.contains("code")
-                    && (!case.shape || DECODER_CODES.contains(&code));
+                let empty_read = case.empty_read_ok
+                    && answer.status == StatusCode::OK
+                    && answer.body.as_object().is_some_and(|o| {
+                        o.values().all(|v| v.as_array().is_some_and(Vec::is_empty))
+                    });
+                if empty_read {
+                    empty_reads += 1;
+                }
+                let well_formed = empty_read
+                    || answer.status.is_client_error()
+                        && known.contains(code)
+                        && answer.body["message"]
+                            .as_str()
+                            .is_some_and(|m| !m.is_empty())
+                        && fields.contains("code")
+                        && (!case.shape || DECODER_CODES.contains(&code));
                 if !well_formed {
                     failures.push(format!(
                         "{} [{}] {}: {} {}",
@@ -655,7 +720,7 @@ async fn issue11_malformed_requests_to_every_route_are_4xx_with_a_stable_code_an
     let with_body = covered.iter().filter(|r| r.body.is_some()).count();
     let with_params = covered.iter().filter(|r| r.path.contains('{')).count();
     println!(
-        "malformed catalogue: {} routes in the document ({} skipped), {} sent cases: {with_body} with a body, {with_params} with path parameters; {} cases ({shapes} shapes, {values} values), {controls} controls; answers {codes:?}",
+        "malformed catalogue: {} routes in the document ({} skipped), {} sent cases: {with_body} with a body, {with_params} with path parameters; {} cases ({shapes} shapes, {values} values), {controls} controls; answers {codes:?} ({empty_reads} of them 200s listing nothing)",
         all_routes.len(),
         SKIPPED.len(),
         reached.len(),
