@@ -16,6 +16,11 @@
 //!   characters, in every string field and every path parameter (URL-encoded). These
 //!   reach the rules; they may be refused and audited as refusals, but no lockout
 //!   count, device, session, clock, fault or setting may move.
+//! - **query strings** of the reads that take one: an unknown key, hostile strings in
+//!   every parameter, and `-1`, `1.5`, `abc` in the numeric and boolean ones. A
+//!   hostile value in a string filter (`/qa/audit?username=`, `/qa/pushes?username=`,
+//!   `/qa/sms?number=`) may also answer 200 listing nothing: those filters match, they
+//!   do not validate (`/qa/journal`'s do).
 //!
 //! Every route with a body is also sent a well-formed request on a twin broker (same
 //! setup), which must not be refused by the decoder: so the catalogue's requests carry
@@ -639,7 +644,6 @@ async fn issue11_malformed_requests_to_every_route_are_4xx_with_a_stable_code_an
     let mut empty_reads = 0;
     let mut codes: BTreeMap<String, usize> = BTreeMap::new();
     let mut reached: BTreeSet<String> = BTreeSet::new();
-    let mut shape_done = false;
     for pass_shapes in [true, false] {
         for route in &covered {
             for case in cases(&doc, route)
@@ -659,11 +663,6 @@ async fn issue11_malformed_requests_to_every_route_are_4xx_with_a_stable_code_an
                     .entry(format!("{} {code}", answer.status.as_u16()))
                     .or_default() += 1;
                 reached.insert(case.route.clone());
-                let fields: BTreeSet<&str> = answer
-                    .body
-                    .as_object()
-                    .map(|o| o.keys().map(String::as_str).collect())
-                    .unwrap_or_default();
                 let empty_read = case.empty_read_ok
                     && answer.status == StatusCode::OK
                     && answer.body.as_object().is_some_and(|o| {
@@ -678,7 +677,6 @@ async fn issue11_malformed_requests_to_every_route_are_4xx_with_a_stable_code_an
                         && answer.body["message"]
                             .as_str()
                             .is_some_and(|m| !m.is_empty())
-                        && fields.contains("code")
                         && (!case.shape || DECODER_CODES.contains(&code));
                 if !well_formed {
                     failures.push(format!(
@@ -697,26 +695,27 @@ async fn issue11_malformed_requests_to_every_route_are_4xx_with_a_stable_code_an
                 }
             }
         }
-        if pass_shapes && !shape_done {
-            shape_done = true;
+        assert!(
+            failures.is_empty(),
+            "{} cases answered wrongly:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+        if pass_shapes {
+            // Stopped at the decoder: not even a refusal is audited, no failure counted.
             assert_eq!(
                 subject.snapshot(true).await,
                 before_all,
                 "the shape cases changed something (the audit log included)"
             );
+        } else {
+            assert_eq!(
+                subject.snapshot(false).await,
+                before,
+                "the value cases changed something"
+            );
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} cases answered wrongly:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    assert_eq!(
-        subject.snapshot(false).await,
-        before,
-        "the value cases changed something"
-    );
     let with_body = covered.iter().filter(|r| r.body.is_some()).count();
     let with_params = covered.iter().filter(|r| r.path.contains('{')).count();
     println!(
