@@ -401,14 +401,18 @@ fn cases(doc: &Value, route: &Route) -> Vec<Case> {
             }
         }
     }
+    let mut segments: Vec<(&str, String)> = hostile_strings()
+        .into_iter()
+        // An empty segment is another path, not this route's.
+        .filter(|(_, text)| !text.is_empty())
+        .map(|(kind, text)| (kind, url_encode(&text)))
+        .collect();
+    segments.push(("invalid_utf8", "%FF%FEx".to_owned()));
     for param in &params {
-        for (kind, text) in hostile_strings() {
-            if text.is_empty() {
-                continue; // an empty segment is another path, not this route's
-            }
+        for (kind, encoded) in &segments {
             let path = params.iter().fold(route.path.clone(), |p, name| {
                 let value = if name == param {
-                    url_encode(&text)
+                    encoded.clone()
                 } else {
                     "x1".to_owned()
                 };
@@ -724,5 +728,23 @@ async fn issue11_malformed_requests_to_every_route_are_4xx_with_a_stable_code_an
         SKIPPED.len(),
         reached.len(),
         shapes + values
+    );
+}
+
+#[tokio::test]
+async fn issue11_a_path_parameter_that_is_not_utf8_is_bad_request_in_the_error_body() {
+    let b = TestBroker::demo();
+    // Was axum's plain-text 400 ("Invalid URL: Invalid UTF-8 in `username`"), no code.
+    let answer = b.get("/qa/users/%FF%FEavery/lockout").await;
+    assert_eq!(
+        (answer.status, answer.code()),
+        (StatusCode::BAD_REQUEST, "bad_request"),
+        "{answer:?}"
+    );
+    let answer = b.post("/qa/devices/%C3%28/activate", json!({})).await;
+    assert_eq!(
+        (answer.status, answer.code()),
+        (StatusCode::BAD_REQUEST, "bad_request"),
+        "{answer:?}"
     );
 }
