@@ -11,9 +11,9 @@
 //! clears the rules and thaws.
 
 use super::journal::{is_qa, millis, JournalNote};
-use super::{blocking, status_of, ApiError, ApiJson, AppState, NoFields};
+use super::{blocking, status_of, ApiError, ApiJson, ApiPath, AppState, NoFields};
 use crate::error::BrokerError;
-use axum::extract::{MatchedPath, Path, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -330,7 +330,7 @@ pub(super) async fn add(
     responses((status = 200, body = RouteFault)))]
 pub(super) async fn remove(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<RouteFault>, ApiError> {
     let rule = id
         .parse()

@@ -7,9 +7,9 @@
 //! A stream belongs to the token that opened it: once that token stops naming its
 //! phone (the phone was provisioned again, or the broker reset), the stream ends.
 
-use super::{blocking, ApiError, ApiJson, AppState, JournalNote, NoFields, PhoneToken};
+use super::{blocking, ApiError, ApiJson, ApiPath, AppState, JournalNote, NoFields, PhoneToken};
 use crate::broker::{Broker, BrokerEvent, Delivery, Subject};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -191,7 +191,7 @@ pub(super) async fn pushes(
 pub(super) async fn approve(
     State(state): State<AppState>,
     PhoneToken(token): PhoneToken,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<ApproveRequest>,
 ) -> Result<Json<PushApproved>, ApiError> {
     blocking(&state, move |b| {
@@ -210,7 +210,7 @@ pub(super) async fn approve(
 pub(super) async fn deny(
     State(state): State<AppState>,
     PhoneToken(token): PhoneToken,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(NoFields): ApiJson<NoFields>,
 ) -> Result<Json<PushDenied>, ApiError> {
     blocking(&state, move |b| b.deny_push(&token, &id)).await?;

@@ -1,9 +1,9 @@
 //! The QA endpoints under `/qa` (routed, and documented, only with `--qa`).
 
-use super::{blocking, ApiError, ApiJson, AppState, JournalFilter, NoFields};
+use super::{blocking, ApiError, ApiJson, ApiPath, AppState, JournalFilter, NoFields};
 use crate::rules::{Duration, Timestamp};
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::Json;
 use portcullis_api::{
     AdvanceRequest, AuditLog, AuditQuery, ClockInfo, DeviceInfo, DeviceList, DeviceProvision,
@@ -65,7 +65,7 @@ pub(super) async fn reset(
     responses((status = 200, body = LockoutInfo)))]
 pub(super) async fn lockout(
     State(state): State<AppState>,
-    Path(username): Path<String>,
+    ApiPath(username): ApiPath<String>,
 ) -> Result<Json<LockoutInfo>, ApiError> {
     let info = blocking(&state, move |b| b.lockout(&username)).await?;
     Ok(Json(info))
@@ -77,7 +77,7 @@ pub(super) async fn lockout(
     responses((status = 200, body = LockoutInfo)))]
 pub(super) async fn unlock(
     State(state): State<AppState>,
-    Path(username): Path<String>,
+    ApiPath(username): ApiPath<String>,
     ApiJson(NoFields): ApiJson<NoFields>,
 ) -> Result<Json<LockoutInfo>, ApiError> {
     let info = blocking(&state, move |b| b.unlock(&username, "client services (QA)")).await?;
@@ -126,7 +126,7 @@ pub(super) async fn devices(State(state): State<AppState>) -> Result<Json<Device
     responses((status = 200, body = DeviceProvision)))]
 pub(super) async fn provision(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(NoFields): ApiJson<NoFields>,
 ) -> Result<Json<DeviceProvision>, ApiError> {
     let provision = blocking(&state, move |b| b.provision(&id)).await?;
@@ -139,7 +139,7 @@ pub(super) async fn provision(
     responses((status = 200, body = PhoneProvision)))]
 pub(super) async fn provision_phone(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(NoFields): ApiJson<NoFields>,
 ) -> Result<Json<PhoneProvision>, ApiError> {
     let provision = blocking(&state, move |b| b.provision_phone(&id)).await?;
@@ -242,7 +242,7 @@ pub(super) async fn pushes(
     responses((status = 200, body = TemporaryPasscodeIssued)))]
 pub(super) async fn temporary_passcode(
     State(state): State<AppState>,
-    Path(username): Path<String>,
+    ApiPath(username): ApiPath<String>,
     ApiJson(NoFields): ApiJson<NoFields>,
 ) -> Result<Json<TemporaryPasscodeIssued>, ApiError> {
     let issued = blocking(&state, move |b| {
@@ -259,7 +259,7 @@ pub(super) async fn temporary_passcode(
     responses((status = 200, body = DeviceInfo)))]
 pub(super) async fn activate(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(NoFields): ApiJson<NoFields>,
 ) -> Result<Json<DeviceInfo>, ApiError> {
     let device = blocking(&state, move |b| {

@@ -1,8 +1,8 @@
 //! Ordering, returning and reporting devices (D4, R1–R4) under `/v1/devices`, the
 //! deposits under `/v1/holds`, and the QA/operator's account closure.
 
-use super::{blocking, ApiError, ApiJson, AppState, NoFields, SessionToken};
-use axum::extract::{Path, State};
+use super::{blocking, ApiError, ApiJson, ApiPath, AppState, NoFields, SessionToken};
+use axum::extract::State;
 use axum::Json;
 use portcullis_api::{
     AccountClosed, DeviceOrderConfirmRequest, DeviceOrderList, DeviceOrderPlaced,
@@ -60,7 +60,7 @@ pub(super) async fn orders(
 pub(super) async fn send_back(
     State(state): State<AppState>,
     SessionToken(token): SessionToken,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(NoFields): ApiJson<NoFields>,
 ) -> Result<Json<DeviceReturnInfo>, ApiError> {
     let info = blocking(&state, move |b| b.return_device(&token, &id)).await?;
@@ -75,7 +75,7 @@ pub(super) async fn send_back(
 pub(super) async fn report_lost(
     State(state): State<AppState>,
     SessionToken(token): SessionToken,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<ReportLostRequest>,
 ) -> Result<Json<DeviceReturnInfo>, ApiError> {
     let info = blocking(&state, move |b| b.report_lost(&token, &id, req.reason)).await?;
@@ -101,7 +101,7 @@ pub(super) async fn holds(
     responses((status = 200, body = AccountClosed)))]
 pub(super) async fn close_account(
     State(state): State<AppState>,
-    Path(username): Path<String>,
+    ApiPath(username): ApiPath<String>,
     ApiJson(NoFields): ApiJson<NoFields>,
 ) -> Result<Json<AccountClosed>, ApiError> {
     let closed = blocking(&state, move |b| {

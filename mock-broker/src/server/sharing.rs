@@ -1,8 +1,8 @@
 //! Sharing a device between usernames (S1–S6): the requesting user's steps on the
 //! Client Portal under `/v1/sharing`, and Compliance's decisions under `/qa` (S4).
 
-use super::{blocking, ApiError, ApiJson, AppState, NoFields, OptionalJson, SessionToken};
-use axum::extract::{Path, State};
+use super::{blocking, ApiError, ApiJson, ApiPath, AppState, NoFields, OptionalJson, SessionToken};
+use axum::extract::State;
 use axum::Json;
 use portcullis_api::{
     Empty, Sharing, SharingAnswerRequest, SharingAsk, SharingList, SharingRejectRequest,
@@ -38,7 +38,7 @@ pub(super) async fn start(
 pub(super) async fn answer(
     State(state): State<AppState>,
     SessionToken(token): SessionToken,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<SharingAnswerRequest>,
 ) -> Result<Json<SharingReview>, ApiError> {
     let review = blocking(&state, move |b| {
@@ -55,7 +55,7 @@ pub(super) async fn answer(
 pub(super) async fn confirm(
     State(state): State<AppState>,
     SessionToken(token): SessionToken,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(NoFields): ApiJson<NoFields>,
 ) -> Result<Json<Sharing>, ApiError> {
     let sharing = blocking(&state, move |b| b.sharing_confirm(&token, &id)).await?;
@@ -69,7 +69,7 @@ pub(super) async fn confirm(
 pub(super) async fn cancel(
     State(state): State<AppState>,
     SessionToken(token): SessionToken,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(NoFields): ApiJson<NoFields>,
 ) -> Result<Json<Sharing>, ApiError> {
     let sharing = blocking(&state, move |b| b.sharing_cancel(&token, &id)).await?;
@@ -94,7 +94,7 @@ pub(super) async fn list(
     responses((status = 200, body = Sharing)))]
 pub(super) async fn approve(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(NoFields): ApiJson<NoFields>,
 ) -> Result<Json<Sharing>, ApiError> {
     let sharing = blocking(&state, move |b| b.sharing_approve(&id, "compliance (QA)")).await?;
@@ -109,7 +109,7 @@ pub(super) async fn approve(
     request_body = Option<SharingRejectRequest>, responses((status = 200, body = Sharing)))]
 pub(super) async fn reject(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     OptionalJson(req): OptionalJson<SharingRejectRequest>,
 ) -> Result<Json<Sharing>, ApiError> {
     let sharing = blocking(&state, move |b| {

@@ -12,6 +12,7 @@ mod devices;
 mod faults;
 mod hardening;
 mod journal;
+mod malformed;
 mod opt_out;
 mod reactivation;
 mod replacement;
