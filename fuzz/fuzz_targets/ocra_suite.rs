@@ -53,8 +53,23 @@ fn canonical(s: &Suite) -> String {
 }
 
 fn same_fields(a: &Suite, b: &Suite) -> bool {
-    (a.hash, a.digits, a.counter, a.question, a.pin, a.session_len, a.time_step)
-        == (b.hash, b.digits, b.counter, b.question, b.pin, b.session_len, b.time_step)
+    (
+        a.hash,
+        a.digits,
+        a.counter,
+        a.question,
+        a.pin,
+        a.session_len,
+        a.time_step,
+    ) == (
+        b.hash,
+        b.digits,
+        b.counter,
+        b.question,
+        b.pin,
+        b.session_len,
+        b.time_step,
+    )
 }
 
 /// A question the suite's format takes, `len` characters long.
@@ -110,7 +125,10 @@ fuzz_target!(|data: &[u8]| {
     let reparsed: Suite = written
         .parse()
         .unwrap_or_else(|e| panic!("{written:?}, written from {suite_text:?}: {e}"));
-    assert!(same_fields(&suite, &reparsed), "{suite_text:?} vs {written:?}");
+    assert!(
+        same_fields(&suite, &reparsed),
+        "{suite_text:?} vs {written:?}"
+    );
 
     let key = b"12345678901234567890123456789012";
     let q = valid_question(suite.question.0, suite.question.1);

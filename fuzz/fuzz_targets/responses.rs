@@ -33,7 +33,9 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(name.as_str(), s);
         }
         Err(_) => assert!(
-            s.is_empty() || s.len() > Username::MAX_LEN || !s.bytes().all(|b| b.is_ascii_alphanumeric())
+            s.is_empty()
+                || s.len() > Username::MAX_LEN
+                || !s.bytes().all(|b| b.is_ascii_alphanumeric())
         ),
     }
 
@@ -49,8 +51,12 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(check == ResponseCheck::Correct, expected == s);
     // A challenge code as stored computes too when it is six digits.
     if s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit()) {
-        let v = ocra_response(b"12345678901234567890", &pin_sha1, &ChallengeCode::from_stored(s.to_owned()))
-            .expect("a 6-digit challenge computes");
+        let v = ocra_response(
+            b"12345678901234567890",
+            &pin_sha1,
+            &ChallengeCode::from_stored(s.to_owned()),
+        )
+        .expect("a 6-digit challenge computes");
         assert!(v.len() == 8 && v.bytes().all(|b| b.is_ascii_digit()));
     }
 
@@ -71,7 +77,9 @@ fuzz_target!(|data: &[u8]| {
     // T1.
     assert_eq!(
         valid_passcode(s),
-        (6..=16).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        (6..=16).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
     );
 
     // K1: an IB Key PIN; R1: a soft PIN.

@@ -161,7 +161,9 @@ fn parse_session(len: &str) -> Option<usize> {
 }
 
 fn parse_time_step(step: &str) -> Option<u64> {
-    let (n, unit) = step.split_at(step.len().checked_sub(1)?);
+    // The unit is one ASCII letter; a step ending in any other character is refused,
+    // not split inside it.
+    let (n, unit) = step.split_at_checked(step.len().checked_sub(1)?)?;
     let n: u64 = n.parse().ok()?;
     match unit {
         "S" if (1..=59).contains(&n) => Some(n),
@@ -213,6 +215,19 @@ mod tests {
             "OCRA-1:HOTP-SHA1-6:QN03",
             "OCRA-1:HOTP-SHA1-6:QN65",
             "OCRA-2:HOTP-SHA1-6:QN08",
+        ] {
+            assert!(bad.parse::<Suite>().is_err(), "{bad} must be refused");
+        }
+    }
+
+    /// RFC 6287 §6: the time step is `T` then a number and S, M or H. Found by the
+    /// `ocra_suite` fuzz target: a step ending in a multi-byte character panicked.
+    #[test]
+    fn time_step_ending_in_a_multibyte_character_is_refused() {
+        for bad in [
+            "OCRA-1:HOTP-SHA512-0:C-QH26-PSHA256-S028-T1\u{331}",
+            "OCRA-1:HOTP-SHA1-6:QN08-T\u{e9}",
+            "OCRA-1:HOTP-SHA1-6:QN08-T1\u{1F600}",
         ] {
             assert!(bad.parse::<Suite>().is_err(), "{bad} must be refused");
         }
