@@ -168,7 +168,9 @@ fn parse_time_step(step: &str) -> Option<u64> {
     match unit {
         "S" if (1..=59).contains(&n) => Some(n),
         "M" if (1..=59).contains(&n) => Some(n * 60),
-        "H" if (0..=48).contains(&n) => Some(n * 3600),
+        // RFC 6287 §6 writes 0-48H, but a step of nothing has no time steps to count
+        // (the value divides by it): 1-48 hours.
+        "H" if (1..=48).contains(&n) => Some(n * 3600),
         _ => None,
     }
 }
@@ -218,6 +220,20 @@ mod tests {
         ] {
             assert!(bad.parse::<Suite>().is_err(), "{bad} must be refused");
         }
+    }
+
+    /// RFC 6287 §6: a time step of zero hours would divide by zero when computed. Found
+    /// by the `ocra_suite` fuzz target.
+    #[test]
+    fn time_step_of_zero_hours_is_refused() {
+        for bad in [
+            "OCRA-1:HOTP-SHA1-6:QN08-T0H",
+            "OCRA-1:HOTP-SHA512-0:C-QH26-PSHA256-S874-T00H",
+        ] {
+            assert!(bad.parse::<Suite>().is_err(), "{bad} must be refused");
+        }
+        let one: Suite = "OCRA-1:HOTP-SHA1-6:QN08-T1H".parse().unwrap();
+        assert_eq!(one.time_step, Some(3600));
     }
 
     /// RFC 6287 §6: the time step is `T` then a number and S, M or H. Found by the
