@@ -161,12 +161,16 @@ fn parse_session(len: &str) -> Option<usize> {
 }
 
 fn parse_time_step(step: &str) -> Option<u64> {
-    let (n, unit) = step.split_at(step.len().checked_sub(1)?);
+    // The unit is one ASCII letter; a step ending in any other character is refused,
+    // not split inside it.
+    let (n, unit) = step.split_at_checked(step.len().checked_sub(1)?)?;
     let n: u64 = n.parse().ok()?;
     match unit {
         "S" if (1..=59).contains(&n) => Some(n),
         "M" if (1..=59).contains(&n) => Some(n * 60),
-        "H" if (0..=48).contains(&n) => Some(n * 3600),
+        // RFC 6287 §6 writes 0-48H, but a step of nothing has no time steps to count
+        // (the value divides by it): 1-48 hours.
+        "H" if (1..=48).contains(&n) => Some(n * 3600),
         _ => None,
     }
 }
@@ -213,6 +217,33 @@ mod tests {
             "OCRA-1:HOTP-SHA1-6:QN03",
             "OCRA-1:HOTP-SHA1-6:QN65",
             "OCRA-2:HOTP-SHA1-6:QN08",
+        ] {
+            assert!(bad.parse::<Suite>().is_err(), "{bad} must be refused");
+        }
+    }
+
+    /// RFC 6287 §6: a time step of zero hours would divide by zero when computed. Found
+    /// by the `ocra_suite` fuzz target.
+    #[test]
+    fn time_step_of_zero_hours_is_refused() {
+        for bad in [
+            "OCRA-1:HOTP-SHA1-6:QN08-T0H",
+            "OCRA-1:HOTP-SHA512-0:C-QH26-PSHA256-S874-T00H",
+        ] {
+            assert!(bad.parse::<Suite>().is_err(), "{bad} must be refused");
+        }
+        let one: Suite = "OCRA-1:HOTP-SHA1-6:QN08-T1H".parse().unwrap();
+        assert_eq!(one.time_step, Some(3600));
+    }
+
+    /// RFC 6287 §6: the time step is `T` then a number and S, M or H. Found by the
+    /// `ocra_suite` fuzz target: a step ending in a multi-byte character panicked.
+    #[test]
+    fn time_step_ending_in_a_multibyte_character_is_refused() {
+        for bad in [
+            "OCRA-1:HOTP-SHA512-0:C-QH26-PSHA256-S028-T1\u{331}",
+            "OCRA-1:HOTP-SHA1-6:QN08-T\u{e9}",
+            "OCRA-1:HOTP-SHA1-6:QN08-T1\u{1F600}",
         ] {
             assert!(bad.parse::<Suite>().is_err(), "{bad} must be refused");
         }

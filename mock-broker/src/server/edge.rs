@@ -99,8 +99,8 @@ fn admit(state: &AppState, path: &str, headers: &HeaderMap) -> Result<(), Broker
     Ok(())
 }
 
-/// `127.0.0.1`, `localhost` or `[::1]`, with any port.
-fn is_loopback_host(host: &str) -> bool {
+/// `127.0.0.1`, `localhost` or `[::1]`, with any port (the `Host` header's check).
+pub fn is_loopback_host(host: &str) -> bool {
     match host.strip_prefix('[') {
         Some(rest) => match rest.split_once(']') {
             Some(("::1", "")) => true,

@@ -47,7 +47,7 @@ mod replacement;
 mod sharing;
 mod token;
 
-pub use edge::{EdgePolicy, QaToken, QA_TOKEN_HEADER};
+pub use edge::{is_loopback_host, EdgePolicy, QaToken, QA_TOKEN_HEADER};
 pub use faults::BrokerFaults;
 pub use journal::{Journal, JournalFilter, JournalNote};
 pub use listen::ConnectionLimits;
@@ -639,8 +639,9 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
     }
 }
 
-/// JSON of the wrong shape is `invalid_field`, naming the field.
-fn shaped<T: DeserializeOwned>(json: Value) -> Result<T, ApiError> {
+/// JSON of the wrong shape is `invalid_field`, naming the field. Public for the
+/// `requests` fuzz target, which decodes bodies as [`ApiJson`] does.
+pub fn shaped<T: DeserializeOwned>(json: Value) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(json).map_err(|e| ApiError {
         status: status_of(ErrorCode::InvalidField),
         body: Box::new(ErrorBody::new(
