@@ -2,7 +2,9 @@
 //! desktop's account home (issue 8). Any live session reads it, the T2
 //! `online_card_only` one too; it settles the clock (T5) and is not activity.
 
-use crate::util::{card_answer, card_response, Answer, TestBroker, DAY, MINUTE};
+use crate::util::{
+    card_answer, card_response, daily_end_half_a_day_away, Answer, TestBroker, DAY, MINUTE,
+};
 use axum::http::{Method, StatusCode};
 use mock_broker::scenario::Scenario;
 use serde_json::{json, Value};
@@ -82,17 +84,6 @@ async fn t2_an_online_card_only_session_reads_its_devices() {
     let passcode = listed(&list, "TMP-JONAS001");
     assert_eq!(passcode["kind"], "temporary_passcode");
     assert_eq!(passcode["status"], "active");
-}
-
-/// `HH:MM` UTC half a day from now: a daily end (issue 6) that cannot fall near
-/// hugo's due date, which is 6 days from the scenario's load to the second.
-fn daily_end_half_a_day_away() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs();
-    let of_day = (now + 12 * 3600) % (24 * 3600);
-    format!("{:02}:{:02}", of_day / 3600, of_day % 3600 / 60)
 }
 
 #[tokio::test]

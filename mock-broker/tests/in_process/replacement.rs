@@ -4,7 +4,10 @@
 //! closure without a return keeping it; login by password alone once the account is
 //! closed and its device back. Time-based rules a minute either side of each boundary.
 
-use crate::util::{card_answer, card_response, Answer, TestBroker, DAY, MINUTE, PASSWORD};
+use crate::util::{
+    card_answer, card_response, daily_end_half_a_day_away, Answer, TestBroker, DAY, MINUTE,
+    PASSWORD,
+};
 use axum::http::{Method, StatusCode};
 use mock_broker::scenario::{Scenario, DEMO};
 use serde_json::{json, Value};
@@ -340,7 +343,10 @@ async fn o3_r1_ordering_is_for_the_primary_user_on_the_client_portal() {
 #[tokio::test]
 async fn r1_a_summary_waits_30_minutes_for_its_confirmation() {
     for (waited, ordered) in [(29 * MINUTE, true), (31 * MINUTE, false)] {
-        let b = TestBroker::demo();
+        // Not across the daily session end, whenever the test runs.
+        let mut scenario = Scenario::demo();
+        scenario.sessions.daily_end_utc = daily_end_half_a_day_away();
+        let b = TestBroker::with(scenario);
         let token = portal(&b, "lena").await;
         let summary = order(&b, &token, pin("4711")).await;
         // Issue 6: the session stays alive with a keepalive halfway.

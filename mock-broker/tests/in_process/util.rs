@@ -276,3 +276,14 @@ impl TestBroker {
             .to_owned()
     }
 }
+
+/// `HH:MM` UTC half a day from now: a daily session end (issue 6) that a test moving
+/// the clock by minutes or hours cannot cross, whatever time of day it runs.
+pub fn daily_end_half_a_day_away() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let of_day = (now + 12 * 3600) % (24 * 3600);
+    format!("{:02}:{:02}", of_day / 3600, of_day % 3600 / 60)
+}
