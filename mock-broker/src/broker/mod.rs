@@ -568,13 +568,18 @@ mod tests {
     use super::*;
     use crate::store::StoreError;
 
+    /// The demo scenario, cheap Argon2, and a daily end half a day from now, so that a
+    /// test moving the clock by minutes cannot run across it at any time of day.
     pub(super) fn broker() -> Broker {
         let cheap = Argon2Settings {
             memory_kib: 8,
             iterations: 1,
             parallelism: 1,
         };
-        Broker::open(None, Scenario::demo(), cheap).unwrap()
+        let half_a_day_away = Clock::real_now().plus(Duration::hours(12));
+        let mut scenario = Scenario::demo();
+        scenario.sessions.daily_end_utc = half_a_day_away.rfc3339()[11..16].to_owned();
+        Broker::open(None, scenario, cheap).unwrap()
     }
 
     fn audited(broker: &Broker, event: &str) -> bool {

@@ -60,7 +60,14 @@ impl TestBroker {
         TestBroker::build(scenario, qa, None)
     }
 
-    fn build(scenario: Scenario, qa: bool, seed: Option<u64>) -> TestBroker {
+    fn build(mut scenario: Scenario, qa: bool, seed: Option<u64>) -> TestBroker {
+        // A test that happened to run across the daily end (23:45 UTC by default) would
+        // see its sessions end: unless the test chose its own, the day ends half a day
+        // from now. (The scenario's dates count from the real time it loads at, so the
+        // clock itself stays put.)
+        if scenario.sessions.daily_end_utc == Scenario::demo().sessions.daily_end_utc {
+            scenario.sessions.daily_end_utc = daily_end_half_a_day_away();
+        }
         // The smallest Argon2 the crate takes: the rules do not care about its cost.
         let cheap = Argon2Settings {
             memory_kib: 8,
