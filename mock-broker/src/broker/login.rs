@@ -28,8 +28,8 @@ impl Broker {
         channel: Channel,
     ) -> BrokerResult<LoginStep> {
         let (name, password_ok) = self.check_password(username, password)?;
-        let number_matching = self.store.write(|tx| self.number_matching(tx))?;
         self.transact(|tx, now, events| {
+            let number_matching = self.number_matching(tx)?;
             // Issue 11: each password step clears a batch of forgotten logins.
             super::sweep::sweep(tx, now)?;
             let user = Broker::password_gate(tx, now, &name, password_ok)?;
@@ -112,8 +112,8 @@ impl Broker {
 
     /// D6: the user picked a device (or switched to another one mid-login).
     pub fn choose_device(&self, ticket: &str, device_id: &str) -> BrokerResult<LoginStep> {
-        let number_matching = self.store.write(|tx| self.number_matching(tx))?;
         self.transact(|tx, now, events| {
+            let number_matching = self.number_matching(tx)?;
             let pending = live_pending(tx, ticket, now)?;
             not_approved(tx, &pending.stage, now)?;
             locked_out(tx, &pending.username, now)?;
@@ -152,8 +152,8 @@ impl Broker {
 
     /// "Send again": a new push for the same login, after the last expired or was denied.
     pub fn push_resend(&self, ticket: &str) -> BrokerResult<LoginStep> {
-        let number_matching = self.store.write(|tx| self.number_matching(tx))?;
         self.transact(|tx, now, events| {
+            let number_matching = self.number_matching(tx)?;
             let (pending, device) = pushing(tx, ticket, now)?;
             not_approved(tx, &pending.stage, now)?;
             locked_out(tx, &pending.username, now)?;

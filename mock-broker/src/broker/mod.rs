@@ -306,7 +306,7 @@ impl Broker {
                 return Err(BrokerError::BadRequest(format!("User name: {e}.")))
             }
         };
-        let user = self.store.write(|tx| store::find_user(tx, name.as_str()))?;
+        let user = self.store.read(|tx| store::find_user(tx, name.as_str()))?;
         // Known or not, the check waits at the same gate; `busy` when it is full.
         let ok = self
             .passwords

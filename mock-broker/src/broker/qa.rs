@@ -386,7 +386,7 @@ impl Broker {
 
     pub fn settings(&self) -> BrokerResult<SettingsInfo> {
         Ok(SettingsInfo {
-            number_matching: self.store.write(|tx| self.number_matching(tx))?,
+            number_matching: self.store.read(|tx| self.number_matching(tx))?,
         })
     }
 
