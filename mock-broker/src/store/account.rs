@@ -2,6 +2,7 @@
 //! money and orders the account home records (withdrawals for D2, deposits for O1's
 //! ACH/EFT cap, orders, bank-instruction and email changes).
 
+use super::Cached;
 use super::StoreResult;
 use crate::rules::Timestamp;
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -9,7 +10,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 /// O3: the primary user of `entity` (the first by name, should a scenario name two).
 pub fn primary_user_of(tx: &Transaction<'_>, entity: &str) -> StoreResult<Option<String>> {
     Ok(tx
-        .query_row(
+        .row(
             "SELECT username FROM users WHERE entity = ?1 AND is_primary = 1
              ORDER BY username LIMIT 1",
             [entity],
@@ -20,7 +21,7 @@ pub fn primary_user_of(tx: &Transaction<'_>, entity: &str) -> StoreResult<Option
 
 /// O1: the entity opts out of (true) or back into (false) the Secure Login System.
 pub fn set_opted_out(tx: &Transaction<'_>, entity: &str, opted_out: bool) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "UPDATE entities SET opted_out = ?2 WHERE id = ?1",
         params![entity, opted_out],
     )?;
@@ -38,7 +39,7 @@ pub struct Entity {
 
 pub fn entity(tx: &Transaction<'_>, id: &str) -> StoreResult<Option<Entity>> {
     Ok(tx
-        .query_row(
+        .row(
             "SELECT id, name, account, equity_usd, opted_out FROM entities WHERE id = ?1",
             [id],
             |r| {
@@ -57,7 +58,7 @@ pub fn entity(tx: &Transaction<'_>, id: &str) -> StoreResult<Option<Entity>> {
 /// O1: whether `username`'s entity opted out (an unknown user has not).
 pub fn user_opted_out(tx: &Transaction<'_>, username: &str) -> StoreResult<bool> {
     Ok(tx
-        .query_row(
+        .row(
             "SELECT e.opted_out FROM users u JOIN entities e ON e.id = u.entity
              WHERE u.username = ?1",
             [username],
@@ -86,7 +87,7 @@ pub struct Movement<'a> {
 }
 
 pub fn insert_withdrawal(tx: &Transaction<'_>, w: &Movement<'_>) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO withdrawals (id, username, entity, amount_usd, at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![w.id, w.username, w.entity, amount(w.amount_usd), w.at.0],
     )?;
@@ -100,7 +101,7 @@ pub fn withdrawn_between(
     since: Timestamp,
     until: Timestamp,
 ) -> StoreResult<u64> {
-    let total: i64 = tx.query_row(
+    let total: i64 = tx.row(
         "SELECT COALESCE(SUM(amount_usd), 0) FROM withdrawals
          WHERE username = ?1 AND at >= ?2 AND at <= ?3",
         params![username, since.0, until.0],
@@ -110,7 +111,7 @@ pub fn withdrawn_between(
 }
 
 pub fn insert_deposit(tx: &Transaction<'_>, d: &Movement<'_>, method: &str) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO deposits (id, username, entity, method, amount_usd, at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
@@ -127,7 +128,7 @@ pub fn insert_deposit(tx: &Transaction<'_>, d: &Movement<'_>, method: &str) -> S
 
 /// O1: the entity's ACH and EFT deposits, in all.
 pub fn ach_eft_total(tx: &Transaction<'_>, entity: &str) -> StoreResult<u64> {
-    let total: i64 = tx.query_row(
+    let total: i64 = tx.row(
         "SELECT COALESCE(SUM(amount_usd), 0) FROM deposits
          WHERE entity = ?1 AND method IN ('ach', 'eft')",
         [entity],
@@ -149,7 +150,7 @@ pub struct Order<'a> {
 }
 
 pub fn insert_order(tx: &Transaction<'_>, o: &Order<'_>) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO orders (id, username, entity, symbol, market, side, quantity, at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
@@ -176,7 +177,7 @@ pub fn insert_profile_change(
     value: &str,
     at: Timestamp,
 ) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO profile_changes (username, entity, field, value, at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![username, entity, field, value, at.0],
     )?;

@@ -1,6 +1,7 @@
 //! Storage for IB Key and SMS: phones, pushes, the SMS outbox, activations, the QA
 //! fault table, and K7's phone access times.
 
+use super::Cached;
 use super::{StoreError, StoreResult};
 use crate::rules::ibkey::{forgotten_until, FaultMode, PushDelivery, PushState, UnlockMethod};
 use crate::rules::Timestamp;
@@ -16,7 +17,7 @@ pub fn insert_phone(
     token_hash: &str,
     at: Timestamp,
 ) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO phones (id, number, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![id, number, token_hash, at.0],
     )?;
@@ -29,7 +30,7 @@ pub fn phone_by_token(
     token_hash: &str,
 ) -> StoreResult<Option<(String, String)>> {
     Ok(tx
-        .query_row(
+        .row(
             "SELECT id, number FROM phones WHERE token_hash = ?1",
             [token_hash],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -40,7 +41,7 @@ pub fn phone_by_token(
 /// The number a phone was registered with.
 pub fn phone_number(tx: &Transaction<'_>, id: &str) -> StoreResult<Option<String>> {
     Ok(tx
-        .query_row("SELECT number FROM phones WHERE id = ?1", [id], |r| {
+        .row("SELECT number FROM phones WHERE id = ?1", [id], |r| {
             r.get(0)
         })
         .optional()?)
@@ -48,7 +49,7 @@ pub fn phone_number(tx: &Transaction<'_>, id: &str) -> StoreResult<Option<String
 
 /// A phone's token changes: the old one stops naming it.
 pub fn set_phone_token(tx: &Transaction<'_>, id: &str, token_hash: &str) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "UPDATE phones SET token_hash = ?2 WHERE id = ?1",
         params![id, token_hash],
     )?;
@@ -57,7 +58,7 @@ pub fn set_phone_token(tx: &Transaction<'_>, id: &str, token_hash: &str) -> Stor
 
 pub fn phone_exists(tx: &Transaction<'_>, id: &str) -> StoreResult<bool> {
     Ok(tx
-        .query_row("SELECT 1 FROM phones WHERE id = ?1", [id], |_| Ok(()))
+        .row("SELECT 1 FROM phones WHERE id = ?1", [id], |_| Ok(()))
         .optional()?
         .is_some())
 }
@@ -85,7 +86,7 @@ pub fn insert_push(tx: &Transaction<'_>, p: &PushRow) -> StoreResult<()> {
         .number_choices
         .as_ref()
         .map(|c| c.iter().map(u8::to_string).collect::<Vec<_>>().join(","));
-    tx.execute(
+    tx.exec(
         "INSERT INTO pushes (id, ticket_hash, username, device_id, phone_id, challenge, number_shown,
                              number_choices, issued_at, expires_at, state, delivery)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -147,7 +148,7 @@ fn with_state((mut row, state, delivery): (PushRow, String, String)) -> StoreRes
 
 /// A push, unless it is forgotten at `now` (issue 11: as if already swept).
 pub fn push(tx: &Transaction<'_>, id: &str, now: Timestamp) -> StoreResult<Option<PushRow>> {
-    tx.query_row(
+    tx.row(
         &format!("SELECT {PUSH_COLUMNS} FROM pushes WHERE id = ?1 AND issued_at > ?2"),
         params![id, forgotten_until(now).0],
         push_from_row,
@@ -189,7 +190,7 @@ fn pushes_where(
     condition: &str,
     values: &[&dyn rusqlite::ToSql],
 ) -> StoreResult<Vec<PushRow>> {
-    let mut stmt = tx.prepare(&format!(
+    let mut stmt = tx.prepare_cached(&format!(
         "SELECT {PUSH_COLUMNS} FROM pushes WHERE {condition} ORDER BY issued_at"
     ))?;
     let rows = stmt.query_map(values, push_from_row)?;
@@ -202,7 +203,7 @@ pub fn set_push_state(
     state: PushState,
     at: Timestamp,
 ) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "UPDATE pushes SET state = ?2, answered_at = ?3 WHERE id = ?1",
         params![id, state.as_str(), at.0],
     )?;
@@ -214,7 +215,7 @@ pub fn set_push_delivery(
     id: &str,
     delivery: PushDelivery,
 ) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "UPDATE pushes SET delivery = ?2 WHERE id = ?1",
         params![id, delivery.as_str()],
     )?;
@@ -232,7 +233,7 @@ pub struct Sms {
 }
 
 pub fn send_sms(tx: &Transaction<'_>, at: Timestamp, number: &str, body: &str) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO sms_outbox (at, number, body) VALUES (?1, ?2, ?3)",
         params![at.0, number, body],
     )?;
@@ -240,7 +241,7 @@ pub fn send_sms(tx: &Transaction<'_>, at: Timestamp, number: &str, body: &str) -
 }
 
 pub fn sms_to(tx: &Transaction<'_>, number: Option<&str>) -> StoreResult<Vec<Sms>> {
-    let mut stmt = tx.prepare(
+    let mut stmt = tx.prepare_cached(
         "SELECT id, at, number, body FROM sms_outbox WHERE ?1 IS NULL OR number = ?1 ORDER BY id",
     )?;
     let rows = stmt.query_map([number], |r| {
@@ -311,7 +312,7 @@ fn stage_columns(stage: &ActivationStage) -> (&'static str, &str, Option<&str>, 
 
 pub fn insert_activation(tx: &Transaction<'_>, id: &str, a: &Activation) -> StoreResult<()> {
     let (stage, code_hash, device_id, challenge) = stage_columns(&a.stage);
-    tx.execute(
+    tx.exec(
         "INSERT INTO activations (id, username, number, code_hash, phone_id, issued_at, tries, stage, device_id, challenge)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
@@ -332,7 +333,7 @@ pub fn insert_activation(tx: &Transaction<'_>, id: &str, a: &Activation) -> Stor
 
 pub fn activation(tx: &Transaction<'_>, id: &str) -> StoreResult<Option<Activation>> {
     let row = tx
-        .query_row(
+        .row(
             "SELECT username, number, code_hash, phone_id, issued_at, tries, stage, device_id, challenge
              FROM activations WHERE id = ?1",
             [id],
@@ -398,7 +399,7 @@ pub fn activation(tx: &Transaction<'_>, id: &str) -> StoreResult<Option<Activati
 }
 
 pub fn count_activation_try(tx: &Transaction<'_>, id: &str) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "UPDATE activations SET tries = tries + 1 WHERE id = ?1",
         [id],
     )?;
@@ -406,7 +407,7 @@ pub fn count_activation_try(tx: &Transaction<'_>, id: &str) -> StoreResult<()> {
 }
 
 pub fn delete_activation(tx: &Transaction<'_>, id: &str) -> StoreResult<()> {
-    tx.execute("DELETE FROM activations WHERE id = ?1", [id])?;
+    tx.exec("DELETE FROM activations WHERE id = ?1", [id])?;
     Ok(())
 }
 
@@ -430,10 +431,10 @@ pub fn set_fault(
     delay_ms: u64,
 ) -> StoreResult<()> {
     let Some(mode) = mode else {
-        tx.execute("DELETE FROM faults WHERE target = ?1", [target])?;
+        tx.exec("DELETE FROM faults WHERE target = ?1", [target])?;
         return Ok(());
     };
-    tx.execute(
+    tx.exec(
         "INSERT INTO faults (target, mode, delay_ms) VALUES (?1, ?2, ?3)
          ON CONFLICT(target) DO UPDATE SET mode = excluded.mode, delay_ms = excluded.delay_ms",
         params![
@@ -446,7 +447,8 @@ pub fn set_fault(
 }
 
 pub fn faults(tx: &Transaction<'_>) -> StoreResult<Vec<Fault>> {
-    let mut stmt = tx.prepare("SELECT target, mode, delay_ms FROM faults ORDER BY target")?;
+    let mut stmt =
+        tx.prepare_cached("SELECT target, mode, delay_ms FROM faults ORDER BY target")?;
     let rows = stmt.query_map([], |r| {
         Ok((
             r.get::<_, String>(0)?,
@@ -485,7 +487,7 @@ pub fn record_access(
     method: UnlockMethod,
     at: Timestamp,
 ) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO phone_access (device_id, method, at) VALUES (?1, ?2, ?3)
          ON CONFLICT(device_id) DO UPDATE SET method = excluded.method, at = excluded.at",
         params![device_id, method.as_str(), at.0],
@@ -498,7 +500,7 @@ pub fn access(
     device_id: &str,
 ) -> StoreResult<Option<(UnlockMethod, Timestamp)>> {
     let row: Option<(String, i64)> = tx
-        .query_row(
+        .row(
             "SELECT method, at FROM phone_access WHERE device_id = ?1",
             [device_id],
             |r| Ok((r.get(0)?, r.get(1)?)),

@@ -1,6 +1,7 @@
 //! Storage for logins under way (their ticket and second-factor stage) and sessions
 //! (with their last activity and how they ended).
 
+use super::Cached;
 use super::{StoreError, StoreResult};
 use crate::rules::ibkey::forgotten_until;
 use crate::rules::session::SessionEnd;
@@ -85,7 +86,7 @@ pub fn insert_pending(
     p: &PendingLogin,
 ) -> StoreResult<()> {
     let (stage, device_id, code, push_id) = stage_columns(&p.stage);
-    tx.execute(
+    tx.exec(
         "INSERT INTO pending_logins (ticket_hash, username, created_at, stage, device_id, code, push_id, issued_at, channel)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![ticket_hash, p.username, p.created_at.0, stage, device_id, code, push_id, p.issued_at.0, p.channel.as_str()],
@@ -100,7 +101,7 @@ pub fn set_stage(
     issued_at: Timestamp,
 ) -> StoreResult<()> {
     let (name, device_id, code, push_id) = stage_columns(stage);
-    tx.execute(
+    tx.exec(
         "UPDATE pending_logins SET stage = ?2, device_id = ?3, code = ?4, push_id = ?5, issued_at = ?6
          WHERE ticket_hash = ?1",
         params![ticket_hash, name, device_id, code, push_id, issued_at.0],
@@ -116,7 +117,7 @@ pub fn pending(
     now: Timestamp,
 ) -> StoreResult<Option<PendingLogin>> {
     let row = tx
-        .query_row(
+        .row(
             "SELECT username, created_at, stage, device_id, code, push_id, issued_at, channel
              FROM pending_logins WHERE ticket_hash = ?1 AND created_at > ?2",
             params![ticket_hash, forgotten_until(now).0],
@@ -168,7 +169,7 @@ pub fn pending(
 
 /// T4: logins under way through a voided device end at once.
 pub fn drop_pending_on_device(tx: &Transaction<'_>, device_id: &str) -> StoreResult<usize> {
-    Ok(tx.execute(
+    Ok(tx.exec(
         "DELETE FROM pending_logins WHERE device_id = ?1",
         [device_id],
     )?)
@@ -176,7 +177,7 @@ pub fn drop_pending_on_device(tx: &Transaction<'_>, device_id: &str) -> StoreRes
 
 /// C4/K6: the ticket is spent.
 pub fn delete_pending(tx: &Transaction<'_>, ticket_hash: &str) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "DELETE FROM pending_logins WHERE ticket_hash = ?1",
         [ticket_hash],
     )?;
@@ -187,7 +188,7 @@ pub fn delete_pending(tx: &Transaction<'_>, ticket_hash: &str) -> StoreResult<()
 /// before `until` (each by its age index).
 pub fn sweep_logins(tx: &Transaction<'_>, until: Timestamp, batch: u32) -> StoreResult<()> {
     for (table, age) in [("pending_logins", "created_at"), ("pushes", "issued_at")] {
-        tx.execute(
+        tx.exec(
             &format!(
                 "DELETE FROM {table} WHERE rowid IN
                    (SELECT rowid FROM {table} WHERE {age} <= ?1 LIMIT ?2)"
@@ -200,11 +201,11 @@ pub fn sweep_logins(tx: &Transaction<'_>, until: Timestamp, batch: u32) -> Store
 
 /// C4: a new attempt replaces whatever the user still had open; its pushes are withdrawn.
 pub fn drop_pending_of(tx: &Transaction<'_>, username: &str) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "UPDATE pushes SET state = 'withdrawn' WHERE username = ?1 AND state = 'pending'",
         [username],
     )?;
-    tx.execute("DELETE FROM pending_logins WHERE username = ?1", [username])?;
+    tx.exec("DELETE FROM pending_logins WHERE username = ?1", [username])?;
     Ok(())
 }
 
@@ -232,7 +233,7 @@ pub struct SessionRow {
 }
 
 pub fn insert_session(tx: &Transaction<'_>, token_hash: &str, s: &SessionRow) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO sessions (token_hash, username, device_id, created_at, last_active_at, channel)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
@@ -250,7 +251,7 @@ pub fn insert_session(tx: &Transaction<'_>, token_hash: &str, s: &SessionRow) ->
 /// The session for a token, open or ended.
 pub fn session(tx: &Transaction<'_>, token_hash: &str) -> StoreResult<Option<SessionRow>> {
     let row = tx
-        .query_row(
+        .row(
             "SELECT username, device_id, created_at, last_active_at, ended_at, end_reason, channel
              FROM sessions WHERE token_hash = ?1",
             [token_hash],
@@ -298,7 +299,7 @@ pub fn end_sessions_on_device(
     device_id: &str,
     at: Timestamp,
 ) -> StoreResult<usize> {
-    Ok(tx.execute(
+    Ok(tx.exec(
         "UPDATE sessions SET ended_at = ?2, end_reason = ?3 WHERE device_id = ?1 AND ended_at IS NULL",
         params![device_id, at.0, SessionEnd::DeviceEnded.as_str()],
     )?)
@@ -306,7 +307,7 @@ pub fn end_sessions_on_device(
 
 /// Activity (issue 6): the idle limit counts again from `at`.
 pub fn touch_session(tx: &Transaction<'_>, token_hash: &str, at: Timestamp) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "UPDATE sessions SET last_active_at = ?2 WHERE token_hash = ?1 AND ended_at IS NULL",
         params![token_hash, at.0],
     )?;
@@ -321,7 +322,7 @@ pub fn end_session(
     why: Option<SessionEnd>,
 ) -> StoreResult<bool> {
     let reason = why.map_or("logout", SessionEnd::as_str);
-    let n = tx.execute(
+    let n = tx.exec(
         "UPDATE sessions SET ended_at = ?2, end_reason = ?3 WHERE token_hash = ?1 AND ended_at IS NULL",
         params![token_hash, at.0, reason],
     )?;

@@ -7,7 +7,9 @@
 use crate::rules::ibkey::UnlockMethod;
 use crate::rules::{Lockout, Timestamp};
 use portcullis_api::{DeviceKind, DeviceStatus};
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{
+    params, Connection, OptionalExtension, Params, Row, Transaction, TransactionBehavior,
+};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -302,6 +304,39 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Statements run through the connection's cache of prepared statements: each is parsed
+/// once per connection, not at every request (parsing SQL was a fifth of the broker's
+/// CPU in a login storm; issue 11).
+pub(crate) trait Cached {
+    /// [`Connection::execute`], prepared once.
+    fn exec<P: Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
+    /// [`Connection::query_row`], prepared once.
+    fn row<T, P: Params>(
+        &self,
+        sql: &str,
+        params: P,
+        f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T>;
+}
+
+impl Cached for Connection {
+    fn exec<P: Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    fn row<T, P: Params>(
+        &self,
+        sql: &str,
+        params: P,
+        f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
+}
+
+/// Distinct statements the broker runs are about 150: all stay prepared.
+const STATEMENT_CACHE: usize = 256;
+
 /// The connection, behind a mutex: SQLite writes one transaction at a time anyway, and
 /// holding the lock for a whole transaction is what makes L4's count exact under load.
 /// A store on disk has a second, read-only connection for [`Store::read`]: in WAL mode
@@ -340,12 +375,14 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         migrate(&mut conn)?;
         let reader = match reader {
             Some(db) => {
                 let r = Connection::open(db)?;
                 r.pragma_update(None, "query_only", "ON")?;
                 r.busy_timeout(std::time::Duration::from_secs(5))?;
+                r.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
                 Some(Mutex::new(r))
             }
             None => None,
@@ -469,12 +506,12 @@ fn migrate(conn: &mut Connection) -> StoreResult<()> {
 
 pub fn meta_get(tx: &Transaction<'_>, key: &str) -> StoreResult<Option<String>> {
     Ok(tx
-        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
         .optional()?)
 }
 
 pub fn meta_set(tx: &Transaction<'_>, key: &str, value: &str) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO meta (key, value) VALUES (?1, ?2)
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         params![key, value],
@@ -507,7 +544,7 @@ pub struct EntityRow<'a> {
 }
 
 pub fn insert_entity(tx: &Transaction<'_>, e: &EntityRow<'_>) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO entities (id, name, account, equity_usd, identification) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![e.id, e.name, e.account, e.equity_usd, e.identification_json],
     )?;
@@ -524,7 +561,7 @@ pub struct UserRow {
 }
 
 pub fn insert_user(tx: &Transaction<'_>, u: &UserRow) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO users (username, full_name, password_hash, entity, is_primary) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![u.username, u.full_name, u.password_hash, u.entity, u.is_primary],
     )?;
@@ -533,7 +570,7 @@ pub fn insert_user(tx: &Transaction<'_>, u: &UserRow) -> StoreResult<()> {
 
 pub fn find_user(tx: &Transaction<'_>, username: &str) -> StoreResult<Option<UserRow>> {
     Ok(tx
-        .query_row(
+        .row(
             "SELECT u.username, u.full_name, u.password_hash, u.entity, u.is_primary, e.account
              FROM users u JOIN entities e ON e.id = u.entity WHERE u.username = ?1",
             [username],
@@ -615,7 +652,7 @@ impl std::fmt::Debug for DeviceRow {
 }
 
 pub fn insert_device(tx: &Transaction<'_>, d: &DeviceRow) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO devices (id, kind, owner, secret_hex, pin_sha1_hex, status, last_used_at, phone_id, security, phone_number,
                               grid, passcode_hash, activated_at, shipped_at, auto_activated)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
@@ -687,7 +724,7 @@ const DEVICE_COLUMNS: &str =
 
 /// Devices of one user, the last used first (D6's default choice).
 pub fn devices_of(tx: &Transaction<'_>, owner: &str) -> StoreResult<Vec<DeviceRow>> {
-    let mut stmt = tx.prepare(&format!(
+    let mut stmt = tx.prepare_cached(&format!(
         "SELECT {DEVICE_COLUMNS} FROM devices WHERE owner = ?1 ORDER BY last_used_at DESC, id"
     ))?;
     let rows = stmt.query_map([owner], device_from_row)?;
@@ -695,7 +732,8 @@ pub fn devices_of(tx: &Transaction<'_>, owner: &str) -> StoreResult<Vec<DeviceRo
 }
 
 pub fn all_devices(tx: &Transaction<'_>) -> StoreResult<Vec<DeviceRow>> {
-    let mut stmt = tx.prepare(&format!("SELECT {DEVICE_COLUMNS} FROM devices ORDER BY id"))?;
+    let mut stmt =
+        tx.prepare_cached(&format!("SELECT {DEVICE_COLUMNS} FROM devices ORDER BY id"))?;
     let rows = stmt.query_map([], device_from_row)?;
     rows.map(|r| r?).collect()
 }
@@ -712,7 +750,7 @@ pub fn session_device(
 }
 
 pub fn find_device(tx: &Transaction<'_>, id: &str) -> StoreResult<Option<DeviceRow>> {
-    tx.query_row(
+    tx.row(
         &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1"),
         [id],
         device_from_row,
@@ -730,7 +768,7 @@ pub fn set_status_of_kind(
     from: DeviceStatus,
     to: DeviceStatus,
 ) -> StoreResult<usize> {
-    Ok(tx.execute(
+    Ok(tx.exec(
         "UPDATE devices SET status = ?4 WHERE owner = ?1 AND kind = ?2 AND status = ?3",
         params![username, kind.as_str(), from.as_str(), to.as_str()],
     )?)
@@ -738,7 +776,7 @@ pub fn set_status_of_kind(
 
 /// One device's new status (the caller asked `rules::device` first).
 pub fn set_status(tx: &Transaction<'_>, id: &str, to: DeviceStatus) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "UPDATE devices SET status = ?2 WHERE id = ?1",
         params![id, to.as_str()],
     )?;
@@ -747,7 +785,7 @@ pub fn set_status(tx: &Transaction<'_>, id: &str, to: DeviceStatus) -> StoreResu
 
 /// T5: a shipped device activated itself at `at`.
 pub fn mark_auto_activated(tx: &Transaction<'_>, id: &str) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "UPDATE devices SET status = 'active', auto_activated = 1 WHERE id = ?1",
         [id],
     )?;
@@ -758,7 +796,7 @@ pub fn mark_auto_activated(tx: &Transaction<'_>, id: &str) -> StoreResult<()> {
 /// served again.
 pub fn passcode_spent(tx: &Transaction<'_>, username: &str) -> StoreResult<bool> {
     Ok(tx
-        .query_row(
+        .row(
             "SELECT passcode_spent FROM users WHERE username = ?1",
             [username],
             |r| r.get(0),
@@ -768,7 +806,7 @@ pub fn passcode_spent(tx: &Transaction<'_>, username: &str) -> StoreResult<bool>
 }
 
 pub fn set_passcode_spent(tx: &Transaction<'_>, username: &str, spent: bool) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "UPDATE users SET passcode_spent = ?2 WHERE username = ?1",
         params![username, spent],
     )?;
@@ -784,7 +822,7 @@ pub struct CardOffer {
 }
 
 pub fn put_card_offer(tx: &Transaction<'_>, username: &str, o: &CardOffer) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO card_offers (username, device_id, grid, indexes, issued_at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(username) DO UPDATE SET device_id = excluded.device_id, grid = excluded.grid,
              indexes = excluded.indexes, issued_at = excluded.issued_at",
@@ -795,7 +833,7 @@ pub fn put_card_offer(tx: &Transaction<'_>, username: &str, o: &CardOffer) -> St
 
 pub fn card_offer(tx: &Transaction<'_>, username: &str) -> StoreResult<Option<CardOffer>> {
     Ok(tx
-        .query_row(
+        .row(
             "SELECT device_id, grid, indexes, issued_at FROM card_offers WHERE username = ?1",
             [username],
             |r| {
@@ -811,7 +849,7 @@ pub fn card_offer(tx: &Transaction<'_>, username: &str) -> StoreResult<Option<Ca
 }
 
 pub fn delete_card_offer(tx: &Transaction<'_>, username: &str) -> StoreResult<()> {
-    tx.execute("DELETE FROM card_offers WHERE username = ?1", [username])?;
+    tx.exec("DELETE FROM card_offers WHERE username = ?1", [username])?;
     Ok(())
 }
 
@@ -824,7 +862,7 @@ pub struct Reactivation {
 }
 
 pub fn put_reactivation(tx: &Transaction<'_>, username: &str, r: &Reactivation) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO reactivations (username, device_id, asked, issued_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(username) DO UPDATE SET device_id = excluded.device_id,
              asked = excluded.asked, issued_at = excluded.issued_at",
@@ -839,7 +877,7 @@ pub fn take_reactivation(
     username: &str,
 ) -> StoreResult<Option<Reactivation>> {
     let found = tx
-        .query_row(
+        .row(
             "SELECT device_id, asked, issued_at FROM reactivations WHERE username = ?1",
             [username],
             |r| {
@@ -851,18 +889,18 @@ pub fn take_reactivation(
             },
         )
         .optional()?;
-    tx.execute("DELETE FROM reactivations WHERE username = ?1", [username])?;
+    tx.exec("DELETE FROM reactivations WHERE username = ?1", [username])?;
     Ok(found)
 }
 
 pub fn all_usernames(tx: &Transaction<'_>) -> StoreResult<Vec<String>> {
-    let mut stmt = tx.prepare("SELECT username FROM users ORDER BY username")?;
+    let mut stmt = tx.prepare_cached("SELECT username FROM users ORDER BY username")?;
     let rows = stmt.query_map([], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn touch_device(tx: &Transaction<'_>, id: &str, at: Timestamp) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "UPDATE devices SET last_used_at = ?2 WHERE id = ?1",
         params![id, at.0],
     )?;
@@ -873,7 +911,7 @@ pub fn touch_device(tx: &Transaction<'_>, id: &str, at: Timestamp) -> StoreResul
 
 pub fn lockout(tx: &Transaction<'_>, username: &str) -> StoreResult<Lockout> {
     let json: Option<String> = tx
-        .query_row(
+        .row(
             "SELECT state FROM lockouts WHERE username = ?1",
             [username],
             |r| r.get(0),
@@ -888,12 +926,12 @@ pub fn lockout(tx: &Transaction<'_>, username: &str) -> StoreResult<Lockout> {
 
 pub fn save_lockout(tx: &Transaction<'_>, username: &str, state: &Lockout) -> StoreResult<()> {
     if *state == Lockout::default() {
-        tx.execute("DELETE FROM lockouts WHERE username = ?1", [username])?;
+        tx.exec("DELETE FROM lockouts WHERE username = ?1", [username])?;
         return Ok(());
     }
     let json = serde_json::to_string(state)
         .map_err(|e| StoreError::Corrupt(format!("lockout of {username}: {e}")))?;
-    tx.execute(
+    tx.exec(
         "INSERT INTO lockouts (username, state) VALUES (?1, ?2)
          ON CONFLICT(username) DO UPDATE SET state = excluded.state",
         params![username, json],
@@ -913,7 +951,7 @@ pub fn audit(
     event: &str,
     detail: &str,
 ) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO audit (at, username, event, detail) VALUES (?1, ?2, ?3, ?4)",
         params![at.0, username, event, detail],
     )?;
@@ -926,7 +964,7 @@ pub fn audit_tail(
     username: Option<&str>,
     limit: u32,
 ) -> StoreResult<Vec<AuditEvent>> {
-    let mut stmt = tx.prepare(
+    let mut stmt = tx.prepare_cached(
         "SELECT id, at, username, event, detail FROM audit
          WHERE ?1 IS NULL OR username = ?1 ORDER BY id DESC LIMIT ?2",
     )?;
@@ -981,7 +1019,7 @@ mod tests {
                     lockout.record_failure(Timestamp(1_800_000_000_000 + i * 1000));
                     save_lockout(tx, "blake", &lockout)?;
                 }
-                Ok(tx.query_row(
+                Ok(tx.row(
                     "SELECT length(state) FROM lockouts WHERE username = 'blake'",
                     [],
                     |r| r.get(0),
@@ -1024,7 +1062,7 @@ mod tests {
         }
         store
             .write(|tx| -> StoreResult<usize> {
-                Ok(tx.execute("UPDATE devices SET kind = 'ib-key' WHERE id = 'D0'", [])?)
+                Ok(tx.exec("UPDATE devices SET kind = 'ib-key' WHERE id = 'D0'", [])?)
             })
             .unwrap();
         let err = store.write(|tx| find_device(tx, "D0")).unwrap_err();

@@ -2,6 +2,7 @@
 //! (summaries waiting for confirmation, and placed ones), the 20 USD deposits, devices
 //! sent back, closed accounts.
 
+use super::Cached;
 use super::{StoreError, StoreResult};
 use crate::rules::Timestamp;
 use portcullis_api::{DeviceKind, HoldStatus, ShippingAddress};
@@ -15,7 +16,7 @@ pub struct AccountRow {
 
 pub fn account_of(tx: &Transaction<'_>, username: &str) -> StoreResult<Option<AccountRow>> {
     Ok(tx
-        .query_row(
+        .row(
             "SELECT e.account, e.equity_usd FROM users u JOIN entities e ON e.id = u.entity
              WHERE u.username = ?1",
             [username],
@@ -40,7 +41,7 @@ fn address_json(a: &ShippingAddress) -> StoreResult<String> {
 /// R1: the shipping address on file.
 pub fn address_of(tx: &Transaction<'_>, username: &str) -> StoreResult<Option<ShippingAddress>> {
     let json: Option<String> = tx
-        .query_row(
+        .row(
             "SELECT address FROM users WHERE username = ?1",
             [username],
             |r| r.get(0),
@@ -51,7 +52,7 @@ pub fn address_of(tx: &Transaction<'_>, username: &str) -> StoreResult<Option<Sh
 }
 
 pub fn set_address(tx: &Transaction<'_>, username: &str, a: &ShippingAddress) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "UPDATE users SET address = ?2 WHERE username = ?1",
         params![username, address_json(a)?],
     )?;
@@ -103,7 +104,7 @@ fn order_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoreResult<OrderRo
 /// R1: a new summary replaces any the user had waiting (the summary's Back).
 pub fn put_draft(tx: &Transaction<'_>, o: &OrderRow) -> StoreResult<()> {
     delete_drafts_of(tx, &o.username)?;
-    tx.execute(
+    tx.exec(
         &format!("INSERT INTO device_orders ({ORDER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL)"),
         params![
             o.id,
@@ -121,7 +122,7 @@ pub fn put_draft(tx: &Transaction<'_>, o: &OrderRow) -> StoreResult<()> {
 
 /// The user's summary `id`, if it still waits.
 pub fn draft(tx: &Transaction<'_>, username: &str, id: &str) -> StoreResult<Option<OrderRow>> {
-    tx.query_row(
+    tx.row(
         &format!(
             "SELECT {ORDER_COLUMNS} FROM device_orders
              WHERE id = ?1 AND username = ?2 AND device_id IS NULL"
@@ -134,7 +135,7 @@ pub fn draft(tx: &Transaction<'_>, username: &str, id: &str) -> StoreResult<Opti
 }
 
 pub fn delete_drafts_of(tx: &Transaction<'_>, username: &str) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "DELETE FROM device_orders WHERE username = ?1 AND device_id IS NULL",
         [username],
     )?;
@@ -149,7 +150,7 @@ pub fn place(
     at: Timestamp,
     ships_at: Timestamp,
 ) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "UPDATE device_orders SET device_id = ?2, created_at = ?3, ships_at = ?4 WHERE id = ?1",
         params![id, device_id, at.0, ships_at.0],
     )?;
@@ -158,7 +159,7 @@ pub fn place(
 
 /// The user's placed orders, the newest first.
 pub fn orders_of(tx: &Transaction<'_>, username: &str) -> StoreResult<Vec<OrderRow>> {
-    let mut stmt = tx.prepare(&format!(
+    let mut stmt = tx.prepare_cached(&format!(
         "SELECT {ORDER_COLUMNS} FROM device_orders
          WHERE username = ?1 AND device_id IS NOT NULL ORDER BY created_at DESC, id"
     ))?;
@@ -168,7 +169,7 @@ pub fn orders_of(tx: &Transaction<'_>, username: &str) -> StoreResult<Vec<OrderR
 
 /// T5: the ordered device leaves the warehouse at `at` (its estimated date).
 pub fn ship(tx: &Transaction<'_>, device_id: &str, at: Timestamp) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "UPDATE devices SET status = 'shipped', shipped_at = ?2 WHERE id = ?1",
         params![device_id, at.0],
     )?;
@@ -209,7 +210,7 @@ fn hold_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoreResult<HoldRow>
 }
 
 pub fn insert_hold(tx: &Transaction<'_>, h: &HoldRow) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         &format!("INSERT INTO deposit_holds ({HOLD_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
         params![
             h.device_id,
@@ -225,7 +226,7 @@ pub fn insert_hold(tx: &Transaction<'_>, h: &HoldRow) -> StoreResult<()> {
 }
 
 pub fn hold_of(tx: &Transaction<'_>, device_id: &str) -> StoreResult<Option<HoldRow>> {
-    tx.query_row(
+    tx.row(
         &format!("SELECT {HOLD_COLUMNS} FROM deposit_holds WHERE device_id = ?1"),
         [device_id],
         hold_from_row,
@@ -240,7 +241,7 @@ pub fn settle_hold(
     status: HoldStatus,
     at: Timestamp,
 ) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "UPDATE deposit_holds SET status = ?2, settled_at = ?3 WHERE device_id = ?1",
         params![device_id, status.as_str(), at.0],
     )?;
@@ -249,7 +250,7 @@ pub fn settle_hold(
 
 /// The user's deposits, oldest first.
 pub fn holds_of(tx: &Transaction<'_>, username: &str) -> StoreResult<Vec<HoldRow>> {
-    let mut stmt = tx.prepare(&format!(
+    let mut stmt = tx.prepare_cached(&format!(
         "SELECT {HOLD_COLUMNS} FROM deposit_holds WHERE username = ?1 ORDER BY placed_at, device_id"
     ))?;
     let rows = stmt.query_map([username], hold_from_row)?;
@@ -258,7 +259,7 @@ pub fn holds_of(tx: &Transaction<'_>, username: &str) -> StoreResult<Vec<HoldRow
 
 /// Deposits still held on `account`.
 pub fn held_on_account(tx: &Transaction<'_>, account: &str) -> StoreResult<Vec<HoldRow>> {
-    let mut stmt = tx.prepare(&format!(
+    let mut stmt = tx.prepare_cached(&format!(
         "SELECT {HOLD_COLUMNS} FROM deposit_holds WHERE account = ?1 AND status = 'held'
          ORDER BY placed_at, device_id"
     ))?;
@@ -274,7 +275,7 @@ pub struct ReturnRow {
 }
 
 pub fn insert_return(tx: &Transaction<'_>, username: &str, r: &ReturnRow) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO device_returns (device_id, username, shipped_at, due_at) VALUES (?1, ?2, ?3, ?4)",
         params![r.device_id, username, r.shipped_at.0, r.due_at.0],
     )?;
@@ -283,7 +284,7 @@ pub fn insert_return(tx: &Transaction<'_>, username: &str, r: &ReturnRow) -> Sto
 
 pub fn return_of(tx: &Transaction<'_>, device_id: &str) -> StoreResult<Option<ReturnRow>> {
     Ok(tx
-        .query_row(
+        .row(
             "SELECT device_id, shipped_at, due_at FROM device_returns WHERE device_id = ?1",
             [device_id],
             |r| {
@@ -299,7 +300,7 @@ pub fn return_of(tx: &Transaction<'_>, device_id: &str) -> StoreResult<Option<Re
 
 /// R2: `account` closed at `at`.
 pub fn close_account(tx: &Transaction<'_>, account: &str, at: Timestamp) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO closed_accounts (account, closed_at) VALUES (?1, ?2)
          ON CONFLICT(account) DO NOTHING",
         params![account, at.0],
@@ -309,7 +310,7 @@ pub fn close_account(tx: &Transaction<'_>, account: &str, at: Timestamp) -> Stor
 
 pub fn account_closed_at(tx: &Transaction<'_>, account: &str) -> StoreResult<Option<Timestamp>> {
     Ok(tx
-        .query_row(
+        .row(
             "SELECT closed_at FROM closed_accounts WHERE account = ?1",
             [account],
             |r| r.get(0),

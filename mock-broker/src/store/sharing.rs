@@ -1,6 +1,7 @@
 //! Storage for device sharing (S1–S6): the requests and where each stands, and the
 //! identification data S1(a) compares.
 
+use super::Cached;
 use super::{StoreError, StoreResult};
 use crate::rules::sharing::SharingState;
 use crate::rules::Timestamp;
@@ -67,7 +68,7 @@ fn ms(t: Option<Timestamp>) -> Option<i64> {
 }
 
 pub fn insert(tx: &Transaction<'_>, s: &SharingRow) -> StoreResult<()> {
-    tx.execute(
+    tx.exec(
         "INSERT INTO sharings (id, requester, owner, device_id, state, requested_at)
          VALUES (?1, ?2, ?3, ?4, 'reviewing', ?5)",
         params![s.id, s.requester, s.owner, s.device_id, s.requested_at.0],
@@ -78,7 +79,7 @@ pub fn insert(tx: &Transaction<'_>, s: &SharingRow) -> StoreResult<()> {
 /// Writes `s`'s state, dates, devices set aside and Compliance's decision.
 pub fn update(tx: &Transaction<'_>, s: &SharingRow) -> StoreResult<()> {
     let (state, asked, reason) = state_columns(&s.state);
-    tx.execute(
+    tx.exec(
         "UPDATE sharings SET state = ?2, asked = ?3, confirmed_at = ?4, approved_at = ?5,
              cancelled_at = ?6, set_aside = ?7, decided_by = ?8, rejected_at = ?9,
              rejection_reason = ?10
@@ -133,7 +134,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoreResult<SharingRow>> 
 }
 
 pub fn find(tx: &Transaction<'_>, id: &str) -> StoreResult<Option<SharingRow>> {
-    tx.query_row(
+    tx.row(
         &format!("SELECT {COLUMNS} FROM sharings WHERE id = ?1"),
         [id],
         from_row,
@@ -144,7 +145,7 @@ pub fn find(tx: &Transaction<'_>, id: &str) -> StoreResult<Option<SharingRow>> {
 
 /// Every sharing `username` takes part in (requesting or owning), the newest first.
 pub fn of_user(tx: &Transaction<'_>, username: &str) -> StoreResult<Vec<SharingRow>> {
-    let mut stmt = tx.prepare(&format!(
+    let mut stmt = tx.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM sharings WHERE requester = ?1 OR owner = ?1
          ORDER BY requested_at DESC, id"
     ))?;
@@ -154,7 +155,7 @@ pub fn of_user(tx: &Transaction<'_>, username: &str) -> StoreResult<Vec<SharingR
 
 /// The devices shared with `requester` by sharings approved now (their ids).
 pub fn shared_with(tx: &Transaction<'_>, requester: &str) -> StoreResult<Vec<String>> {
-    let mut stmt = tx.prepare(
+    let mut stmt = tx.prepare_cached(
         "SELECT device_id FROM sharings WHERE requester = ?1 AND state = 'approved' ORDER BY id",
     )?;
     let rows = stmt.query_map([requester], |r| r.get(0))?;
@@ -167,7 +168,7 @@ pub fn identification_of(
     entity: &str,
 ) -> StoreResult<BTreeMap<String, String>> {
     let json: Option<String> = tx
-        .query_row(
+        .row(
             "SELECT identification FROM entities WHERE id = ?1",
             [entity],
             |r| r.get(0),
