@@ -41,6 +41,10 @@ enum Command {
     /// QA controls of a running `--qa` broker: clock, reset, locks, faults, freeze,
     /// SMS, audit, journal, device keys. Exit 2: typed wrong; 1: the broker refused.
     Qa(mock_broker::qa_cli::QaArgs),
+    /// Load a running broker and print figures (issue 11): second-factor rounds and
+    /// verifications per second, full logins beside the bare Argon2id rate, push
+    /// latency, memory with many waiting desktops. `bench scenario` prints its users.
+    Bench(Box<mock_broker::bench::BenchArgs>),
 }
 
 #[derive(Subcommand)]
@@ -160,6 +164,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve(args),
         Command::Operator(action) => operator(action),
         Command::Qa(args) => mock_broker::qa_cli::run(args),
+        Command::Bench(args) => mock_broker::bench::run(*args),
         Command::Ocra(args) => match ocra_value(&args) {
             Ok(value) => {
                 println!("{value}");
