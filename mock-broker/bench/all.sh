@@ -29,6 +29,7 @@ ulimit -n "$(ulimit -Hn)"
 start() {
   local name=$1 scenario=$2
   shift 2
+  : > "$work/$name.out"
   "$bin" serve --state "$work/$name" --scenario "$scenario" "$@" \
     > "$work/$name.out" 2> "$work/$name.err" &
   pid=$!

@@ -38,7 +38,9 @@ impl Outcome {
         self.first_failure.get_or_insert(failure);
     }
 
-    fn merge(&mut self, other: Outcome) {
+    /// Adds `other`'s counts, samples and timed span.
+    pub(super) fn merge(&mut self, other: Outcome) {
+        self.elapsed += other.elapsed;
         self.done += other.done;
         self.failures += other.failures;
         if self.first_failure.is_none() {
@@ -68,8 +70,8 @@ impl Outcome {
     }
 }
 
-/// The users of task `task` of `tasks`: every `tasks`th from its own start.
-fn share(users: &[String], task: usize, tasks: usize) -> Vec<String> {
+/// The users (or tickets) of task `task` of `tasks`: every `tasks`th from its own start.
+pub(super) fn share(users: &[String], task: usize, tasks: usize) -> Vec<String> {
     users.iter().skip(task).step_by(tasks).cloned().collect()
 }
 
@@ -174,11 +176,9 @@ pub async fn verifications(
             let (desktop, ready, taken) = (desktop.clone(), ready.clone(), taken.clone());
             tasks.spawn(async move {
                 let mut out = Outcome::default();
-                loop {
-                    let Some((ticket, response)) = ready.get(taken.fetch_add(1, Ordering::Relaxed))
-                    else {
-                        break;
-                    };
+                while let Some((ticket, response)) =
+                    ready.get(taken.fetch_add(1, Ordering::Relaxed))
+                {
                     let began = Instant::now();
                     match desktop.respond(ticket, response).await {
                         Ok(()) => {

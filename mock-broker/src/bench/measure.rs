@@ -177,23 +177,31 @@ impl BrokerWatch {
         }
     }
 
-    /// `broker CPU x.xx cores, peak RSS y MiB`.
+    /// `broker CPU x.xx cores, peak RSS y MiB` since the start.
     pub fn finish(self) -> String {
+        let since = self.start.map(|s| s.at.elapsed()).unwrap_or_default();
+        let pid = self.pid;
+        self.finish_over(since)
+            .map_or(format!("broker {pid} not readable"), |(_, line)| line)
+    }
+
+    /// The broker's cores over `active` (its CPU time spread over that span: it was
+    /// idle the rest), and the line [`finish`](Self::finish) prints.
+    pub fn finish_over(self, active: Duration) -> Option<(f64, String)> {
         self.sampler.abort();
-        let end = CpuReading::of(&self.pid.to_string());
-        let peak_kib = self.peak.load(std::sync::atomic::Ordering::Relaxed);
+        let end = CpuReading::of(&self.pid.to_string())?;
+        let start = self.start?;
         let peak = ProcessStatus {
-            rss_kib: peak_kib,
+            rss_kib: self.peak.load(std::sync::atomic::Ordering::Relaxed),
             threads: 0,
         };
-        match (self.start, end) {
-            (Some(start), Some(end)) => format!(
-                "broker CPU {:.2} cores, peak RSS {:.0} MiB",
-                start.cores_since(&end),
-                peak.rss_mib()
-            ),
-            (None, _) | (_, None) => format!("broker {} not readable", self.pid),
-        }
+        let cpu = start.cores_since(&end) * end.at.duration_since(start.at).as_secs_f64();
+        let cores = cpu / active.as_secs_f64().max(f64::EPSILON);
+        let line = format!(
+            "broker CPU {cores:.2} cores, peak RSS {:.0} MiB",
+            peak.rss_mib()
+        );
+        Some((cores, line))
     }
 }
 

@@ -6,7 +6,7 @@
 //! the OCRA response, as the phone simulator does.
 
 use super::client::{Card, Desktop, Failure};
-use super::load::Outcome;
+use super::load::{share, Outcome};
 use super::measure::Latencies;
 use super::scenario::PHONE;
 use portcullis_api::{ApproveRequest, Empty, Method, PhoneEvent, PhoneProvision, PushWait};
@@ -176,33 +176,16 @@ pub struct Waiters {
 }
 
 impl Waiters {
-    /// One push login for each of `users`, on `connections` connections; each gets a
-    /// desktop of its own (one connection each) long-polling until the end.
+    /// One push login for each of `users`, on `connections` connections (timed: the
+    /// rate at which pushes pile up), then a desktop of its own (one connection each)
+    /// long-polling each login until the end, all at once. Created first and waited on
+    /// after, so the pushes' three minutes (K6) are not spent creating them.
     pub async fn start(url: &str, users: &[String], connections: usize) -> Waiters {
-        // One pool for every waiter: concurrent long polls each open a connection.
-        let pool = reqwest::Client::builder()
-            .timeout(LONG_POLL + Duration::from_secs(15))
-            .build()
-            .unwrap_or_default();
-        let wait_failures = Arc::new(AtomicU64::new(0));
-        let first_wait_failure = Arc::new(Mutex::new(None));
-        let waiting = Arc::new(Mutex::new(JoinSet::new()));
         let start = Instant::now();
         let mut creators = JoinSet::new();
         for task in 0..connections.max(1) {
-            let mine: Vec<String> = users
-                .iter()
-                .skip(task)
-                .step_by(connections.max(1))
-                .cloned()
-                .collect();
+            let mine = share(users, task, connections.max(1));
             let desktop = Desktop::new(url);
-            let waiter = Desktop::with_client(url, pool.clone());
-            let (failures, first, waiting) = (
-                wait_failures.clone(),
-                first_wait_failure.clone(),
-                waiting.clone(),
-            );
             creators.spawn(async move {
                 let mut out = Outcome::default();
                 let mut tickets = Vec::new();
@@ -212,11 +195,7 @@ impl Waiters {
                         Ok(step) => {
                             out.done += 1;
                             out.latencies.record(began.elapsed());
-                            tickets.push(step.ticket.clone());
-                            let (waiter, failures, first) =
-                                (waiter.clone(), failures.clone(), first.clone());
-                            let mut set = waiting.lock().unwrap_or_else(|p| p.into_inner());
-                            set.spawn(wait_on(waiter, step.ticket, failures, first));
+                            tickets.push(step.ticket);
                         }
                         Err(f) => out.fail(f),
                     }
@@ -239,7 +218,22 @@ impl Waiters {
         }
         let creating = start.elapsed();
         created.elapsed = creating;
-        let waiting = std::mem::take(&mut *waiting.lock().unwrap_or_else(|p| p.into_inner()));
+        // One pool for every waiter: concurrent long polls each open a connection.
+        let pool = reqwest::Client::builder()
+            .timeout(LONG_POLL + Duration::from_secs(15))
+            .build()
+            .unwrap_or_default();
+        let wait_failures = Arc::new(AtomicU64::new(0));
+        let first_wait_failure = Arc::new(Mutex::new(None));
+        let mut waiting = JoinSet::new();
+        for ticket in &tickets {
+            waiting.spawn(wait_on(
+                Desktop::with_client(url, pool.clone()),
+                ticket.clone(),
+                wait_failures.clone(),
+                first_wait_failure.clone(),
+            ));
+        }
         Waiters {
             created: tickets.len(),
             creating,
@@ -257,13 +251,7 @@ impl Waiters {
         while self.waiting.join_next().await.is_some() {}
         let mut cancelling = JoinSet::new();
         for task in 0..connections.max(1) {
-            let mine: Vec<String> = self
-                .tickets
-                .iter()
-                .skip(task)
-                .step_by(connections.max(1))
-                .cloned()
-                .collect();
+            let mine = share(&self.tickets, task, connections.max(1));
             let desktop = Desktop::new(url);
             cancelling.spawn(async move {
                 for ticket in mine {
