@@ -44,6 +44,13 @@ enum Command {
     /// Load a running broker and print figures (issue 11): second-factor rounds and
     /// verifications per second, full logins beside the bare Argon2id rate, push
     /// latency, memory with many waiting desktops. `bench scenario` prints its users.
+    ///
+    /// Two brokers serving `mock-broker bench scenario`: --url started with cheap hashing
+    /// and --qa (`serve --qa --argon2-memory-kib 8 --argon2-iterations 1
+    /// --max-connections 12000`) for rounds, verifications, pushes and waiters; --full-url
+    /// at the default Argon2id cost for the full logins. `mock-broker/bench/all.sh`
+    /// starts both with their state on disk and runs every phase. The QA token, if the
+    /// broker has one, comes from MOCK_BROKER_QA_TOKEN.
     Bench(Box<mock_broker::bench::BenchArgs>),
 }
 

@@ -59,13 +59,7 @@ pub enum Phase {
     Waiters,
 }
 
-/// Against brokers serving `mock-broker bench scenario`:
-///
-///   mock-broker serve --qa --state DIR --scenario FILE --argon2-memory-kib 8
-///   --argon2-iterations 1 --max-connections 12000           (--url: cheap hashing)
-///   mock-broker serve --state DIR2 --scenario FILE2          (--full-url: default cost)
-///
-/// `mock-broker/bench/all.sh` starts both, on disk, and runs every phase.
+/// What to measure, and where (`mock-broker bench --help` says which brokers).
 #[derive(Args, Debug, Clone)]
 pub struct RunArgs {
     /// The broker measured for rounds, verifications, pushes and waiters: one started
