@@ -7,8 +7,10 @@
 //! - [`server`]: axum; errors become `{"code", "message"}` in one place.
 //! - [`operator`]: Client Services' actions against a running broker (the CLI's).
 //! - [`qa_cli`]: `mock-broker qa`, a QA engineer's controls of a running broker.
+//! - [`bench`](mod@bench): `mock-broker bench`, a load client printing figures (issue 11).
 //! - [`scenario`]: the TOML files a broker starts from, and the built-in demo.
 
+pub mod bench;
 pub mod broker;
 pub mod error;
 pub mod operator;

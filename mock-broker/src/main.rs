@@ -41,6 +41,17 @@ enum Command {
     /// QA controls of a running `--qa` broker: clock, reset, locks, faults, freeze,
     /// SMS, audit, journal, device keys. Exit 2: typed wrong; 1: the broker refused.
     Qa(mock_broker::qa_cli::QaArgs),
+    /// Load a running broker and print figures (issue 11): second-factor rounds and
+    /// verifications per second, full logins beside the bare Argon2id rate, push
+    /// latency, memory with many waiting desktops. `bench scenario` prints its users.
+    ///
+    /// Two brokers serving `mock-broker bench scenario`: --url started with cheap hashing
+    /// and --qa (`serve --qa --argon2-memory-kib 8 --argon2-iterations 1
+    /// --max-connections 12000`) for rounds, verifications, pushes and waiters; --full-url
+    /// at the default Argon2id cost for the full logins. `mock-broker/bench/all.sh`
+    /// starts both with their state on disk and runs every phase. The QA token, if the
+    /// broker has one, comes from MOCK_BROKER_QA_TOKEN.
+    Bench(Box<mock_broker::bench::BenchArgs>),
 }
 
 #[derive(Subcommand)]
@@ -160,6 +171,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve(args),
         Command::Operator(action) => operator(action),
         Command::Qa(args) => mock_broker::qa_cli::run(args),
+        Command::Bench(args) => mock_broker::bench::run(*args),
         Command::Ocra(args) => match ocra_value(&args) {
             Ok(value) => {
                 println!("{value}");
