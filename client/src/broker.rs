@@ -768,6 +768,33 @@ mod tests {
         assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 
+    /// Issue 11: a broker killed during the long poll cuts the connection; the wait
+    /// fails as `broker_unreachable` (said at once) rather than running into its own
+    /// deadline as `broker_timeout`, and a refused connection likewise.
+    #[tokio::test]
+    async fn issue11_a_long_poll_cut_or_refused_is_unreachable_not_a_timeout() {
+        // Reads the request, then closes the connection unanswered: a killed broker.
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let dying = tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+        });
+        let client = BrokerClient::new(&url, None);
+        let err = client.wait("ticket").await.unwrap_err();
+        assert_eq!(err.code, "broker_unreachable", "a cut long poll: {err:?}");
+        dying.await.unwrap();
+
+        // Nothing listens there any more.
+        let err = client.wait("ticket").await.unwrap_err();
+        assert_eq!(
+            err.code, "broker_unreachable",
+            "a refused long poll: {err:?}"
+        );
+        assert!(err.is_connection());
+    }
+
     #[tokio::test]
     async fn hardening_a_silent_broker_fails_the_long_poll_within_ten_seconds() {
         // Accepts and never answers: a frozen broker.
