@@ -659,34 +659,9 @@ mod tests {
             while let Ok((mut sock, _)) = listener.accept().await {
                 let tx = tx.clone();
                 tokio::spawn(async move {
-                    let mut buf = Vec::new();
-                    let mut chunk = [0u8; 4096];
-                    loop {
-                        let n = sock.read(&mut chunk).await.unwrap_or(0);
-                        if n == 0 {
-                            return;
-                        }
-                        buf.extend_from_slice(&chunk[..n]);
-                        let text = String::from_utf8_lossy(&buf).to_string();
-                        let Some(head_end) = text.find("\r\n\r\n") else {
-                            continue;
-                        };
-                        let length = text[..head_end]
-                            .lines()
-                            .find_map(|l| {
-                                let (k, v) = l.split_once(':')?;
-                                k.eq_ignore_ascii_case("content-length")
-                                    .then(|| v.trim().parse::<usize>().ok())?
-                            })
-                            .unwrap_or(0);
-                        if buf.len() < head_end + 4 + length {
-                            continue;
-                        }
+                    while let Some(text) = crate::test_http::request(&mut sock).await {
                         let _ = tx.send(text);
-                        let _ = sock
-                            .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}")
-                            .await;
-                        buf.clear();
+                        crate::test_http::answer_json(&mut sock, "{}").await;
                     }
                 });
             }

@@ -15,6 +15,8 @@ mod password_step;
 pub mod phone;
 pub mod qa;
 pub mod sse;
+#[cfg(test)]
+mod test_http;
 
 pub use broker::{BrokerClient, REQUEST_DEADLINE, WAIT_POLL};
 pub use error::{Error, ErrorDetails};

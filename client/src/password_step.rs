@@ -50,46 +50,9 @@ impl BrokerClient {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::{TcpListener, TcpStream};
+    use crate::test_http::{answer_json, request};
+    use tokio::net::TcpListener;
     use tokio::sync::{mpsc, oneshot};
-
-    /// One whole request off `sock` (head and body), as text.
-    async fn request(sock: &mut TcpStream) -> String {
-        let mut buf = Vec::new();
-        let mut chunk = [0u8; 4096];
-        loop {
-            let n = sock.read(&mut chunk).await.unwrap_or(0);
-            if n == 0 {
-                return String::from_utf8_lossy(&buf).into_owned();
-            }
-            buf.extend_from_slice(&chunk[..n]);
-            let text = String::from_utf8_lossy(&buf).into_owned();
-            let Some(head_end) = text.find("\r\n\r\n") else {
-                continue;
-            };
-            let length = text[..head_end]
-                .lines()
-                .find_map(|l| {
-                    let (k, v) = l.split_once(':')?;
-                    k.eq_ignore_ascii_case("content-length")
-                        .then(|| v.trim().parse::<usize>().ok())?
-                })
-                .unwrap_or(0);
-            if buf.len() >= head_end + 4 + length {
-                return text;
-            }
-        }
-    }
-
-    async fn answer(sock: &mut TcpStream, body: &str) {
-        let head = format!(
-            "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-            body.len()
-        );
-        let _ = sock.write_all(head.as_bytes()).await;
-        let _ = sock.write_all(body.as_bytes()).await;
-    }
 
     /// Issue 11: Cancel on a slow password step answers at once; the broker's late
     /// device choice is then cancelled, ticket and all.
@@ -104,19 +67,19 @@ mod tests {
         tokio::spawn(async move {
             // The login: held until the test lets it answer.
             let (mut sock, _) = listener.accept().await.unwrap();
-            let login = request(&mut sock).await;
+            let login = request(&mut sock).await.unwrap_or_default();
             assert!(login.starts_with("POST /v1/login "), "{login}");
             let _ = asked.send(());
             let _ = released.await;
-            answer(
+            answer_json(
                 &mut sock,
                 r#"{"status":"select_device","ticket":"late-ticket","devices":[],"default_device_id":"DSCP-1"}"#,
             )
             .await;
             // What the client does next.
             let (mut sock, _) = listener.accept().await.unwrap();
-            let next = request(&mut sock).await;
-            answer(&mut sock, r#"{"status":"cancelled"}"#).await;
+            let next = request(&mut sock).await.unwrap_or_default();
+            answer_json(&mut sock, r#"{"status":"cancelled"}"#).await;
             let _ = seen.send(next);
         });
 
@@ -130,7 +93,12 @@ mod tests {
         assert!(step.is_none(), "abandoned before the answer: {step:?}");
 
         release.send(()).unwrap();
-        let next = later.recv().await.expect("a request after the late answer");
+        // A deadline, so a client that never undoes fails here rather than hanging.
+        let next = tokio::time::timeout(std::time::Duration::from_secs(30), later.recv())
+            .await
+            .ok()
+            .flatten()
+            .expect("a request after the late answer");
         assert!(
             next.starts_with("POST /v1/login/cancel "),
             "the late login is cancelled: {next}"
