@@ -15,6 +15,7 @@ const COMMANDS: &[&str] = &[
     "push_resend",
     "wait_push",
     "cancel_login",
+    "cancel_password_step",
     "remembered_username",
     "remember_username",
     "get_settings",

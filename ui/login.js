@@ -5,6 +5,7 @@
 //
 // The screen is one explicit state machine (issue 7). `state` is always one of:
 //   { name: "password" }                              user name and password
+//   { name: "submitting", answered }                  the password step sent, no answer yet
 //   { name: "lost" }                                  what to do without the device
 //   { name: "services" }                              Demo: Client Services (T1)
 //   { name: "choosing", ticket }                      D6: pick a device
@@ -31,6 +32,7 @@ const SECOND_FACTOR_HINT_CODES = ["temporary_case", "no_spaces"];
 const PANELS = ["login-form", "lost-device", "client-services", "device-choice", "push-wait", "second-factor"];
 const PANEL_OF = {
   password: "login-form",
+  submitting: "login-form",
   lost: "lost-device",
   services: "client-services",
   choosing: "device-choice",
@@ -48,11 +50,32 @@ let state = { name: "password" };
 
 function enter(next) {
   if (!(next.name in PANEL_OF)) throw new Error(`no such login state: ${next.name}`);
+  // Left before the login server answered (Cancel, Escape, another panel): the app
+  // stops waiting for that answer and undoes it when it comes.
+  if (state.name === "submitting" && !state.answered) portcullis.call("cancel_password_step").catch(() => {});
   state = next;
   const panel = PANEL_OF[next.name];
   if (panel) for (const p of PANELS) $(p).hidden = p !== panel;
   if (!["typing", "waiting", "interrupted", "asking"].includes(next.name)) stopTimer();
+  showBusy(next.name === "submitting");
   return next;
+}
+
+// Issue 11: the password step under way shows so, and can be cancelled; the fields
+// stay usable meanwhile.
+function showBusy(on) {
+  const was = !$("login-busy").hidden;
+  // Focus on Login (it is clicked) would be lost as it turns disabled: Cancel takes it.
+  const onLogin = [$("login-button"), document.body, null].includes(document.activeElement);
+  $("login-busy").hidden = !on;
+  $("login-cancel").hidden = !on;
+  $("login-button").disabled = on;
+  if (on && !was) {
+    announce(i18n.t("login.busy"));
+    if (onLogin) $("login-cancel").focus();
+  }
+  // Answered or left: "Logging in…" is no longer true (after its own frame, if pending).
+  if (!on && was) announce("");
 }
 
 // ---- Messages ------------------------------------------------------------------------
@@ -171,6 +194,7 @@ function restart(err) {
 
 // Whatever the broker asks next, from a login, a device choice, Send again or the fallback.
 function fromStep(step, resends = 0) {
+  if (step.status === "cancelled") return enter({ name: "password" });
   if (step.status === "select_device") return toChoosing(step);
   if (step.status !== "second_factor") return enter({ name: "authenticated" }); // the main window opens
   if (step.method === "push") return toWaiting(step, resends);
@@ -284,7 +308,12 @@ async function waitForPhone(mine) {
 // waiting by itself once the line is back (see renderStatus).
 function toInterrupted(from, err) {
   const interrupted = enter({ name: "interrupted", ticket: from.ticket, resends: from.resends });
-  showError("push-message", err);
+  // Said once per outage (an alert read again every retry would drown the screen reader).
+  const box = $("push-message");
+  if (box.hidden || box.dataset.code !== err.code) {
+    showError("push-message", err);
+    hintLine(box, "push-kept", "push.kept");
+  }
   $("push-retry").hidden = false;
   // The line may look fine (a connection dropped between probes): try again shortly.
   if (linkStatus.state === "ready") setTimeout(() => resumePush(interrupted), 1000);
@@ -431,23 +460,32 @@ async function submitPassword(event) {
     showError("login-error", { code: "missing_field", key: "login.missing_credentials", message: i18n.t("login.missing_credentials") });
     return;
   }
-  $("login-button").disabled = true;
-  // The trader may open another panel meanwhile (the lost-device path, the Demo menu):
-  // a late answer then changes nothing.
-  const mine = enter({ name: "password" });
+  // The trader may cancel, or open another panel meanwhile (the lost-device path, the
+  // Demo menu): a late answer then changes nothing (the app undoes it).
+  const mine = enter({ name: "submitting", answered: false });
   try {
     const remember = $("remember-username").checked;
     portcullis.call("remember_username", { username: remember ? username : null }).catch(() => {});
     const step = await portcullis.call("login", { username, password, channel: channel() });
+    mine.answered = true;
     if (state === mine) fromStep(step);
   } catch (err) {
+    mine.answered = true;
     if (state !== mine) return;
+    enter({ name: "password" });
     showError("login-error", err);
     $("password").value = "";
     $("password").focus();
-  } finally {
-    $("login-button").disabled = false;
   }
+}
+
+// Cancel (or Escape) while the login server has not answered the password step: the
+// form is the trader's again at once; what was typed stays.
+function cancelPasswordStep() {
+  if (state.name !== "submitting") return;
+  enter({ name: "password" });
+  announce(i18n.t("login.cancelled"));
+  $("password").focus();
 }
 
 async function chooseDevice(event) {
@@ -527,7 +565,7 @@ function renderStatus() {
   $("broker-retry").hidden = !(shown === "reconnecting" || shown === "failed");
   if (linkStatus.state === "ready") {
     // Back: errors about the line are stale now, and a push wait goes on by itself.
-    for (const id of ["login-error", "second-factor-error"]) {
+    for (const id of ["login-error", "second-factor-error", "push-message"]) {
       if (portcullis.isConnectionError({ code: $(id).dataset.code })) clearError(id);
     }
     if (wasDown || state.name === "interrupted") resumePush();
@@ -718,6 +756,7 @@ window.addEventListener("DOMContentLoaded", async () => {
   $("second-factor").addEventListener("submit", submitResponse);
   $("response-cancel").addEventListener("click", cancelLogin);
   $("push-cancel").addEventListener("click", cancelLogin);
+  $("login-cancel").addEventListener("click", cancelPasswordStep);
   $("push-send-again").addEventListener("click", () => {
     if (state.name === "ended") state.resends = 0;
     sendAgain();
@@ -744,6 +783,7 @@ window.addEventListener("DOMContentLoaded", async () => {
   document.addEventListener("keydown", (e) => {
     if (e.key !== "Escape") return;
     if (HAS_TICKET.includes(state.name)) cancelLogin();
+    else if (state.name === "submitting") cancelPasswordStep();
     else if (state.name === "lost" || state.name === "services") {
       forgetPasscode();
       toPassword();

@@ -659,34 +659,9 @@ mod tests {
             while let Ok((mut sock, _)) = listener.accept().await {
                 let tx = tx.clone();
                 tokio::spawn(async move {
-                    let mut buf = Vec::new();
-                    let mut chunk = [0u8; 4096];
-                    loop {
-                        let n = sock.read(&mut chunk).await.unwrap_or(0);
-                        if n == 0 {
-                            return;
-                        }
-                        buf.extend_from_slice(&chunk[..n]);
-                        let text = String::from_utf8_lossy(&buf).to_string();
-                        let Some(head_end) = text.find("\r\n\r\n") else {
-                            continue;
-                        };
-                        let length = text[..head_end]
-                            .lines()
-                            .find_map(|l| {
-                                let (k, v) = l.split_once(':')?;
-                                k.eq_ignore_ascii_case("content-length")
-                                    .then(|| v.trim().parse::<usize>().ok())?
-                            })
-                            .unwrap_or(0);
-                        if buf.len() < head_end + 4 + length {
-                            continue;
-                        }
+                    while let Some(text) = crate::test_http::request(&mut sock).await {
                         let _ = tx.send(text);
-                        let _ = sock
-                            .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}")
-                            .await;
-                        buf.clear();
+                        crate::test_http::answer_json(&mut sock, "{}").await;
                     }
                 });
             }
@@ -766,6 +741,33 @@ mod tests {
         let client = BrokerClient::new(&url, None);
         client.cancel("ticket").await.expect("the second try");
         assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    /// Issue 11: a broker killed during the long poll cuts the connection; the wait
+    /// fails as `broker_unreachable` (said at once) rather than running into its own
+    /// deadline as `broker_timeout`, and a refused connection likewise.
+    #[tokio::test]
+    async fn issue11_a_long_poll_cut_or_refused_is_unreachable_not_a_timeout() {
+        // Reads the request, then closes the connection unanswered: a killed broker.
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let dying = tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+        });
+        let client = BrokerClient::new(&url, None);
+        let err = client.wait("ticket").await.unwrap_err();
+        assert_eq!(err.code, "broker_unreachable", "a cut long poll: {err:?}");
+        dying.await.unwrap();
+
+        // Nothing listens there any more.
+        let err = client.wait("ticket").await.unwrap_err();
+        assert_eq!(
+            err.code, "broker_unreachable",
+            "a refused long poll: {err:?}"
+        );
+        assert!(err.is_connection());
     }
 
     #[tokio::test]

@@ -2,7 +2,8 @@
 //! ([`BrokerClient`], typed on the contract's wire types, `portcullis-api`), its event stream ([`sse`]),
 //! the DSC+ arithmetic ([`card`]) and the IB Key phone simulator's core ([`phone`]:
 //! listening, approving, activating). The desktop app (`src-tauri`) wraps these in
-//! thin commands; the end-to-end tests reuse them.
+//! thin commands; the end-to-end tests reuse them. A password step the trader may
+//! abandon is [`BrokerClient::login_unless`].
 //!
 //! Errors are one [`Error`], `{code, message}` as the broker sends them.
 
@@ -10,9 +11,12 @@ pub mod broker;
 pub mod card;
 pub mod error;
 pub mod lan_phone;
+mod password_step;
 pub mod phone;
 pub mod qa;
 pub mod sse;
+#[cfg(test)]
+mod test_http;
 
 pub use broker::{BrokerClient, REQUEST_DEADLINE, WAIT_POLL};
 pub use error::{Error, ErrorDetails};

@@ -67,6 +67,7 @@ pub fn run() {
             app.manage(settings);
             app.manage(notifications::Notices::default());
             app.manage(session::Session::default());
+            app.manage(login::PasswordStep::default());
             app.manage(Line::new(BrokerSource::from_environment(&data_dir)));
             link::supervise(app.handle());
             app.manage(phone::start(app.handle()));
@@ -93,6 +94,7 @@ pub fn run() {
             login::push_resend,
             login::wait_push,
             login::cancel_login,
+            login::cancel_password_step,
             login::remembered_username,
             login::remember_username,
             settings::get_settings,

@@ -2,6 +2,11 @@
 //! response, a device choice, the push and its fallbacks) and the remembered username.
 //! The session's token never reaches the web view: [`LoginAnswer`] is the broker's
 //! step with the token kept back (in [`Session`]) — the one place it is taken out.
+//!
+//! A slow login server never holds the trader (issue 11): the password step can be
+//! cancelled while the broker has not answered ([`PasswordStep`]); the client crate
+//! undoes an answer that comes after that (`BrokerClient::login_unless`), so a
+//! cancelled login leaves no push on the phone and no session open.
 
 use crate::error::{self, AppError};
 use crate::keychain;
@@ -13,6 +18,7 @@ use portcullis_api::{
 };
 use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
+use tokio::sync::Notify;
 
 /// Where the login stands, as the login window sees it (`status` says which).
 #[derive(Debug, Clone, Serialize)]
@@ -26,6 +32,14 @@ pub enum LoginAnswer {
     SecondFactor(SecondFactor),
     /// K2: the phone has not answered yet.
     Pending { expires_in_seconds: i64 },
+    /// The password step was cancelled before the broker answered.
+    Cancelled,
+}
+
+/// The password step under way: Cancel ([`cancel_password_step`]) wakes it.
+#[derive(Default)]
+pub struct PasswordStep {
+    cancel: Notify,
 }
 
 /// Keeps the token, opens the main window, and gives the UI the session without it.
@@ -51,17 +65,31 @@ fn step(app: &AppHandle, step: LoginStep) -> Result<LoginAnswer, AppError> {
 pub async fn login(
     app: AppHandle,
     line: State<'_, Line>,
+    password_step: State<'_, PasswordStep>,
     username: String,
     password: String,
     channel: Option<Channel>,
 ) -> Result<LoginAnswer, AppError> {
     let channel = channel.unwrap_or_default();
-    step(
-        &app,
-        line.client()?
-            .login_on(channel, &username, &password)
-            .await?,
-    )
+    let client = line.client()?;
+    // Listening before asking, so a Cancel at any moment after this is heard.
+    let cancelled = password_step.cancel.notified();
+    tokio::pin!(cancelled);
+    cancelled.as_mut().enable();
+    match client
+        .login_unless(channel, username, password, cancelled)
+        .await?
+    {
+        Some(answer) => step(&app, answer),
+        None => Ok(LoginAnswer::Cancelled),
+    }
+}
+
+/// Cancel on the password step: the login under way (if any) gives up waiting for the
+/// broker at once; the client undoes its late answer.
+#[tauri::command]
+pub fn cancel_password_step(password_step: State<'_, PasswordStep>) {
+    password_step.cancel.notify_waiters();
 }
 
 #[tauri::command]

@@ -277,6 +277,11 @@ impl Broker {
     }
 
     fn spawn(&mut self) {
+        self.spawn_on("127.0.0.1:0");
+    }
+
+    /// Starts the process listening on `addr`; `url` becomes the address it reports.
+    fn spawn_on(&mut self, addr: &str) {
         let mut cmd = match self.options.soft_nofile {
             // The shell lowers its own soft limit, then becomes the broker (same pid).
             Some(limit) => {
@@ -288,7 +293,7 @@ impl Broker {
             }
             None => Command::new(binary("mock-broker")),
         };
-        cmd.args(["serve", "--addr", "127.0.0.1:0", "--state"])
+        cmd.args(["serve", "--addr", addr, "--state"])
             .arg(self.state_dir());
         if let Some(s) = &self.options.scenario {
             cmd.arg("--scenario").arg(s);
@@ -313,7 +318,7 @@ impl Broker {
         self.url = line
             .trim()
             .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .unwrap_or_else(|| panic!("unexpected first line {line:?} (listening on {addr})"))
             .to_owned();
         self.child = Some(child);
     }
@@ -345,6 +350,20 @@ impl Broker {
     pub fn restart(&mut self) {
         assert!(self.child.is_none(), "the broker is still running");
         self.spawn();
+    }
+
+    /// Starts the process again on the same state folder and the same port, after
+    /// [`Broker::kill_hard`]: `url` does not change, so a client that knew the broker
+    /// (the app, started with `--broker-url`) finds it again as a restarted server
+    /// would be found. Panics if it is still running, or if the port was taken meanwhile.
+    pub fn restart_at_same_url(&mut self) {
+        assert!(self.child.is_none(), "the broker is still running");
+        let addr = self
+            .url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned();
+        self.spawn_on(&addr);
     }
 
     /// The broker's OpenAPI document, as a checker (fetched once).

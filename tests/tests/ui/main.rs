@@ -22,6 +22,7 @@ mod login;
 mod lost_device;
 mod online_card;
 mod phone_lan;
+mod resilience;
 mod settings;
 
 const DEADLINE: std::time::Duration = portcullis_testkit::desktop::DEADLINE;
