@@ -5,7 +5,7 @@
 //
 // The screen is one explicit state machine (issue 7). `state` is always one of:
 //   { name: "password" }                              user name and password
-//   { name: "submitting", answered }                  the password step sent, no answer yet
+//   { name: "submitting", answered, attempt }         the password step sent, no answer yet
 //   { name: "lost" }                                  what to do without the device
 //   { name: "services" }                              Demo: Client Services (T1)
 //   { name: "choosing", ticket }                      D6: pick a device
@@ -47,12 +47,16 @@ const PANEL_OF = {
 const HAS_TICKET = ["choosing", "typing", "waiting", "interrupted", "ended", "asking"];
 
 let state = { name: "password" };
+// Each password step's number, which its Cancel names: unique across reloads.
+let attempts = Date.now();
 
 function enter(next) {
   if (!(next.name in PANEL_OF)) throw new Error(`no such login state: ${next.name}`);
   // Left before the login server answered (Cancel, Escape, another panel): the app
   // stops waiting for that answer and undoes it when it comes.
-  if (state.name === "submitting" && !state.answered) portcullis.call("cancel_password_step").catch(() => {});
+  if (state.name === "submitting" && !state.answered) {
+    portcullis.call("cancel_password_step", { attempt: state.attempt }).catch(() => {});
+  }
   state = next;
   const panel = PANEL_OF[next.name];
   if (panel) for (const p of PANELS) $(p).hidden = p !== panel;
@@ -462,13 +466,16 @@ async function submitPassword(event) {
   }
   // The trader may cancel, or open another panel meanwhile (the lost-device path, the
   // Demo menu): a late answer then changes nothing (the app undoes it).
-  const mine = enter({ name: "submitting", answered: false });
+  const mine = enter({ name: "submitting", answered: false, attempt: ++attempts });
   try {
     const remember = $("remember-username").checked;
     portcullis.call("remember_username", { username: remember ? username : null }).catch(() => {});
-    const step = await portcullis.call("login", { username, password, channel: channel() });
+    const step = await portcullis.call("login", { username, password, channel: channel(), attempt: mine.attempt });
     mine.answered = true;
     if (state === mine) fromStep(step);
+    // Left meanwhile, and the app had the answer before it heard the Cancel: the
+    // login it started ends here.
+    else if (step && step.ticket) portcullis.call("cancel_login", { ticket: step.ticket }).catch(() => {});
   } catch (err) {
     mine.answered = true;
     if (state !== mine) return;

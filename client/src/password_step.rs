@@ -23,13 +23,22 @@ impl BrokerClient {
         let mut answer =
             Box::pin(async move { asking.login_on(channel, &username, &password).await });
         tokio::select! {
-            answer = &mut answer => answer.map(Some),
+            // A Cancel ready at the same moment as the answer wins: the trader said so.
+            biased;
             () = abandoned => {
                 let client = self.clone();
                 tokio::spawn(async move { client.undo(answer.await).await });
                 Ok(None)
             }
+            answer = &mut answer => answer.map(Some),
         }
+    }
+
+    /// A password step's answer that came back after its Cancel, undone in the
+    /// background.
+    pub fn undo_later(&self, late: LoginStep) {
+        let client = self.clone();
+        tokio::spawn(async move { client.undo(Ok(late)).await });
     }
 
     /// An abandoned password step's late answer, undone.

@@ -13,17 +13,19 @@
 # measured; build it with `cargo build --release -p mock-broker`. Example, a quick run:
 #   mock-broker/bench/all.sh 64 2 -- --only rounds,verify --waiters 1000
 set -euo pipefail
-cards=${1:-64}
-secs=${2:-10}
-shift $(( $# < 2 ? $# : 2 ))
-[ "${1:-}" = "--" ] && shift
+cards=64
+secs=10
+if [ $# -gt 0 ] && [ "$1" != "--" ]; then cards=$1; shift; fi
+if [ $# -gt 0 ] && [ "$1" != "--" ]; then secs=$1; shift; fi
+if [ $# -gt 0 ] && [ "$1" = "--" ]; then shift; fi
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${MOCK_BROKER:-${CARGO_TARGET_DIR:-$here/../../target}/release/mock-broker}
 work=$(mktemp -d "${BENCH_DIR:-/var/tmp}/portcullis-bench.XXXXXX")
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
+# The brokers are stopped and waited for before their state folders go.
+trap 'for p in ${pids[@]+"${pids[@]}"}; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
 export MOCK_BROKER_QA_TOKEN=${MOCK_BROKER_QA_TOKEN:-bench-$RANDOM$RANDOM}
-ulimit -n "$(ulimit -Hn)"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 65536 2>/dev/null || true
 
 # start NAME SCENARIO [serve flags...]: sets $url and $pid.
 start() {

@@ -17,6 +17,8 @@ use portcullis_api::{
     Channel, DeviceChoice, LoginStep, NewSession, PushWait, SecondFactor, SessionInfo,
 };
 use serde::Serialize;
+use std::collections::HashSet;
+use std::sync::Mutex;
 use tauri::{AppHandle, Manager, State};
 use tokio::sync::Notify;
 
@@ -36,10 +38,43 @@ pub enum LoginAnswer {
     Cancelled,
 }
 
-/// The password step under way: Cancel ([`cancel_password_step`]) wakes it.
+/// The password steps under way. The window numbers each attempt, and Cancel
+/// ([`cancel_password_step`]) names the one it cancels: a Cancel that overtakes its
+/// login still cancels it, and a late one cancels no other attempt.
 #[derive(Default)]
 pub struct PasswordStep {
     cancel: Notify,
+    cancelled: Mutex<HashSet<u64>>,
+}
+
+impl PasswordStep {
+    fn is_cancelled(&self, attempt: u64) -> bool {
+        self.cancelled_set().contains(&attempt)
+    }
+
+    /// Resolves once `attempt` is cancelled.
+    async fn cancelled(&self, attempt: u64) {
+        loop {
+            let notified = self.cancel.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.is_cancelled(attempt) {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// `attempt` is over: forget its Cancel, if any.
+    fn done(&self, attempt: u64) {
+        self.cancelled_set().remove(&attempt);
+    }
+
+    fn cancelled_set(&self) -> std::sync::MutexGuard<'_, HashSet<u64>> {
+        self.cancelled
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 /// Keeps the token, opens the main window, and gives the UI the session without it.
@@ -69,26 +104,41 @@ pub async fn login(
     username: String,
     password: String,
     channel: Option<Channel>,
+    attempt: u64,
 ) -> Result<LoginAnswer, AppError> {
     let channel = channel.unwrap_or_default();
     let client = line.client()?;
-    // Listening before asking, so a Cancel at any moment after this is heard.
-    let cancelled = password_step.cancel.notified();
-    tokio::pin!(cancelled);
-    cancelled.as_mut().enable();
-    match client
-        .login_unless(channel, username, password, cancelled)
-        .await?
-    {
-        Some(answer) => step(&app, answer),
-        None => Ok(LoginAnswer::Cancelled),
-    }
+    let answer = if password_step.is_cancelled(attempt) {
+        Ok(None)
+    } else {
+        client
+            .login_unless(
+                channel,
+                username,
+                password,
+                password_step.cancelled(attempt),
+            )
+            .await
+    };
+    let answer = match answer {
+        // Cancelled while the answer came back: undone like a late one.
+        Ok(Some(late)) if password_step.is_cancelled(attempt) => {
+            client.undo_later(late);
+            Ok(LoginAnswer::Cancelled)
+        }
+        Ok(Some(answer)) => step(&app, answer),
+        Ok(None) => Ok(LoginAnswer::Cancelled),
+        Err(e) => Err(e),
+    };
+    password_step.done(attempt);
+    answer
 }
 
-/// Cancel on the password step: the login under way (if any) gives up waiting for the
-/// broker at once; the client undoes its late answer.
+/// Cancel on the password step `attempt`: its login gives up waiting for the broker at
+/// once (or never asks, if the Cancel came first); the client undoes its late answer.
 #[tauri::command]
-pub fn cancel_password_step(password_step: State<'_, PasswordStep>) {
+pub fn cancel_password_step(password_step: State<'_, PasswordStep>, attempt: u64) {
+    password_step.cancelled_set().insert(attempt);
     password_step.cancel.notify_waiters();
 }
 

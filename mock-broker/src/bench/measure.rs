@@ -34,11 +34,11 @@ impl Latencies {
             return 0.0;
         }
         self.0.sort_unstable();
-        let last = self.0.len() - 1;
-        // Nearest rank: rounding to an index is the point.
+        let n = self.0.len();
+        // Nearest rank: the smallest sample with at least `p` of them at or below it.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let i = ((last as f64) * p).round() as usize;
-        f64::from(self.0[i.min(last)]) / 1000.0
+        let rank = ((n as f64) * p).ceil() as usize;
+        f64::from(self.0[rank.clamp(1, n) - 1]) / 1000.0
     }
 
     /// `p50 x.xx ms  p99 y.yy ms`.
@@ -217,7 +217,7 @@ mod tests {
         }
         assert_eq!(
             l.quantile_ms(0.5),
-            51.0,
+            50.0,
             "the middle of 1..=100 ms by nearest rank"
         );
         assert_eq!(l.quantile_ms(0.99), 99.0);

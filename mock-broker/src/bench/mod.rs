@@ -395,7 +395,8 @@ async fn waiters(
     if let Some(pid) = args.broker_pid {
         // The long polls reach the broker (its sockets tell), then it is left alone.
         let connecting = std::time::Instant::now();
-        while open_sockets(pid).unwrap_or(0) < held.created
+        // The broker's sockets: the listener and one per desktop.
+        while open_sockets(pid).unwrap_or(0) < held.created + 1
             && connecting.elapsed() < Duration::from_secs(30)
         {
             tokio::time::sleep(Duration::from_millis(100)).await;

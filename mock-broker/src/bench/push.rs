@@ -117,7 +117,17 @@ async fn push_round(
     username: &str,
     out: &mut PushLatencies,
 ) -> Result<(), Failure> {
-    let step = desktop.login(username).await?;
+    // The phone listens while the desktop logs in: the push is timed as it arrives,
+    // not after the password step's own answer.
+    let (step, push) = tokio::join!(desktop.login(username), async {
+        let push = phone.push_for(username).await;
+        (push, unix_ms())
+    });
+    let step = step?;
+    let (push, arrived_ms) = push;
+    let push = push?;
+    let late_ms = u64::try_from(arrived_ms - push.sent_unix_ms).unwrap_or(0);
+    out.delivery.record(Duration::from_millis(late_ms));
     let picked = match step.method {
         Method::Push { number_match } => number_match,
         Method::Challenge { .. }
@@ -127,9 +137,6 @@ async fn push_round(
             return Err(Failure(format!("{username} got no push")));
         }
     };
-    let push = phone.push_for(username).await?;
-    let late_ms = u64::try_from(unix_ms() - push.sent_unix_ms).unwrap_or(0);
-    out.delivery.record(Duration::from_millis(late_ms));
     let card = phone
         .cards
         .get(username)
