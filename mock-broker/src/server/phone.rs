@@ -65,7 +65,7 @@ pub(super) fn spawn_delivery(broker: Arc<Broker>, phones: broadcast::Sender<Phon
                         }
                     }
                 }
-                BrokerEvent::LoginChanged | BrokerEvent::PhoneTokensChanged => {}
+                BrokerEvent::PhoneTokensChanged => {}
             }
         }
     });
@@ -140,7 +140,6 @@ impl StreamOf {
                     Ok(
                         BrokerEvent::PushCreated { .. }
                         | BrokerEvent::PushWithdrawn { .. }
-                        | BrokerEvent::LoginChanged
                         | BrokerEvent::FaultsChanged,
                     ) => {}
                     Err(broadcast::error::RecvError::Closed) => return,
