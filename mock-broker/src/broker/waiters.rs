@@ -24,7 +24,7 @@ pub struct Waiters {
     by_ticket: Mutex<HashMap<String, watch::Sender<()>>>,
     /// Clock moves and resets.
     everyone: watch::Sender<()>,
-    /// How many times a waiter was woken, for tests and benchmarks.
+    /// Wakes sent to waiters, one per waiter woken (for tests and benchmarks).
     wakes: AtomicU64,
 }
 
@@ -59,13 +59,23 @@ impl Waiters {
     /// The login `ticket_hash` moved: its waiters look again.
     pub(super) fn wake(&self, ticket_hash: &str) {
         if let Some(ticket) = self.lock().get(ticket_hash) {
+            self.count_wakes(ticket.receiver_count());
             ticket.send_replace(());
         }
     }
 
     /// Every waiter looks again (the clock moved, the broker reset).
     pub(super) fn wake_all(&self) {
+        // Everyone's receivers are the waiters'.
+        self.count_wakes(self.everyone.receiver_count());
         self.everyone.send_replace(());
+    }
+
+    fn count_wakes(&self, waiters: usize) {
+        self.wakes.fetch_add(
+            u64::try_from(waiters).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
     }
 
     /// How many desktops are waiting now.
@@ -76,7 +86,8 @@ impl Waiters {
             .sum()
     }
 
-    /// How many times, in all, a waiter was woken to look again.
+    /// How many times, in all, a waiter was woken to look again (counted when the wake
+    /// is sent: each costs the waiter one look at the store).
     pub fn wakes(&self) -> u64 {
         self.wakes.load(Ordering::Relaxed)
     }
@@ -113,7 +124,6 @@ impl LoginWatch<'_> {
         // Both are seen: the look that follows answers for either.
         ticket.borrow_and_update();
         self.everyone.borrow_and_update();
-        self.waiters.wakes.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -170,7 +180,7 @@ mod tests {
             ready(mine.changed()),
             "a clock move or reset wakes everyone"
         );
-        assert_eq!(waiters.wakes(), 2);
+        assert_eq!(waiters.wakes(), 2, "two wakes reached a waiter");
     }
 
     #[test]
