@@ -3,6 +3,7 @@
 
 Usage: python3 mock-broker/bench/waiters.py [--bin PATH] [--waiters 10000] [--others 64]
                                             [--idle 10] [--wrk-seconds 15] [--no-wait]
+                                            [--serve "MORE SERVE FLAGS"]
 
 One broker (release build; cheap Argon2, state on disk as bench/run.sh) with OTHERS
 DSC+ users (u000001..) and WAITERS IB Key users on one phone. First wrk's password
@@ -130,6 +131,9 @@ async def main():
     ap.add_argument("--others", type=int, default=64)
     ap.add_argument("--idle", type=int, default=10)
     ap.add_argument("--wrk-seconds", type=int, default=15)
+    ap.add_argument("--serve", default="",
+                    help="more flags for `mock-broker serve`, e.g. \"--header-timeout-ms 120000\" "
+                         "with --no-wait (idle connections are closed after 10 s by default)")
     ap.add_argument("--no-wait", action="store_true",
                     help="log in and keep the connection open, without a wait")
     args = ap.parse_args()
@@ -142,7 +146,7 @@ async def main():
         [args.bin, "serve", "--qa", "--state", os.path.join(work, "state"),
          "--scenario", os.path.join(work, "scenario.toml"),
          "--argon2-memory-kib", "8", "--argon2-iterations", "1",
-         "--max-connections", str(args.waiters + 1000)],
+         "--max-connections", str(args.waiters + 1000)] + args.serve.split(),
         stdout=subprocess.PIPE, stderr=open(os.path.join(work, "err"), "w"), text=True)
     try:
         line = broker.stdout.readline()

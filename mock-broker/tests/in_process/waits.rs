@@ -183,3 +183,26 @@ async fn issue11_k2_send_again_wakes_the_waiter_which_then_waits_on_the_new_push
         "woken by the resend, then the approval (and the redemption's, as it answered)"
     );
 }
+
+#[tokio::test]
+async fn issue11_a_desktop_that_hangs_up_leaves_no_waiter_behind() {
+    let b = TestBroker::demo();
+    let dana = b.login("dana", PASSWORD).await;
+    let wait = waiting_desktop(&b, dana.str("ticket")).await;
+    wait.abort();
+    assert!(
+        wait.await.unwrap_err().is_cancelled(),
+        "the desktop hung up"
+    );
+    assert_eq!(
+        b.broker().waiters().waiting(),
+        0,
+        "its watch left with it: nothing in memory waits for the sweep, which deletes \
+         the login and its push by age alone (issue 11's retention)"
+    );
+    // The login itself is still there, for the desktop to wait on again.
+    let again = waiting_desktop(&b, dana.str("ticket")).await;
+    b.post("/v1/login/cancel", json!({ "ticket": dana.str("ticket") }))
+        .await;
+    assert_eq!(again.await.unwrap().code(), "no_pending_login");
+}
