@@ -41,6 +41,15 @@ async fn deny(b: &TestBroker, phone: &str, push: &serde_json::Value) -> Answer {
     post_raw(b, &path, "{}", Some(phone)).await
 }
 
+/// dana's phone approves her push; her waiting desktop answers with a session.
+async fn approved_and_heard(b: &TestBroker, phone: &str, wait: JoinHandle<Answer>, why: &str) {
+    let push = waiting_push(b, phone, "dana").await;
+    let approved = approve(b, phone, &push, DANA_SECRET, DANA_PIN, "pin").await;
+    assert_eq!(approved.status, StatusCode::OK, "{approved:?}");
+    let answer = wait.await.unwrap();
+    assert_eq!(answer.str("status"), "authenticated", "{why}: {answer:?}");
+}
+
 #[tokio::test]
 async fn issue11_k2_a_waiter_answers_its_approval_and_sleeps_through_other_logins() {
     let b = TestBroker::demo();
@@ -74,15 +83,13 @@ async fn issue11_k2_a_waiter_answers_its_approval_and_sleeps_through_other_login
         "issue 11: frank's pushes moving did not make dana's waiting desktop look again"
     );
 
-    let push = waiting_push(&b, &phone, "dana").await;
-    let approved = approve(&b, &phone, &push, DANA_SECRET, DANA_PIN, "pin").await;
-    assert_eq!(approved.status, StatusCode::OK, "{approved:?}");
-    let answer = wait.await.unwrap();
-    assert_eq!(
-        answer.str("status"),
-        "authenticated",
-        "K2: the approval ends the wait with a session: {answer:?}"
-    );
+    approved_and_heard(
+        &b,
+        &phone,
+        wait,
+        "K2: the approval ends the wait with a session",
+    )
+    .await;
     assert_eq!(
         b.broker().waiters().wakes(),
         2,
@@ -168,15 +175,13 @@ async fn issue11_k2_send_again_wakes_the_waiter_which_then_waits_on_the_new_push
         .post("/v1/login/resend", json!({ "ticket": dana.str("ticket") }))
         .await;
     assert_eq!(resent.status, StatusCode::OK, "{resent:?}");
-    let push = waiting_push(&b, &phone, "dana").await;
-    let approved = approve(&b, &phone, &push, DANA_SECRET, DANA_PIN, "pin").await;
-    assert_eq!(approved.status, StatusCode::OK, "{approved:?}");
-    let answer = wait.await.unwrap();
-    assert_eq!(
-        answer.str("status"),
-        "authenticated",
-        "the new push's approval ends the same wait: {answer:?}"
-    );
+    approved_and_heard(
+        &b,
+        &phone,
+        wait,
+        "the new push's approval ends the same wait",
+    )
+    .await;
     assert_eq!(
         b.broker().waiters().wakes(),
         3,
