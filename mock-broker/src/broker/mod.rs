@@ -143,6 +143,8 @@ pub struct Broker {
     waiters: Waiters,
     /// The codes people read: the OS's, or one seeded stream (`--seed`, tests only).
     codes: Codes,
+    /// How many password hashes run at once and wait (the server takes turns by them).
+    hash_limits: HashLimits,
 }
 
 const CLOCK_OFFSET_KEY: &str = "clock_offset_ms";
@@ -217,6 +219,7 @@ impl Broker {
             events,
             waiters: Waiters::default(),
             codes: Codes::default(),
+            hash_limits: limits,
         };
         let (loaded, offset) = broker.store.write(|tx| -> StoreResult<_> {
             Ok((
@@ -234,6 +237,11 @@ impl Broker {
 
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    /// The bounds on password hashing this broker was opened with.
+    pub fn hash_limits(&self) -> HashLimits {
+        self.hash_limits
     }
 
     /// Test-only: the codes people read (challenges, index numbers, SMS, activation

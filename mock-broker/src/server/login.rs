@@ -1,6 +1,6 @@
 //! The desktop's endpoints: `/v1/login…`, `/v1/session…`, `/v1/logout`.
 
-use super::{blocking, ApiError, ApiJson, AppState, JournalNote, NoFields, SessionToken};
+use super::{blocking, hashing, ApiError, ApiJson, AppState, JournalNote, NoFields, SessionToken};
 use crate::broker::{token_hash, Broker, Subject};
 use crate::rules::Timestamp;
 use axum::extract::State;
@@ -25,7 +25,7 @@ pub(super) async fn password(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginStep>, ApiError> {
     who.user(&req.username);
-    let step = blocking(&state, move |b| {
+    let step = hashing(&state, move |b| {
         b.login_password(
             &req.username,
             &req.password,
