@@ -90,14 +90,21 @@ class Desktops:
         self.waiting = 0
         self.answers = {}
         self.failed = 0
+        self.busy = 0
 
     async def desktop(self, username, gate):
         async with gate:
             try:
                 reader, writer = await asyncio.open_connection(self.host, self.port)
-                status, step = await post(reader, writer, f"{self.host}:{self.port}",
-                                          "/v1/login", {"username": username,
-                                                        "password": "Trade2026"})
+                while True:
+                    status, step = await post(reader, writer, f"{self.host}:{self.port}",
+                                              "/v1/login", {"username": username,
+                                                            "password": "Trade2026"})
+                    if step.get("code") != "busy":
+                        break
+                    # As the desktop does: again after Retry-After (1 s).
+                    self.busy += 1
+                    await asyncio.sleep(1)
             except (OSError, asyncio.IncompleteReadError):
                 self.failed += 1
                 return
@@ -168,6 +175,7 @@ async def main():
         while desktops.waiting + desktops.failed < args.waiters:
             await asyncio.sleep(0.2)
         print(f"{desktops.waiting} desktops waiting, {desktops.failed} failed, "
+              f"{desktops.busy} busy answers retried, "
               f"logins took {time.monotonic() - started:.1f} s")
         await asyncio.sleep(3)
         ticks = os.sysconf("SC_CLK_TCK")

@@ -5,8 +5,9 @@
 //! its queue is threads parked on a condition variable. With the blocking pool bounded
 //! (a thread per core plus a few, `main.rs`), a flood of logins parked there would fill
 //! the pool and leave store calls (a push's approval, a waiting desktop's look)
-//! queued behind hashes. Here the queue is of futures: a turn per hash in flight, at
-//! most `queue` requests waiting for one, and past that `busy` at once, as before.
+//! queued behind hashes. Here the queue is of futures: [`TURNS_PER_HASH`] turns per
+//! hash in flight, at most `queue` requests waiting for one, and past that `busy` at
+//! once, as before.
 
 use super::ApiError;
 use crate::error::BrokerError;
@@ -14,6 +15,14 @@ use crate::password::HashLimits;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// A turn covers the whole broker call, not only its hash: with one turn per hash, a
+/// login's store transaction (its fsync) would keep the next login from hashing:
+/// password steps fell to about 650/s at 8 connections with cheap hashes, from
+/// 1,000–1,200/s with none (bench/waiters.py, 2 cores).
+/// Two per hash keep the hashing busy while transactions commit; at most one thread per
+/// core then waits in the gate itself.
+pub(super) const TURNS_PER_HASH: usize = 2;
 
 pub(super) struct HashTurns {
     turns: Arc<Semaphore>,
@@ -24,7 +33,7 @@ pub(super) struct HashTurns {
 impl HashTurns {
     pub(super) fn new(limits: HashLimits) -> HashTurns {
         HashTurns {
-            turns: Arc::new(Semaphore::new(limits.in_flight.max(1))),
+            turns: Arc::new(Semaphore::new(limits.in_flight.max(1) * TURNS_PER_HASH)),
             waiting: AtomicUsize::new(0),
             queue: limits.queue,
         }
@@ -70,31 +79,40 @@ mod tests {
         f.poll(&mut Context::from_waker(Waker::noop()))
     }
 
+    const ONE_HASH_ONE_WAITING: HashLimits = HashLimits {
+        in_flight: 1,
+        queue: 1,
+    };
+
+    /// Every turn there is, each taken at once.
+    fn every_turn(turns: &HashTurns) -> Vec<OwnedSemaphorePermit> {
+        (0..TURNS_PER_HASH)
+            .map(|_| match poll(pin!(turns.take())) {
+                Poll::Ready(Ok(turn)) => turn,
+                Poll::Ready(Err(_)) | Poll::Pending => panic!("a free turn is taken at once"),
+            })
+            .collect()
+    }
+
     #[test]
     fn issue11_busy_past_the_queue_without_a_thread_waiting() {
-        let turns = HashTurns::new(HashLimits {
-            in_flight: 1,
-            queue: 1,
-        });
-        let first = pin!(turns.take());
-        let Poll::Ready(Ok(held)) = poll(first) else {
-            panic!("a free turn is taken at once");
-        };
+        let turns = HashTurns::new(ONE_HASH_ONE_WAITING);
+        let mut held = every_turn(&turns);
         let mut queued = pin!(turns.take());
         assert!(
             poll(queued.as_mut()).is_pending(),
-            "the second waits its turn"
+            "the next one waits its turn"
         );
         let refused = pin!(turns.take());
         let Poll::Ready(Err(busy)) = poll(refused) else {
-            panic!("the third finds the queue full");
+            panic!("the one after finds the queue full");
         };
         assert_eq!(
             busy.into_response().status(),
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             "busy"
         );
-        drop(held);
+        held.pop();
         assert!(
             matches!(poll(queued.as_mut()), Poll::Ready(Ok(_))),
             "the queued one gets the turn given back"
@@ -108,14 +126,8 @@ mod tests {
 
     #[test]
     fn issue11_a_request_that_hangs_up_leaves_the_queue() {
-        let turns = HashTurns::new(HashLimits {
-            in_flight: 1,
-            queue: 1,
-        });
-        let mut first = Box::pin(turns.take());
-        let Poll::Ready(Ok(_held)) = poll(first.as_mut()) else {
-            panic!("a free turn");
-        };
+        let turns = HashTurns::new(ONE_HASH_ONE_WAITING);
+        let _held = every_turn(&turns);
         let mut gone = Box::pin(turns.take());
         assert!(poll(gone.as_mut()).is_pending());
         drop(gone);
