@@ -334,7 +334,7 @@ fn serve_inner(args: ServeArgs) -> Result<(), Box<dyn std::error::Error + Send +
     if !loopback {
         tracing::warn!(addr = %args.addr, "listening beyond loopback, as asked: any Host is served");
     }
-    let runtime = tokio::runtime::Runtime::new()?;
+    let runtime = runtime()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.addr).await?;
         let local = listener.local_addr()?;
@@ -362,6 +362,22 @@ fn serve_inner(args: ServeArgs) -> Result<(), Box<dyn std::error::Error + Send +
         .await?;
         Ok(())
     })
+}
+
+/// Blocking threads besides one per core (the password hash turns): the store is one
+/// connection behind a lock, so a few more threads keep it busy and more would only
+/// wait on it. Tokio's default (512) let a burst of requests park hundreds of threads
+/// on that lock.
+const STORE_THREADS: usize = 8;
+
+/// The runtime: a worker per core, and a blocking pool of one thread per core plus
+/// [`STORE_THREADS`]; broker calls past that wait in the pool's queue, holding no thread.
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(cores + STORE_THREADS)
+        .build()
 }
 
 /// Raises the soft descriptor limit to the hard one and says how many connections it

@@ -160,7 +160,9 @@ fn set_aside(
     Ok(ids)
 }
 
-/// T4: logins under way and sessions open through `device_id` end now.
+/// T4: logins under way and sessions open through `device_id` end now. (A temporary
+/// device sends no push, so no desktop waits on these logins: K2's waiters need no
+/// wake.)
 fn end_logins_through(tx: &Transaction<'_>, device_id: &str, now: Timestamp) -> StoreResult<()> {
     store::drop_pending_on_device(tx, device_id)?;
     store::end_sessions_on_device(tx, device_id, now)?;

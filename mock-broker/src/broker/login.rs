@@ -177,7 +177,7 @@ impl Broker {
     /// the session (L4: unless the user was locked meanwhile); a denial, a wrong answer
     /// on the phone or an expiry is reported, each as itself (the login may "Send
     /// again").
-    pub fn push_status(&self, ticket: &str) -> BrokerResult<PushWait> {
+    pub fn push_status(&self, ticket: &str) -> BrokerResult<PushStanding> {
         self.transact(|tx, now, events| {
             let pending = live_pending(tx, ticket, now)?;
             let Stage::Push { push_id, .. } = &pending.stage else {
@@ -187,9 +187,18 @@ impl Broker {
                 return Err(BrokerError::NoPendingLogin);
             };
             match push.state.at(push.expires_at, now) {
-                PushState::Pending => Ok(PushWait::Pending {
-                    expires_in_seconds: seconds_left(push.expires_at, now),
-                }),
+                PushState::Pending => {
+                    // The push's expiry is within its login's; the earlier one all the same.
+                    let expires_at = push
+                        .expires_at
+                        .min(pending.created_at.plus(LOGIN_TICKET_LIFETIME));
+                    Ok(PushStanding {
+                        answer: PushWait::Pending {
+                            expires_in_seconds: seconds_left(push.expires_at, now),
+                        },
+                        expires_at: Some(expires_at),
+                    })
+                }
                 PushState::Approved => {
                     let user = store::find_user(tx, &pending.username)?;
                     let device = store::find_device(tx, &push.device_id)?.filter(usable);
@@ -199,6 +208,8 @@ impl Broker {
                     // Redeemed once, whatever comes of it: a session, or L4's refusal.
                     phone_store::set_push_state(tx, &push.id, PushState::Completed, now)?;
                     store::delete_pending(tx, &token_hash(ticket))?;
+                    // Another desktop waiting on the same login hears it is over.
+                    events.login_moved(token_hash(ticket));
                     let opened = open_session(
                         tx,
                         &self.sessions,
@@ -207,7 +218,10 @@ impl Broker {
                         pending.channel,
                         now,
                     )?;
-                    Ok(PushWait::Authenticated(opened))
+                    Ok(PushStanding {
+                        answer: PushWait::Authenticated(opened),
+                        expires_at: None,
+                    })
                 }
                 PushState::Denied => Err(BrokerError::PushDenied),
                 PushState::Failed(why) => Err(BrokerError::PushFailed(why)),
@@ -339,6 +353,15 @@ impl Broker {
             Ok(())
         })
     }
+}
+
+/// K2: where a login's push stands, for a desktop waiting on it.
+#[derive(Debug)]
+pub struct PushStanding {
+    pub answer: PushWait,
+    /// While the push is pending: when it expires if no one answers (on the broker's
+    /// clock). Until then only a wake from [`super::Waiters`] can change the answer.
+    pub expires_at: Option<Timestamp>,
 }
 
 /// D6: the choice offered, the last used device first and the default.

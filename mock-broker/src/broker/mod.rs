@@ -25,6 +25,7 @@ mod replacement;
 mod settings;
 mod sharing;
 mod sweep;
+mod waiters;
 
 // The wire types the broker answers with are the api crate's.
 pub use portcullis_api::{
@@ -36,6 +37,8 @@ pub use portcullis_api::{
 
 pub use codes::{CodeRng, Codes};
 pub use journal::Subject;
+pub use login::PushStanding;
+pub use waiters::{LoginWatch, Waiters};
 
 use portcullis_api::{Channel, SessionRestriction, WithdrawalLimits};
 
@@ -121,8 +124,6 @@ pub enum BrokerEvent {
     PushCreated { push: PhonePush, delivery: Delivery },
     /// K3/K6: the push no longer needs an answer; the phone drops it from its list.
     PushWithdrawn { phone_id: String, push_id: String },
-    /// A login's state moved (answered, withdrawn, clock travel): waiters look again.
-    LoginChanged,
     /// K4: faults changed; held pushes may now go out.
     FaultsChanged,
     /// Phone tokens were replaced (a phone provisioned again, a reset): event streams
@@ -138,8 +139,12 @@ pub struct Broker {
     /// Issue 6: when sessions end (the scenario's `[sessions]`).
     sessions: SessionPolicy,
     events: broadcast::Sender<BrokerEvent>,
+    /// K2: desktops waiting on a push, woken by their own login's moves.
+    waiters: Waiters,
     /// The codes people read: the OS's, or one seeded stream (`--seed`, tests only).
     codes: Codes,
+    /// How many password hashes run at once and wait (the server takes turns by them).
+    hash_limits: HashLimits,
 }
 
 const CLOCK_OFFSET_KEY: &str = "clock_offset_ms";
@@ -160,7 +165,26 @@ pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-type Events = Vec<BrokerEvent>;
+/// What a transaction tells others once it has committed: events for the broadcast,
+/// and the logins whose waiting desktops must look again.
+#[derive(Default)]
+struct Events {
+    sent: Vec<BrokerEvent>,
+    /// Ticket hashes.
+    logins: Vec<String>,
+}
+
+impl Events {
+    fn push(&mut self, event: BrokerEvent) {
+        self.sent.push(event);
+    }
+
+    /// K2: the push of the login `ticket_hash` moved, or the login ended: a desktop
+    /// waiting on it looks again.
+    fn login_moved(&mut self, ticket_hash: String) {
+        self.logins.push(ticket_hash);
+    }
+}
 
 impl Broker {
     /// Opens the store in `state_dir` (in memory when None). A new store is loaded
@@ -193,7 +217,9 @@ impl Broker {
             scenario,
             sessions,
             events,
+            waiters: Waiters::default(),
             codes: Codes::default(),
+            hash_limits: limits,
         };
         let (loaded, offset) = broker.store.write(|tx| -> StoreResult<_> {
             Ok((
@@ -213,6 +239,11 @@ impl Broker {
         self.clock.now()
     }
 
+    /// The bounds on password hashing this broker was opened with.
+    pub fn hash_limits(&self) -> HashLimits {
+        self.hash_limits
+    }
+
     /// Test-only: the codes people read (challenges, index numbers, SMS, activation
     /// and temporary codes, the ids they see) come from `seed`'s stream, restarted by
     /// each reset; secrets stay the OS's. See [`Codes`].
@@ -225,9 +256,15 @@ impl Broker {
         self.codes.seed_value()
     }
 
-    /// Every event from now on (pushes to deliver, logins that moved).
+    /// Every event from now on (pushes to deliver, withdrawn, faults, phone tokens).
     pub fn subscribe(&self) -> broadcast::Receiver<BrokerEvent> {
         self.events.subscribe()
+    }
+
+    /// K2: the desktops waiting on pushes; [`Waiters::watch`] a login before looking at
+    /// its push.
+    pub fn waiters(&self) -> &Waiters {
+        &self.waiters
     }
 
     /// Runs one transaction. A domain error is committed with whatever the closure
@@ -238,16 +275,19 @@ impl Broker {
         &self,
         f: impl FnOnce(&Transaction<'_>, Timestamp, &mut Events) -> BrokerResult<T>,
     ) -> BrokerResult<T> {
-        let mut events = Vec::new();
+        let mut events = Events::default();
         let outcome = self.store.write(|tx| -> StoreResult<BrokerResult<T>> {
             match f(tx, self.clock.now(), &mut events) {
                 Err(BrokerError::Store(e)) => Err(e),
                 outcome => Ok(outcome),
             }
         })?;
-        for event in events {
+        for event in events.sent {
             // No subscriber is fine: nobody is waiting.
             let _ = self.events.send(event);
+        }
+        for ticket_hash in &events.logins {
+            self.waiters.wake(ticket_hash);
         }
         outcome
     }
@@ -662,7 +702,8 @@ mod tests {
         let b = broker();
         let out: BrokerResult<()> = b.transact(|tx, now, events| {
             store::audit(tx, now, None, "written_then_failed", "")?;
-            events.push(BrokerEvent::LoginChanged);
+            events.push(BrokerEvent::FaultsChanged);
+            events.login_moved(token_hash("ticket"));
             Err(StoreError::Corrupt("disk on fire".into()).into())
         });
         assert!(matches!(out, Err(BrokerError::Store(_))));

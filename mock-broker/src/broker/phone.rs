@@ -8,7 +8,7 @@
 
 use super::factor::challenge::expected_response;
 use super::factor::push::{held_by, notice};
-use super::{record_failure, token_hash, Broker, BrokerEvent, BrokerResult};
+use super::{record_failure, token_hash, Broker, BrokerResult};
 use crate::error::BrokerError;
 use crate::rules::challenge::responses_match;
 use crate::rules::ibkey::{
@@ -115,7 +115,7 @@ impl Broker {
             // The push's own lifetime (K6) was checked above; here only the value.
             let correct = responses_match(&expected, response);
             let number_ok = push.number_shown.is_none() || push.number_shown == picked;
-            events.push(BrokerEvent::LoginChanged);
+            events.login_moved(push.ticket_hash.clone());
             let failure = match (number_ok, correct) {
                 (true, true) => None,
                 (false, _) => Some(PushFailure::NumberMismatch),
@@ -153,7 +153,7 @@ impl Broker {
             let (push, _device) = self.answerable(tx, phone_token, push_id, now)?;
             phone_store::set_push_state(tx, &push.id, PushState::Denied, now)?;
             record_failure(tx, &push.username, now, "push_denied")?;
-            events.push(BrokerEvent::LoginChanged);
+            events.login_moved(push.ticket_hash);
             Ok(())
         })
     }

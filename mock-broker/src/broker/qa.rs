@@ -50,7 +50,7 @@ impl Broker {
         })?;
         self.clock.offset_ms.store(offset, Ordering::SeqCst);
         // Waiting desktops look again: a push may have expired (K6).
-        let _ = self.events.send(BrokerEvent::LoginChanged);
+        self.waiters.wake_all();
         Ok(self.clock())
     }
 
@@ -164,7 +164,8 @@ impl Broker {
         self.clock.offset_ms.store(0, Ordering::SeqCst);
         // A seeded broker's codes start their stream again: a reset run repeats.
         self.codes.reseed();
-        let _ = self.events.send(BrokerEvent::LoginChanged);
+        // Every login is gone: waiting desktops hear so.
+        self.waiters.wake_all();
         // Every phone has a new token: the old ones' event streams end.
         let _ = self.events.send(BrokerEvent::PhoneTokensChanged);
         Ok(())

@@ -433,7 +433,7 @@ impl Broker {
     /// later (the scenario's `[returns]`), when its deposit is released. A Security Code
     /// Card is not sent back: it is shredded.
     pub fn return_device(&self, token: &str, device_id: &str) -> BrokerResult<DeviceReturnInfo> {
-        self.transact(|tx, now, _| {
+        self.transact(|tx, now, events| {
             let username = self.settings_session(tx, token, now)?.username;
             let d = own_device(tx, &username, device_id)?;
             if !is_returnable(d.kind) {
@@ -441,7 +441,9 @@ impl Broker {
             }
             let to = device::transition(d.kind, d.status, Transition::ShipBack).map_err(illegal)?;
             store::set_status(tx, &d.id, to)?;
-            store::drop_pending_on_device(tx, &d.id)?;
+            for ticket_hash in store::drop_pending_on_device(tx, &d.id)? {
+                events.login_moved(ticket_hash);
+            }
             let due_at = return_received_at(now, self.scenario.returns.business_days);
             order_store::insert_return(
                 tx,
@@ -479,13 +481,15 @@ impl Broker {
         device_id: &str,
         reason: LossReason,
     ) -> BrokerResult<DeviceReturnInfo> {
-        self.transact(|tx, now, _| {
+        self.transact(|tx, now, events| {
             let username = self.settings_session(tx, token, now)?.username;
             let d = own_device(tx, &username, device_id)?;
             let to =
                 device::transition(d.kind, d.status, Transition::ReportLost).map_err(illegal)?;
             store::set_status(tx, &d.id, to)?;
-            store::drop_pending_on_device(tx, &d.id)?;
+            for ticket_hash in store::drop_pending_on_device(tx, &d.id)? {
+                events.login_moved(ticket_hash);
+            }
             store::audit(
                 tx,
                 now,

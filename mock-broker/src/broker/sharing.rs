@@ -16,8 +16,9 @@
 //! confirmation and at Compliance's approval.
 
 use super::access::{serve_again, settle};
+use super::factor::{self, push};
 use super::reactivation::{ask, check_answer};
-use super::{factor, locked_out, record_failure, token_hash, Broker, BrokerResult, DeviceOption};
+use super::{locked_out, record_failure, token_hash, Broker, BrokerResult, DeviceOption, Events};
 use crate::error::BrokerError;
 use crate::rules::challenge::ResponseCheck;
 use crate::rules::device::{self, Transition};
@@ -191,7 +192,7 @@ impl Broker {
 
     /// Step 9: confirmed — approved at once, or pending until Compliance approves (S4).
     pub fn sharing_confirm(&self, token: &str, id: &str) -> BrokerResult<Sharing> {
-        self.transact(|tx, now, _| {
+        self.transact(|tx, now, events| {
             let requester = self.sharing_session(tx, token, now)?;
             let mut row = own_sharing(tx, &requester, id)?;
             if row.state != SharingState::Reviewing {
@@ -214,7 +215,7 @@ impl Broker {
                     &row.id,
                 )?;
             } else {
-                approve(tx, &mut row, now, "at once")?;
+                approve(tx, &mut row, now, "at once", events)?;
             }
             describe(tx, row)
         })
@@ -223,7 +224,7 @@ impl Broker {
     /// S4: Compliance (an operator) approves a pending sharing; the conditions must
     /// still hold.
     pub fn sharing_approve(&self, id: &str, operator: &str) -> BrokerResult<Sharing> {
-        self.transact(|tx, now, _| {
+        self.transact(|tx, now, events| {
             let Some(mut row) = sharing_store::find(tx, id)? else {
                 return Err(BrokerError::NotFound(format!("sharing {id}")));
             };
@@ -236,7 +237,7 @@ impl Broker {
             let requester = row.requester.clone();
             conditions(tx, now, &requester, &device)?;
             row.decided_by = Some(operator.to_owned());
-            approve(tx, &mut row, now, &format!("by {operator}"))?;
+            approve(tx, &mut row, now, &format!("by {operator}"), events)?;
             describe(tx, row)
         })
     }
@@ -281,7 +282,7 @@ impl Broker {
     /// S6: the requesting user cancels; the devices set aside serve again. A request
     /// not yet in force just ends.
     pub fn sharing_cancel(&self, token: &str, id: &str) -> BrokerResult<Sharing> {
-        self.transact(|tx, now, _| {
+        self.transact(|tx, now, events| {
             let requester = self.sharing_session(tx, token, now)?;
             let mut row = own_sharing(tx, &requester, id)?;
             match row.state {
@@ -296,7 +297,9 @@ impl Broker {
                             serve_again(tx, d, now, &by)?;
                         }
                     }
-                    // Logins under way through the shared device end here.
+                    // Logins under way through the shared device end here; its
+                    // phone drops their pushes, desktops waiting on them hear so.
+                    push::withdraw_all_of(tx, &requester, now, events)?;
                     store::drop_pending_of(tx, &requester)?;
                 }
                 SharingState::Asked { .. }
@@ -490,11 +493,14 @@ fn approve(
     row: &mut SharingRow,
     now: Timestamp,
     how: &str,
+    events: &mut Events,
 ) -> BrokerResult<()> {
     let mut set_aside = Vec::new();
     for d in redundant(tx, &row.requester)? {
         store::set_status(tx, &d.id, DeviceStatus::Inactive)?;
-        store::drop_pending_on_device(tx, &d.id)?;
+        for ticket_hash in store::drop_pending_on_device(tx, &d.id)? {
+            events.login_moved(ticket_hash);
+        }
         store::audit(
             tx,
             now,

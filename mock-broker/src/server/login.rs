@@ -1,7 +1,8 @@
 //! The desktop's endpoints: `/v1/login…`, `/v1/session…`, `/v1/logout`.
 
-use super::{blocking, ApiError, ApiJson, AppState, JournalNote, NoFields, SessionToken};
-use crate::broker::{Broker, Subject};
+use super::{blocking, hashing, ApiError, ApiJson, AppState, JournalNote, NoFields, SessionToken};
+use crate::broker::{token_hash, Broker, Subject};
+use crate::rules::Timestamp;
 use axum::extract::State;
 use axum::{Extension, Json};
 use portcullis_api::{
@@ -14,8 +15,6 @@ use tokio::time::Instant;
 /// A waiting desktop gets an answer at least this often, even if nothing moved.
 const MAX_WAIT: Duration = Duration::from_secs(60);
 const DEFAULT_WAIT: Duration = Duration::from_secs(25);
-/// Expiry is a matter of time passing, which no event announces: look this often.
-const EXPIRY_CHECK: Duration = Duration::from_millis(500);
 
 /// The password step (L1–L5): a session, a device choice (D6) or a second factor (D5).
 #[utoipa::path(post, path = "/v1/login", tag = "login", request_body = LoginRequest,
@@ -26,7 +25,7 @@ pub(super) async fn password(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginStep>, ApiError> {
     who.user(&req.username);
-    let step = blocking(&state, move |b| {
+    let step = hashing(&state, move |b| {
         b.login_password(
             &req.username,
             &req.password,
@@ -86,8 +85,10 @@ pub(super) async fn resend(
     Ok(Json(step))
 }
 
-/// K2: long-polls the push of a login. Answers as soon as the phone answers (an event
-/// wakes it), when the push expires, or after `timeout_ms` with `pending`.
+/// K2: long-polls the push of a login. Answers as soon as the phone answers, when the
+/// push expires, or after `timeout_ms` with `pending`. The desktop waits without a
+/// thread and without polling: woken only by its own login's moves, the clock moving,
+/// a reset (see `broker::Waiters`), or its push's expiry.
 #[utoipa::path(post, path = "/v1/login/wait", tag = "login", request_body = WaitRequest,
     responses((status = 200, body = PushWait)))]
 pub(super) async fn wait(
@@ -95,31 +96,42 @@ pub(super) async fn wait(
     Extension(who): Extension<JournalNote>,
     ApiJson(req): ApiJson<WaitRequest>,
 ) -> Result<Json<PushWait>, ApiError> {
-    let mut changes = state.broker.subscribe();
     let timeout = req
         .timeout_ms
         .map_or(DEFAULT_WAIT, Duration::from_millis)
         .min(MAX_WAIT);
     let deadline = Instant::now() + timeout;
+    // Watch before the first look: an answer that lands in between is not missed.
+    let mut watch = state.broker.waiters().watch(token_hash(&req.ticket));
     let ticket = req.ticket.clone();
-    blocking(&state, move |b| {
+    let mut standing = blocking(&state, move |b| {
         note_ticket(b, &who, &ticket);
-        Ok(())
+        b.push_status(&ticket)
     })
     .await?;
     loop {
-        let ticket = req.ticket.clone();
-        let status = blocking(&state, move |b| b.push_status(&ticket)).await?;
-        match status {
-            PushWait::Pending { .. } if Instant::now() < deadline => {}
-            PushWait::Pending { .. } | PushWait::Authenticated(_) => return Ok(Json(status)),
-        }
+        let expires_at = match standing.expires_at {
+            Some(at) if Instant::now() < deadline => at,
+            Some(_) | None => return Ok(Json(standing.answer)),
+        };
+        let expiry = instant_of(expires_at, state.broker.now(), Instant::now());
         tokio::select! {
-            _ = changes.recv() => {}
-            _ = tokio::time::sleep(EXPIRY_CHECK) => {}
-            _ = tokio::time::sleep_until(deadline) => {}
+            () = watch.changed() => {}
+            () = tokio::time::sleep_until(expiry) => {}
+            () = tokio::time::sleep_until(deadline) => {}
         }
+        let ticket = req.ticket.clone();
+        standing = blocking(&state, move |b| b.push_status(&ticket)).await?;
     }
+}
+
+/// The instant at which the broker's clock, reading `now` at the instant `then`, will
+/// read `at`. The clock runs at real speed; when QA moves it, every waiter is woken
+/// and computes this again.
+fn instant_of(at: Timestamp, now: Timestamp, then: Instant) -> Instant {
+    let left = u64::try_from(at.0.saturating_sub(now.0)).unwrap_or(0);
+    // At least a millisecond: a push that is due is looked at again, not spun on.
+    then + Duration::from_millis(left.max(1))
 }
 
 /// A challenge's response or the SMS code.
@@ -195,4 +207,25 @@ pub(super) async fn logout(
 /// the login).
 fn note_ticket(broker: &Broker, who: &JournalNote, ticket: &str) {
     who.set_user(broker.whose(&[Subject::Ticket(ticket.to_owned())]));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issue11_k6_the_expiry_timer_counts_from_the_simulated_clock() {
+        let then = Instant::now();
+        let now = Timestamp(1_000_000);
+        assert_eq!(
+            instant_of(Timestamp(1_180_000), now, then),
+            then + Duration::from_secs(180),
+            "a push due 180 s from the broker's now is due 180 s of real time from now"
+        );
+        assert_eq!(
+            instant_of(Timestamp(999_000), now, then),
+            then + Duration::from_millis(1),
+            "a push already due (the clock was moved past it) is looked at at once"
+        );
+    }
 }

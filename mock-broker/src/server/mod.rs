@@ -46,6 +46,7 @@ mod qa;
 mod replacement;
 mod sharing;
 mod token;
+mod turns;
 
 pub use edge::{is_loopback_host, EdgePolicy, QaToken, QA_TOKEN_HEADER};
 pub use faults::BrokerFaults;
@@ -53,6 +54,7 @@ pub use journal::{Journal, JournalFilter, JournalNote};
 pub use listen::ConnectionLimits;
 pub use portcullis_api::PhoneEvent;
 pub use token::{PhoneToken, SessionToken};
+use turns::HashTurns;
 
 /// Requests are small; anything larger is refused with `body_too_large`.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -70,6 +72,8 @@ pub struct AppState {
     pub journal: Arc<Journal>,
     /// The broker's own faults and its freeze (set only through `--qa` routes).
     pub faults: Arc<BrokerFaults>,
+    /// Turns at password hashing, taken before a blocking thread is.
+    hash_turns: Arc<HashTurns>,
 }
 
 impl AppState {
@@ -79,6 +83,7 @@ impl AppState {
         let (phone_events, _) = broadcast::channel(1024);
         phone::spawn_delivery(broker.clone(), phone_events.clone());
         AppState {
+            hash_turns: Arc::new(HashTurns::new(broker.hash_limits())),
             broker,
             qa,
             phone_events,
@@ -693,6 +698,22 @@ async fn not_found() -> ApiError {
 
 async fn method_not_allowed() -> ApiError {
     ApiError::new(ErrorCode::MethodNotAllowed, "Method not allowed.")
+}
+
+/// Runs a broker call that checks a password on a blocking task, once it has a turn at
+/// hashing ([`HashTurns`]): a flood of logins waits here, holding no thread, and past
+/// the queue answers `busy`.
+pub(crate) async fn hashing<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&Broker) -> Result<T, BrokerError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let turn = state.hash_turns.take().await?;
+    blocking(state, move |b| {
+        // Held until the hash is done, even if the client hangs up meanwhile.
+        let _turn = turn;
+        f(b)
+    })
+    .await
 }
 
 /// Runs a broker call on a blocking task (Argon2 and SQLite block).

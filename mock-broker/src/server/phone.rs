@@ -7,7 +7,9 @@
 //! A stream belongs to the token that opened it: once that token stops naming its
 //! phone (the phone was provisioned again, or the broker reset), the stream ends.
 
-use super::{blocking, ApiError, ApiJson, ApiPath, AppState, JournalNote, NoFields, PhoneToken};
+use super::{
+    blocking, hashing, ApiError, ApiJson, ApiPath, AppState, JournalNote, NoFields, PhoneToken,
+};
 use crate::broker::{Broker, BrokerEvent, Delivery, Subject};
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -65,7 +67,7 @@ pub(super) fn spawn_delivery(broker: Arc<Broker>, phones: broadcast::Sender<Phon
                         }
                     }
                 }
-                BrokerEvent::LoginChanged | BrokerEvent::PhoneTokensChanged => {}
+                BrokerEvent::PhoneTokensChanged => {}
             }
         }
     });
@@ -140,7 +142,6 @@ impl StreamOf {
                     Ok(
                         BrokerEvent::PushCreated { .. }
                         | BrokerEvent::PushWithdrawn { .. }
-                        | BrokerEvent::LoginChanged
                         | BrokerEvent::FaultsChanged,
                     ) => {}
                     Err(broadcast::error::RecvError::Closed) => return,
@@ -241,7 +242,7 @@ pub(super) async fn activation_start(
     ApiJson(req): ApiJson<ActivationStartRequest>,
 ) -> Result<Json<ActivationStep>, ApiError> {
     who.user(&req.username);
-    let started = blocking(&state, move |b| {
+    let started = hashing(&state, move |b| {
         b.activation_start(
             token.as_ref().map(|PhoneToken(t)| t.as_str()),
             &req.username,

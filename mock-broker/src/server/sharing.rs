@@ -1,7 +1,9 @@
 //! Sharing a device between usernames (S1–S6): the requesting user's steps on the
 //! Client Portal under `/v1/sharing`, and Compliance's decisions under `/qa` (S4).
 
-use super::{blocking, ApiError, ApiJson, ApiPath, AppState, NoFields, OptionalJson, SessionToken};
+use super::{
+    blocking, hashing, ApiError, ApiJson, ApiPath, AppState, NoFields, OptionalJson, SessionToken,
+};
 use axum::extract::State;
 use axum::Json;
 use portcullis_api::{
@@ -19,7 +21,7 @@ pub(super) async fn start(
     SessionToken(token): SessionToken,
     ApiJson(req): ApiJson<SharingStartRequest>,
 ) -> Result<Json<SharingAsk>, ApiError> {
-    let ask = blocking(&state, move |b| {
+    let ask = hashing(&state, move |b| {
         b.sharing_start(
             &token,
             &req.owner_username,

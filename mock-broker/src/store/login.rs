@@ -167,12 +167,13 @@ pub fn pending(
     }))
 }
 
-/// T4: logins under way through a voided device end at once.
-pub fn drop_pending_on_device(tx: &Transaction<'_>, device_id: &str) -> StoreResult<usize> {
-    Ok(tx.exec(
-        "DELETE FROM pending_logins WHERE device_id = ?1",
-        [device_id],
-    )?)
+/// T4: logins under way through a voided device end at once; their ticket hashes (a
+/// desktop may be waiting on one).
+pub fn drop_pending_on_device(tx: &Transaction<'_>, device_id: &str) -> StoreResult<Vec<String>> {
+    let mut dropped =
+        tx.prepare_cached("DELETE FROM pending_logins WHERE device_id = ?1 RETURNING ticket_hash")?;
+    let hashes = dropped.query_map([device_id], |r| r.get(0))?;
+    Ok(hashes.collect::<Result<_, _>>()?)
 }
 
 /// C4/K6: the ticket is spent.

@@ -22,5 +22,6 @@ mod sharing;
 mod sweep;
 mod temporary;
 mod util;
+mod waits;
 mod wire;
 mod withdrawals;

@@ -18,6 +18,8 @@ pub const PASSWORD: &str = "Trade2026";
 #[derive(Clone)]
 pub struct TestBroker {
     router: Router,
+    /// The broker behind the router, for what the wire does not show (its waiters).
+    broker: Arc<Broker>,
 }
 
 /// What the broker answered: the status and the JSON body (`Null` when empty).
@@ -78,9 +80,15 @@ impl TestBroker {
         if let Some(seed) = seed {
             broker.seed_codes(seed);
         }
+        let broker = Arc::new(broker);
         TestBroker {
-            router: app(AppState::new(Arc::new(broker), qa)),
+            router: app(AppState::new(broker.clone(), qa)),
+            broker,
         }
+    }
+
+    pub fn broker(&self) -> &Broker {
+        &self.broker
     }
 
     /// Sends `request` as it is (no Host added: the caller decides).

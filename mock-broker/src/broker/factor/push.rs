@@ -110,8 +110,9 @@ pub(in crate::broker) fn held_by(device: &DeviceRow, phone_id: &str) -> bool {
         && device.phone_id.as_deref() == Some(phone_id)
 }
 
-/// C4: a new login voids the user's pushes still waiting; their phones drop them.
-/// (The store marks them withdrawn with the user's other pending logins.)
+/// C4: a new login voids the user's pushes still waiting; their phones drop them, and
+/// desktops waiting on them look again. (The store marks them withdrawn with the user's
+/// other pending logins.)
 pub(in crate::broker) fn withdraw_all_of(
     tx: &Transaction<'_>,
     username: &str,
@@ -119,6 +120,7 @@ pub(in crate::broker) fn withdraw_all_of(
     events: &mut Events,
 ) -> StoreResult<()> {
     for push in phone_store::pending_pushes_of_user(tx, username)? {
+        events.login_moved(push.ticket_hash.clone());
         if push.state.at(push.expires_at, now) == PushState::Pending {
             events.push(BrokerEvent::PushWithdrawn {
                 phone_id: push.phone_id,
@@ -141,6 +143,7 @@ pub(in crate::broker) fn withdraw(
         return Ok(());
     };
     if let Some(push) = phone_store::push(tx, push_id, now)? {
+        events.login_moved(push.ticket_hash.clone());
         if push.state.at(push.expires_at, now) == PushState::Pending {
             phone_store::set_push_state(tx, &push.id, PushState::Withdrawn, now)?;
             events.push(BrokerEvent::PushWithdrawn {
@@ -149,7 +152,6 @@ pub(in crate::broker) fn withdraw(
             });
         }
     }
-    events.push(BrokerEvent::LoginChanged);
     Ok(())
 }
 
